@@ -1,0 +1,62 @@
+# thidua: PostgreSQL extension (PGXS) and its command-line client.
+#
+#   make            build the extension library and the CLI
+#   make install    install both the PGXS way
+#   make test       fresh-machine test run: deps, build, install, throwaway cluster, all suites
+#   make demo       fresh-machine demo on a throwaway cluster
+#   make bench      benchmarks (ratios against baselines measured in the same run)
+
+EXTENSION = thidua
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" thidua.control)
+
+MODULE_big = thidua
+OBJS = \
+	extension/thidua.o \
+	extension/version.o
+
+DATA = $(wildcard sql/thidua--*.sql)
+
+PG_CPPFLAGS = -DTHIDUA_VERSION=\"$(EXTVERSION)\" -Iextension
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
+
+REGRESS = existing_database upgrade version
+REGRESS_OPTS = --inputdir=test --outputdir=test
+
+# Prefer the versioned pg_config: Debian's /usr/bin/pg_config belongs to libpq-dev.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+
+all: cli-all
+install: cli-install
+clean: cli-clean
+installcheck: install
+else
+all install installcheck:
+	@echo "thidua: PostgreSQL server development files not found (PGXS)." >&2
+	@echo "thidua: run 'make deps' (as root) or see README.md." >&2
+	@exit 1
+endif
+
+.PHONY: cli-all cli-install cli-clean deps test demo bench sanitize valgrind
+cli-all:
+	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
+cli-install:
+	$(MAKE) -C cli install PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
+cli-clean:
+	$(MAKE) -C cli clean PG_CONFIG=$(PG_CONFIG)
+
+deps:
+	scripts/ensure-deps
+
+test:
+	scripts/run-tests
+
+demo:
+	scripts/demo
+
+bench:
+	scripts/bench

@@ -1,0 +1,38 @@
+-- The oldest version installs, and ALTER EXTENSION UPDATE walks every step to
+-- the default version; the result equals a fresh install of that version.
+
+-- Members of the extension with what defines them, for comparing installs.
+CREATE FUNCTION pg_temp.thidua_members() RETURNS SETOF text LANGUAGE sql AS $$
+	SELECT pg_describe_object(d.classid, d.objid, 0) || coalesce(
+		(SELECT ' ' || pg_get_functiondef(p.oid) FROM pg_proc p
+		 WHERE d.classid = 'pg_proc'::regclass AND p.oid = d.objid AND p.prokind <> 'a'), '')
+	FROM pg_depend d
+	WHERE d.refclassid = 'pg_extension'::regclass
+	  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'thidua')
+	  AND d.deptype = 'e'
+$$;
+
+SELECT source, target, path FROM pg_extension_update_paths('thidua')
+	WHERE path IS NOT NULL ORDER BY source, target;
+
+CREATE EXTENSION thidua VERSION '0.1.0';
+SELECT thidua.version();
+SELECT thidua.library_version() = default_version AS library_is_current
+	FROM pg_available_extensions WHERE name = 'thidua';
+
+-- Step by step to the default version (one ALTER per release from here on).
+ALTER EXTENSION thidua UPDATE;
+SELECT thidua.version() = default_version AS at_default_version
+	FROM pg_available_extensions WHERE name = 'thidua';
+
+CREATE TEMP TABLE upgraded AS SELECT * FROM pg_temp.thidua_members() AS m(member);
+DROP EXTENSION thidua;
+CREATE EXTENSION thidua;
+SELECT count(*) AS only_in_upgraded FROM (
+	SELECT member FROM upgraded
+	EXCEPT SELECT * FROM pg_temp.thidua_members()) AS difference;
+SELECT count(*) AS only_in_fresh FROM (
+	SELECT * FROM pg_temp.thidua_members()
+	EXCEPT SELECT member FROM upgraded) AS difference;
+SELECT count(*) > 0 AS has_members FROM upgraded;
+DROP EXTENSION thidua;
