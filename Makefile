@@ -11,12 +11,19 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" thidua.control
 
 MODULE_big = thidua
 OBJS = \
+	extension/criteria_cache.o \
+	extension/fixed_point.o \
+	extension/rules.o \
+	extension/score.o \
+	extension/score_state.o \
+	extension/text_file.o \
 	extension/thidua.o \
 	extension/version.o
 
 DATA = $(wildcard sql/thidua--*.sql)
 
 PG_CPPFLAGS = -DTHIDUA_VERSION=\"$(EXTVERSION)\" -Iextension
+# PostgreSQL's headers trip these -Wextra warnings; everything else is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
 
@@ -60,3 +67,6 @@ demo:
 
 bench:
 	scripts/bench
+
+# PGXS tracks no header dependencies.
+$(OBJS): $(wildcard extension/*.h) thidua.control

@@ -16,10 +16,11 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Module load: nothing to register yet; stay inert under binary upgrade. */
+/* Module load: register cache callbacks (cannot fail); inert under binary upgrade. */
 void
 _PG_init(void)
 {
 	if (IsBinaryUpgrade)
 		return;
+	ThiduaRegisterCriteriaCallbacks();
 }

@@ -12,4 +12,7 @@
 /* Errors unless the installed SQL is no newer than this library. */
 extern void ThiduaCheckLibraryCompatible(void);
 
+/* Registers the criteria cache's invalidation and transaction callbacks. */
+extern void ThiduaRegisterCriteriaCallbacks(void);
+
 #endif							/* THIDUA_H */

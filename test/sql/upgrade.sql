@@ -20,8 +20,14 @@ SELECT thidua.version();
 SELECT thidua.library_version() = default_version AS library_is_current
 	FROM pg_available_extensions WHERE name = 'thidua';
 
--- Step by step to the default version (one ALTER per release from here on).
-ALTER EXTENSION thidua UPDATE;
+-- Step by step to the default version, exercising each release's API.
+ALTER EXTENSION thidua UPDATE TO '0.2.0';
+SELECT thidua.version();
+SELECT thidua.import_criteria('{"set": {"code": "up", "name": "Upgrade"}, "edition": "1",
+	"title": "t", "classes": [{"label": "A"}],
+	"items": [{"code": "C", "kind": "criterion", "title": "c", "rule": "manual", "max": 2}]}');
+SELECT thidua.points('up/1', 'C', 1.5);
+SELECT thidua.delete_draft('up/1');
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 

@@ -7,6 +7,17 @@ SELECT thidua.version() = default_version AS sql_version_is_default,
 SELECT thidua._require_library('0.0.1');
 SELECT thidua._require_library(thidua.library_version());
 -- SQL newer than the library (a stale thidua.so) is refused clearly.
-\set VERBOSITY default
-SELECT thidua._require_library('99.0.0');
+DO $$
+BEGIN
+	PERFORM thidua._require_library('99.0.0');
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+	DECLARE
+		detail text;
+		hint text;
+	BEGIN
+		GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+		RAISE NOTICE '% / % / %', replace(SQLERRM, thidua.library_version(), '<library>'), detail, hint;
+	END;
+END
+$$;
 DROP EXTENSION thidua;

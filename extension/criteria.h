@@ -1,0 +1,153 @@
+/*
+ * criteria.h
+ *		A criteria version compiled for scoring, and the rules of its criteria.
+ *
+ * Observations and rule parameters are integers at FIXED_SCALE (millionths);
+ * points, maxima, caps and floors are integers at the version's rounding
+ * scale. Validation at import guarantees both representations are exact.
+ */
+#ifndef THIDUA_CRITERIA_H
+#define THIDUA_CRITERIA_H
+
+#include "postgres.h"
+
+#include "utils/numeric.h"
+
+typedef enum ItemKind
+{
+	ITEM_SECTION,
+	ITEM_CRITERION,
+	ITEM_BONUS,
+	ITEM_PENALTY
+} ItemKind;
+
+typedef enum RuleKind
+{
+	RULE_NONE,					/* not a criterion */
+	RULE_PASS_FAIL,
+	RULE_PROPORTIONAL,
+	RULE_BANDS,
+	RULE_PER_OCCURRENCE,
+	RULE_MANUAL
+} RuleKind;
+
+/* Which part of the total an item counts toward. */
+typedef enum ItemPart
+{
+	PART_MAIN,
+	PART_BONUS,
+	PART_PENALTY
+} ItemPart;
+
+typedef struct Band
+{
+	bool		has_from;
+	bool		from_inclusive;
+	bool		has_to;
+	bool		to_inclusive;
+	int64		from;			/* FIXED_SCALE */
+	int64		to;				/* FIXED_SCALE */
+	int64		points;			/* rounding scale */
+} Band;
+
+typedef struct CompiledItem
+{
+	char	   *code;
+	int			parent;			/* index of the parent item, -1 at the top */
+	ItemKind	kind;
+	RuleKind	rule;
+	ItemPart	part;
+	int			slot;			/* criterion number in the aggregate state, else -1 */
+	bool		has_max;
+	int64		max;			/* rounding scale */
+	int64		max_fixed;		/* FIXED_SCALE, for formulas */
+	int64		target;			/* proportional, FIXED_SCALE */
+	bool		has_ceiling;
+	int64		ceiling;		/* proportional over-completion / per_occurrence, rounding scale */
+	int64		per;			/* per_occurrence, FIXED_SCALE */
+	bool		has_floor;
+	int64		floor;			/* per_occurrence, rounding scale */
+	int			nbands;
+	Band	   *bands;
+	int64		otherwise;		/* bands, rounding scale */
+} CompiledItem;
+
+typedef enum TieKeyKind
+{
+	TIE_TOTAL,
+	TIE_BONUS,
+	TIE_PENALTY,
+	TIE_SECTION
+} TieKeyKind;
+
+typedef struct TieKey
+{
+	TieKeyKind	kind;
+	int			item;			/* TIE_SECTION: the section's item index */
+	char	   *name;			/* as written: total, section:I, ... */
+} TieKey;
+
+typedef struct CompiledVersion
+{
+	char	   *code;
+	int			code_length;
+	bool		is_draft;
+	bool		valid;			/* false once an invalidation made it stale */
+	int			scale;			/* rounding scale of points */
+	bool		allow_over_completion;
+	int			nitems;
+	CompiledItem *items;		/* in document order */
+	int		   *bottom_up;		/* item indexes, every child before its parent */
+	int			ncriteria;
+	int		   *slot_item;		/* slot -> item index */
+	int			lookup_size;	/* power of two */
+	int		   *lookup;			/* open-addressing table of item indexes, -1 empty */
+	int			nclasses;
+	char	  **class_labels;
+	Numeric    *class_bounds;	/* NULL: otherwise */
+	int			veto_class;		/* index of the best class a vetoed unit may get, or -1 */
+	int			ntiebreak;
+	TieKey	   *tiebreak;
+	uint64		fingerprint;	/* of everything scoring depends on */
+	MemoryContext context;
+} CompiledVersion;
+
+/* The compiled version with that code; compiles it on first use. */
+extern CompiledVersion *GetCompiledVersion(const char *code, int code_length);
+
+/*
+ * Per call site cache (fn_extra): the last version used, re-fetched only when
+ * the code differs or an invalidation happened.
+ */
+typedef struct VersionCallCache
+{
+	uint64		generation;
+	CompiledVersion *version;
+} VersionCallCache;
+
+extern CompiledVersion *GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code);
+
+/* The item with that code, or -1. */
+extern int	FindItem(const CompiledVersion *version, const char *code, int length);
+
+/* The criterion with that code, or an error naming it and the version. */
+extern const CompiledItem *FindCriterion(const CompiledVersion *version, const char *code, int length);
+
+/* Records why a rule gave its points, for score_detail. */
+typedef struct RuleTrace
+{
+	int			band;			/* bands: the band that matched (1-based), 0: otherwise */
+	bool		clamped;		/* a cap, ceiling or floor applied */
+} RuleTrace;
+
+/*
+ * Points (at the version's rounding scale) of one observation (FIXED_SCALE)
+ * under a criterion's rule; bad observations raise errors naming the criterion.
+ */
+extern int64 EvaluateRule(const CompiledVersion *version, const CompiledItem *item,
+						  int64 observed, RuleTrace *trace);
+
+extern const char *RuleName(RuleKind rule);
+extern const char *ItemKindName(ItemKind kind);
+
+#endif							/* THIDUA_CRITERIA_H */

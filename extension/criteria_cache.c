@@ -1,0 +1,509 @@
+/*
+ * criteria_cache.c
+ *		Compiling criteria versions once per backend, and keeping them fresh.
+ *
+ * Statement triggers on the criteria tables send a relcache invalidation for
+ * the changed table (see thidua_criteria_changed); every backend's callback
+ * then marks its compiled versions stale. A stale version is recompiled on
+ * its next use and its memory freed at transaction end, never while a query
+ * of the current transaction may still hold a pointer to it.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "criteria.h"
+#include "fixed_point.h"
+#include "thidua.h"
+
+PG_FUNCTION_INFO_V1(thidua_criteria_changed);
+
+static List *compiled_versions = NIL;	/* in TopMemoryContext */
+static List *retired_contexts = NIL;	/* freed at transaction end */
+static uint64 cache_generation = 1;
+static Oid	watched_relations[3] = {InvalidOid, InvalidOid, InvalidOid};
+
+/* Relcache callback: any change to a criteria table makes every entry stale. */
+static void
+InvalidateCompiledVersions(Datum argument, Oid relid)
+{
+	ListCell   *cell;
+	bool		ours = !OidIsValid(relid);
+
+	for (int i = 0; i < lengthof(watched_relations); i++)
+		ours |= OidIsValid(relid) && relid == watched_relations[i];
+	if (!ours)
+		return;
+	cache_generation++;
+	foreach(cell, compiled_versions)
+		((CompiledVersion *) lfirst(cell))->valid = false;
+}
+
+/* Transaction end: free the stale versions no query can use any more. */
+static void
+FreeRetiredVersions(XactEvent event, void *argument)
+{
+	ListCell   *cell;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	foreach(cell, retired_contexts)
+		MemoryContextDelete((MemoryContext) lfirst(cell));
+	list_free(retired_contexts);
+	retired_contexts = NIL;
+}
+
+void
+ThiduaRegisterCriteriaCallbacks(void)
+{
+	CacheRegisterRelcacheCallback(InvalidateCompiledVersions, (Datum) 0);
+	RegisterXactCallback(FreeRetiredVersions, NULL);
+}
+
+/* Remembers the OIDs of the criteria tables, to recognise their invalidations. */
+static void
+WatchCriteriaTables(void)
+{
+	static const char *const names[3] = {"criteria_version", "criteria_item", "class_band"};
+	Oid			namespace = get_namespace_oid("thidua", false);
+
+	for (int i = 0; i < lengthof(names); i++)
+		watched_relations[i] = get_relname_relid(names[i], namespace);
+}
+
+/* Trigger: tells every backend that criteria changed. */
+Datum
+thidua_criteria_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigger = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "thidua_criteria_changed: not called by the trigger manager");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigger->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+static void
+FingerprintText(uint64 *fingerprint, const char *value)
+{
+	if (value == NULL)
+		value = "\x01null";
+	*fingerprint = hash_bytes_extended((const unsigned char *) value, strlen(value) + 1, *fingerprint);
+}
+
+/* A numeric column of the current SPI row as an integer at 'scale'. */
+static bool
+GetFixed(int row, int column, int scale, const char *what, int64 *result)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
+
+	if (isnull)
+		return false;
+	*result = NumericDatumToFixedOrError(value, scale, what);
+	return true;
+}
+
+static char *
+GetText(int row, int column)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
+}
+
+static void
+RunQuery(const char *sql, Datum code)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {code};
+
+	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "thidua: could not read criteria version");
+}
+
+static uint32
+HashCode(const char *code, int length)
+{
+	return hash_bytes((const unsigned char *) code, length);
+}
+
+int
+FindItem(const CompiledVersion *version, const char *code, int length)
+{
+	uint32		mask = version->lookup_size - 1;
+
+	for (uint32 probe = HashCode(code, length) & mask;; probe = (probe + 1) & mask)
+	{
+		int			index = version->lookup[probe];
+
+		if (index < 0)
+			return -1;
+		if (strncmp(version->items[index].code, code, length) == 0 &&
+			version->items[index].code[length] == '\0')
+			return index;
+	}
+}
+
+const CompiledItem *
+FindCriterion(const CompiledVersion *version, const char *code, int length)
+{
+	int			index = FindItem(version, code, length);
+
+	if (index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("criterion \"%.*s\" does not exist in criteria version \"%s\"",
+						length, code, version->code)));
+	if (version->items[index].kind != ITEM_CRITERION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("item \"%.*s\" of criteria version \"%s\" is a %s, not a criterion",
+						length, code, version->code, ItemKindName(version->items[index].kind)),
+				 errhint("Observations are recorded for criteria; sections add up their criteria.")));
+	return &version->items[index];
+}
+
+static ItemKind
+ParseItemKind(const char *kind)
+{
+	if (strcmp(kind, "section") == 0)
+		return ITEM_SECTION;
+	if (strcmp(kind, "criterion") == 0)
+		return ITEM_CRITERION;
+	if (strcmp(kind, "bonus") == 0)
+		return ITEM_BONUS;
+	if (strcmp(kind, "penalty") == 0)
+		return ITEM_PENALTY;
+	elog(ERROR, "thidua: unknown item kind \"%s\"", kind);
+	return ITEM_SECTION;
+}
+
+static RuleKind
+ParseRule(const char *rule)
+{
+	if (rule == NULL)
+		return RULE_NONE;
+	if (strcmp(rule, "pass_fail") == 0)
+		return RULE_PASS_FAIL;
+	if (strcmp(rule, "proportional") == 0)
+		return RULE_PROPORTIONAL;
+	if (strcmp(rule, "bands") == 0)
+		return RULE_BANDS;
+	if (strcmp(rule, "per_occurrence") == 0)
+		return RULE_PER_OCCURRENCE;
+	if (strcmp(rule, "manual") == 0)
+		return RULE_MANUAL;
+	elog(ERROR, "thidua: unknown rule \"%s\"", rule);
+	return RULE_NONE;
+}
+
+/* Reads the version's rows and builds its compiled form in 'context'. */
+static CompiledVersion *
+CompileVersion(const char *code, int code_length, MemoryContext context)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CompiledVersion *version;
+	Datum		code_datum = PointerGetDatum(cstring_to_text_with_len(code, code_length));
+	uint64		fingerprint = 0x7468696475610001ULL;
+	int			depth_max = 0;
+	int		   *depth;
+	int			n;
+
+	version = MemoryContextAllocZero(context, sizeof(CompiledVersion));
+	version->context = context;
+	version->code = MemoryContextStrdup(context, text_to_cstring((text *) DatumGetPointer(code_datum)));
+	version->code_length = code_length;
+	version->valid = true;
+	version->veto_class = -1;
+	FingerprintText(&fingerprint, version->code);
+
+	SPI_connect();
+
+	RunQuery("SELECT status, rounding_scale, allow_over_completion, veto_max_class, tie_break "
+			 "FROM thidua.criteria_version WHERE version_code OPERATOR(pg_catalog.=) $1", code_datum);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("criteria version \"%s\" does not exist", version->code),
+				 errhint("thidua.criteria_versions lists the versions.")));
+	{
+		char	   *status = GetText(0, 1);
+		char	   *veto = GetText(0, 4);
+		char	   *tiebreak = GetText(0, 5);
+
+		version->is_draft = strcmp(status, "draft") == 0;
+		version->scale = pg_strtoint32(GetText(0, 2));
+		version->allow_over_completion = strcmp(GetText(0, 3), "t") == 0;
+		FingerprintText(&fingerprint, GetText(0, 2));
+		FingerprintText(&fingerprint, GetText(0, 3));
+		FingerprintText(&fingerprint, veto);
+		FingerprintText(&fingerprint, tiebreak);
+		if (veto)
+			veto = MemoryContextStrdup(context, veto);
+		if (tiebreak)
+			tiebreak = MemoryContextStrdup(context, tiebreak);
+
+		/* items */
+		RunQuery("SELECT code, parent_code, kind, rule, max_points, "
+				 "(params->>'target')::numeric, (params->>'ceiling')::numeric, "
+				 "(params->>'per')::numeric, (params->>'floor')::numeric, "
+				 "(params->>'otherwise')::numeric, "
+				 "COALESCE(pg_catalog.jsonb_array_length(params->'bands'), 0) "
+				 "FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) $1 "
+				 "ORDER BY position", code_datum);
+		n = (int) SPI_processed;
+		version->nitems = n;
+		version->items = MemoryContextAllocZero(context, sizeof(CompiledItem) * Max(n, 1));
+		version->lookup_size = 4;
+		while (version->lookup_size < 2 * n)
+			version->lookup_size *= 2;
+		version->lookup = MemoryContextAlloc(context, sizeof(int) * version->lookup_size);
+		memset(version->lookup, -1, sizeof(int) * version->lookup_size);
+		version->slot_item = MemoryContextAlloc(context, sizeof(int) * Max(n, 1));
+
+		for (int i = 0; i < n; i++)
+		{
+			CompiledItem *item = &version->items[i];
+			char	   *item_code = GetText(i, 1);
+			uint32		mask = version->lookup_size - 1;
+			uint32		probe;
+
+			for (int column = 1; column <= 11; column++)
+				FingerprintText(&fingerprint, GetText(i, column));
+			item->code = MemoryContextStrdup(context, item_code);
+			item->kind = ParseItemKind(GetText(i, 3));
+			item->rule = ParseRule(GetText(i, 4));
+			item->parent = -1;
+			item->slot = -1;
+			item->has_max = GetFixed(i, 5, version->scale, "max", &item->max);
+			if (item->has_max)
+				item->max_fixed = item->max * fixed_pow10[FIXED_SCALE - version->scale];
+			GetFixed(i, 6, FIXED_SCALE, "target", &item->target);
+			item->has_ceiling = GetFixed(i, 7, version->scale, "ceiling", &item->ceiling);
+			GetFixed(i, 8, FIXED_SCALE, "per", &item->per);
+			item->has_floor = GetFixed(i, 9, version->scale, "floor", &item->floor);
+			GetFixed(i, 10, version->scale, "otherwise", &item->otherwise);
+			item->nbands = pg_strtoint32(GetText(i, 11));
+			if (item->nbands > 0)
+				item->bands = MemoryContextAllocZero(context, sizeof(Band) * item->nbands);
+			if (item->kind == ITEM_CRITERION)
+			{
+				item->slot = version->ncriteria;
+				version->slot_item[version->ncriteria++] = i;
+			}
+
+			probe = HashCode(item->code, strlen(item->code)) & mask;
+			while (version->lookup[probe] >= 0)
+				probe = (probe + 1) & mask;
+			version->lookup[probe] = i;
+		}
+		/* parents, by code, once every item is known */
+		for (int i = 0; i < n; i++)
+		{
+			char	   *parent = GetText(i, 2);
+
+			if (parent != NULL)
+				version->items[i].parent = FindItem(version, parent, strlen(parent));
+		}
+
+		/* bands, in each criterion's order */
+		RunQuery("SELECT i.code, (b.x->>'from')::numeric, (b.x->>'from_inclusive')::boolean, "
+				 "(b.x->>'to')::numeric, (b.x->>'to_inclusive')::boolean, (b.x->>'points')::numeric "
+				 "FROM thidua.criteria_item i, "
+				 "pg_catalog.jsonb_array_elements(i.params->'bands') WITH ORDINALITY AS b(x, n) "
+				 "WHERE i.version_code OPERATOR(pg_catalog.=) $1 ORDER BY i.position, b.n", code_datum);
+		{
+			int			current = -1;
+			int			band_number = 0;
+
+			for (uint64 row = 0; row < SPI_processed; row++)
+			{
+				char	   *item_code = GetText(row, 1);
+				int			index = FindItem(version, item_code, strlen(item_code));
+				Band	   *band;
+
+				if (index != current)
+				{
+					current = index;
+					band_number = 0;
+				}
+				band = &version->items[index].bands[band_number++];
+				for (int column = 1; column <= 6; column++)
+					FingerprintText(&fingerprint, GetText(row, column));
+				band->has_from = GetFixed(row, 2, FIXED_SCALE, "band bound", &band->from);
+				band->from_inclusive = band->has_from && strcmp(GetText(row, 3), "t") == 0;
+				band->has_to = GetFixed(row, 4, FIXED_SCALE, "band bound", &band->to);
+				band->to_inclusive = band->has_to && strcmp(GetText(row, 5), "t") == 0;
+				GetFixed(row, 6, version->scale, "band points", &band->points);
+			}
+		}
+
+		/* class bands, best first */
+		RunQuery("SELECT label, lower_bound FROM thidua.class_band "
+				 "WHERE version_code OPERATOR(pg_catalog.=) $1 ORDER BY position", code_datum);
+		version->nclasses = (int) SPI_processed;
+		version->class_labels = MemoryContextAllocZero(context, sizeof(char *) * Max(version->nclasses, 1));
+		version->class_bounds = MemoryContextAllocZero(context, sizeof(Numeric) * Max(version->nclasses, 1));
+		for (int i = 0; i < version->nclasses; i++)
+		{
+			bool		isnull;
+			Datum		bound = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+
+			FingerprintText(&fingerprint, GetText(i, 1));
+			FingerprintText(&fingerprint, GetText(i, 2));
+			version->class_labels[i] = MemoryContextStrdup(context, GetText(i, 1));
+			if (!isnull)
+			{
+				MemoryContext old = MemoryContextSwitchTo(context);
+
+				version->class_bounds[i] = DatumGetNumeric(datumCopy(PointerGetDatum(PG_DETOAST_DATUM(bound)), false, -1));
+				MemoryContextSwitchTo(old);
+			}
+			if (veto && strcmp(veto, version->class_labels[i]) == 0)
+				version->veto_class = i;
+		}
+
+		/* tie-break keys: "{total,section:I,penalty}" */
+		if (tiebreak)
+		{
+			char	   *copy = pstrdup(tiebreak + 1);
+			char	   *saveptr = NULL;
+			int			k = 0;
+
+			copy[strlen(copy) - 1] = '\0';
+			version->ntiebreak = 1;
+			for (const char *c = copy; *c; c++)
+				version->ntiebreak += (*c == ',');
+			version->tiebreak = MemoryContextAllocZero(context, sizeof(TieKey) * version->ntiebreak);
+			for (char *key = strtok_r(copy, ",", &saveptr); key; key = strtok_r(NULL, ",", &saveptr))
+			{
+				TieKey	   *tie = &version->tiebreak[k++];
+
+				if (key[0] == '"')	/* array output quotes keys with special characters */
+				{
+					key++;
+					key[strlen(key) - 1] = '\0';
+				}
+				tie->name = MemoryContextStrdup(context, key);
+				tie->item = -1;
+				if (strcmp(key, "total") == 0)
+					tie->kind = TIE_TOTAL;
+				else if (strcmp(key, "bonus") == 0)
+					tie->kind = TIE_BONUS;
+				else if (strcmp(key, "penalty") == 0)
+					tie->kind = TIE_PENALTY;
+				else if (strncmp(key, "section:", 8) == 0)
+				{
+					tie->kind = TIE_SECTION;
+					tie->item = FindItem(version, key + 8, strlen(key + 8));
+					if (tie->item < 0)
+						elog(ERROR, "thidua: tie-break key \"%s\" names no item", key);
+				}
+				else
+					elog(ERROR, "thidua: unknown tie-break key \"%s\"", key);
+			}
+		}
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+
+	/* which part of the total each item counts toward; bottom-up order */
+	depth = palloc0(sizeof(int) * Max(version->nitems, 1));
+	for (int i = 0; i < version->nitems; i++)
+	{
+		int			top = i;
+
+		while (version->items[top].parent >= 0)
+		{
+			top = version->items[top].parent;
+			depth[i]++;
+			if (depth[i] > version->nitems)
+				elog(ERROR, "thidua: the items of criteria version \"%s\" form a cycle", version->code);
+		}
+		version->items[i].part = version->items[top].kind == ITEM_BONUS ? PART_BONUS :
+			version->items[top].kind == ITEM_PENALTY ? PART_PENALTY : PART_MAIN;
+		depth_max = Max(depth_max, depth[i]);
+	}
+	version->bottom_up = MemoryContextAlloc(context, sizeof(int) * Max(version->nitems, 1));
+	n = 0;
+	for (int d = depth_max; d >= 0; d--)
+		for (int i = 0; i < version->nitems; i++)
+			if (depth[i] == d)
+				version->bottom_up[n++] = i;
+	pfree(depth);
+
+	version->fingerprint = fingerprint;
+	return version;
+}
+
+CompiledVersion *
+GetCompiledVersion(const char *code, int code_length)
+{
+	ListCell   *cell;
+	MemoryContext context;
+	CompiledVersion *version;
+	MemoryContext old;
+
+	foreach(cell, compiled_versions)
+	{
+		version = lfirst(cell);
+		if (version->code_length == code_length && memcmp(version->code, code, code_length) == 0)
+		{
+			if (version->valid)
+				return version;
+			old = MemoryContextSwitchTo(TopMemoryContext);
+			retired_contexts = lappend(retired_contexts, version->context);
+			compiled_versions = foreach_delete_current(compiled_versions, cell);
+			MemoryContextSwitchTo(old);
+			break;
+		}
+	}
+
+	ThiduaCheckLibraryCompatible();
+	if (!OidIsValid(watched_relations[0]))
+		WatchCriteriaTables();
+
+	/* Built under the caller's context so that an error frees it; kept after. */
+	context = AllocSetContextCreate(CurrentMemoryContext, "thidua criteria version",
+									ALLOCSET_SMALL_SIZES);
+	version = CompileVersion(code, code_length, context);
+	MemoryContextSetParent(context, CacheMemoryContext);
+	MemoryContextSetIdentifier(context, version->code);
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	compiled_versions = lappend(compiled_versions, version);
+	MemoryContextSwitchTo(old);
+	return version;
+}
+
+CompiledVersion *
+GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code)
+{
+	VersionCallCache *cache = (VersionCallCache *) fcinfo->flinfo->fn_extra;
+	const char *data = VARDATA_ANY(code);
+	int			length = VARSIZE_ANY_EXHDR(code);
+
+	if (cache != NULL && cache->generation == cache_generation &&
+		cache->version->code_length == length &&
+		memcmp(cache->version->code, data, length) == 0)
+		return cache->version;
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VersionCallCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	cache->version = GetCompiledVersion(data, length);
+	cache->generation = cache_generation;
+	return cache->version;
+}

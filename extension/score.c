@@ -1,0 +1,493 @@
+/*
+ * score.c
+ *		Scoring: thidua.points, the thidua.score and thidua.score_detail
+ *		aggregates, and thidua.classify.
+ *
+ * The transition stores each criterion's observation (validated by its rule
+ * as it arrives, so errors point at the row); the final function computes the
+ * points, section caps bottom-up, bonus and penalty. All arithmetic is on
+ * exact scaled integers, so serial, parallel and distributed runs agree.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "criteria.h"
+#include "fixed_point.h"
+#include "score_state.h"
+
+PG_FUNCTION_INFO_V1(thidua_points);
+PG_FUNCTION_INFO_V1(thidua_score_transition);
+PG_FUNCTION_INFO_V1(thidua_score_combine);
+PG_FUNCTION_INFO_V1(thidua_score_final);
+PG_FUNCTION_INFO_V1(thidua_score_detail_final);
+PG_FUNCTION_INFO_V1(thidua_classify);
+PG_FUNCTION_INFO_V1(thidua_fixed);
+
+/* An observation as an integer in millionths, with errors naming the criterion. */
+static int64
+ObservationToFixed(const CompiledVersion *version, const CompiledItem *item, Datum observed)
+{
+	int64		value = 0;
+
+	switch (NumericDatumToFixed(observed, FIXED_SCALE, &value))
+	{
+		case FIXED_OK:
+			return value;
+		case FIXED_TOO_PRECISE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("observation for criterion \"%s\" of criteria version \"%s\" has more than %d decimal places",
+							item->code, version->code, FIXED_SCALE),
+					 errhint("Round the observation to %d decimal places.", FIXED_SCALE)));
+			break;
+		case FIXED_OUT_OF_RANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("observation for criterion \"%s\" of criteria version \"%s\" is out of range",
+							item->code, version->code)));
+			break;
+		case FIXED_NOT_FINITE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("observation for criterion \"%s\" of criteria version \"%s\" must be a finite number",
+							item->code, version->code)));
+			break;
+	}
+	return 0;
+}
+
+/* SQL: thidua.points(version text, criterion_code text, observed numeric) -> numeric */
+Datum
+thidua_points(PG_FUNCTION_ARGS)
+{
+	CompiledVersion *version = GetCompiledVersionCached(fcinfo, PG_GETARG_TEXT_PP(0));
+	text	   *code = PG_GETARG_TEXT_PP(1);
+	const CompiledItem *item = FindCriterion(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+	RuleTrace	trace;
+	int64		points;
+
+	points = EvaluateRule(version, item, ObservationToFixed(version, item, PG_GETARG_DATUM(2)), &trace);
+	PG_RETURN_NUMERIC(FixedToNumeric(points, version->scale));
+}
+
+static void
+pg_attribute_noreturn()
+ReportDuplicate(const CompiledVersion *version, int slot)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("criterion \"%s\" is observed twice in one evaluation under criteria version \"%s\"",
+					version->items[version->slot_item[slot]].code, version->code),
+			 errhint("Each evaluation (group) holds at most one observation per criterion.")));
+}
+
+/* SQL: transition of thidua.score and thidua.score_detail. */
+Datum
+thidua_score_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggregate_context;
+	CompiledVersion *version;
+	const CompiledItem *item;
+	text	   *code;
+	bytea	   *state;
+	ScoreStateLayout layout;
+	RuleTrace	trace;
+	int64		observed;
+
+	if (!AggCheckCallContext(fcinfo, &aggregate_context))
+		elog(ERROR, "thidua_score_transition called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("criteria version must not be null")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("criterion code must not be null")));
+
+	version = GetCompiledVersionCached(fcinfo, PG_GETARG_TEXT_PP(1));
+	if (PG_ARGISNULL(0))
+		state = ScoreStateCreate(aggregate_context, version);
+	else
+	{
+		/* our own state, built in the aggregate context: updated in place */
+		state = PG_GETARG_BYTEA_P(0);
+		if (ScoreStateFingerprint(state) != version->fingerprint)
+		{
+			const char *state_code;
+			int			state_code_length;
+
+			ScoreStateCode(state, &state_code, &state_code_length);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("one evaluation mixes criteria versions \"%.*s\" and \"%s\"",
+							state_code_length, state_code, version->code),
+					 errhint("Group the rows so that each evaluation uses one criteria version.")));
+		}
+	}
+	if (PG_ARGISNULL(3))
+		PG_RETURN_BYTEA_P(state);	/* no observation: the criterion scores 0 */
+
+	code = PG_GETARG_TEXT_PP(2);
+	item = FindCriterion(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
+	(void) EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+
+	layout = ScoreStateLayoutOf(state);
+	if (ScoreStateHas(state, &layout, item->slot))
+		ReportDuplicate(version, item->slot);
+	ScoreStateSet(state, &layout, item->slot, observed);
+	PG_RETURN_BYTEA_P(state);
+}
+
+/* SQL: combine of thidua.score and thidua.score_detail. */
+Datum
+thidua_score_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggregate_context;
+	bytea	   *left;
+	bytea	   *right;
+	ScoreStateLayout left_layout;
+	ScoreStateLayout right_layout;
+
+	if (!AggCheckCallContext(fcinfo, &aggregate_context))
+		elog(ERROR, "thidua_score_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	right = PG_GETARG_BYTEA_P(1);
+	right_layout = ScoreStateValidate(right);
+	if (PG_ARGISNULL(0))
+	{
+		/* adopt a copy: the right state belongs to someone else */
+		left = MemoryContextAlloc(aggregate_context, VARSIZE(right));
+		memcpy(left, right, VARSIZE(right));
+		PG_RETURN_BYTEA_P(left);
+	}
+	left = PG_GETARG_BYTEA_P(0);
+	left_layout = ScoreStateValidate(left);
+
+	if (ScoreStateFingerprint(left) != ScoreStateFingerprint(right) ||
+		left_layout.nslots != right_layout.nslots ||
+		left_layout.code_length != right_layout.code_length ||
+		memcmp((char *) left + VARHDRSZ + 18, (char *) right + VARHDRSZ + 18, left_layout.code_length) != 0)
+	{
+		const char *left_code;
+		const char *right_code;
+		int			left_length;
+		int			right_length;
+
+		ScoreStateCode(left, &left_code, &left_length);
+		ScoreStateCode(right, &right_code, &right_length);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine scores of criteria versions \"%.*s\" and \"%.*s\"",
+						left_length, left_code, right_length, right_code),
+				 errdetail("The partial states differ in version or in the version's content.")));
+	}
+	for (int slot = 0; slot < right_layout.nslots; slot++)
+	{
+		if (!ScoreStateHas(right, &right_layout, slot))
+			continue;
+		if (ScoreStateHas(left, &left_layout, slot))
+		{
+			const char *code;
+			int			length;
+
+			ScoreStateCode(left, &code, &length);
+			ReportDuplicate(GetCompiledVersion(code, length), slot);
+		}
+		ScoreStateSet(left, &left_layout, slot, ScoreStateGet(right, &right_layout, slot));
+	}
+	PG_RETURN_BYTEA_P(left);
+}
+
+/* The computed score of one evaluation. */
+typedef struct Breakdown
+{
+	int64	   *points;			/* per item: criterion points, or a group's capped value */
+	int64	   *raw;			/* per group: the sum of its children before the cap */
+	bool	   *observed;		/* per criterion: had an observation */
+	int64	   *observation;	/* per criterion */
+	RuleTrace  *trace;
+	int64		main;
+	int64		bonus;
+	int64		penalty;
+	int64		total;
+} Breakdown;
+
+/* The compiled version a state belongs to, checked against its fingerprint. */
+static CompiledVersion *
+VersionOfState(const bytea *state, const ScoreStateLayout *layout)
+{
+	const char *code;
+	int			length;
+	CompiledVersion *version;
+
+	ScoreStateCode(state, &code, &length);
+	version = GetCompiledVersion(code, length);
+	if (version->fingerprint != ScoreStateFingerprint(state) || version->ncriteria != layout->nslots)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("score state does not match criteria version \"%s\"", version->code),
+				 errdetail("The state was computed under other contents of that version.")));
+	return version;
+}
+
+static void
+ComputeBreakdown(const CompiledVersion *version, const bytea *state,
+				 const ScoreStateLayout *layout, Breakdown *result)
+{
+	int			n = version->nitems;
+
+	result->points = palloc0(sizeof(int64) * Max(n, 1));
+	result->raw = palloc0(sizeof(int64) * Max(n, 1));
+	result->observed = palloc0(sizeof(bool) * Max(n, 1));
+	result->observation = palloc0(sizeof(int64) * Max(n, 1));
+	result->trace = palloc0(sizeof(RuleTrace) * Max(n, 1));
+	result->main = result->bonus = result->penalty = 0;
+
+	for (int k = 0; k < n; k++)
+	{
+		int			i = version->bottom_up[k];
+		const CompiledItem *item = &version->items[i];
+		int64		contribution;
+
+		if (item->kind == ITEM_CRITERION)
+		{
+			if (ScoreStateHas(state, layout, item->slot))
+			{
+				result->observed[i] = true;
+				result->observation[i] = ScoreStateGet(state, layout, item->slot);
+				result->points[i] = EvaluateRule(version, item, result->observation[i], &result->trace[i]);
+			}
+		}
+		else
+			result->points[i] = Min(result->raw[i], item->max);
+
+		/* inside the penalty section, points count by their magnitude */
+		contribution = result->points[i];
+		if (item->part == PART_PENALTY && item->kind == ITEM_CRITERION && contribution < 0)
+			contribution = -contribution;
+
+		if (item->parent >= 0)
+			result->raw[item->parent] = FixedAdd(result->raw[item->parent], contribution);
+		else if (item->kind == ITEM_BONUS)
+			result->bonus = contribution;
+		else if (item->kind == ITEM_PENALTY)
+			result->penalty = contribution;
+		else
+			result->main = FixedAdd(result->main, contribution);
+	}
+	result->total = FixedAdd(FixedAdd(result->main, result->bonus), -result->penalty);
+}
+
+/* SQL: final of thidua.score -> numeric */
+Datum
+thidua_score_final(PG_FUNCTION_ARGS)
+{
+	bytea	   *state;
+	ScoreStateLayout layout;
+	CompiledVersion *version;
+	Breakdown	breakdown;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = PG_GETARG_BYTEA_P(0);
+	layout = ScoreStateValidate(state);
+	version = VersionOfState(state, &layout);
+	ComputeBreakdown(version, state, &layout, &breakdown);
+	PG_RETURN_NUMERIC(FixedToNumeric(breakdown.total, version->scale));
+}
+
+static void
+AppendPoints(StringInfo out, const char *key, int64 value, int scale)
+{
+	char		text[32];
+
+	FixedToText(value, scale, text);
+	appendStringInfo(out, ", \"%s\": %s", key, text);
+}
+
+static void
+AppendString(StringInfo out, const char *key, const char *value)
+{
+	appendStringInfo(out, ", \"%s\": ", key);
+	escape_json(out, value);
+}
+
+/* Why a criterion got its points, in words a clerk can check. */
+static void
+AppendFired(StringInfo out, const CompiledVersion *version, const CompiledItem *item,
+			const Breakdown *breakdown, int i)
+{
+	const RuleTrace *trace = &breakdown->trace[i];
+	char		text[96];
+
+	if (!breakdown->observed[i])
+	{
+		AppendString(out, "fired", "no observation: 0 points");
+		return;
+	}
+	switch (item->rule)
+	{
+		case RULE_PASS_FAIL:
+			AppendString(out, "fired", breakdown->observation[i] ? "done: full points" : "not done: 0 points");
+			break;
+		case RULE_PROPORTIONAL:
+			AppendString(out, "fired", trace->clamped ?
+						 (version->allow_over_completion && item->has_ceiling ? "capped at the ceiling" : "capped at max") :
+						 "max × observed / target");
+			break;
+		case RULE_BANDS:
+			if (trace->band > 0)
+				snprintf(text, sizeof(text), "band %d", trace->band);
+			else
+				snprintf(text, sizeof(text), "otherwise");
+			AppendString(out, "fired", text);
+			break;
+		case RULE_PER_OCCURRENCE:
+			AppendString(out, "fired", trace->clamped ? "clamped to floor or ceiling" : "per occurrence × count");
+			break;
+		case RULE_MANUAL:
+			AppendString(out, "fired", "points entered by the scorer");
+			break;
+		case RULE_NONE:
+			break;
+	}
+}
+
+/* SQL: final of thidua.score_detail -> jsonb */
+Datum
+thidua_score_detail_final(PG_FUNCTION_ARGS)
+{
+	bytea	   *state;
+	ScoreStateLayout layout;
+	CompiledVersion *version;
+	Breakdown	breakdown;
+	StringInfoData out;
+	int			scale;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = PG_GETARG_BYTEA_P(0);
+	layout = ScoreStateValidate(state);
+	version = VersionOfState(state, &layout);
+	scale = version->scale;
+	ComputeBreakdown(version, state, &layout, &breakdown);
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, "{\"version\": ");
+	escape_json(&out, version->code);
+	AppendPoints(&out, "total", breakdown.total, scale);
+	AppendPoints(&out, "main", breakdown.main, scale);
+	AppendPoints(&out, "bonus", breakdown.bonus, scale);
+	AppendPoints(&out, "penalty", breakdown.penalty, scale);
+
+	appendStringInfoString(&out, ", \"tie_break\": [");
+	for (int k = 0; k < version->ntiebreak; k++)
+	{
+		const TieKey *key = &version->tiebreak[k];
+		int64		value = key->kind == TIE_TOTAL ? breakdown.total :
+			key->kind == TIE_BONUS ? breakdown.bonus :
+			key->kind == TIE_PENALTY ? breakdown.penalty : breakdown.points[key->item];
+
+		appendStringInfoString(&out, k > 0 ? ", {\"key\": " : "{\"key\": ");
+		escape_json(&out, key->name);
+		AppendPoints(&out, "points", value, scale);
+		AppendString(&out, "better", key->kind == TIE_PENALTY ? "lower" : "higher");
+		appendStringInfoChar(&out, '}');
+	}
+
+	appendStringInfoString(&out, "], \"items\": [");
+	for (int i = 0; i < version->nitems; i++)
+	{
+		const CompiledItem *item = &version->items[i];
+
+		appendStringInfoString(&out, i > 0 ? ", {\"code\": " : "{\"code\": ");
+		escape_json(&out, item->code);
+		AppendString(&out, "kind", item->kind == ITEM_CRITERION ? "criterion" :
+					 item->kind == ITEM_SECTION ? "section" :
+					 item->kind == ITEM_BONUS ? "bonus" : "penalty");
+		if (item->parent >= 0)
+			AppendString(&out, "parent", version->items[item->parent].code);
+		if (item->kind == ITEM_CRITERION)
+		{
+			AppendString(&out, "rule", RuleName(item->rule));
+			if (breakdown.observed[i])
+			{
+				char		text[32];
+
+				FixedToTrimmedText(breakdown.observation[i], FIXED_SCALE, text);
+				appendStringInfo(&out, ", \"observed\": %s", text);
+			}
+			else
+				appendStringInfoString(&out, ", \"observed\": null");
+			AppendPoints(&out, "points", breakdown.points[i], scale);
+			AppendFired(&out, version, item, &breakdown, i);
+		}
+		else
+		{
+			AppendPoints(&out, "sum", breakdown.raw[i], scale);
+			AppendPoints(&out, "max", item->max, scale);
+			AppendPoints(&out, "points", breakdown.points[i], scale);
+			appendStringInfo(&out, ", \"capped\": %s", breakdown.raw[i] > item->max ? "true" : "false");
+		}
+		appendStringInfoChar(&out, '}');
+	}
+	appendStringInfoString(&out, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+}
+
+/* SQL: thidua.classify(version text, total numeric, vetoed boolean) -> text */
+Datum
+thidua_classify(PG_FUNCTION_ARGS)
+{
+	CompiledVersion *version = GetCompiledVersionCached(fcinfo, PG_GETARG_TEXT_PP(0));
+	Datum		total = PG_GETARG_DATUM(1);
+	bool		vetoed = PG_GETARG_BOOL(2);
+	int			found = -1;
+
+	for (int i = 0; i < version->nclasses && found < 0; i++)
+	{
+		if (version->class_bounds[i] == NULL ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, total,
+											  NumericGetDatum(version->class_bounds[i]))) >= 0)
+			found = i;
+	}
+	if (vetoed)
+	{
+		if (version->veto_class < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("criteria version \"%s\" defines no veto", version->code),
+					 errhint("Classify with vetoed => false, or use a version with a veto.")));
+		if (found >= 0 && found < version->veto_class)
+			found = version->veto_class;
+	}
+	if (found < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(version->class_labels[found]));
+}
+
+/* SQL: thidua._fixed(value numeric, scale integer) -> bigint, for tests */
+Datum
+thidua_fixed(PG_FUNCTION_ARGS)
+{
+	int32		scale = PG_GETARG_INT32(1);
+
+	if (scale < 0 || scale > FIXED_MAX_SCALE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scale must be between 0 and %d", FIXED_MAX_SCALE)));
+	PG_RETURN_INT64(NumericDatumToFixedOrError(PG_GETARG_DATUM(0), scale, "value"));
+}

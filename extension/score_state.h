@@ -1,0 +1,55 @@
+/*
+ * score_state.h
+ *		The transition state of thidua.score and thidua.score_detail.
+ *
+ * A bytea, so that Citus and parallel query can ship and combine it; laid out
+ * little-endian and free of OIDs:
+ *
+ *	 bytes 0-1	 magic "TS"
+ *	 byte  2	 format version (SCORE_STATE_FORMAT)
+ *	 byte  3	 zero
+ *	 bytes 4-7	 number of criteria (slots)
+ *	 bytes 8-15  fingerprint of the criteria version's content
+ *	 bytes 16-17 length of the version code, then the code
+ *	 then a bitmap of observed slots, then one int64 observation (millionths)
+ *	 per slot, 8-byte aligned.
+ *
+ * Offsets count from the start of the varlena, so our own states (palloc'd,
+ * hence aligned) are updated in place; states from outside are read with
+ * memcpy and validated byte by byte first.
+ */
+#ifndef THIDUA_SCORE_STATE_H
+#define THIDUA_SCORE_STATE_H
+
+#include "postgres.h"
+
+#include "criteria.h"
+
+#define SCORE_STATE_FORMAT 1
+#define SCORE_STATE_MAX_SLOTS 100000
+
+typedef struct ScoreStateLayout
+{
+	int			nslots;
+	int			code_length;
+	int			bitmap_offset;
+	int			values_offset;
+	int			total_size;
+} ScoreStateLayout;
+
+/* A new, empty state for a version, allocated in 'context'. */
+extern bytea *ScoreStateCreate(MemoryContext context, const CompiledVersion *version);
+
+/* Validates a state from anywhere; returns its layout or raises an error. */
+extern ScoreStateLayout ScoreStateValidate(const bytea *state);
+
+/* The layout of a state this process built (trusted; no checks). */
+extern ScoreStateLayout ScoreStateLayoutOf(const bytea *state);
+
+extern uint64 ScoreStateFingerprint(const bytea *state);
+extern void ScoreStateCode(const bytea *state, const char **code, int *length);
+extern bool ScoreStateHas(const bytea *state, const ScoreStateLayout *layout, int slot);
+extern int64 ScoreStateGet(const bytea *state, const ScoreStateLayout *layout, int slot);
+extern void ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 observed);
+
+#endif							/* THIDUA_SCORE_STATE_H */
