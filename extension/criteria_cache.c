@@ -103,23 +103,30 @@ FingerprintText(uint64 *fingerprint, const char *value)
 	*fingerprint = hash_bytes_extended((const unsigned char *) value, strlen(value) + 1, *fingerprint);
 }
 
-/* A numeric column of the current SPI row as an integer at 'scale'. */
+static char *
+GetText(int row, int column)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
+}
+
+/*
+ * A numeric column of the current SPI row as an integer at 'scale'. Drafts
+ * are validated only at import and publish, so a draft edited by hand can
+ * hold values the engine cannot use: say where.
+ */
 static bool
-GetFixed(int row, int column, int scale, const char *what, int64 *result)
+GetFixed(const char *version, const char *item, int row, int column, int scale,
+		 const char *field, int64 *result)
 {
 	bool		isnull;
 	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
 
 	if (isnull)
 		return false;
-	*result = NumericDatumToFixedOrError(value, scale, what);
+	*result = NumericDatumToFixedOrError(value, scale,
+										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s",
+												  version, item, field, GetText(row, column)));
 	return true;
-}
-
-static char *
-GetText(int row, int column)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
 }
 
 static void
@@ -286,14 +293,14 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 			item->rule = ParseRule(GetText(i, 4));
 			item->parent = -1;
 			item->slot = -1;
-			item->has_max = GetFixed(i, 5, version->scale, "max", &item->max);
+			item->has_max = GetFixed(version->code, item->code, i, 5, version->scale, "max", &item->max);
 			if (item->has_max)
 				item->max_fixed = item->max * fixed_pow10[FIXED_SCALE - version->scale];
-			GetFixed(i, 6, FIXED_SCALE, "target", &item->target);
-			item->has_ceiling = GetFixed(i, 7, version->scale, "ceiling", &item->ceiling);
-			GetFixed(i, 8, FIXED_SCALE, "per", &item->per);
-			item->has_floor = GetFixed(i, 9, version->scale, "floor", &item->floor);
-			GetFixed(i, 10, version->scale, "otherwise", &item->otherwise);
+			GetFixed(version->code, item->code, i, 6, FIXED_SCALE, "target", &item->target);
+			item->has_ceiling = GetFixed(version->code, item->code, i, 7, version->scale, "ceiling", &item->ceiling);
+			GetFixed(version->code, item->code, i, 8, FIXED_SCALE, "per", &item->per);
+			item->has_floor = GetFixed(version->code, item->code, i, 9, version->scale, "floor", &item->floor);
+			GetFixed(version->code, item->code, i, 10, version->scale, "otherwise", &item->otherwise);
 			item->nbands = pg_strtoint32(GetText(i, 11));
 			if (item->nbands > 0)
 				item->bands = MemoryContextAllocZero(context, sizeof(Band) * item->nbands);
@@ -341,11 +348,11 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 				band = &version->items[index].bands[band_number++];
 				for (int column = 1; column <= 6; column++)
 					FingerprintText(&fingerprint, GetText(row, column));
-				band->has_from = GetFixed(row, 2, FIXED_SCALE, "band bound", &band->from);
+				band->has_from = GetFixed(version->code, item_code, row, 2, FIXED_SCALE, "bands", &band->from);
 				band->from_inclusive = band->has_from && strcmp(GetText(row, 3), "t") == 0;
-				band->has_to = GetFixed(row, 4, FIXED_SCALE, "band bound", &band->to);
+				band->has_to = GetFixed(version->code, item_code, row, 4, FIXED_SCALE, "bands", &band->to);
 				band->to_inclusive = band->has_to && strcmp(GetText(row, 5), "t") == 0;
-				GetFixed(row, 6, version->scale, "band points", &band->points);
+				GetFixed(version->code, item_code, row, 6, version->scale, "bands", &band->points);
 			}
 		}
 
@@ -455,6 +462,8 @@ GetCompiledVersion(const char *code, int code_length)
 	CompiledVersion *version;
 	MemoryContext old;
 
+	/* A query that touches no table takes no lock that would process these. */
+	AcceptInvalidationMessages();
 	foreach(cell, compiled_versions)
 	{
 		version = lfirst(cell);

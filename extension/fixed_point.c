@@ -123,7 +123,8 @@ NumericDatumToFixedOrError(Datum value, int scale, const char *what)
 		case FIXED_TOO_PRECISE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s has more than %d decimal places", what, scale)));
+					 errmsg("%s has more than %d decimal places", what, scale),
+					 errhint("A draft edited by hand may be inconsistent; publishing validates it.")));
 			break;
 		case FIXED_OUT_OF_RANGE:
 			ereport(ERROR,

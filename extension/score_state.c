@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "port/pg_bswap.h"
 
 #include "score_state.h"
@@ -139,6 +140,8 @@ ScoreStateValidate(const bytea *state)
 	layout = ComputeLayout((int) nslots, code_length);
 	if (size != layout.total_size)
 		ReportCorruptState("The state's size does not match its header.");
+	if (!pg_verifymbstr(p + OFFSET_CODE, code_length, true))
+		ReportCorruptState("The criteria version code is not valid text.");
 	for (int i = layout.bitmap_offset + (layout.nslots + 7) / 8; i < layout.values_offset; i++)
 		if (p[i] != 0)
 			ReportCorruptState("The padding after the bitmap is not zero.");

@@ -149,23 +149,27 @@ BEGIN
 		END IF;
 		RETURN NEW;
 	END IF;
-	IF NEW.status = OLD.status AND OLD.status = 'draft' THEN
-		IF NEW.version_code <> OLD.version_code THEN
-			RAISE EXCEPTION 'the code of criteria version "%" cannot be changed', OLD.version_code
-				USING ERRCODE = 'object_not_in_prerequisite_state';
-		END IF;
+	IF NEW.version_code <> OLD.version_code THEN
+		RAISE EXCEPTION 'the code of criteria version "%" cannot be changed', OLD.version_code
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF OLD.status = 'draft' AND NEW.status = 'draft' THEN
 		RETURN NEW;
+	END IF;
+	IF (to_jsonb(NEW) - 'status') OPERATOR(pg_catalog.<>) (to_jsonb(OLD) - 'status') THEN
+		RAISE EXCEPTION 'criteria version "%" is %: only its status can change', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
+	END IF;
+	IF NEW.status = OLD.status THEN
+		RAISE EXCEPTION 'criteria version "%" is already %', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
 	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
 			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
 		RAISE EXCEPTION 'criteria version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
-	END IF;
-	IF (to_jsonb(NEW) - 'status') OPERATOR(pg_catalog.<>) (to_jsonb(OLD) - 'status') THEN
-		RAISE EXCEPTION 'criteria version "%" is %: only its status can change', OLD.version_code, OLD.status
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
 	END IF;
 	IF NEW.status = 'published' THEN
 		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
@@ -492,8 +496,10 @@ BEGIN
 							format('band %s: "%s" is not a field of a band', band_number, field));
 					END IF;
 				END LOOP;
-				from_value := thidua._criteria_number(doc, item || jsonb_build_object('b', band -> 'from'), 'b', false, 6);
-				to_value := thidua._criteria_number(doc, item || jsonb_build_object('b', band -> 'to'), 'b', false, 6);
+				from_value := thidua._criteria_number(doc, item || jsonb_build_object(
+					format('bands[%s].from', band_number), band -> 'from'), format('bands[%s].from', band_number), false, 6);
+				to_value := thidua._criteria_number(doc, item || jsonb_build_object(
+					format('bands[%s].to', band_number), band -> 'to'), format('bands[%s].to', band_number), false, 6);
 				IF from_value IS NULL AND to_value IS NULL THEN
 					PERFORM thidua._criteria_error(doc, item, 'bands', format('band %s has neither from nor to', band_number));
 				END IF;
@@ -506,8 +512,8 @@ BEGIN
 						AND (band ->> 'to_inclusive')::boolean)) THEN
 					PERFORM thidua._criteria_error(doc, item, 'bands', format('band %s is empty', band_number));
 				END IF;
-				IF thidua._criteria_number(doc, item || jsonb_build_object('b', band -> 'points'), 'b', true, scale)
-				   > max_points THEN
+				IF thidua._criteria_number(doc, item || jsonb_build_object(format('bands[%s].points', band_number),
+						band -> 'points'), format('bands[%s].points', band_number), true, scale) > max_points THEN
 					PERFORM thidua._criteria_error(doc, item, 'bands',
 						format('band %s gives %s points, above max %s', band_number, band -> 'points', max_points));
 				END IF;
