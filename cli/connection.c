@@ -82,7 +82,6 @@ cli_report_result(const PGresult *res)
 	ReportField("error", primary ? primary : PQresultErrorMessage(res));
 	ReportField("detail", PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	ReportField("hint", PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
-	ReportField("context", PQresultErrorField(res, PG_DIAG_CONTEXT));
 }
 
 int

@@ -15,23 +15,46 @@
 const char *progname = "thidua";
 
 /* Long-only options take codes outside the range of characters. */
-#define OPTION_HELP 1000
-
-typedef int (*CommandFunction) (PGconn *conn, int argc, char **argv);
+enum
+{
+	OPTION_HELP = 1000,
+	OPTION_FORMAT,
+	OPTION_NOTE,
+	OPTION_REPLACE
+};
 
 typedef struct Command
 {
-	const char *name;
-	int			min_args;		/* positional arguments after the name */
+	const char *group;			/* "criteria", or NULL for a one-word command */
+	const char *verb;
+	int			min_args;		/* positional arguments after the command */
 	int			max_args;
 	CommandFunction run;
 	const char *usage;
+	const char *summary;
 } Command;
 
-static int	cmd_status(PGconn *conn, int argc, char **argv);
+static int	cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 static const Command commands[] = {
-	{"status", 0, 0, cmd_status, "status"},
+	{NULL, "status", 0, 0, cmd_status, "status",
+	"show the server, extension and client versions"},
+	{"criteria", "import", 1, 1, cmd_criteria_import, "criteria import FILE [--format json|csv] [--replace]",
+	"import a criteria table as a new draft version"},
+	{"criteria", "list", 0, 0, cmd_criteria_list, "criteria list [--format table|csv]",
+	"list criteria versions with their status"},
+	{"criteria", "show", 1, 1, cmd_criteria_show, "criteria show VERSION [--format table|csv]",
+	"show a version's settings, classes, history and items"},
+	{"criteria", "export", 1, 1, cmd_criteria_export, "criteria export VERSION [--format json|csv] [-o FILE]",
+	"write a version as a file that import takes back"},
+	{"criteria", "diff", 2, 2, cmd_criteria_diff, "criteria diff VERSION_A VERSION_B [--format table|csv]",
+	"items added, removed and changed between versions"},
+	{"criteria", "publish", 1, 1, cmd_criteria_publish, "criteria publish VERSION [--note TEXT]",
+	"validate a draft and publish it (it never changes again)"},
+	{"criteria", "clone", 1, 2, cmd_criteria_clone, "criteria clone VERSION [NEW_EDITION]",
+	"copy a version into a new draft (default: the next year)"},
+	{"criteria", "retire", 1, 1, cmd_criteria_retire, "criteria retire VERSION [--note TEXT]",
+	"retire a published version (it stays readable)"},
 	{NULL}
 };
 
@@ -43,7 +66,13 @@ PrintHelp(void)
 		   progname);
 	printf("Usage:\n  %s [OPTION]... COMMAND [ARG]...\n\n", progname);
 	printf("Commands:\n");
-	printf("  status                   show the server, extension and client versions\n");
+	for (const Command *command = commands; command->verb != NULL; command++)
+		printf("  %-56s %s\n", command->usage, command->summary);
+	printf("\nCommand options:\n");
+	printf("  --format=FORMAT          json, csv or table, as the command says\n");
+	printf("  --note=TEXT              the reason recorded with a status change\n");
+	printf("  -o, --output=FILE        write to FILE instead of standard output\n");
+	printf("  --replace                let import replace a draft of the same version\n");
 	printf("\nGeneral options:\n");
 	printf("  -V, --version            output version information, then exit\n");
 	printf("  -?, --help               show this help, then exit\n");
@@ -65,14 +94,34 @@ TryHelpAndExit(void)
 	exit(EXIT_ERROR);
 }
 
+/* The command named by the first one or two words; *words says how many. */
 static const Command *
-FindCommand(const char *name)
+FindCommand(int argc, char **argv, int *words)
 {
-	for (const Command *command = commands; command->name != NULL; command++)
+	bool		group_known = false;
+
+	for (const Command *command = commands; command->verb != NULL; command++)
 	{
-		if (strcmp(command->name, name) == 0)
+		if (command->group == NULL && strcmp(command->verb, argv[0]) == 0)
+		{
+			*words = 1;
 			return command;
+		}
+		if (command->group != NULL && strcmp(command->group, argv[0]) == 0)
+		{
+			group_known = true;
+			if (argc > 1 && strcmp(command->verb, argv[1]) == 0)
+			{
+				*words = 2;
+				return command;
+			}
+		}
 	}
+	if (group_known)
+		cli_error(argc > 1 ? "unknown %s command \"%s\"" : "%s needs a command%s",
+				  argv[0], argc > 1 ? argv[1] : "");
+	else
+		cli_error("unknown command \"%s\"", argv[0]);
 	return NULL;
 }
 
@@ -88,14 +137,20 @@ main(int argc, char **argv)
 		{"password", no_argument, NULL, 'W'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, OPTION_HELP},
+		{"format", required_argument, NULL, OPTION_FORMAT},
+		{"note", required_argument, NULL, OPTION_NOTE},
+		{"output", required_argument, NULL, 'o'},
+		{"replace", no_argument, NULL, OPTION_REPLACE},
 		{NULL, 0, NULL, 0}
 	};
 	ConnectionOptions connection = {0};
+	CommandOptions options = {0};
 	const Command *command;
 	PGconn	   *conn;
 	int			option;
 	int			status;
 	int			nargs;
+	int			words = 0;
 
 	connection.prompt = PROMPT_IF_NEEDED;
 
@@ -115,7 +170,7 @@ main(int argc, char **argv)
 	}
 
 	opterr = 0;					/* our own messages, naming thidua */
-	while ((option = getopt_long(argc, argv, ":d:h:p:U:wWV", long_options, NULL)) != -1)
+	while ((option = getopt_long(argc, argv, ":d:h:p:U:wWVo:", long_options, NULL)) != -1)
 	{
 		switch (option)
 		{
@@ -140,9 +195,21 @@ main(int argc, char **argv)
 			case 'V':
 				printf("%s (thidua) %s\n", progname, THIDUA_VERSION);
 				return EXIT_OK;
+			case 'o':
+				options.output = optarg;
+				break;
 			case OPTION_HELP:
 				PrintHelp();
 				return EXIT_OK;
+			case OPTION_FORMAT:
+				options.format = optarg;
+				break;
+			case OPTION_NOTE:
+				options.note = optarg;
+				break;
+			case OPTION_REPLACE:
+				options.replace = true;
+				break;
 			case ':':
 				cli_error("option \"%s\" requires an argument", argv[optind - 1]);
 				TryHelpAndExit();
@@ -161,45 +228,40 @@ main(int argc, char **argv)
 		cli_error("no command given");
 		TryHelpAndExit();
 	}
-	command = FindCommand(argv[optind]);
+	command = FindCommand(argc - optind, argv + optind, &words);
 	if (command == NULL)
-	{
-		cli_error("unknown command \"%s\"", argv[optind]);
 		TryHelpAndExit();
-	}
-	nargs = argc - optind - 1;
+	nargs = argc - optind - words;
 	if (nargs < command->min_args || nargs > command->max_args)
 	{
-		cli_error("wrong number of arguments for \"%s\"", command->name);
+		cli_error("wrong number of arguments for \"%s%s%s\"", command->group ? command->group : "",
+				  command->group ? " " : "", command->verb);
 		fprintf(stderr, "Usage: %s [OPTION]... %s\n", progname, command->usage);
 		TryHelpAndExit();
 	}
 
 	conn = cli_connect(&connection);
-	status = command->run(conn, nargs, argv + optind + 1);
+	status = command->run(conn, &options, nargs, argv + optind + words);
 	PQfinish(conn);
 	return status;
 }
 
 /* thidua status: where we are connected and which versions meet there. */
 static int
-cmd_status(PGconn *conn, int argc, char **argv)
+cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	PGresult   *res;
 
+	(void) options;
 	(void) argc;
 	(void) argv;
-	res = PQexecParams(conn,
-					   "SELECT pg_catalog.current_database(), "
-					   "pg_catalog.current_setting('server_version'), "
-					   "thidua.version(), thidua.library_version()",
-					   0, NULL, NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		cli_report_result(res);
-		PQclear(res);
+	res = cli_query(conn,
+					"SELECT pg_catalog.current_database(), "
+					"pg_catalog.current_setting('server_version'), "
+					"thidua.version(), thidua.library_version()",
+					0, NULL);
+	if (res == NULL)
 		return cli_failure_code(conn);
-	}
 	printf("database:   %s\n", PQgetvalue(res, 0, 0));
 	printf("server:     PostgreSQL %s\n", PQgetvalue(res, 0, 1));
 	printf("extension:  thidua %s (library %s)\n",

@@ -6,6 +6,7 @@
 #define THIDUA_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "libpq-fe.h"
 
@@ -55,5 +56,37 @@ extern PGconn *cli_connect(const ConnectionOptions *options);
 
 /* Exit code for a failure on conn: connection lost or plain error. */
 extern int	cli_failure_code(PGconn *conn);
+
+/* Runs a query with text parameters; reports a failure and returns NULL. */
+extern PGresult *cli_query(PGconn *conn, const char *sql, int nparams, const char *const *values);
+
+/* Columns the UTF-8 text takes on a terminal. */
+extern int	cli_display_width(const char *text);
+
+/* A result as an aligned table (psql style) or as CSV for spreadsheets. */
+extern void cli_print_table(FILE *out, const PGresult *res);
+extern void cli_print_csv(FILE *out, const PGresult *res);
+
+/* Options shared by the commands; each command uses those it documents. */
+typedef struct CommandOptions
+{
+	const char *format;			/* --format */
+	const char *note;			/* --note */
+	const char *output;			/* -o, --output */
+	bool		replace;		/* --replace */
+} CommandOptions;
+
+typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
+								int argc, char **argv);
+
+/* The criteria commands (criteria.c). */
+extern int	cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_list(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_export(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_diff(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_clone(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_criteria_retire(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 #endif							/* THIDUA_CLI_H */

@@ -999,6 +999,23 @@ CREATE FUNCTION thidua._csv_field(value text) RETURNS text
 				ELSE value END
 $$;
 
+-- A criterion's rule parameters as CSV "params" text: "target=100; ceiling=3.5".
+CREATE FUNCTION thidua._params_text(item jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT nullif(concat_ws('; ',
+		'target=' || (item ->> 'target'), 'per=' || (item ->> 'per'), 'floor=' || (item ->> 'floor'),
+		'ceiling=' || (item ->> 'ceiling'),
+		'bands=' || (SELECT string_agg(
+			CASE WHEN b ? 'from' THEN CASE WHEN (b ->> 'from_inclusive')::boolean THEN '[' ELSE '(' END
+				 || (b ->> 'from') ELSE '(' END || ',' ||
+			CASE WHEN b ? 'to' THEN (b ->> 'to') || CASE WHEN (b ->> 'to_inclusive')::boolean THEN ']' ELSE ')' END
+				 ELSE ')' END || ':' || (b ->> 'points'), ' | ' ORDER BY n)
+			FROM jsonb_array_elements(item -> 'bands') WITH ORDINALITY AS bands(b, n)),
+		'otherwise=' || (item ->> 'otherwise')), '')
+$$;
+
 -- The stored version as a criteria CSV (what import takes back).
 CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 	LANGUAGE sql STABLE STRICT
@@ -1021,16 +1038,7 @@ CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 		FROM doc WHERE d ? 'veto' AND jsonb_typeof(d -> 'veto') = 'object'
 		UNION ALL
 		SELECT 1001 + n::integer, ARRAY[i ->> 'kind', i ->> 'code', i ->> 'parent', i ->> 'title', i ->> 'max',
-			i ->> 'rule', nullif(concat_ws('; ',
-				'target=' || (i ->> 'target'), 'per=' || (i ->> 'per'), 'floor=' || (i ->> 'floor'),
-				'ceiling=' || (i ->> 'ceiling'),
-				'bands=' || (SELECT string_agg(
-					CASE WHEN b ? 'from' THEN CASE WHEN (b ->> 'from_inclusive')::boolean THEN '[' ELSE '(' END
-						 || (b ->> 'from') ELSE '(' END || ',' ||
-					CASE WHEN b ? 'to' THEN (b ->> 'to') || CASE WHEN (b ->> 'to_inclusive')::boolean THEN ']' ELSE ')' END
-						 ELSE ')' END || ':' || (b ->> 'points'), ' | ' ORDER BY bn)
-					FROM jsonb_array_elements(i -> 'bands') WITH ORDINALITY AS bs(b, bn)),
-				'otherwise=' || (i ->> 'otherwise')), '')]
+			i ->> 'rule', thidua._params_text(i)]
 		FROM doc, jsonb_array_elements(d -> 'items') WITH ORDINALITY AS items(i, n)
 	)
 	SELECT 'kind,code,parent,title,max,rule,params' || E'\n' ||
@@ -1090,14 +1098,23 @@ END
 $$;
 COMMENT ON FUNCTION thidua.retire_version(text, text) IS 'retires a published version (it stays readable)';
 
-CREATE FUNCTION thidua.clone_version(version text, new_edition text) RETURNS text
+CREATE FUNCTION thidua.clone_version(version text, new_edition text DEFAULT NULL) RETURNS text
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	source thidua.criteria_version := thidua._lock_version(version);
-	target text := source.set_code || '/' || new_edition;
+	target text;
 BEGIN
+	IF new_edition IS NULL THEN
+		IF source.edition !~ '^[0-9]{4}$' THEN
+			RAISE EXCEPTION 'name the new edition of criteria version "%"', version
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Only a year edition has an obvious successor (2019 -> 2020).';
+		END IF;
+		new_edition := (source.edition::integer + 1)::text;
+	END IF;
+	target := source.set_code || '/' || new_edition;
 	IF EXISTS (SELECT 1 FROM thidua.criteria_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
 		RAISE EXCEPTION 'criteria version "%" already exists', target
 			USING ERRCODE = 'unique_violation', HINT = 'Choose another edition.';
@@ -1115,7 +1132,8 @@ BEGIN
 	RETURN target;
 END
 $$;
-COMMENT ON FUNCTION thidua.clone_version(text, text) IS 'copies a version into a new draft edition; returns its code';
+COMMENT ON FUNCTION thidua.clone_version(text, text) IS
+	'copies a version into a new draft edition (by default the next year); returns its code';
 
 CREATE FUNCTION thidua.delete_draft(version text) RETURNS void
 	LANGUAGE plpgsql

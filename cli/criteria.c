@@ -1,0 +1,362 @@
+/*
+ * criteria.c
+ *		thidua criteria import|list|show|export|diff|publish|clone|retire
+ *
+ * Each command is one statement calling the extension's functions, so it is
+ * atomic and applies the same rules as any other client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "thidua_cli.h"
+
+#define MAX_FILE_SIZE (64 * 1024 * 1024)
+
+/* Reads a whole file; exits with a message naming it on failure. */
+static char *
+ReadFile(const char *path, size_t *length)
+{
+	FILE	   *file = fopen(path, "rb");
+	char	   *data;
+	size_t		capacity = 65536;
+	size_t		used = 0;
+
+	if (file == NULL)
+	{
+		cli_error("could not open file \"%s\": %s", path, strerror(errno));
+		exit(EXIT_ERROR);
+	}
+	data = malloc(capacity);
+	while (data != NULL)
+	{
+		size_t		n = fread(data + used, 1, capacity - used, file);
+
+		used += n;
+		if (n == 0)
+			break;
+		if (used == capacity)
+		{
+			if (capacity >= MAX_FILE_SIZE)
+			{
+				cli_error("file \"%s\" is larger than %d MB", path, MAX_FILE_SIZE / (1024 * 1024));
+				exit(EXIT_ERROR);
+			}
+			capacity *= 2;
+			data = realloc(data, capacity);
+		}
+	}
+	if (data == NULL)
+	{
+		cli_error("out of memory reading \"%s\"", path);
+		exit(EXIT_ERROR);
+	}
+	if (ferror(file))
+	{
+		cli_error("could not read file \"%s\": %s", path, strerror(errno));
+		exit(EXIT_ERROR);
+	}
+	fclose(file);
+	*length = used;
+	return data;
+}
+
+/* Opens --output (or standard output); exits naming the file on failure. */
+static FILE *
+OpenOutput(const CommandOptions *options)
+{
+	FILE	   *out;
+
+	if (options->output == NULL || strcmp(options->output, "-") == 0)
+		return stdout;
+	out = fopen(options->output, "wb");
+	if (out == NULL)
+	{
+		cli_error("could not open file \"%s\" for writing: %s", options->output, strerror(errno));
+		exit(EXIT_ERROR);
+	}
+	return out;
+}
+
+static int
+CloseOutput(FILE *out, const CommandOptions *options)
+{
+	if (out != stdout)
+	{
+		if (fclose(out) != 0)
+		{
+			cli_error("could not write file \"%s\": %s", options->output, strerror(errno));
+			return EXIT_ERROR;
+		}
+	}
+	else if (fflush(stdout) != 0)
+	{
+		cli_error("could not write to standard output: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+static bool
+FormatIs(const CommandOptions *options, const char *format)
+{
+	return options->format != NULL && strcmp(options->format, format) == 0;
+}
+
+/* Refuses a --format the command does not know. */
+static bool
+CheckFormat(const CommandOptions *options, const char *allowed_a, const char *allowed_b)
+{
+	if (options->format == NULL || FormatIs(options, allowed_a) || FormatIs(options, allowed_b))
+		return true;
+	cli_error("unknown format \"%s\" (use %s or %s)", options->format, allowed_a, allowed_b);
+	return false;
+}
+
+/* thidua criteria import FILE [--format json|csv] [--replace] */
+int
+cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *path = argv[0];
+	size_t		length;
+	char	   *data;
+	const char *values[4];
+	int			lengths[4] = {0, 0, 0, 0};
+	int			formats[4] = {1, 0, 0, 0};	/* the file goes as binary bytea */
+	PGresult   *res;
+
+	(void) argc;
+	if (!CheckFormat(options, "json", "csv"))
+		return EXIT_ERROR;
+	data = ReadFile(path, &length);
+	values[0] = data;
+	lengths[0] = (int) length;
+	values[1] = options->format;
+	values[2] = path;
+	values[3] = options->replace ? "true" : "false";
+	res = PQexecParams(conn, "SELECT thidua.import_criteria_file($1::bytea, $2, $3, $4::boolean)",
+					   4, NULL, values, lengths, formats, 0);
+	free(data);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_report_result(res);
+		PQclear(res);
+		return cli_failure_code(conn);
+	}
+	values[0] = PQgetvalue(res, 0, 0);
+	{
+		PGresult   *summary = cli_query(conn,
+										"SELECT version_code, status, criteria FROM thidua.criteria_versions "
+										"WHERE version_code OPERATOR(pg_catalog.=) $1", 1, values);
+
+		if (summary == NULL)
+		{
+			PQclear(res);
+			return cli_failure_code(conn);
+		}
+		printf("imported criteria version %s (%s, %s criteria)\n",
+			   PQgetvalue(summary, 0, 0), PQgetvalue(summary, 0, 1), PQgetvalue(summary, 0, 2));
+		PQclear(summary);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* Prints a result as a table, or as CSV with --format csv. */
+static int
+PrintResult(PGconn *conn, PGresult *res, const CommandOptions *options)
+{
+	FILE	   *out;
+	int			status;
+
+	if (res == NULL)
+		return cli_failure_code(conn);
+	out = OpenOutput(options);
+	if (FormatIs(options, "csv"))
+		cli_print_csv(out, res);
+	else
+		cli_print_table(out, res);
+	PQclear(res);
+	status = CloseOutput(out, options);
+	return status;
+}
+
+/* thidua criteria list [--format table|csv] */
+int
+cmd_criteria_list(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	(void) argc;
+	(void) argv;
+	if (!CheckFormat(options, "table", "csv"))
+		return EXIT_ERROR;
+	return PrintResult(conn, cli_query(conn,
+									   "SELECT version_code AS version, status, criteria, "
+									   "pg_catalog.to_char(status_since, 'YYYY-MM-DD') AS since, "
+									   "cloned_from, title "
+									   "FROM thidua.criteria_versions ORDER BY set_code, edition",
+									   0, NULL), options);
+}
+
+/* Exits unless the version exists, with the same message as the extension. */
+static bool
+VersionExists(PGconn *conn, const char *version)
+{
+	const char *values[1] = {version};
+	PGresult   *res = cli_query(conn,
+								"SELECT 1 FROM thidua.criteria_version "
+								"WHERE version_code OPERATOR(pg_catalog.=) $1", 1, values);
+	bool		exists = res != NULL && PQntuples(res) == 1;
+
+	if (res != NULL && !exists)
+	{
+		cli_error("criteria version \"%s\" does not exist", version);
+		cli_hint("thidua criteria list shows the versions.");
+	}
+	PQclear(res);
+	return exists;
+}
+
+/* thidua criteria show VERSION: settings, classes, history, then the items as a tree */
+int
+cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[1] = {argv[0]};
+	PGresult   *res;
+
+	(void) argc;
+	if (!CheckFormat(options, "table", "csv"))
+		return EXIT_ERROR;
+	if (!VersionExists(conn, argv[0]))
+		return EXIT_ERROR;
+	if (!FormatIs(options, "csv"))
+	{
+		res = cli_query(conn,
+						"SELECT v.version_code, v.title, v.status, v.rounding_scale, "
+						"CASE WHEN v.allow_over_completion THEN 'allowed' ELSE 'not allowed' END, "
+						"(SELECT pg_catalog.string_agg(b.label || COALESCE(' ≥ ' || b.lower_bound, ' otherwise') "
+						"   || COALESCE(' (' || b.title || ')', ''), ', ' ORDER BY b.position) "
+						"   FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code), "
+						"COALESCE('not above ' || v.veto_max_class || COALESCE(': ' || v.veto_reason, ''), 'none'), "
+						"pg_catalog.array_to_string(v.tie_break, ', '), "
+						"(SELECT pg_catalog.string_agg(e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
+						"   || ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', ''), '; ' ORDER BY e.event_id) "
+						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) "
+						"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
+						1, values);
+		if (res == NULL)
+			return cli_failure_code(conn);
+		printf("criteria version: %s\n", PQgetvalue(res, 0, 0));
+		printf("title:            %s\n", PQgetvalue(res, 0, 1));
+		printf("status:           %s\n", PQgetvalue(res, 0, 2));
+		printf("rounding:         %s decimal places, half away from zero\n", PQgetvalue(res, 0, 3));
+		printf("over-completion:  %s\n", PQgetvalue(res, 0, 4));
+		printf("classes:          %s\n", PQgetvalue(res, 0, 5));
+		printf("veto:             %s\n", PQgetvalue(res, 0, 6));
+		printf("tie-break:        %s\n", PQgetvalue(res, 0, 7));
+		printf("history:          %s\n\n", PQgetvalue(res, 0, 8));
+		PQclear(res);
+	}
+	return PrintResult(conn, cli_query(conn,
+									   "WITH RECURSIVE tree AS ("
+									   "  SELECT i.*, 0 AS depth FROM thidua.criteria_item i "
+									   "  WHERE i.version_code OPERATOR(pg_catalog.=) $1 AND i.parent_code IS NULL "
+									   "  UNION ALL "
+									   "  SELECT c.*, t.depth + 1 FROM thidua.criteria_item c JOIN tree t "
+									   "  ON c.version_code OPERATOR(pg_catalog.=) t.version_code "
+									   "  AND c.parent_code OPERATOR(pg_catalog.=) t.code) "
+									   "SELECT pg_catalog.repeat('  ', depth) || code AS code, kind, title, "
+									   "max_points AS max, rule, "
+									   "thidua._params_text(params) AS params "
+									   "FROM tree ORDER BY position",
+									   1, values), options);
+}
+
+/* thidua criteria export VERSION [--format json|csv] [-o FILE] */
+int
+cmd_criteria_export(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[1] = {argv[0]};
+	PGresult   *res;
+	FILE	   *out;
+
+	(void) argc;
+	if (!CheckFormat(options, "json", "csv"))
+		return EXIT_ERROR;
+	if (!VersionExists(conn, argv[0]))
+		return EXIT_ERROR;
+	res = cli_query(conn, FormatIs(options, "csv") ?
+					"SELECT thidua.export_criteria_csv($1)" :
+					"SELECT pg_catalog.jsonb_pretty(thidua.export_criteria($1)) || E'\\n'",
+					1, values);
+	if (res == NULL)
+		return cli_failure_code(conn);
+	out = OpenOutput(options);
+	fputs(PQgetvalue(res, 0, 0), out);
+	PQclear(res);
+	return CloseOutput(out, options);
+}
+
+/* thidua criteria diff A B */
+int
+cmd_criteria_diff(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[2] = {argv[0], argv[1]};
+
+	(void) argc;
+	if (!CheckFormat(options, "table", "csv"))
+		return EXIT_ERROR;
+	return PrintResult(conn, cli_query(conn,
+									   "SELECT d.item, d.change, CASE WHEN d.change OPERATOR(pg_catalog.=) 'changed' THEN "
+									   "  (SELECT pg_catalog.string_agg(f.key || ': ' || COALESCE(f.value->>'from', '(none)') "
+									   "     || ' → ' || COALESCE(f.value->>'to', '(none)'), '; ' ORDER BY f.key) "
+									   "   FROM pg_catalog.jsonb_each(d.fields) AS f) "
+									   "  ELSE d.fields->>'title' END AS details "
+									   "FROM thidua.diff($1, $2) AS d",
+									   2, values), options);
+}
+
+/* Runs a lifecycle function and prints what it did. */
+static int
+RunLifecycle(PGconn *conn, const char *sql, int nparams, const char *const *values,
+			 const char *done)
+{
+	PGresult   *res = cli_query(conn, sql, nparams, values);
+
+	if (res == NULL)
+		return cli_failure_code(conn);
+	printf("%s %s\n", done, PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ?
+		   PQgetvalue(res, 0, 0) : values[0]);
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* thidua criteria publish VERSION [--note TEXT] */
+int
+cmd_criteria_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[2] = {argv[0], options->note};
+
+	(void) argc;
+	return RunLifecycle(conn, "SELECT $1 FROM thidua.publish_version($1, $2)", 2, values, "published");
+}
+
+/* thidua criteria retire VERSION [--note TEXT] */
+int
+cmd_criteria_retire(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[2] = {argv[0], options->note};
+
+	(void) argc;
+	return RunLifecycle(conn, "SELECT $1 FROM thidua.retire_version($1, $2)", 2, values, "retired");
+}
+
+/* thidua criteria clone VERSION [NEW_EDITION] */
+int
+cmd_criteria_clone(PGconn *conn, const CommandOptions *options, int argc, char **argv)
+{
+	const char *values[2] = {argv[0], argc > 1 ? argv[1] : NULL};
+
+	(void) options;
+	return RunLifecycle(conn, "SELECT thidua.clone_version($1, $2)", 2, values, "created draft");
+}
