@@ -123,6 +123,8 @@ typedef struct VersionCallCache
 {
 	uint64		generation;
 	CompiledVersion *version;
+	int			last_item;		/* the item found last, for FindCriterionAfter */
+	int			constant_version;	/* the version argument is a constant: 1, not: 0, unknown: -1 */
 } VersionCallCache;
 
 extern CompiledVersion *GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code);
@@ -132,6 +134,13 @@ extern int	FindItem(const CompiledVersion *version, const char *code, int length
 
 /* The criterion with that code, or an error naming it and the version. */
 extern const CompiledItem *FindCriterion(const CompiledVersion *version, const char *code, int length);
+
+/*
+ * FindCriterion for rows that usually come in the version's order: tries the
+ * item after the last one found before hashing.
+ */
+extern const CompiledItem *FindCriterionAfter(const CompiledVersion *version, const char *code,
+											  int length, VersionCallCache *cache);
 
 /* Records why a rule gave its points, for score_detail. */
 typedef struct RuleTrace

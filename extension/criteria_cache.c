@@ -181,6 +181,27 @@ FindCriterion(const CompiledVersion *version, const char *code, int length)
 	return &version->items[index];
 }
 
+const CompiledItem *
+FindCriterionAfter(const CompiledVersion *version, const char *code, int length,
+				   VersionCallCache *cache)
+{
+	const CompiledItem *item;
+
+	for (int guess = cache->last_item + 1; guess < version->nitems && guess <= cache->last_item + 2; guess++)
+	{
+		item = &version->items[guess];
+		if (item->kind == ITEM_CRITERION && strncmp(item->code, code, length) == 0 &&
+			item->code[length] == '\0')
+		{
+			cache->last_item = guess;
+			return item;
+		}
+	}
+	item = FindCriterion(version, code, length);
+	cache->last_item = (int) (item - version->items);
+	return item;
+}
+
 static ItemKind
 ParseItemKind(const char *kind)
 {
@@ -510,9 +531,11 @@ GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VersionCallCache));
+		cache->constant_version = -1;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	cache->version = GetCompiledVersion(data, length);
 	cache->generation = cache_generation;
+	cache->last_item = -1;
 	return cache->version;
 }

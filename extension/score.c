@@ -93,6 +93,7 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggregate_context;
 	CompiledVersion *version;
+	VersionCallCache *cache;
 	const CompiledItem *item;
 	text	   *code;
 	bytea	   *state;
@@ -112,13 +113,22 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 				 errmsg("criterion code must not be null")));
 
 	version = GetCompiledVersionCached(fcinfo, PG_GETARG_TEXT_PP(1));
+	cache = (VersionCallCache *) fcinfo->flinfo->fn_extra;
+	if (cache->constant_version < 0)
+		cache->constant_version = get_fn_expr_arg_stable(fcinfo->flinfo, 1) ? 1 : 0;
+	layout = ScoreStateLayoutFor(version);
 	if (PG_ARGISNULL(0))
 		state = ScoreStateCreate(aggregate_context, version);
 	else
 	{
-		/* our own state, built in the aggregate context: updated in place */
-		state = PG_GETARG_BYTEA_P(0);
-		if (ScoreStateFingerprint(state) != version->fingerprint)
+		/*
+		 * Our own state, built in the aggregate context and never toasted:
+		 * updated in place, without even a detoast check per row. With a
+		 * constant version argument every state has that version; otherwise
+		 * each row's version is checked against the state's.
+		 */
+		state = (bytea *) PG_GETARG_POINTER(0);
+		if (!cache->constant_version && ScoreStateFingerprint(state) != version->fingerprint)
 		{
 			const char *state_code;
 			int			state_code_length;
@@ -135,11 +145,10 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 		PG_RETURN_BYTEA_P(state);	/* no observation: the criterion scores 0 */
 
 	code = PG_GETARG_TEXT_PP(2);
-	item = FindCriterion(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+	item = FindCriterionAfter(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), cache);
 	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
 	(void) EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
 
-	layout = ScoreStateLayoutOf(state);
 	if (ScoreStateHas(state, &layout, item->slot))
 		ReportDuplicate(version, item->slot);
 	ScoreStateSet(state, &layout, item->slot, observed);

@@ -69,10 +69,15 @@ ComputeLayout(int nslots, int code_length)
 
 	layout.nslots = nslots;
 	layout.code_length = code_length;
-	layout.bitmap_offset = OFFSET_CODE + code_length;
-	layout.values_offset = TYPEALIGN(8, layout.bitmap_offset + (nslots + 7) / 8);
+	layout.values_offset = TYPEALIGN(8, OFFSET_CODE + code_length);
 	layout.total_size = layout.values_offset + nslots * (int) sizeof(int64);
 	return layout;
+}
+
+ScoreStateLayout
+ScoreStateLayoutFor(const CompiledVersion *version)
+{
+	return ComputeLayout(version->ncriteria, version->code_length);
 }
 
 bytea *
@@ -93,6 +98,8 @@ ScoreStateCreate(MemoryContext context, const CompiledVersion *version)
 	Store64(state + OFFSET_FINGERPRINT, version->fingerprint);
 	memcpy(state + OFFSET_CODE_LENGTH, &code_length, sizeof(code_length));
 	memcpy(state + OFFSET_CODE, version->code, version->code_length);
+	for (int slot = 0; slot < layout.nslots; slot++)
+		Store64(state + layout.values_offset + slot * sizeof(int64), (uint64) SCORE_STATE_ABSENT);
 	return (bytea *) state;
 }
 
@@ -142,26 +149,19 @@ ScoreStateValidate(const bytea *state)
 		ReportCorruptState("The state's size does not match its header.");
 	if (!pg_verifymbstr(p + OFFSET_CODE, code_length, true))
 		ReportCorruptState("The criteria version code is not valid text.");
-	for (int i = layout.bitmap_offset + (layout.nslots + 7) / 8; i < layout.values_offset; i++)
+	for (int i = OFFSET_CODE + code_length; i < layout.values_offset; i++)
 		if (p[i] != 0)
-			ReportCorruptState("The padding after the bitmap is not zero.");
-	if (layout.nslots % 8 != 0 &&
-		((unsigned char) p[layout.bitmap_offset + layout.nslots / 8] >> (layout.nslots % 8)) != 0)
-		ReportCorruptState("The bitmap marks criteria beyond the last one.");
+			ReportCorruptState("The padding after the version code is not zero.");
 	for (int slot = 0; slot < layout.nslots; slot++)
 	{
-		if (!ScoreStateHas(state, &layout, slot) && ScoreStateGet(state, &layout, slot) != 0)
-			ReportCorruptState("An unobserved criterion holds a value.");
+		int64		value = ScoreStateGet(state, &layout, slot);
+
+		/* observations are exact to 6 decimals within +-9223372036854 */
+		if (value != SCORE_STATE_ABSENT && (value > PG_INT64_MAX / 1000000 * 1000000 ||
+											value < -(PG_INT64_MAX / 1000000 * 1000000)))
+			ReportCorruptState("An observation is out of range.");
 	}
 	return layout;
-}
-
-ScoreStateLayout
-ScoreStateLayoutOf(const bytea *state)
-{
-	const char *p = (const char *) state;
-
-	return ComputeLayout((int) Load32(p + OFFSET_SLOTS), Load16(p + OFFSET_CODE_LENGTH));
 }
 
 uint64
@@ -180,9 +180,7 @@ ScoreStateCode(const bytea *state, const char **code, int *length)
 bool
 ScoreStateHas(const bytea *state, const ScoreStateLayout *layout, int slot)
 {
-	const unsigned char *bitmap = (const unsigned char *) state + layout->bitmap_offset;
-
-	return (bitmap[slot / 8] >> (slot % 8)) & 1;
+	return ScoreStateGet(state, layout, slot) != SCORE_STATE_ABSENT;
 }
 
 int64
@@ -194,8 +192,5 @@ ScoreStateGet(const bytea *state, const ScoreStateLayout *layout, int slot)
 void
 ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 observed)
 {
-	unsigned char *bitmap = (unsigned char *) state + layout->bitmap_offset;
-
-	bitmap[slot / 8] |= 1 << (slot % 8);
 	Store64((char *) state + layout->values_offset + slot * sizeof(int64), (uint64) observed);
 }

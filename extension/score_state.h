@@ -11,12 +11,14 @@
  *	 bytes 4-7	 number of criteria (slots)
  *	 bytes 8-15  fingerprint of the criteria version's content
  *	 bytes 16-17 length of the version code, then the code
- *	 then a bitmap of observed slots, then one int64 observation (millionths)
- *	 per slot, 8-byte aligned.
+ *	 then, 8-byte aligned, one int64 per criterion (slot): its observation in
+ *	 millionths, or SCORE_STATE_ABSENT.
  *
  * Offsets count from the start of the varlena, so our own states (palloc'd,
  * hence aligned) are updated in place; states from outside are read with
- * memcpy and validated byte by byte first.
+ * memcpy and validated byte by byte first. The transition touches only the
+ * slot it sets: with many groups, every other byte it read would be a cache
+ * miss per row.
  */
 #ifndef THIDUA_SCORE_STATE_H
 #define THIDUA_SCORE_STATE_H
@@ -27,24 +29,24 @@
 
 #define SCORE_STATE_FORMAT 1
 #define SCORE_STATE_MAX_SLOTS 100000
+#define SCORE_STATE_ABSENT PG_INT64_MIN
 
 typedef struct ScoreStateLayout
 {
 	int			nslots;
 	int			code_length;
-	int			bitmap_offset;
 	int			values_offset;
 	int			total_size;
 } ScoreStateLayout;
+
+/* The layout of a state for that version. */
+extern ScoreStateLayout ScoreStateLayoutFor(const CompiledVersion *version);
 
 /* A new, empty state for a version, allocated in 'context'. */
 extern bytea *ScoreStateCreate(MemoryContext context, const CompiledVersion *version);
 
 /* Validates a state from anywhere; returns its layout or raises an error. */
 extern ScoreStateLayout ScoreStateValidate(const bytea *state);
-
-/* The layout of a state this process built (trusted; no checks). */
-extern ScoreStateLayout ScoreStateLayoutOf(const bytea *state);
 
 extern uint64 ScoreStateFingerprint(const bytea *state);
 extern void ScoreStateCode(const bytea *state, const char **code, int *length);

@@ -135,7 +135,7 @@ SELECT combine_states(s ORDER BY evaluation) AS combined FROM state WHERE evalua
 -- the same criterion in both partial states is a duplicate
 SELECT combine_states(s) FROM state WHERE evaluation IN (1, 3);
 -- corruptions: truncated, extended, wrong magic, unknown format, slot count, stray bitmap bits,
--- a value in an unobserved slot, a version code that does not exist, another version
+-- an impossible value in a slot, a version code that does not exist, another version
 SELECT thidua._score_final(substr(s, 1, length(s) - 1)) FROM state WHERE evaluation = 1;
 SELECT thidua._score_final(s || '\x00'::bytea) FROM state WHERE evaluation = 1;
 SELECT thidua._score_final(set_byte(s, 0, 0)) FROM state WHERE evaluation = 1;
