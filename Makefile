@@ -11,13 +11,18 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" thidua.control
 
 MODULE_big = thidua
 OBJS = \
+	extension/consensus.o \
 	extension/criteria_cache.o \
 	extension/fixed_point.o \
+	extension/judgments.o \
 	extension/rules.o \
 	extension/score.o \
 	extension/score_state.o \
+	extension/state_format.o \
+	extension/streak.o \
 	extension/text_file.o \
 	extension/thidua.o \
+	extension/trimmed_mean.o \
 	extension/version.o
 
 DATA = $(wildcard sql/thidua--*.sql)

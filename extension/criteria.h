@@ -156,6 +156,9 @@ typedef struct RuleTrace
 extern int64 EvaluateRule(const CompiledVersion *version, const CompiledItem *item,
 						  int64 observed, RuleTrace *trace);
 
+/* Whether a criterion's rule can give those points (to check states from outside). */
+extern bool PointsPossible(const CompiledVersion *version, const CompiledItem *item, int64 points);
+
 extern const char *RuleName(RuleKind rule);
 extern const char *ItemKindName(ItemKind kind);
 

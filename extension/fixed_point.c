@@ -10,6 +10,7 @@
 
 #include "common/int.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/numeric.h"
 
 #include "fixed_point.h"
@@ -33,7 +34,136 @@ const int64 fixed_pow10[FIXED_MAX_SCALE + 1] = {
 #define NUMERIC_SHORT_SIGN	0x2000
 #define NUMERIC_SHORT_WEIGHT_SIGN 0x0040
 #define NUMERIC_SHORT_WEIGHT 0x003F
+#define NUMERIC_SHORT_DSCALE_MASK 0x1F80
+#define NUMERIC_SHORT_DSCALE_SHIFT 7
+#define NUMERIC_DSCALE_MASK 0x3FFF
 #define NUMERIC_DIGIT_BASE	10000
+
+/* 10^exponent as a 128-bit integer, 0 <= exponent <= 38. */
+static int128
+Pow10_128(int exponent)
+{
+	int128		result = 1;
+
+	Assert(exponent >= 0 && exponent <= SCALED128_MAX_SCALE);
+	if (exponent <= FIXED_MAX_SCALE)
+		return fixed_pow10[exponent];
+	result = fixed_pow10[FIXED_MAX_SCALE];
+	for (int i = FIXED_MAX_SCALE; i < exponent; i++)
+		result *= 10;
+	return result;
+}
+
+bool
+Scale128(int128 value, int exponent, int128 *result)
+{
+	if (exponent < 0 || exponent > SCALED128_MAX_SCALE)
+		return false;
+	return !__builtin_mul_overflow(value, Pow10_128(exponent), result);
+}
+
+FixedStatus
+NumericDatumToScaled128(Datum value, int128 *result, int *scale)
+{
+	struct varlena *packed = PG_DETOAST_DATUM_PACKED(value);
+	const char *data = VARDATA_ANY(packed);
+	int			size = VARSIZE_ANY_EXHDR(packed);
+	uint16		header;
+	int			weight;
+	int			dscale;
+	bool		negative;
+	int			header_size;
+	int			ndigits;
+	int128		accumulated = 0;
+	FixedStatus status = FIXED_OK;
+
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & NUMERIC_FLAG_MASK) == NUMERIC_SPECIAL_FLAG)
+		return FIXED_NOT_FINITE;
+	if (header & NUMERIC_SHORT_FLAG)
+	{
+		negative = (header & NUMERIC_SHORT_SIGN) != 0;
+		dscale = (header & NUMERIC_SHORT_DSCALE_MASK) >> NUMERIC_SHORT_DSCALE_SHIFT;
+		weight = (header & NUMERIC_SHORT_WEIGHT_SIGN) ?
+			(int) (~NUMERIC_SHORT_WEIGHT | (header & NUMERIC_SHORT_WEIGHT)) :
+			(int) (header & NUMERIC_SHORT_WEIGHT);
+		header_size = sizeof(uint16);
+	}
+	else
+	{
+		int16		long_weight;
+
+		negative = (header & NUMERIC_FLAG_MASK) == NUMERIC_NEGATIVE;
+		dscale = header & NUMERIC_DSCALE_MASK;
+		memcpy(&long_weight, data + sizeof(uint16), sizeof(int16));
+		weight = long_weight;
+		header_size = 2 * sizeof(uint16);
+	}
+	if (dscale > SCALED128_MAX_SCALE)
+		status = FIXED_OUT_OF_RANGE;
+	ndigits = (size - header_size) / (int) sizeof(int16);
+
+	/* value * 10^dscale = sum of digit[i] * 10^(4 * (weight - i) + dscale) */
+	for (int i = 0; i < ndigits && status == FIXED_OK; i++)
+	{
+		int16		digit;
+		int			exponent = 4 * (weight - i) + dscale;
+		int128		term;
+
+		memcpy(&digit, data + header_size + i * sizeof(int16), sizeof(int16));
+		if (digit == 0)
+			continue;
+		if (exponent >= 0)
+		{
+			if (exponent > SCALED128_MAX_SCALE ||
+				__builtin_mul_overflow((int128) digit, Pow10_128(exponent), &term) ||
+				__builtin_add_overflow(accumulated, term, &accumulated))
+				status = FIXED_OUT_OF_RANGE;
+		}
+		else if (exponent > -4 && digit % fixed_pow10[-exponent] == 0)
+			accumulated += digit / fixed_pow10[-exponent];
+		else
+			status = FIXED_TOO_PRECISE;	/* cannot happen: digits beyond dscale are zero */
+	}
+
+	if ((Pointer) packed != DatumGetPointer(value))
+		pfree(packed);
+	if (status == FIXED_OK)
+	{
+		*result = negative ? -accumulated : accumulated;
+		*scale = dscale;
+	}
+	return status;
+}
+
+Numeric
+Int128ToNumeric(int128 value, int scale)
+{
+	char		digits[48];
+	char		text[56];
+	char	   *out = text;
+	uint128		magnitude = value < 0 ? -(uint128) value : (uint128) value;
+	int			n = 0;
+
+	do
+	{
+		digits[n++] = '0' + (int) (magnitude % 10);
+		magnitude /= 10;
+	} while (magnitude > 0);
+	while (n <= scale)
+		digits[n++] = '0';
+	if (value < 0)
+		*out++ = '-';
+	while (n > 0)
+	{
+		if (n == scale)
+			*out++ = '.';
+		*out++ = digits[--n];
+	}
+	*out = '\0';
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
 
 FixedStatus
 NumericDatumToFixed(Datum value, int scale, int64 *result)

@@ -50,6 +50,22 @@ extern int64 FixedRound(int128 value, int from_scale, int to_scale);
 /* numerator / denominator rounded half away from zero; denominator > 0. */
 extern int128 DivideRounded(int128 numerator, int128 denominator);
 
+/* Largest display scale NumericDatumToScaled128 accepts. */
+#define SCALED128_MAX_SCALE 38
+
+/*
+ * A numeric datum as an exact 128-bit integer at its own display scale (the
+ * scale sum() would keep): 12.50 gives 1250 and scale 2. Returns false when
+ * it is NaN or infinite or has more than 38 significant digits there.
+ */
+extern FixedStatus NumericDatumToScaled128(Datum value, int128 *result, int *scale);
+
+/* value * 10^exponent with overflow checks; false on overflow. */
+extern bool Scale128(int128 value, int exponent, int128 *result);
+
+/* An integer at 'scale' as a numeric of that display scale (any 128-bit value). */
+extern Numeric Int128ToNumeric(int128 value, int scale);
+
 /* Sum with an error instead of overflow. */
 extern int64 FixedAdd(int64 a, int64 b);
 

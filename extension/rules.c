@@ -161,3 +161,41 @@ EvaluateRule(const CompiledVersion *version, const CompiledItem *item,
 	elog(ERROR, "thidua: item \"%s\" has no rule", item->code);
 	return 0;
 }
+
+bool
+PointsPossible(const CompiledVersion *version, const CompiledItem *item, int64 points)
+{
+	int64		lowest = PG_INT64_MIN;
+	int64		highest = PG_INT64_MAX;
+
+	switch (item->rule)
+	{
+		case RULE_PASS_FAIL:
+			return points == 0 || points == item->max;
+		case RULE_PROPORTIONAL:
+			return points >= 0 && points <= (version->allow_over_completion && item->has_ceiling ?
+											  item->ceiling : item->max);
+		case RULE_BANDS:
+			if (points == item->otherwise)
+				return true;
+			for (int i = 0; i < item->nbands; i++)
+				if (points == item->bands[i].points)
+					return true;
+			return false;
+		case RULE_PER_OCCURRENCE:
+			if (item->per > 0)
+				lowest = item->has_floor ? Min(item->floor, 0) : 0;
+			else
+				highest = item->has_ceiling ? Max(item->ceiling, 0) : 0;
+			if (item->has_floor)
+				lowest = Max(lowest, item->floor);
+			if (item->has_ceiling)
+				highest = Min(highest, item->ceiling);
+			return points >= lowest && points <= highest;
+		case RULE_MANUAL:
+			return points >= 0 && points <= item->max;
+		case RULE_NONE:
+			break;
+	}
+	return false;
+}

@@ -20,9 +20,11 @@
 #include "criteria.h"
 #include "fixed_point.h"
 #include "score_state.h"
+#include "state_format.h"
 
 PG_FUNCTION_INFO_V1(thidua_points);
 PG_FUNCTION_INFO_V1(thidua_score_transition);
+PG_FUNCTION_INFO_V1(thidua_score_detail_transition);
 PG_FUNCTION_INFO_V1(thidua_score_combine);
 PG_FUNCTION_INFO_V1(thidua_score_final);
 PG_FUNCTION_INFO_V1(thidua_score_detail_final);
@@ -87,9 +89,12 @@ ReportDuplicate(const CompiledVersion *version, int slot)
 			 errhint("Each evaluation (group) holds at most one observation per criterion.")));
 }
 
-/* SQL: transition of thidua.score and thidua.score_detail. */
-Datum
-thidua_score_transition(PG_FUNCTION_ARGS)
+/*
+ * The transition of both aggregates: validates the row by its rule and keeps
+ * the points (score) or the observation (score_detail) in the criterion's slot.
+ */
+static Datum
+ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
 {
 	MemoryContext aggregate_context;
 	CompiledVersion *version;
@@ -100,6 +105,7 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 	ScoreStateLayout layout;
 	RuleTrace	trace;
 	int64		observed;
+	int64		points;
 
 	if (!AggCheckCallContext(fcinfo, &aggregate_context))
 		elog(ERROR, "thidua_score_transition called in non-aggregate context");
@@ -116,9 +122,15 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 	cache = (VersionCallCache *) fcinfo->flinfo->fn_extra;
 	if (cache->constant_version < 0)
 		cache->constant_version = get_fn_expr_arg_stable(fcinfo->flinfo, 1) ? 1 : 0;
-	layout = ScoreStateLayoutFor(version);
+	layout = ScoreStateLayoutFor(version, content);
 	if (PG_ARGISNULL(0))
-		state = ScoreStateCreate(aggregate_context, version);
+	{
+		/*
+		 * The executor copies a new state into the aggregate context itself;
+		 * building it there too would keep two per group.
+		 */
+		state = ScoreStateCreate(CurrentMemoryContext, version, content);
+	}
 	else
 	{
 		/*
@@ -147,12 +159,30 @@ thidua_score_transition(PG_FUNCTION_ARGS)
 	code = PG_GETARG_TEXT_PP(2);
 	item = FindCriterionAfter(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), cache);
 	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
-	(void) EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+	points = EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
 
 	if (ScoreStateHas(state, &layout, item->slot))
 		ReportDuplicate(version, item->slot);
-	ScoreStateSet(state, &layout, item->slot, observed);
+	if (content == SCORE_POINTS && (points <= PG_INT32_MIN || points > PG_INT32_MAX))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("points of criterion \"%s\" are out of range", item->code)));
+	ScoreStateSet(state, &layout, item->slot, content == SCORE_POINTS ? points : observed);
 	PG_RETURN_BYTEA_P(state);
+}
+
+/* SQL: transition of thidua.score */
+Datum
+thidua_score_transition(PG_FUNCTION_ARGS)
+{
+	return ScoreTransition(fcinfo, SCORE_POINTS);
+}
+
+/* SQL: transition of thidua.score_detail */
+Datum
+thidua_score_detail_transition(PG_FUNCTION_ARGS)
+{
+	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS);
 }
 
 /* SQL: combine of thidua.score and thidua.score_detail. */
@@ -176,15 +206,12 @@ thidua_score_combine(PG_FUNCTION_ARGS)
 	right = PG_GETARG_BYTEA_P(1);
 	right_layout = ScoreStateValidate(right);
 	if (PG_ARGISNULL(0))
-	{
-		/* adopt a copy: the right state belongs to someone else */
-		left = MemoryContextAlloc(aggregate_context, VARSIZE(right));
-		memcpy(left, right, VARSIZE(right));
-		PG_RETURN_BYTEA_P(left);
-	}
+		PG_RETURN_BYTEA_P(right);	/* the executor copies it into its context */
 	left = PG_GETARG_BYTEA_P(0);
 	left_layout = ScoreStateValidate(left);
 
+	if (left_layout.content != right_layout.content)
+		ReportCorruptState("thidua.score", "The partial states hold different contents (points and observations).");
 	if (ScoreStateFingerprint(left) != ScoreStateFingerprint(right) ||
 		left_layout.nslots != right_layout.nslots ||
 		left_layout.code_length != right_layout.code_length ||
@@ -273,11 +300,22 @@ ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 
 		if (item->kind == ITEM_CRITERION)
 		{
-			if (ScoreStateHas(state, layout, item->slot))
+			int64		value = ScoreStateGet(state, layout, item->slot);
+
+			if (value == SCORE_STATE_ABSENT)
+				result->points[i] = 0;
+			else if (layout->content == SCORE_POINTS)
+			{
+				if (!PointsPossible(version, item, value))
+					ReportCorruptState("thidua.score",
+									   psprintf("Criterion \"%s\" holds points its rule cannot give.", item->code));
+				result->points[i] = value;
+			}
+			else
 			{
 				result->observed[i] = true;
-				result->observation[i] = ScoreStateGet(state, layout, item->slot);
-				result->points[i] = EvaluateRule(version, item, result->observation[i], &result->trace[i]);
+				result->observation[i] = value;
+				result->points[i] = EvaluateRule(version, item, value, &result->trace[i]);
 			}
 		}
 		else
@@ -390,6 +428,8 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	state = PG_GETARG_BYTEA_P(0);
 	layout = ScoreStateValidate(state);
+	if (layout.content != SCORE_OBSERVATIONS)
+		ReportCorruptState("thidua.score", "A score_detail state must hold observations.");
 	version = VersionOfState(state, &layout);
 	scale = version->scale;
 	ComputeBreakdown(version, state, &layout, &breakdown);

@@ -7,12 +7,15 @@
  *
  *	 bytes 0-1	 magic "TS"
  *	 byte  2	 format version (SCORE_STATE_FORMAT)
- *	 byte  3	 zero
+ *	 byte  3	 content: SCORE_POINTS or SCORE_OBSERVATIONS
  *	 bytes 4-7	 number of criteria (slots)
  *	 bytes 8-15  fingerprint of the criteria version's content
  *	 bytes 16-17 length of the version code, then the code
- *	 then, 8-byte aligned, one int64 per criterion (slot): its observation in
- *	 millionths, or SCORE_STATE_ABSENT.
+ *	 then, 8-byte aligned, one value per criterion (slot), or "absent" (the
+ *	 type's minimum): thidua.score keeps the points (int32, at the version's
+ *	 rounding scale), which is all a total needs and half the bytes to ship
+ *	 and combine; thidua.score_detail keeps the observations (int64, in
+ *	 millionths), which the breakdown reports.
  *
  * Offsets count from the start of the varlena, so our own states (palloc'd,
  * hence aligned) are updated in place; states from outside are read with
@@ -31,19 +34,28 @@
 #define SCORE_STATE_MAX_SLOTS 100000
 #define SCORE_STATE_ABSENT PG_INT64_MIN
 
+typedef enum ScoreContent
+{
+	SCORE_POINTS = 1,
+	SCORE_OBSERVATIONS = 2
+} ScoreContent;
+
 typedef struct ScoreStateLayout
 {
+	ScoreContent content;
+	int			slot_size;		/* 4 for points, 8 for observations */
 	int			nslots;
 	int			code_length;
 	int			values_offset;
 	int			total_size;
 } ScoreStateLayout;
 
-/* The layout of a state for that version. */
-extern ScoreStateLayout ScoreStateLayoutFor(const CompiledVersion *version);
+/* The layout of a state for that version and content. */
+extern ScoreStateLayout ScoreStateLayoutFor(const CompiledVersion *version, ScoreContent content);
 
 /* A new, empty state for a version, allocated in 'context'. */
-extern bytea *ScoreStateCreate(MemoryContext context, const CompiledVersion *version);
+extern bytea *ScoreStateCreate(MemoryContext context, const CompiledVersion *version,
+							   ScoreContent content);
 
 /* Validates a state from anywhere; returns its layout or raises an error. */
 extern ScoreStateLayout ScoreStateValidate(const bytea *state);
@@ -52,6 +64,6 @@ extern uint64 ScoreStateFingerprint(const bytea *state);
 extern void ScoreStateCode(const bytea *state, const char **code, int *length);
 extern bool ScoreStateHas(const bytea *state, const ScoreStateLayout *layout, int slot);
 extern int64 ScoreStateGet(const bytea *state, const ScoreStateLayout *layout, int slot);
-extern void ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 observed);
+extern void ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 value);
 
 #endif							/* THIDUA_SCORE_STATE_H */

@@ -1215,6 +1215,10 @@ CREATE FUNCTION thidua._score_transition(state bytea, version text, criterion_co
 	RETURNS bytea
 	AS 'MODULE_PATHNAME', 'thidua_score_transition'
 	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_transition(state bytea, version text, criterion_code text, observed numeric)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION thidua._score_combine(left_state bytea, right_state bytea) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'thidua_score_combine'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -1236,7 +1240,7 @@ COMMENT ON AGGREGATE thidua.score(text, text, numeric) IS
 	'total points of one evaluation: criteria points, section caps bottom-up, bonus and penalty with their caps';
 
 CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric) (
-	SFUNC = thidua._score_transition,
+	SFUNC = thidua._score_detail_transition,
 	STYPE = bytea,
 	COMBINEFUNC = thidua._score_combine,
 	FINALFUNC = thidua._score_detail_final,

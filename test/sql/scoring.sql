@@ -151,6 +151,14 @@ SELECT combine_states(x) FROM (SELECT s FROM state WHERE evaluation = 1
 SELECT combine_states(x) FROM (SELECT s FROM state WHERE evaluation = 1
   UNION ALL SELECT score_state('edge/2', 'pf', 1)) AS t(x);
 SELECT thidua._score_final('\x5453'::bytea);
+-- score keeps points, score_detail observations: their states never mix
+CREATE AGGREGATE detail_state(text, text, numeric) (SFUNC = thidua._score_detail_transition, STYPE = bytea);
+SELECT combine_states(x) FROM (SELECT s FROM state WHERE evaluation = 2
+  UNION ALL SELECT detail_state('edge/1', 'p1', 1)) AS t(x);
+SELECT thidua._score_detail_final(s) FROM state WHERE evaluation = 1;
+SELECT thidua._score_final(detail_state('edge/1', criterion, observed)) AS observations_total
+  FROM observation WHERE evaluation = 1;
+DROP AGGREGATE detail_state(text, text, numeric);
 DROP AGGREGATE score_state(text, text, numeric);
 DROP AGGREGATE combine_states(bytea);
 DROP TABLE observation, state;
