@@ -124,7 +124,8 @@ GetFixed(const char *version, const char *item, int row, int column, int scale,
 	if (isnull)
 		return false;
 	*result = NumericDatumToFixedOrError(value, scale,
-										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s",
+										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s "
+												  "(a draft edited by hand; publishing validates it)",
 												  version, item, field, GetText(row, column)));
 	return true;
 }

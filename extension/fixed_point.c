@@ -253,8 +253,7 @@ NumericDatumToFixedOrError(Datum value, int scale, const char *what)
 		case FIXED_TOO_PRECISE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s has more than %d decimal places", what, scale),
-					 errhint("A draft edited by hand may be inconsistent; publishing validates it.")));
+					 errmsg("%s has more than %d decimal places", what, scale)));
 			break;
 		case FIXED_OUT_OF_RANGE:
 			ereport(ERROR,

@@ -187,6 +187,35 @@ ValidateState(bytea *state)
 								  large < StateLoad128(Largest(state, trim, i - 1))))
 			ReportCorruptState(AGGREGATE_NAME, "The extreme values are out of order.");
 	}
+	/* every value lies between the smallest and the largest kept */
+	if (used > 0)
+	{
+		int128		sum = StateLoad128(p + TM_SUM);
+		int128		low;
+		int128		high;
+
+		if (StateLoad128(Smallest(state, 0)) > StateLoad128(Largest(state, trim, used - 1)) ||
+			(!__builtin_mul_overflow(StateLoad128(Smallest(state, 0)), (int128) count, &low) && sum < low) ||
+			(!__builtin_mul_overflow(StateLoad128(Largest(state, trim, used - 1)), (int128) count, &high) && sum > high))
+			ReportCorruptState(AGGREGATE_NAME, "The sum does not lie between count times the smallest and the largest value.");
+		/* the values kept lie between the dropped ones */
+		if (count > 2 * (int64) trim)
+		{
+			int128		kept = sum;
+			int64		kept_count = count - 2 * (int64) trim;
+			bool		overflow = false;
+
+			for (int i = 0; i < trim; i++)
+				overflow |= __builtin_sub_overflow(kept, StateLoad128(Smallest(state, i)), &kept) ||
+					__builtin_sub_overflow(kept, StateLoad128(Largest(state, trim, i)), &kept);
+			if (overflow ||
+				(!__builtin_mul_overflow(StateLoad128(Smallest(state, trim - 1)), (int128) kept_count, &low) && kept < low) ||
+				(!__builtin_mul_overflow(StateLoad128(Largest(state, trim, 0)), (int128) kept_count, &high) && kept > high))
+				ReportCorruptState(AGGREGATE_NAME, "The values kept do not lie between the values dropped.");
+		}
+	}
+	else if (count == 0 && StateLoad128(p + TM_SUM) != 0)
+		ReportCorruptState(AGGREGATE_NAME, "An empty state has a sum.");
 	return trim;
 }
 

@@ -28,6 +28,10 @@ SELECT thidua.import_criteria('{"set": {"code": "up", "name": "Upgrade"}, "editi
 	"items": [{"code": "C", "kind": "criterion", "title": "c", "rule": "manual", "max": 2}]}');
 SELECT thidua.points('up/1', 'C', 1.5);
 SELECT thidua.delete_draft('up/1');
+ALTER EXTENSION thidua UPDATE TO '0.3.0';
+SELECT thidua.version();
+SELECT thidua.trimmed_mean(x, 1), thidua.streak(2020 + x::int, true, 2023)
+  FROM (VALUES (1), (2), (3)) AS t(x);
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
