@@ -124,9 +124,9 @@ GetFixed(const char *version, const char *item, int row, int column, int scale,
 	if (isnull)
 		return false;
 	*result = NumericDatumToFixedOrError(value, scale,
-										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s "
-												  "(a draft edited by hand; publishing validates it)",
-												  version, item, field, GetText(row, column)));
+										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s",
+												  version, item, field, GetText(row, column)),
+										 "A draft edited by hand may be inconsistent; publishing validates it.");
 	return true;
 }
 

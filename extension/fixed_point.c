@@ -242,7 +242,7 @@ NumericDatumToFixed(Datum value, int scale, int64 *result)
 }
 
 int64
-NumericDatumToFixedOrError(Datum value, int scale, const char *what)
+NumericDatumToFixedOrError(Datum value, int scale, const char *what, const char *hint)
 {
 	int64		result = 0;
 
@@ -253,18 +253,21 @@ NumericDatumToFixedOrError(Datum value, int scale, const char *what)
 		case FIXED_TOO_PRECISE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s has more than %d decimal places", what, scale)));
+					 errmsg("%s has more than %d decimal places", what, scale),
+					 hint ? errhint("%s", hint) : 0));
 			break;
 		case FIXED_OUT_OF_RANGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("%s is out of range", what),
-					 errdetail("Values must lie between -9223372036854 and 9223372036854.")));
+					 errdetail("Values must lie between -9223372036854 and 9223372036854."),
+					 hint ? errhint("%s", hint) : 0));
 			break;
 		case FIXED_NOT_FINITE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must be a finite number", what)));
+					 errmsg("%s must be a finite number", what),
+					 hint ? errhint("%s", hint) : 0));
 			break;
 	}
 	return result;

@@ -32,8 +32,8 @@ typedef enum FixedStatus
 /* Converts a numeric datum (possibly packed) to an integer at 'scale'. */
 extern FixedStatus NumericDatumToFixed(Datum value, int scale, int64 *result);
 
-/* Like NumericDatumToFixed, with an error naming 'what' on failure. */
-extern int64 NumericDatumToFixedOrError(Datum value, int scale, const char *what);
+/* Like NumericDatumToFixed, with an error naming 'what' (and a hint, if not NULL). */
+extern int64 NumericDatumToFixedOrError(Datum value, int scale, const char *what, const char *hint);
 
 /* An integer at 'scale' as a numeric of that display scale. */
 extern Numeric FixedToNumeric(int64 value, int scale);

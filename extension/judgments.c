@@ -120,7 +120,7 @@ thidua_judgments_transition(PG_FUNCTION_ARGS)
 	candidate = PG_GETARG_TEXT_PP(2);
 	CheckName("judge", VARSIZE_ANY_EXHDR(judge));
 	CheckName("candidate", VARSIZE_ANY_EXHDR(candidate));
-	score = NumericDatumToFixedOrError(PG_GETARG_DATUM(3), FIXED_SCALE, "score");
+	score = NumericDatumToFixedOrError(PG_GETARG_DATUM(3), FIXED_SCALE, "score", NULL);
 
 	/* our own state from the aggregate context, or a new one */
 	state = PG_ARGISNULL(0) ? CreateState(1024) : (bytea *) PG_GETARG_POINTER(0);

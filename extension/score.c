@@ -538,5 +538,5 @@ thidua_fixed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("scale must be between 0 and %d", FIXED_MAX_SCALE)));
-	PG_RETURN_INT64(NumericDatumToFixedOrError(PG_GETARG_DATUM(0), scale, "value"));
+	PG_RETURN_INT64(NumericDatumToFixedOrError(PG_GETARG_DATUM(0), scale, "value", NULL));
 }
