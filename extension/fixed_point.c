@@ -39,6 +39,52 @@ const int64 fixed_pow10[FIXED_MAX_SCALE + 1] = {
 #define NUMERIC_DSCALE_MASK 0x3FFF
 #define NUMERIC_DIGIT_BASE	10000
 
+/* What the stored header of a numeric says. */
+typedef struct NumericHeader
+{
+	bool		special;		/* NaN or an infinity */
+	bool		negative;
+	int			weight;			/* of the first base-10000 digit */
+	int			dscale;			/* display scale */
+	int			header_size;	/* bytes before the digits */
+	int			ndigits;
+} NumericHeader;
+
+static NumericHeader
+ReadNumericHeader(const char *data, int size)
+{
+	NumericHeader result = {0};
+	uint16		header;
+
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & NUMERIC_FLAG_MASK) == NUMERIC_SPECIAL_FLAG)
+	{
+		result.special = true;
+		return result;
+	}
+	if (header & NUMERIC_SHORT_FLAG)
+	{
+		result.negative = (header & NUMERIC_SHORT_SIGN) != 0;
+		result.dscale = (header & NUMERIC_SHORT_DSCALE_MASK) >> NUMERIC_SHORT_DSCALE_SHIFT;
+		result.weight = (header & NUMERIC_SHORT_WEIGHT_SIGN) ?
+			(int) (~NUMERIC_SHORT_WEIGHT | (header & NUMERIC_SHORT_WEIGHT)) :
+			(int) (header & NUMERIC_SHORT_WEIGHT);
+		result.header_size = sizeof(uint16);
+	}
+	else
+	{
+		int16		long_weight;
+
+		result.negative = (header & NUMERIC_FLAG_MASK) == NUMERIC_NEGATIVE;
+		result.dscale = header & NUMERIC_DSCALE_MASK;
+		memcpy(&long_weight, data + sizeof(uint16), sizeof(int16));
+		result.weight = long_weight;
+		result.header_size = 2 * sizeof(uint16);
+	}
+	result.ndigits = (size - result.header_size) / (int) sizeof(int16);
+	return result;
+}
+
 /* 10^exponent as a 128-bit integer, 0 <= exponent <= 38. */
 static int128
 Pow10_128(int exponent)
@@ -68,49 +114,24 @@ NumericDatumToScaled128(Datum value, int128 *result, int *scale)
 	struct varlena *packed = PG_DETOAST_DATUM_PACKED(value);
 	const char *data = VARDATA_ANY(packed);
 	int			size = VARSIZE_ANY_EXHDR(packed);
-	uint16		header;
-	int			weight;
-	int			dscale;
-	bool		negative;
-	int			header_size;
-	int			ndigits;
+	NumericHeader header = ReadNumericHeader(data, size);
+	int			dscale = header.dscale;
 	int128		accumulated = 0;
 	FixedStatus status = FIXED_OK;
 
-	memcpy(&header, data, sizeof(uint16));
-	if ((header & NUMERIC_FLAG_MASK) == NUMERIC_SPECIAL_FLAG)
+	if (header.special)
 		return FIXED_NOT_FINITE;
-	if (header & NUMERIC_SHORT_FLAG)
-	{
-		negative = (header & NUMERIC_SHORT_SIGN) != 0;
-		dscale = (header & NUMERIC_SHORT_DSCALE_MASK) >> NUMERIC_SHORT_DSCALE_SHIFT;
-		weight = (header & NUMERIC_SHORT_WEIGHT_SIGN) ?
-			(int) (~NUMERIC_SHORT_WEIGHT | (header & NUMERIC_SHORT_WEIGHT)) :
-			(int) (header & NUMERIC_SHORT_WEIGHT);
-		header_size = sizeof(uint16);
-	}
-	else
-	{
-		int16		long_weight;
-
-		negative = (header & NUMERIC_FLAG_MASK) == NUMERIC_NEGATIVE;
-		dscale = header & NUMERIC_DSCALE_MASK;
-		memcpy(&long_weight, data + sizeof(uint16), sizeof(int16));
-		weight = long_weight;
-		header_size = 2 * sizeof(uint16);
-	}
 	if (dscale > SCALED128_MAX_SCALE)
 		status = FIXED_OUT_OF_RANGE;
-	ndigits = (size - header_size) / (int) sizeof(int16);
 
 	/* value * 10^dscale = sum of digit[i] * 10^(4 * (weight - i) + dscale) */
-	for (int i = 0; i < ndigits && status == FIXED_OK; i++)
+	for (int i = 0; i < header.ndigits && status == FIXED_OK; i++)
 	{
 		int16		digit;
-		int			exponent = 4 * (weight - i) + dscale;
+		int			exponent = 4 * (header.weight - i) + dscale;
 		int128		term;
 
-		memcpy(&digit, data + header_size + i * sizeof(int16), sizeof(int16));
+		memcpy(&digit, data + header.header_size + i * sizeof(int16), sizeof(int16));
 		if (digit == 0)
 			continue;
 		if (exponent >= 0)
@@ -130,7 +151,7 @@ NumericDatumToScaled128(Datum value, int128 *result, int *scale)
 		pfree(packed);
 	if (status == FIXED_OK)
 	{
-		*result = negative ? -accumulated : accumulated;
+		*result = header.negative ? -accumulated : accumulated;
 		*scale = dscale;
 	}
 	return status;
@@ -171,44 +192,21 @@ NumericDatumToFixed(Datum value, int scale, int64 *result)
 	struct varlena *packed = PG_DETOAST_DATUM_PACKED(value);
 	const char *data = VARDATA_ANY(packed);
 	int			size = VARSIZE_ANY_EXHDR(packed);
-	uint16		header;
-	int			weight;
-	bool		negative;
-	int			header_size;
-	int			ndigits;
+	NumericHeader header = ReadNumericHeader(data, size);
 	int128		accumulated = 0;
 	FixedStatus status = FIXED_OK;
 
 	Assert(scale >= 0 && scale <= FIXED_MAX_SCALE);
-	memcpy(&header, data, sizeof(uint16));
-	if ((header & NUMERIC_FLAG_MASK) == NUMERIC_SPECIAL_FLAG)
+	if (header.special)
 		return FIXED_NOT_FINITE;
-	if (header & NUMERIC_SHORT_FLAG)
-	{
-		negative = (header & NUMERIC_SHORT_SIGN) != 0;
-		weight = (header & NUMERIC_SHORT_WEIGHT_SIGN) ?
-			(int) (~NUMERIC_SHORT_WEIGHT | (header & NUMERIC_SHORT_WEIGHT)) :
-			(int) (header & NUMERIC_SHORT_WEIGHT);
-		header_size = sizeof(uint16);
-	}
-	else
-	{
-		int16		long_weight;
-
-		negative = (header & NUMERIC_FLAG_MASK) == NUMERIC_NEGATIVE;
-		memcpy(&long_weight, data + sizeof(uint16), sizeof(int16));
-		weight = long_weight;
-		header_size = 2 * sizeof(uint16);
-	}
-	ndigits = (size - header_size) / (int) sizeof(int16);
 
 	/* value * 10^scale = sum of digit[i] * 10^(4 * (weight - i) + scale) */
-	for (int i = 0; i < ndigits; i++)
+	for (int i = 0; i < header.ndigits; i++)
 	{
 		int16		digit;
-		int			exponent = 4 * (weight - i) + scale;
+		int			exponent = 4 * (header.weight - i) + scale;
 
-		memcpy(&digit, data + header_size + i * sizeof(int16), sizeof(int16));
+		memcpy(&digit, data + header.header_size + i * sizeof(int16), sizeof(int16));
 		if (digit == 0)
 			continue;
 		if (exponent >= 0)
@@ -237,7 +235,7 @@ NumericDatumToFixed(Datum value, int scale, int64 *result)
 	if ((Pointer) packed != DatumGetPointer(value))
 		pfree(packed);
 	if (status == FIXED_OK)
-		*result = negative ? -(int64) accumulated : (int64) accumulated;
+		*result = header.negative ? -(int64) accumulated : (int64) accumulated;
 	return status;
 }
 

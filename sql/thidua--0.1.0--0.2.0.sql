@@ -1071,31 +1071,31 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION thidua.publish_version(version text, note text DEFAULT NULL) RETURNS void
+-- Moves a version to a status (the triggers check the move), recording the note.
+CREATE FUNCTION thidua._set_status(version text, status text, note text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
 	PERFORM thidua._lock_version(version);
 	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
-	UPDATE thidua.criteria_version SET status = 'published' WHERE version_code OPERATOR(pg_catalog.=) version;
+	UPDATE thidua.criteria_version SET status = _set_status.status
+		WHERE version_code OPERATOR(pg_catalog.=) version;
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
+
+CREATE FUNCTION thidua.publish_version(version text, note text DEFAULT NULL) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT thidua._set_status(version, 'published', note) $$;
 COMMENT ON FUNCTION thidua.publish_version(text, text) IS
 	'validates a draft and publishes it; from then on it never changes';
 
 CREATE FUNCTION thidua.retire_version(version text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE sql
 	SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	PERFORM thidua._lock_version(version);
-	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
-	UPDATE thidua.criteria_version SET status = 'retired' WHERE version_code OPERATOR(pg_catalog.=) version;
-	PERFORM set_config('thidua.status_note', '', true);
-END
-$$;
+	AS $$ SELECT thidua._set_status(version, 'retired', note) $$;
 COMMENT ON FUNCTION thidua.retire_version(text, text) IS 'retires a published version (it stays readable)';
 
 CREATE FUNCTION thidua.clone_version(version text, new_edition text DEFAULT NULL) RETURNS text

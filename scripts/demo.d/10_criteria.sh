@@ -16,7 +16,7 @@ sql -c "SELECT thidua.points('stp/2019', 'II.2', 83.4) AS \"II.2 hòa giải th�
                thidua.points('stp/2019', 'P.1', 3) AS \"P.1 3 báo cáo chậm\""
 
 step "Self-assessments of three departments, scored in one query: thidua.score and thidua.classify"
-sql <<'SQL'
+sql -q <<'SQL'
 CREATE TABLE self_assessment (unit text, criterion text, observed numeric);
 -- Every criterion observed for Đồng Tháp (figures of the seed article where it gives them);
 -- the others differ in a few criteria and leave some unobserved.
@@ -26,12 +26,14 @@ SELECT 'Đồng Tháp', code, CASE rule WHEN 'pass_fail' THEN 1 WHEN 'proportion
 FROM thidua.criteria_item WHERE version_code = 'stp/2019' AND kind = 'criterion';
 UPDATE self_assessment SET observed = CASE criterion
 	WHEN 'II.2' THEN 83.4 WHEN 'VI.1' THEN 20 WHEN 'I.4' THEN 0 WHEN 'VII.1' THEN 0 WHEN 'B.1' THEN 2
-	WHEN 'P.1' THEN 1 ELSE observed END;
+	WHEN 'P.1' THEN 1 WHEN 'P.4' THEN 0 ELSE observed END;
 INSERT INTO self_assessment
 SELECT u.unit, s.criterion, CASE WHEN s.criterion IN ('VIII.1', 'II.2') THEN u.rate ELSE s.observed END
 FROM self_assessment s, (VALUES ('An Giang', 78.5), ('Cà Mau', 61.0)) AS u(unit, rate)
 WHERE s.unit = 'Đồng Tháp' AND s.criterion NOT IN ('B.1', 'IV.1');
-INSERT INTO self_assessment VALUES ('Cà Mau', 'P.4', 1);	-- a disciplined civil servant
+UPDATE self_assessment SET observed = 1 WHERE unit = 'Cà Mau' AND criterion = 'P.4';	-- a disciplined civil servant
+SQL
+sql <<'SQL'
 SELECT unit, total, thidua.classify('stp/2019', total, vetoed) AS class, vetoed
 FROM (SELECT unit, thidua.score('stp/2019', criterion, observed) AS total,
 		bool_or(criterion = 'P.4' AND observed = 1) AS vetoed

@@ -1,5 +1,6 @@
 -- Criteria versions: import (JSON and CSV), validation errors that name the
 -- file, line, item and field, round trips, the lifecycle and diff.
+\set SHOW_CONTEXT never
 CREATE EXTENSION thidua;
 \set json `base64 -w0 test/fixtures/criteria/stp-2019.json`
 \set csv `base64 -w0 test/fixtures/criteria/stp-2019.csv`

@@ -1,5 +1,6 @@
 -- The ranking aggregates: trimmed_mean, streak, longest_streak,
 -- schulze_ranking, judge_leniency; their edges, errors and states.
+\set SHOW_CONTEXT never
 CREATE EXTENSION thidua;
 
 -- trimmed_mean: NULLs ignored; n > 2 trim drops trim at each end (duplicates one by

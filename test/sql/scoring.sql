@@ -1,5 +1,6 @@
 -- The scoring rules, caps, rounding and classes, on a version built for edge
 -- cases. Expected values are worked out by hand in the comments.
+\set SHOW_CONTEXT never
 CREATE EXTENSION thidua;
 SELECT thidua.import_criteria($${
   "set": {"code": "edge", "name": "Edge cases"}, "edition": "1", "title": "Edge cases",
