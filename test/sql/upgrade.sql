@@ -32,6 +32,11 @@ ALTER EXTENSION thidua UPDATE TO '0.3.0';
 SELECT thidua.version();
 SELECT thidua.trimmed_mean(x, 1), thidua.streak(2020 + x::int, true, 2023)
   FROM (VALUES (1), (2), (3)) AS t(x);
+ALTER EXTENSION thidua UPDATE TO '0.4.0';
+SELECT thidua.version();
+INSERT INTO thidua.unit VALUES ('U1', 'Sở Tư pháp', NULL, 'agency');
+SELECT unit_code, name FROM thidua.unit;
+DELETE FROM thidua.unit;
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
