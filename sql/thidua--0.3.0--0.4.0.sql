@@ -317,7 +317,7 @@ COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
-				   flags text[])
+				   tie_break jsonb, flags text[])
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -385,6 +385,10 @@ BEGIN
 								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
 								   ELSE k.points END ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
+			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+							   ELSE k.points END) ORDER BY k.n)
+			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
 			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r
 				  WHERE r.unit_code OPERATOR(pg_catalog.=) m.unit_code ORDER BY r.judge_code) AS recusals
 		FROM members m
@@ -401,6 +405,7 @@ BEGIN
 		CASE WHEN a.final_total IS NULL
 			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL)
 			 ELSE rank() OVER (ORDER BY a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
+		a.tie_break,
 		ARRAY(SELECT f FROM unnest(ARRAY[
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.=) 0 THEN 'no_peer_score' END,
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.<) settings.quorum THEN 'incomplete_quorum' END,
@@ -412,3 +417,229 @@ END
 $$;
 COMMENT ON FUNCTION thidua.standings(text, text) IS
 	'standings of a bloc or zone in a period: self total, peer result by the bloc''s method, adjustments, final total, class, rank, flags';
+
+-- Live standings of every bloc and period (drafts until published).
+CREATE VIEW thidua.current_standings AS
+	SELECT bp.bloc_code, bp.period_code, s.*
+	FROM thidua.bloc_period bp, LATERAL thidua.standings(bp.bloc_code, bp.period_code) AS s;
+COMMENT ON VIEW thidua.current_standings IS
+	'live standings of every bloc and period: self total, peer result, adjustments, final total, class, rank, flags';
+GRANT SELECT ON thidua.current_standings TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Published standings: frozen snapshots, corrections as new revisions
+------------------------------------------------------------------------------
+
+CREATE TABLE thidua.standing_revision (
+	bloc_code text NOT NULL,
+	period_code text NOT NULL,
+	revision integer NOT NULL CHECK (revision >= 1),
+	published_at timestamptz NOT NULL DEFAULT now(),
+	published_by text NOT NULL DEFAULT session_user,
+	reason text,
+	PRIMARY KEY (bloc_code, period_code, revision),
+	FOREIGN KEY (bloc_code, period_code) REFERENCES thidua.bloc_period,
+	CONSTRAINT standing_revision_correction_has_reason CHECK (revision = 1 OR coalesce(reason, '') <> '')
+);
+COMMENT ON TABLE thidua.standing_revision IS 'each publication of a bloc''s standings; a correction is a new revision with a reason';
+
+CREATE TABLE thidua.standing_row (
+	bloc_code text NOT NULL,
+	period_code text NOT NULL,
+	revision integer NOT NULL,
+	unit_code text NOT NULL,
+	unit_name text NOT NULL,
+	role text NOT NULL,
+	self_total numeric,
+	peer_result numeric,
+	peer_judges integer NOT NULL,
+	adjustment numeric NOT NULL,
+	final_total numeric,
+	class text,
+	rank bigint NOT NULL,
+	tie_break jsonb,
+	flags text[] NOT NULL,
+	PRIMARY KEY (bloc_code, period_code, revision, unit_code),
+	FOREIGN KEY (bloc_code, period_code, revision) REFERENCES thidua.standing_revision
+);
+COMMENT ON TABLE thidua.standing_row IS 'published standings, frozen: never updated or deleted';
+
+GRANT SELECT ON thidua.standing_revision, thidua.standing_row TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('thidua.standing_revision', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.standing_row', '');
+
+CREATE TRIGGER standing_revision_append_only BEFORE UPDATE OR DELETE ON thidua.standing_revision
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER standing_row_append_only BEFORE UPDATE OR DELETE ON thidua.standing_row
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE FUNCTION thidua._guard_no_truncate() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	RAISE EXCEPTION 'thidua.% cannot be truncated: it holds published records', TG_TABLE_NAME
+		USING ERRCODE = 'object_not_in_prerequisite_state';
+END
+$$;
+CREATE TRIGGER standing_revision_no_truncate BEFORE TRUNCATE ON thidua.standing_revision
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_no_truncate();
+CREATE TRIGGER standing_row_no_truncate BEFORE TRUNCATE ON thidua.standing_row
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_no_truncate();
+
+-- Freezes the live standings as the next revision; returns its number.
+CREATE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEFAULT NULL) RETURNS integer
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	next_revision integer;
+BEGIN
+	PERFORM 1 FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+		FOR UPDATE;		-- one publication at a time per bloc and period
+	SELECT coalesce(max(r.revision), 0) + 1 INTO next_revision FROM thidua.standing_revision r
+		WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period;
+	IF next_revision > 1 AND coalesce(reason, '') = '' THEN
+		RAISE EXCEPTION 'the standings of bloc "%" for period "%" are published already', bloc, period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A correction is a new revision: give its reason.';
+	END IF;
+	INSERT INTO thidua.standing_revision (bloc_code, period_code, revision, reason)
+		VALUES (bloc, period, next_revision, nullif(reason, ''));
+	INSERT INTO thidua.standing_row
+		SELECT bloc, period, next_revision, s.unit_code, s.unit_name, s.role, s.self_total, s.peer_result,
+			s.peer_judges, s.adjustment, s.final_total, s.class, s.rank, s.tie_break, s.flags
+		FROM thidua.standings(bloc, period) AS s;
+	RETURN next_revision;
+END
+$$;
+COMMENT ON FUNCTION thidua.publish_standings(text, text, text) IS
+	'freezes the live standings as a new revision (a correction needs a reason); returns the revision';
+
+-- The latest published revision of every bloc and period.
+CREATE VIEW thidua.published_standings AS
+	SELECT r.* FROM thidua.standing_row r
+	WHERE r.revision OPERATOR(pg_catalog.=) (SELECT max(x.revision) FROM thidua.standing_revision x
+		WHERE x.bloc_code OPERATOR(pg_catalog.=) r.bloc_code AND x.period_code OPERATOR(pg_catalog.=) r.period_code);
+COMMENT ON VIEW thidua.published_standings IS 'the latest published revision of each bloc''s standings';
+GRANT SELECT ON thidua.published_standings TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Explanations and the judges' report
+------------------------------------------------------------------------------
+
+-- Why a unit stands where it does: its items, its peers' totals (counted,
+-- trimmed or recused), and the tie-break key that separates it from the
+-- neighbours above and below.
+CREATE FUNCTION thidua.explain(unit text, period text, bloc text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	standing record;
+	result jsonb;
+BEGIN
+	SELECT bp.* INTO settings FROM thidua.bloc_period bp
+	JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) bp.bloc_code
+		AND m.period_code OPERATOR(pg_catalog.=) bp.period_code
+	WHERE m.unit_code OPERATOR(pg_catalog.=) unit AND m.period_code OPERATOR(pg_catalog.=) period
+	  AND (explain.bloc IS NULL OR m.bloc_code OPERATOR(pg_catalog.=) explain.bloc)
+	ORDER BY bp.bloc_code LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'unit "%" is not a member of % in period "%"', unit,
+			coalesce('bloc "' || explain.bloc || '"', 'any bloc or zone'), period
+			USING ERRCODE = 'no_data_found';
+	END IF;
+
+	WITH scores AS (
+		SELECT * FROM thidua.evaluation_scores(settings.bloc_code, settings.period_code)
+	), standings AS (
+		SELECT * FROM thidua.standings(settings.bloc_code, settings.period_code)
+	), me AS (
+		SELECT * FROM standings s WHERE s.unit_code OPERATOR(pg_catalog.=) unit
+	), peers AS (
+		SELECT s.judge_code, (s.detail ->> 'total')::numeric AS total,
+			EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+					AND r.period_code OPERATOR(pg_catalog.=) settings.period_code
+					AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code AND r.unit_code OPERATOR(pg_catalog.=) unit) AS recused,
+			s.detail
+		FROM scores s WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'peer'
+	), ordered AS (
+		SELECT p.*, row_number() OVER (ORDER BY p.total, p.judge_code) AS up,
+			row_number() OVER (ORDER BY p.total DESC, p.judge_code DESC) AS down,
+			count(*) OVER () AS n
+		FROM peers p WHERE NOT p.recused
+	), items AS (
+		-- each item: the unit's own points, and its peers' points by the bloc's method
+		SELECT i.n, i.item ->> 'code' AS code, i.item ->> 'kind' AS kind,
+			(SELECT (x ->> 'points')::numeric FROM scores s, jsonb_array_elements(s.detail -> 'items') x
+			 WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'self'
+			   AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS self_points,
+			(SELECT CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+						 THEN thidua.trimmed_mean((x ->> 'points')::numeric, settings.peer_trim)
+						 ELSE avg((x ->> 'points')::numeric) END
+			 FROM peers p, jsonb_array_elements(p.detail -> 'items') x
+			 WHERE NOT p.recused AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS peer_points
+		FROM (SELECT x AS item, n FROM (SELECT s.detail FROM scores s LIMIT 1) d,
+			  jsonb_array_elements(d.detail -> 'items') WITH ORDINALITY AS t(x, n)) i
+	), neighbours AS (
+		SELECT s.unit_code, s.rank, s.final_total, s.tie_break,
+			(SELECT a.e ->> 'key'
+			 FROM jsonb_array_elements(me.tie_break) WITH ORDINALITY AS a(e, n)
+			 JOIN jsonb_array_elements(s.tie_break) WITH ORDINALITY AS b(e, n) USING (n)
+			 WHERE (a.e ->> 'points')::numeric OPERATOR(pg_catalog.<>) (b.e ->> 'points')::numeric
+			 ORDER BY n LIMIT 1) AS first_difference
+		FROM standings s, me
+		WHERE s.unit_code OPERATOR(pg_catalog.<>) me.unit_code AND s.final_total IS NOT NULL AND me.final_total IS NOT NULL
+		  AND abs(s.rank - me.rank) <= 1
+	)
+	SELECT jsonb_build_object(
+		'unit', unit, 'bloc', settings.bloc_code, 'period', settings.period_code,
+		'criteria_version', settings.criteria_version, 'peer_method', settings.peer_method,
+		'peer_trim', CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean' THEN settings.peer_trim END,
+		'standing', (SELECT to_jsonb(me) FROM me),
+		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
+					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
+					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
+						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),
+					'why_not', CASE WHEN p.recused THEN 'recused'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.up <= settings.peer_trim THEN 'trimmed (lowest)'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.down <= settings.peer_trim THEN 'trimmed (highest)' END)
+					ORDER BY p.total DESC, p.judge_code)
+				FROM peers p LEFT JOIN ordered o ON o.judge_code OPERATOR(pg_catalog.=) p.judge_code),
+		'neighbours', (SELECT jsonb_agg(jsonb_build_object('unit', nb.unit_code, 'rank', nb.rank,
+					'final_total', nb.final_total,
+					'decided_by', CASE WHEN nb.rank OPERATOR(pg_catalog.=) (SELECT me.rank FROM me) THEN 'tie'
+						WHEN settings.peer_method OPERATOR(pg_catalog.=) 'schulze' THEN 'consensus'
+						ELSE nb.first_difference END)
+					ORDER BY nb.rank, nb.unit_code) FROM neighbours nb))
+	INTO result;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION thidua.explain(text, text, text) IS
+	'a unit''s standing explained: its items (own and peers'' points), its peers'' totals (counted, trimmed or recused), its neighbours and what separated them';
+
+-- How far each judge sits from the others (advisory; it changes no result).
+CREATE FUNCTION thidua.judge_report(bloc text, period text)
+	RETURNS TABLE (judge_code text, scores integer, mean numeric, mean_offset numeric)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT j ->> 'judge', (j ->> 'scores')::integer, (j ->> 'mean')::numeric, (j ->> 'mean_offset')::numeric
+	FROM (SELECT thidua.judge_leniency(s.judge_code, s.unit_code, (s.detail ->> 'total')::numeric) AS report
+		  FROM thidua.evaluation_scores(bloc, period) s
+		  WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
+		    AND NOT EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc
+							AND r.period_code OPERATOR(pg_catalog.=) period
+							AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code
+							AND r.unit_code OPERATOR(pg_catalog.=) s.unit_code)) l,
+		jsonb_array_elements(l.report -> 'judges') AS j
+	ORDER BY (j ->> 'mean_offset')::numeric DESC NULLS LAST, j ->> 'judge'
+$$;
+COMMENT ON FUNCTION thidua.judge_report(text, text) IS
+	'advisory leniency report: per judge, its scores'' mean and mean offset from the other judges of the same units';

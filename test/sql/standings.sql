@@ -60,6 +60,34 @@ INSERT INTO thidua.observation (evaluation_id, criterion_code, observed)
 --                                    rank 7 U7 -   - (no peer score: last)
 SELECT unit_code, role, self_total, peer_result, peer_judges, adjustment, final_total, class, rank, flags
   FROM thidua.standings('Z', '2019');
+SELECT unit_code, tie_break FROM thidua.standings('Z', '2019') WHERE unit_code IN ('U2', 'U3');
+
+-- Why: U3's peers' totals (one 10.5 trimmed at each end), its items, and the key that
+-- put U2 ahead of it (section S1: 9 against 8.5).
+SELECT jsonb_pretty(thidua.explain('U3', '2019') - 'items');
+SELECT i ->> 'code' AS item, i -> 'self_points' AS own, i -> 'peer_points' AS peers
+  FROM jsonb_array_elements(thidua.explain('U3', '2019') -> 'items') AS i;
+SELECT thidua.explain('U4', '2019') -> 'peer_totals' AS u4_peers;
+SELECT thidua.explain('U9', '2019');
+
+-- Judges' leniency (advisory): U5 gives most (10 to U1 where the others average 9),
+-- U4 least.
+SELECT * FROM thidua.judge_report('Z', '2019');
+
+-- Publishing freezes the standings; a correction is a new revision with a reason.
+SELECT thidua.publish_standings('Z', '2019');
+SELECT thidua.publish_standings('Z', '2019');
+INSERT INTO thidua.adjustment (bloc_code, period_code, unit_code, points, reason, made_by)
+  VALUES ('Z', '2019', 'U6', 2, 'report found late, accepted by the Ministry', 'Bộ Tư pháp');
+SELECT unit_code, final_total, class, rank FROM thidua.published_standings WHERE unit_code = 'U6';
+SELECT thidua.publish_standings('Z', '2019', 'U6: report accepted by the Ministry');
+SELECT revision, unit_code, final_total, class, rank FROM thidua.standing_row WHERE unit_code = 'U6' ORDER BY revision;
+SELECT revision, reason FROM thidua.standing_revision ORDER BY revision;
+UPDATE thidua.standing_row SET rank = 1 WHERE unit_code = 'U6';
+DELETE FROM thidua.standing_revision;
+TRUNCATE thidua.standing_row;
+DELETE FROM thidua.adjustment WHERE unit_code = 'U6';
+SELECT count(*) AS live_rows FROM thidua.current_standings;
 
 -- The same scores under the mean: U1 (10 + 9 + 8 + 10) / 4 = 9.25, U2 9.125,
 -- U4 7 (still without U1's 9), the rest unchanged.
