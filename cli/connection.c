@@ -75,6 +75,13 @@ ReportField(const char *level, const char *value)
 }
 
 void
+cli_report_result_with_context(const PGresult *res)
+{
+	cli_report_result(res);
+	ReportField("context", PQresultErrorField(res, PG_DIAG_CONTEXT));
+}
+
+void
 cli_report_result(const PGresult *res)
 {
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);

@@ -5,110 +5,23 @@
  * Each command is one statement calling the extension's functions, so it is
  * atomic and applies the same rules as any other client.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "thidua_cli.h"
 
-#define MAX_FILE_SIZE (64 * 1024 * 1024)
-
-/* Reads a whole file; exits with a message naming it on failure. */
-static char *
-ReadFile(const char *path, size_t *length)
-{
-	FILE	   *file = fopen(path, "rb");
-	char	   *data;
-	size_t		capacity = 65536;
-	size_t		used = 0;
-
-	if (file == NULL)
-	{
-		cli_error("could not open file \"%s\": %s", path, strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	data = malloc(capacity);
-	while (data != NULL)
-	{
-		size_t		n = fread(data + used, 1, capacity - used, file);
-
-		used += n;
-		if (n == 0)
-			break;
-		if (used == capacity)
-		{
-			if (capacity >= MAX_FILE_SIZE)
-			{
-				cli_error("file \"%s\" is larger than %d MB", path, MAX_FILE_SIZE / (1024 * 1024));
-				exit(EXIT_ERROR);
-			}
-			capacity *= 2;
-			data = realloc(data, capacity);
-		}
-	}
-	if (data == NULL)
-	{
-		cli_error("out of memory reading \"%s\"", path);
-		exit(EXIT_ERROR);
-	}
-	if (ferror(file))
-	{
-		cli_error("could not read file \"%s\": %s", path, strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	fclose(file);
-	*length = used;
-	return data;
-}
-
-/* Opens --output (or standard output); exits naming the file on failure. */
-static FILE *
-OpenOutput(const CommandOptions *options)
-{
-	FILE	   *out;
-
-	if (options->output == NULL || strcmp(options->output, "-") == 0)
-		return stdout;
-	out = fopen(options->output, "wb");
-	if (out == NULL)
-	{
-		cli_error("could not open file \"%s\" for writing: %s", options->output, strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	return out;
-}
-
-static int
-CloseOutput(FILE *out, const CommandOptions *options)
-{
-	if (out != stdout)
-	{
-		if (fclose(out) != 0)
-		{
-			cli_error("could not write file \"%s\": %s", options->output, strerror(errno));
-			return EXIT_ERROR;
-		}
-	}
-	else if (fflush(stdout) != 0)
-	{
-		cli_error("could not write to standard output: %s", strerror(errno));
-		return EXIT_ERROR;
-	}
-	return EXIT_OK;
-}
-
-static bool
-FormatIs(const CommandOptions *options, const char *format)
+bool
+cli_format_is(const CommandOptions *options, const char *format)
 {
 	return options->format != NULL && strcmp(options->format, format) == 0;
 }
 
 /* Refuses a --format the command does not know. */
-static bool
-CheckFormat(const CommandOptions *options, const char *allowed_a, const char *allowed_b)
+bool
+cli_check_format(const CommandOptions *options, const char *allowed_a, const char *allowed_b)
 {
-	if (options->format == NULL || FormatIs(options, allowed_a) || FormatIs(options, allowed_b))
+	if (options->format == NULL || cli_format_is(options, allowed_a) || cli_format_is(options, allowed_b))
 		return true;
 	cli_error("unknown format \"%s\" (use %s or %s)", options->format, allowed_a, allowed_b);
 	return false;
@@ -127,9 +40,9 @@ cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char 
 	PGresult   *res;
 
 	(void) argc;
-	if (!CheckFormat(options, "json", "csv"))
+	if (!cli_check_format(options, "json", "csv"))
 		return EXIT_ERROR;
-	data = ReadFile(path, &length);
+	data = cli_read_file(path, &length);
 	values[0] = data;
 	lengths[0] = (int) length;
 	values[1] = options->format;
@@ -164,21 +77,21 @@ cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char 
 }
 
 /* Prints a result as a table, or as CSV with --format csv. */
-static int
-PrintResult(PGconn *conn, PGresult *res, const CommandOptions *options)
+int
+cli_print_result(PGconn *conn, PGresult *res, const CommandOptions *options)
 {
 	FILE	   *out;
 	int			status;
 
 	if (res == NULL)
 		return cli_failure_code(conn);
-	out = OpenOutput(options);
-	if (FormatIs(options, "csv"))
+	out = cli_open_output(options);
+	if (cli_format_is(options, "csv"))
 		cli_print_csv(out, res);
 	else
 		cli_print_table(out, res);
 	PQclear(res);
-	status = CloseOutput(out, options);
+	status = cli_close_output(out, options);
 	return status;
 }
 
@@ -188,9 +101,9 @@ cmd_criteria_list(PGconn *conn, const CommandOptions *options, int argc, char **
 {
 	(void) argc;
 	(void) argv;
-	if (!CheckFormat(options, "table", "csv"))
+	if (!cli_check_format(options, "table", "csv"))
 		return EXIT_ERROR;
-	return PrintResult(conn, cli_query(conn,
+	return cli_print_result(conn, cli_query(conn,
 									   "SELECT version_code AS version, status, criteria, "
 									   "pg_catalog.to_char(status_since, 'YYYY-MM-DD') AS since, "
 									   "cloned_from, title "
@@ -225,11 +138,11 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 	PGresult   *res;
 
 	(void) argc;
-	if (!CheckFormat(options, "table", "csv"))
+	if (!cli_check_format(options, "table", "csv"))
 		return EXIT_ERROR;
 	if (!VersionExists(conn, argv[0]))
 		return EXIT_ERROR;
-	if (!FormatIs(options, "csv"))
+	if (!cli_format_is(options, "csv"))
 	{
 		res = cli_query(conn,
 						"SELECT v.version_code, v.title, v.status, v.rounding_scale, "
@@ -257,7 +170,7 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 		printf("history:          %s\n\n", PQgetvalue(res, 0, 8));
 		PQclear(res);
 	}
-	return PrintResult(conn, cli_query(conn,
+	return cli_print_result(conn, cli_query(conn,
 									   "WITH RECURSIVE tree AS ("
 									   "  SELECT i.*, 0 AS depth FROM thidua.criteria_item i "
 									   "  WHERE i.version_code OPERATOR(pg_catalog.=) $1 AND i.parent_code IS NULL "
@@ -281,20 +194,20 @@ cmd_criteria_export(PGconn *conn, const CommandOptions *options, int argc, char 
 	FILE	   *out;
 
 	(void) argc;
-	if (!CheckFormat(options, "json", "csv"))
+	if (!cli_check_format(options, "json", "csv"))
 		return EXIT_ERROR;
 	if (!VersionExists(conn, argv[0]))
 		return EXIT_ERROR;
-	res = cli_query(conn, FormatIs(options, "csv") ?
+	res = cli_query(conn, cli_format_is(options, "csv") ?
 					"SELECT thidua.export_criteria_csv($1)" :
 					"SELECT pg_catalog.jsonb_pretty(thidua.export_criteria($1)) || E'\\n'",
 					1, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
-	out = OpenOutput(options);
+	out = cli_open_output(options);
 	fputs(PQgetvalue(res, 0, 0), out);
 	PQclear(res);
-	return CloseOutput(out, options);
+	return cli_close_output(out, options);
 }
 
 /* thidua criteria diff A B */
@@ -304,9 +217,9 @@ cmd_criteria_diff(PGconn *conn, const CommandOptions *options, int argc, char **
 	const char *values[2] = {argv[0], argv[1]};
 
 	(void) argc;
-	if (!CheckFormat(options, "table", "csv"))
+	if (!cli_check_format(options, "table", "csv"))
 		return EXIT_ERROR;
-	return PrintResult(conn, cli_query(conn,
+	return cli_print_result(conn, cli_query(conn,
 									   "SELECT d.item, d.change, CASE WHEN d.change OPERATOR(pg_catalog.=) 'changed' THEN "
 									   "  (SELECT pg_catalog.string_agg(f.key || ': ' || COALESCE(f.value->>'from', '(none)') "
 									   "     || ' → ' || COALESCE(f.value->>'to', '(none)'), '; ' ORDER BY f.key) "

@@ -20,7 +20,11 @@ enum
 	OPTION_HELP = 1000,
 	OPTION_FORMAT,
 	OPTION_NOTE,
-	OPTION_REPLACE
+	OPTION_REPLACE,
+	OPTION_BLOC,
+	OPTION_PERIOD,
+	OPTION_REASON,
+	OPTION_PUBLISHED
 };
 
 typedef struct Command
@@ -55,6 +59,16 @@ static const Command commands[] = {
 	"copy a version into a new draft (default: the next year)"},
 	{"criteria", "retire", 1, 1, cmd_criteria_retire, "criteria retire VERSION [--note TEXT]",
 	"retire a published version (it stays readable)"},
+	{"scores", "import", 1, 1, cmd_scores_import, "scores import FILE --bloc B --period P",
+	"load a scores CSV (all or nothing)"},
+	{"standings", "publish", 0, 0, cmd_standings_publish, "standings publish --bloc B --period P [--reason TEXT]",
+	"freeze the standings (a correction needs a reason)"},
+	{NULL, "standings", 0, 0, cmd_standings, "standings --bloc B --period P [--published] [--format table|csv|json]",
+	"ranks, totals, classes and flags of a bloc or zone"},
+	{NULL, "explain", 1, 1, cmd_explain, "explain UNIT --period P [--bloc B]",
+	"why a unit stands where it does"},
+	{NULL, "judges", 0, 0, cmd_judges, "judges --bloc B --period P",
+	"how lenient each peer judge is (advisory)"},
 	{NULL}
 };
 
@@ -67,12 +81,16 @@ PrintHelp(void)
 	printf("Usage:\n  %s [OPTION]... COMMAND [ARG]...\n\n", progname);
 	printf("Commands:\n");
 	for (const Command *command = commands; command->verb != NULL; command++)
-		printf("  %-56s %s\n", command->usage, command->summary);
+		printf("  %s\n      %s\n", command->usage, command->summary);
 	printf("\nCommand options:\n");
 	printf("  --format=FORMAT          json, csv or table, as the command says\n");
 	printf("  --note=TEXT              the reason recorded with a status change\n");
 	printf("  -o, --output=FILE        write to FILE instead of standard output\n");
 	printf("  --replace                let import replace a draft of the same version\n");
+	printf("  --bloc=BLOC              the emulation bloc or zone\n");
+	printf("  --period=PERIOD          the emulation period (year)\n");
+	printf("  --reason=TEXT            why a published standing is corrected\n");
+	printf("  --published              the latest published standings, not the live ones\n");
 	printf("\nGeneral options:\n");
 	printf("  -V, --version            output version information, then exit\n");
 	printf("  -?, --help               show this help, then exit\n");
@@ -100,13 +118,9 @@ FindCommand(int argc, char **argv, int *words)
 {
 	bool		group_known = false;
 
+	/* "standings publish" before "standings" */
 	for (const Command *command = commands; command->verb != NULL; command++)
 	{
-		if (command->group == NULL && strcmp(command->verb, argv[0]) == 0)
-		{
-			*words = 1;
-			return command;
-		}
 		if (command->group != NULL && strcmp(command->group, argv[0]) == 0)
 		{
 			group_known = true;
@@ -115,6 +129,14 @@ FindCommand(int argc, char **argv, int *words)
 				*words = 2;
 				return command;
 			}
+		}
+	}
+	for (const Command *command = commands; command->verb != NULL; command++)
+	{
+		if (command->group == NULL && strcmp(command->verb, argv[0]) == 0)
+		{
+			*words = 1;
+			return command;
 		}
 	}
 	if (group_known)
@@ -141,6 +163,10 @@ main(int argc, char **argv)
 		{"note", required_argument, NULL, OPTION_NOTE},
 		{"output", required_argument, NULL, 'o'},
 		{"replace", no_argument, NULL, OPTION_REPLACE},
+		{"bloc", required_argument, NULL, OPTION_BLOC},
+		{"period", required_argument, NULL, OPTION_PERIOD},
+		{"reason", required_argument, NULL, OPTION_REASON},
+		{"published", no_argument, NULL, OPTION_PUBLISHED},
 		{NULL, 0, NULL, 0}
 	};
 	ConnectionOptions connection = {0};
@@ -209,6 +235,18 @@ main(int argc, char **argv)
 				break;
 			case OPTION_REPLACE:
 				options.replace = true;
+				break;
+			case OPTION_BLOC:
+				options.bloc = optarg;
+				break;
+			case OPTION_PERIOD:
+				options.period = optarg;
+				break;
+			case OPTION_REASON:
+				options.reason = optarg;
+				break;
+			case OPTION_PUBLISHED:
+				options.published = true;
 				break;
 			case ':':
 				cli_error("option \"%s\" requires an argument", argv[optind - 1]);

@@ -74,10 +74,27 @@ typedef struct CommandOptions
 	const char *note;			/* --note */
 	const char *output;			/* -o, --output */
 	bool		replace;		/* --replace */
+	const char *bloc;			/* --bloc */
+	const char *period;			/* --period */
+	const char *reason;			/* --reason */
+	bool		published;		/* --published */
 } CommandOptions;
 
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
 								int argc, char **argv);
+
+/* Files (files.c): read a whole input file, open and close --output. */
+extern char *cli_read_file(const char *path, size_t *length);
+extern FILE *cli_open_output(const CommandOptions *options);
+extern int	cli_close_output(FILE *out, const CommandOptions *options);
+
+/* --format handling and result printing (criteria.c). */
+extern bool cli_format_is(const CommandOptions *options, const char *format);
+extern bool cli_check_format(const CommandOptions *options, const char *allowed_a, const char *allowed_b);
+extern int	cli_print_result(PGconn *conn, PGresult *res, const CommandOptions *options);
+
+/* Reports a failed result with its context (where COPY says the line). */
+extern void cli_report_result_with_context(const PGresult *res);
 
 /* The criteria commands (criteria.c). */
 extern int	cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
@@ -88,5 +105,12 @@ extern int	cmd_criteria_diff(PGconn *conn, const CommandOptions *options, int ar
 extern int	cmd_criteria_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_criteria_clone(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_criteria_retire(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/* Scores and standings (standings.c). */
+extern int	cmd_scores_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_standings_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_judges(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 #endif							/* THIDUA_CLI_H */
