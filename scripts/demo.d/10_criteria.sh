@@ -7,7 +7,7 @@ step "Import the 2019 criteria table from the clerk's CSV: thidua criteria impor
 "$thidua" criteria list
 
 step "The table as published: thidua criteria show stp/2019 (first sections)"
-"$thidua" criteria show stp/2019 | head -n 24
+first_lines 24 "$thidua" criteria show stp/2019
 
 step "One observation, one rule: thidua.points"
 sql -c "SELECT thidua.points('stp/2019', 'II.2', 83.4) AS \"II.2 hòa giải thành 83.4 %\",

@@ -29,6 +29,13 @@ commands=(
 	"criteria import $work/missing.json"
 	"criteria show"
 	"-x"
+	"scores import $work/missing.csv --bloc tnb --period 2019"
+	"scores import $fixtures/stp-2019.csv --bloc nope --period 2019"
+	"standings --bloc nope --period 2019"
+	"standings --bloc nope --period 2019 --format json"
+	"standings publish --bloc nope --period 2019"
+	"explain XX --period 2019"
+	"judges --bloc nope --period 2019"
 )
 
 if command -v valgrind >/dev/null 2>&1; then
