@@ -12,6 +12,8 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -28,6 +30,7 @@ PG_FUNCTION_INFO_V1(thidua_score_detail_transition);
 PG_FUNCTION_INFO_V1(thidua_score_combine);
 PG_FUNCTION_INFO_V1(thidua_score_final);
 PG_FUNCTION_INFO_V1(thidua_score_detail_final);
+PG_FUNCTION_INFO_V1(thidua_tie_break_keys_final);
 PG_FUNCTION_INFO_V1(thidua_classify);
 PG_FUNCTION_INFO_V1(thidua_fixed);
 
@@ -413,6 +416,24 @@ AppendFired(StringInfo out, const CompiledVersion *version, const CompiledItem *
 	}
 }
 
+/* The value of one tie-break key in a computed score. */
+static int64
+TieKeyValue(const TieKey *key, const Breakdown *breakdown)
+{
+	switch (key->kind)
+	{
+		case TIE_TOTAL:
+			return breakdown->total;
+		case TIE_BONUS:
+			return breakdown->bonus;
+		case TIE_PENALTY:
+			return breakdown->penalty;
+		case TIE_SECTION:
+			return breakdown->points[key->item];
+	}
+	return 0;
+}
+
 /* SQL: final of thidua.score_detail -> jsonb */
 Datum
 thidua_score_detail_final(PG_FUNCTION_ARGS)
@@ -446,9 +467,7 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 	for (int k = 0; k < version->ntiebreak; k++)
 	{
 		const TieKey *key = &version->tiebreak[k];
-		int64		value = key->kind == TIE_TOTAL ? breakdown.total :
-			key->kind == TIE_BONUS ? breakdown.bonus :
-			key->kind == TIE_PENALTY ? breakdown.penalty : breakdown.points[key->item];
+		int64		value = TieKeyValue(key, &breakdown);
 
 		appendStringInfoString(&out, k > 0 ? ", {\"key\": " : "{\"key\": ");
 		escape_json(&out, key->name);
@@ -495,6 +514,32 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoString(&out, "]}");
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+}
+
+/*
+ * SQL: final of thidua.tie_break_keys -> numeric[]: the version's tie-break
+ * keys in order (capped points; the penalty as a magnitude, lower is better).
+ * What standings need of an evaluation, without building its breakdown.
+ */
+Datum
+thidua_tie_break_keys_final(PG_FUNCTION_ARGS)
+{
+	bytea	   *state;
+	ScoreStateLayout layout;
+	CompiledVersion *version;
+	Breakdown	breakdown;
+	Datum	   *values;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = PG_GETARG_BYTEA_P(0);
+	layout = ScoreStateValidate(state);
+	version = VersionOfState(state, &layout);
+	ComputeBreakdown(version, state, &layout, &breakdown);
+	values = palloc(sizeof(Datum) * Max(version->ntiebreak, 1));
+	for (int k = 0; k < version->ntiebreak; k++)
+		values[k] = NumericGetDatum(FixedToNumeric(TieKeyValue(&version->tiebreak[k], &breakdown), version->scale));
+	PG_RETURN_ARRAYTYPE_P(construct_array(values, version->ntiebreak, NUMERICOID, -1, false, TYPALIGN_INT));
 }
 
 /* SQL: thidua.classify(version text, total numeric, vetoed boolean) -> text */

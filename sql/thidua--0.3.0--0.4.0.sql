@@ -294,16 +294,30 @@ $$;
 -- Standings
 ------------------------------------------------------------------------------
 
+CREATE FUNCTION thidua._tie_break_keys_final(state bytea) RETURNS numeric[]
+	AS 'MODULE_PATHNAME', 'thidua_tie_break_keys_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric) (
+	SFUNC = thidua._score_transition,
+	STYPE = bytea,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric) IS
+	'the version''s tie-break keys of one evaluation, in order (capped points; penalty as a magnitude)';
+
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
 CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
-	RETURNS TABLE (evaluation_id bigint, unit_code text, stage text, judge_code text, detail jsonb)
+	RETURNS TABLE (evaluation_id bigint, unit_code text, stage text, judge_code text, total numeric, tie_keys numeric[])
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-		coalesce(thidua.score_detail(bp.criteria_version, o.criterion_code, o.observed)
-					FILTER (WHERE o.criterion_code IS NOT NULL),
-				 '{"total": 0}'::jsonb)
+		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
+					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
+			FILTER (WHERE o.criterion_code IS NOT NULL)
 	FROM thidua.evaluation e
 	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
@@ -312,7 +326,7 @@ CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version
 $$;
 COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
-	'each evaluation of a bloc and period with its score_detail (an evaluation without observations totals 0)';
+	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0)';
 
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name text, role text, self_total numeric, peer_result numeric,
@@ -340,8 +354,13 @@ BEGIN
 	), recused AS (
 		SELECT r.unit_code, r.judge_code FROM thidua.recusal r
 		WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period
+	), keys AS (
+		-- the version's tie-break keys: name, and whether lower is better
+		SELECT k.n, k.key, CASE WHEN k.key OPERATOR(pg_catalog.=) 'penalty' THEN 'lower' ELSE 'higher' END AS better
+		FROM thidua.criteria_version v, unnest(v.tie_break) WITH ORDINALITY AS k(key, n)
+		WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version
 	), peer AS (
-		SELECT s.unit_code, s.judge_code, (s.detail ->> 'total')::numeric AS total, s.detail -> 'tie_break' AS keys
+		SELECT s.unit_code, s.judge_code, s.total, s.tie_keys
 		FROM scores s
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
@@ -353,11 +372,12 @@ BEGIN
 		FROM peer p GROUP BY p.unit_code
 	), peer_key AS (
 		-- each tie-break key aggregated across the judges by the same method as the total
-		SELECT p.unit_code, k.n, min(k.key ->> 'key') AS key, min(k.key ->> 'better') AS better,
+		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
 			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
-				 THEN thidua.trimmed_mean((k.key ->> 'points')::numeric, settings.peer_trim)
-				 ELSE avg((k.key ->> 'points')::numeric) END AS points
-		FROM peer p, jsonb_array_elements(p.keys) WITH ORDINALITY AS k(key, n)
+				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
+				 ELSE avg(p.tie_keys[k.n]) END AS points
+		FROM peer p CROSS JOIN keys k
+		WHERE p.tie_keys IS NOT NULL
 		GROUP BY p.unit_code, k.n
 	), consensus AS (
 		SELECT r ->> 'candidate' AS unit_code, (r ->> 'rank')::integer AS consensus_rank
@@ -373,7 +393,7 @@ BEGIN
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
 	), assembled AS (
 		SELECT m.unit_code, u.name AS unit_name, m.role,
-			(SELECT (s.detail ->> 'total')::numeric FROM scores s
+			(SELECT s.total FROM scores s
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
 			coalesce(ad.points, 0) AS adjustment,
@@ -553,7 +573,17 @@ BEGIN
 	END IF;
 
 	WITH scores AS (
-		SELECT * FROM thidua.evaluation_scores(settings.bloc_code, settings.period_code)
+		-- the unit's own evaluations, with their full breakdowns
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed)
+						FILTER (WHERE o.criterion_code IS NOT NULL),
+					 '{"total": 0, "items": []}'::jsonb) AS detail
+		FROM thidua.evaluation e
+		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
+		  AND e.unit_code OPERATOR(pg_catalog.=) unit
+		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code
 	), standings AS (
 		SELECT * FROM thidua.standings(settings.bloc_code, settings.period_code)
 	), me AS (
@@ -631,7 +661,7 @@ CREATE FUNCTION thidua.judge_report(bloc text, period text)
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT j ->> 'judge', (j ->> 'scores')::integer, (j ->> 'mean')::numeric, (j ->> 'mean_offset')::numeric
-	FROM (SELECT thidua.judge_leniency(s.judge_code, s.unit_code, (s.detail ->> 'total')::numeric) AS report
+	FROM (SELECT thidua.judge_leniency(s.judge_code, s.unit_code, s.total) AS report
 		  FROM thidua.evaluation_scores(bloc, period) s
 		  WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		    AND NOT EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc
