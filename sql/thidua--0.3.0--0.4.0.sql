@@ -310,7 +310,7 @@ COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric) IS
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
 CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	RETURNS TABLE (evaluation_id bigint, unit_code text, stage text, judge_code text, total numeric, tie_keys numeric[])
-	LANGUAGE sql STABLE
+	LANGUAGE sql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
@@ -332,7 +332,9 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
 				   tie_break jsonb, flags text[])
-	LANGUAGE plpgsql STABLE
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	-- only reads: the blocs of one query may be ranked in parallel workers
+	COST 10000 ROWS 15
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
