@@ -19,6 +19,28 @@ CREATE TABLE thidua.unit (
 );
 COMMENT ON TABLE thidua.unit IS 'agencies and sub-units (đơn vị), as a tree';
 
+-- A unit may not be its own ancestor.
+CREATE FUNCTION thidua._guard_unit_tree() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NEW.parent_code IS NOT NULL AND EXISTS (
+		WITH RECURSIVE ancestors(code, depth) AS (
+			SELECT NEW.parent_code, 1
+			UNION ALL
+			SELECT u.parent_code, a.depth + 1 FROM thidua.unit u JOIN ancestors a ON u.unit_code OPERATOR(pg_catalog.=) a.code
+			WHERE u.parent_code IS NOT NULL AND a.depth < 1000)
+		SELECT 1 FROM ancestors WHERE code OPERATOR(pg_catalog.=) NEW.unit_code) THEN
+		RAISE EXCEPTION 'unit "%" cannot have "%" as parent: that would make a cycle', NEW.unit_code, NEW.parent_code
+			USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER unit_tree_without_cycles BEFORE INSERT OR UPDATE OF parent_code ON thidua.unit
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_unit_tree();
+
 CREATE TABLE thidua.individual (
 	person_code text PRIMARY KEY CHECK (person_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
 	full_name text NOT NULL CHECK (full_name <> ''),
@@ -333,9 +355,12 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
 				   tie_break jsonb, flags text[])
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
-	-- only reads: the blocs of one query may be ranked in parallel workers
-	COST 10000 ROWS 15
+	-- It only reads, so the blocs of one query may be ranked in parallel
+	-- workers; a call takes milliseconds, which the cost tells the planner.
+	-- One bloc's queries are small: they start no workers of their own.
+	COST 400000 ROWS 15
 	SET search_path = pg_catalog, pg_temp
+	SET max_parallel_workers_per_gather = 0
 	AS $$
 DECLARE
 	settings thidua.bloc_period;

@@ -36,7 +36,7 @@ INSERT INTO thidua.observation (evaluation_id, criterion_code, observed)
 	FROM thidua.evaluation e
 	CROSS JOIN thidua.criteria_item i
 	WHERE i.version_code = 'stp/2019' AND i.kind = 'criterion';
-VACUUM ANALYZE thidua.evaluation, thidua.observation;
+VACUUM ANALYZE;
 SQL
 
 q_sum="SELECT count(t) FROM (SELECT evaluation_id, sum(observed) AS t FROM thidua.observation GROUP BY evaluation_id) s"

@@ -113,6 +113,9 @@ INSERT INTO thidua.observation SELECT evaluation_id, 'S1', 1 FROM thidua.evaluat
 INSERT INTO thidua.adjustment (bloc_code, period_code, unit_code, points, reason, made_by) VALUES ('Z', '2019', 'U7', 1, '', 'x');
 UPDATE thidua.bloc_member SET role = 'head' WHERE unit_code = 'U3';
 SELECT * FROM thidua.standings('Z', '2020');
+INSERT INTO thidua.unit VALUES ('D1', 'Phòng Tư pháp huyện', 'U1', 'district_office'), ('D2', 'Tổ hòa giải', 'D1', 'other');
+UPDATE thidua.unit SET parent_code = 'D2' WHERE unit_code = 'U1';
+UPDATE thidua.unit SET parent_code = 'D1' WHERE unit_code = 'D1';
 SELECT thidua.close_period('2019');
 INSERT INTO thidua.observation SELECT evaluation_id, 'c1', 1 FROM thidua.evaluation WHERE unit_code = 'U7';
 UPDATE thidua.observation SET observed = 1 WHERE criterion_code = 'c1';
