@@ -6,12 +6,7 @@ evaluations=${THIDUA_BENCH_EVALUATIONS:-200000}
 runs=${THIDUA_BENCH_RUNS:-5}
 sql_runs=${THIDUA_BENCH_SQL_RUNS:-3}
 
-psql -X -q -d postgres -c "CREATE DATABASE $BENCH_DB" >/dev/null
-psql -X -q -d "$BENCH_DB" -c "CREATE EXTENSION thidua" >/dev/null
-psql -X -q -d "$BENCH_DB" -v ON_ERROR_STOP=1 \
-	-v data="$(base64 -w0 test/fixtures/criteria/stp-2019.json)" >/dev/null <<'SQL'
-SELECT thidua.publish_version(thidua.import_criteria_file(decode(:'data', 'base64'), NULL, 'stp-2019.json'));
-SQL
+bench_database "$BENCH_DB" criteria
 echo "== scoring: $evaluations evaluations x 50 criteria of stp/2019"
 psql -X -q -d "$BENCH_DB" -v ON_ERROR_STOP=1 -v evaluations="$evaluations" <<'SQL'
 CREATE TABLE observation AS

@@ -9,8 +9,7 @@ people=${THIDUA_BENCH_PEOPLE:-1000000}
 runs=${THIDUA_BENCH_RUNS:-5}
 sql_runs=${THIDUA_BENCH_SQL_RUNS:-3}
 
-psql -X -q -d postgres -c "CREATE DATABASE $BENCH_DB" >/dev/null
-psql -X -q -d "$BENCH_DB" -c "CREATE EXTENSION thidua" >/dev/null
+bench_database "$BENCH_DB"
 echo "== ranking: trimmed_mean over $((groups * per_group)) rows in $groups groups; streak over $((people * 20)) rows ($people people x 20 years)"
 psql -X -q -d "$BENCH_DB" -v ON_ERROR_STOP=1 -v groups="$groups" -v per_group="$per_group" -v people="$people" <<'SQL'
 CREATE TABLE score_sample AS

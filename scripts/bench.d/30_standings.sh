@@ -7,12 +7,7 @@ blocs=${THIDUA_BENCH_BLOCS:-2000}
 runs=${THIDUA_BENCH_RUNS:-5}
 standings_runs=${THIDUA_BENCH_STANDINGS_RUNS:-3}
 
-psql -X -q -d postgres -c "CREATE DATABASE $BENCH_DB" >/dev/null
-psql -X -q -d "$BENCH_DB" -c "CREATE EXTENSION thidua" >/dev/null
-psql -X -q -d "$BENCH_DB" -v ON_ERROR_STOP=1 \
-	-v data="$(base64 -w0 test/fixtures/criteria/stp-2019.json)" >/dev/null <<'SQL'
-SELECT thidua.publish_version(thidua.import_criteria_file(decode(:'data', 'base64'), NULL, 'stp-2019.json'));
-SQL
+bench_database "$BENCH_DB" criteria
 echo "== standings: $blocs blocs x 15 members x 14 peer judges x 50 criteria = $((blocs * 15 * 14 * 50)) observations"
 psql -X -q -d "$BENCH_DB" -v ON_ERROR_STOP=1 -v blocs="$blocs" <<'SQL'
 INSERT INTO thidua.period (period_code, year) VALUES ('2019', 2019);

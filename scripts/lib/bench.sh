@@ -15,3 +15,15 @@ bench_median() {
 
 # ratio A B: A / B to two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# bench_database NAME [criteria]: a fresh database with thidua installed, and
+# with the shipped stp/2019 criteria table published when asked.
+bench_database() {
+	psql -X -q -d postgres -c "CREATE DATABASE $1" >/dev/null
+	psql -X -q -d "$1" -c "CREATE EXTENSION thidua" >/dev/null
+	[ "${2:-}" = criteria ] || return 0
+	psql -X -q -d "$1" -v ON_ERROR_STOP=1 \
+		-v data="$(base64 -w0 test/fixtures/criteria/stp-2019.json)" >/dev/null <<'SQL'
+SELECT thidua.publish_version(thidua.import_criteria_file(decode(:'data', 'base64'), NULL, 'stp-2019.json'));
+SQL
+}
