@@ -200,6 +200,8 @@ int
 cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	const char *values[3] = {argv[0], options->period, options->bloc};
+	const char *document[1];
+	PGresult   *explained;
 	PGresult   *res;
 	int			status;
 
@@ -209,17 +211,25 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 		cli_error("explain needs --period");
 		return EXIT_ERROR;
 	}
+	/* computed once; the parts below read the document */
+	explained = cli_query(conn, "SELECT thidua.explain($1, $2, $3)", 3, values);
+	if (explained == NULL)
+		return cli_failure_code(conn);
+	document[0] = PQgetvalue(explained, 0, 0);
+
 	res = cli_query(conn,
-					"WITH e AS (SELECT thidua.explain($1, $2, $3) AS x) "
 					"SELECT x->>'unit', x->'standing'->>'unit_name', x->>'bloc', x->>'period', x->>'criteria_version', "
 					"x->>'peer_method' || COALESCE(' (trim ' || (x->>'peer_trim') || ')', ''), "
 					"COALESCE(x->'standing'->>'rank', '-'), "
 					"COALESCE(pg_catalog.round((x->'standing'->>'final_total')::numeric, 2)::text, '-'), "
 					"COALESCE(x->'standing'->>'class', '-'), "
 					"(SELECT pg_catalog.string_agg(f, ', ') FROM pg_catalog.jsonb_array_elements_text(x->'standing'->'flags') f) "
-					"FROM e", 3, values);
+					"FROM (SELECT $1::jsonb AS x) AS e", 1, document);
 	if (res == NULL)
+	{
+		PQclear(explained);
 		return cli_failure_code(conn);
+	}
 	printf("unit:        %s (%s)\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	printf("bloc:        %s, period %s, criteria %s\n", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 		   PQgetvalue(res, 0, 4));
@@ -232,25 +242,29 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	status = cli_print_result(conn, cli_query(conn,
 											  "SELECT p->>'judge' AS judge, pg_catalog.round((p->>'total')::numeric, 2) AS total, "
 											  "CASE WHEN (p->>'counted')::boolean THEN 'counted' ELSE p->>'why_not' END AS used "
-											  "FROM pg_catalog.jsonb_array_elements(thidua.explain($1, $2, $3)->'peer_totals') AS p",
-											  3, values), options);
-	if (status != EXIT_OK)
-		return status;
-	printf("\nNeighbours:\n");
-	status = cli_print_result(conn, cli_query(conn,
-											  "SELECT n->>'unit' AS unit, (n->>'rank')::int AS rank, "
-											  "pg_catalog.round((n->>'final_total')::numeric, 2) AS final, n->>'decided_by' AS decided_by "
-											  "FROM pg_catalog.jsonb_array_elements(thidua.explain($1, $2, $3)->'neighbours') AS n",
-											  3, values), options);
-	if (status != EXIT_OK)
-		return status;
-	printf("\nItems (own points, peers' points by the bloc's method):\n");
-	return cli_print_result(conn, cli_query(conn,
-											"SELECT i->>'code' AS item, i->>'kind' AS kind, "
-											"pg_catalog.round((i->>'self_points')::numeric, 2) AS own, "
-											"pg_catalog.round((i->>'peer_points')::numeric, 2) AS peers "
-											"FROM pg_catalog.jsonb_array_elements(thidua.explain($1, $2, $3)->'items') AS i",
-											3, values), options);
+											  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'peer_totals') AS p",
+											  1, document), options);
+	if (status == EXIT_OK)
+	{
+		printf("\nNeighbours:\n");
+		status = cli_print_result(conn, cli_query(conn,
+												  "SELECT n->>'unit' AS unit, (n->>'rank')::int AS rank, "
+												  "pg_catalog.round((n->>'final_total')::numeric, 2) AS final, n->>'decided_by' AS decided_by "
+												  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'neighbours') AS n",
+												  1, document), options);
+	}
+	if (status == EXIT_OK)
+	{
+		printf("\nItems (own points, peers' points by the bloc's method):\n");
+		status = cli_print_result(conn, cli_query(conn,
+												  "SELECT i->>'code' AS item, i->>'kind' AS kind, "
+												  "pg_catalog.round((i->>'self_points')::numeric, 2) AS own, "
+												  "pg_catalog.round((i->>'peer_points')::numeric, 2) AS peers "
+												  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'items') AS i",
+												  1, document), options);
+	}
+	PQclear(explained);
+	return status;
 }
 
 /* thidua judges --bloc B --period P: the leniency report (advisory) */

@@ -181,13 +181,14 @@ $$;
 CREATE TRIGGER criteria_version_lifecycle BEFORE INSERT OR UPDATE OR DELETE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version();
 
--- No TRUNCATE while anything published exists, nor of the history ever.
+-- No TRUNCATE while anything published exists; none ever of a table whose
+-- trigger passes 'always' (histories, published records).
 CREATE FUNCTION thidua._guard_truncate() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	IF TG_TABLE_NAME = 'criteria_version_event'
+	IF (TG_NARGS > 0 AND TG_ARGV[0] = 'always')
 	   OR EXISTS (SELECT 1 FROM thidua.criteria_version WHERE status OPERATOR(pg_catalog.<>) 'draft') THEN
 		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds published records', TG_TABLE_NAME
 			USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -204,7 +205,7 @@ CREATE TRIGGER criteria_item_no_truncate BEFORE TRUNCATE ON thidua.criteria_item
 CREATE TRIGGER class_band_no_truncate BEFORE TRUNCATE ON thidua.class_band
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate();
 CREATE TRIGGER criteria_version_event_no_truncate BEFORE TRUNCATE ON thidua.criteria_version_event
-	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate();
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
 -- The history is append-only.
 CREATE FUNCTION thidua._guard_append_only() RETURNS trigger

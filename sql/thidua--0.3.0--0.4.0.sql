@@ -523,19 +523,10 @@ CREATE TRIGGER standing_revision_append_only BEFORE UPDATE OR DELETE ON thidua.s
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
 CREATE TRIGGER standing_row_append_only BEFORE UPDATE OR DELETE ON thidua.standing_row
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
-CREATE FUNCTION thidua._guard_no_truncate() RETURNS trigger
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	RAISE EXCEPTION 'thidua.% cannot be truncated: it holds published records', TG_TABLE_NAME
-		USING ERRCODE = 'object_not_in_prerequisite_state';
-END
-$$;
 CREATE TRIGGER standing_revision_no_truncate BEFORE TRUNCATE ON thidua.standing_revision
-	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_no_truncate();
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 CREATE TRIGGER standing_row_no_truncate BEFORE TRUNCATE ON thidua.standing_row
-	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_no_truncate();
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
 -- Freezes the live standings as the next revision; returns its number.
 CREATE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEFAULT NULL) RETURNS integer
