@@ -25,14 +25,19 @@ OBJS = \
 	extension/trimmed_mean.o \
 	extension/version.o
 
-DATA = $(wildcard sql/thidua--*.sql)
+# The current definition: one file per concept, concatenated in name order
+# into the install script of the current version. Released scripts (the first
+# install script and every update) are kept byte for byte in sql/releases/.
+SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
+DATA_built = sql/thidua--$(EXTVERSION).sql
+DATA = $(wildcard sql/releases/thidua--*.sql)
 
 PG_CPPFLAGS = -DTHIDUA_VERSION=\"$(EXTVERSION)\" -Iextension
 # PostgreSQL's headers trip these -Wextra warnings; everything else is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
 
-REGRESS = existing_database upgrade version scoring criteria ranking standings
+REGRESS = existing_database upgrade catalog_drift version scoring criteria ranking standings
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 # Prefer the versioned pg_config: Debian's /usr/bin/pg_config belongs to libpq-dev.
@@ -72,6 +77,12 @@ demo:
 
 bench:
 	scripts/bench
+
+# The schema file's library check must name the version being built.
+sql/thidua--$(EXTVERSION).sql: $(SQL_SOURCES) thidua.control
+	@grep -q "^SELECT thidua._require_library('$(EXTVERSION)');" sql/00_schema.sql || \
+		{ echo "sql/00_schema.sql: _require_library must name $(EXTVERSION)" >&2; exit 1; }
+	cat $(SQL_SOURCES) > $@
 
 # PGXS tracks no header dependencies.
 $(OBJS): $(wildcard extension/*.h) thidua.control

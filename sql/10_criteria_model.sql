@@ -1,0 +1,87 @@
+-- thidua SQL source: the criteria model.
+-- Holds tables criteria_set, criteria_version, criteria_item, class_band,
+-- criteria_version_event; their grants and dump registration.
+
+-- A family of criteria tables, e.g. the one for provincial justice departments.
+CREATE TABLE thidua.criteria_set (
+	set_code text PRIMARY KEY
+		CONSTRAINT criteria_set_code_format CHECK (set_code ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+	name text NOT NULL CHECK (name <> ''),
+	created_at timestamptz NOT NULL DEFAULT now(),
+	created_by text NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE thidua.criteria_set IS 'a family of criteria tables (bảng tiêu chí); its editions are criteria_version rows';
+
+-- One edition of a criteria table: draft, then published (immutable), then retired.
+CREATE TABLE thidua.criteria_version (
+	version_code text PRIMARY KEY,
+	set_code text NOT NULL REFERENCES thidua.criteria_set,
+	edition text NOT NULL
+		CONSTRAINT criteria_version_edition_format CHECK (edition ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+	title text NOT NULL CHECK (title <> ''),
+	status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published', 'retired')),
+	rounding_scale smallint NOT NULL DEFAULT 2 CHECK (rounding_scale BETWEEN 0 AND 6),
+	allow_over_completion boolean NOT NULL DEFAULT false,
+	veto_max_class text,
+	veto_reason text,
+	tie_break text[] NOT NULL DEFAULT '{total}',
+	cloned_from text REFERENCES thidua.criteria_version,
+	UNIQUE (set_code, edition),
+	CONSTRAINT criteria_version_code_is_set_and_edition CHECK (version_code = set_code || '/' || edition)
+);
+COMMENT ON TABLE thidua.criteria_version IS 'an edition of a criteria table; published editions are immutable';
+
+-- Sections, criteria, and the bonus and penalty sections of a version.
+CREATE TABLE thidua.criteria_item (
+	version_code text NOT NULL REFERENCES thidua.criteria_version ON DELETE CASCADE,
+	code text NOT NULL CHECK (code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
+	parent_code text,
+	position integer NOT NULL,
+	kind text NOT NULL CHECK (kind IN ('section', 'criterion', 'bonus', 'penalty')),
+	title text NOT NULL,
+	max_points numeric,
+	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual')),
+	params jsonb NOT NULL DEFAULT '{}',
+	PRIMARY KEY (version_code, code),
+	UNIQUE (version_code, position),
+	FOREIGN KEY (version_code, parent_code) REFERENCES thidua.criteria_item (version_code, code)
+		DEFERRABLE INITIALLY DEFERRED,
+	CHECK ((kind = 'criterion') = (rule IS NOT NULL))
+);
+COMMENT ON TABLE thidua.criteria_item IS 'the items of a criteria version: sections, criteria, bonus and penalty sections';
+
+-- Class bands: a total at or above lower_bound gets the label; NULL bound: otherwise.
+CREATE TABLE thidua.class_band (
+	version_code text NOT NULL REFERENCES thidua.criteria_version ON DELETE CASCADE,
+	position integer NOT NULL,
+	label text NOT NULL CHECK (label ~ '^\S{1,32}$'),
+	title text,
+	lower_bound numeric,
+	PRIMARY KEY (version_code, label),
+	UNIQUE (version_code, position)
+);
+COMMENT ON TABLE thidua.class_band IS 'class bands (xếp loại) of a criteria version, best first';
+
+-- Every change of a version's status: who, when, and why.
+CREATE TABLE thidua.criteria_version_event (
+	event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	version_code text NOT NULL,
+	from_status text,
+	to_status text NOT NULL,
+	changed_at timestamptz NOT NULL DEFAULT now(),
+	changed_by text NOT NULL DEFAULT session_user,
+	note text
+);
+COMMENT ON TABLE thidua.criteria_version_event IS 'history of criteria version statuses; append-only';
+CREATE INDEX ON thidua.criteria_version_event (version_code, event_id);
+
+-- Criteria tables are public documents (công khai): everyone may read them.
+GRANT SELECT ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+	thidua.class_band, thidua.criteria_version_event TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_set', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_item', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.class_band', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version_event', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version_event_event_id_seq', '');

@@ -1,0 +1,128 @@
+-- thidua SQL source: explanations and the judges' report.
+-- Holds explain(), judge_report().
+
+-- Why a unit stands where it does: its items, its peers' totals (counted,
+-- trimmed or recused), and the tie-break key that separates it from the
+-- neighbours above and below.
+CREATE FUNCTION thidua.explain(unit text, period text, bloc text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	standing record;
+	result jsonb;
+BEGIN
+	SELECT bp.* INTO settings FROM thidua.bloc_period bp
+	JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) bp.bloc_code
+		AND m.period_code OPERATOR(pg_catalog.=) bp.period_code
+	WHERE m.unit_code OPERATOR(pg_catalog.=) unit AND m.period_code OPERATOR(pg_catalog.=) period
+	  AND (explain.bloc IS NULL OR m.bloc_code OPERATOR(pg_catalog.=) explain.bloc)
+	ORDER BY bp.bloc_code LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'unit "%" is not a member of % in period "%"', unit,
+			coalesce('bloc "' || explain.bloc || '"', 'any bloc or zone'), period
+			USING ERRCODE = 'no_data_found';
+	END IF;
+
+	WITH scores AS (
+		-- the unit's own evaluations, with their full breakdowns
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed)
+						FILTER (WHERE o.criterion_code IS NOT NULL),
+					 '{"total": 0, "items": []}'::jsonb) AS detail
+		FROM thidua.evaluation e
+		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
+		  AND e.unit_code OPERATOR(pg_catalog.=) unit
+		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code
+	), standings AS (
+		SELECT * FROM thidua.standings(settings.bloc_code, settings.period_code)
+	), me AS (
+		SELECT * FROM standings s WHERE s.unit_code OPERATOR(pg_catalog.=) unit
+	), peers AS (
+		SELECT s.judge_code, (s.detail ->> 'total')::numeric AS total,
+			EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+					AND r.period_code OPERATOR(pg_catalog.=) settings.period_code
+					AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code AND r.unit_code OPERATOR(pg_catalog.=) unit) AS recused,
+			s.detail
+		FROM scores s WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'peer'
+	), ordered AS (
+		SELECT p.*, row_number() OVER (ORDER BY p.total, p.judge_code) AS up,
+			row_number() OVER (ORDER BY p.total DESC, p.judge_code DESC) AS down,
+			count(*) OVER () AS n
+		FROM peers p WHERE NOT p.recused
+	), items AS (
+		-- each item: the unit's own points, and its peers' points by the bloc's method
+		SELECT i.n, i.item ->> 'code' AS code, i.item ->> 'kind' AS kind,
+			(SELECT (x ->> 'points')::numeric FROM scores s, jsonb_array_elements(s.detail -> 'items') x
+			 WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'self'
+			   AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS self_points,
+			(SELECT CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+						 THEN thidua.trimmed_mean((x ->> 'points')::numeric, settings.peer_trim)
+						 ELSE avg((x ->> 'points')::numeric) END
+			 FROM peers p, jsonb_array_elements(p.detail -> 'items') x
+			 WHERE NOT p.recused AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS peer_points
+		FROM (SELECT x AS item, n FROM (SELECT s.detail FROM scores s LIMIT 1) d,
+			  jsonb_array_elements(d.detail -> 'items') WITH ORDINALITY AS t(x, n)) i
+	), neighbours AS (
+		SELECT s.unit_code, s.rank, s.final_total, s.tie_break,
+			(SELECT a.e ->> 'key'
+			 FROM jsonb_array_elements(me.tie_break) WITH ORDINALITY AS a(e, n)
+			 JOIN jsonb_array_elements(s.tie_break) WITH ORDINALITY AS b(e, n) USING (n)
+			 WHERE (a.e ->> 'points')::numeric OPERATOR(pg_catalog.<>) (b.e ->> 'points')::numeric
+			 ORDER BY n LIMIT 1) AS first_difference
+		FROM standings s, me
+		WHERE s.unit_code OPERATOR(pg_catalog.<>) me.unit_code AND s.final_total IS NOT NULL AND me.final_total IS NOT NULL
+		  AND abs(s.rank - me.rank) <= 1
+	)
+	SELECT jsonb_build_object(
+		'unit', unit, 'bloc', settings.bloc_code, 'period', settings.period_code,
+		'criteria_version', settings.criteria_version, 'peer_method', settings.peer_method,
+		'peer_trim', CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean' THEN settings.peer_trim END,
+		'standing', (SELECT to_jsonb(me) FROM me),
+		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
+					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
+					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
+						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),
+					'why_not', CASE WHEN p.recused THEN 'recused'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.up <= settings.peer_trim THEN 'trimmed (lowest)'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.down <= settings.peer_trim THEN 'trimmed (highest)' END)
+					ORDER BY p.total DESC, p.judge_code)
+				FROM peers p LEFT JOIN ordered o ON o.judge_code OPERATOR(pg_catalog.=) p.judge_code),
+		'neighbours', (SELECT jsonb_agg(jsonb_build_object('unit', nb.unit_code, 'rank', nb.rank,
+					'final_total', nb.final_total,
+					'decided_by', CASE WHEN nb.rank OPERATOR(pg_catalog.=) (SELECT me.rank FROM me) THEN 'tie'
+						WHEN settings.peer_method OPERATOR(pg_catalog.=) 'schulze' THEN 'consensus'
+						ELSE nb.first_difference END)
+					ORDER BY nb.rank, nb.unit_code) FROM neighbours nb))
+	INTO result;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION thidua.explain(text, text, text) IS
+	'a unit''s standing explained: its items (own and peers'' points), its peers'' totals (counted, trimmed or recused), its neighbours and what separated them';
+
+-- How far each judge sits from the others (advisory; it changes no result).
+CREATE FUNCTION thidua.judge_report(bloc text, period text)
+	RETURNS TABLE (judge_code text, scores integer, mean numeric, mean_offset numeric)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT j ->> 'judge', (j ->> 'scores')::integer, (j ->> 'mean')::numeric, (j ->> 'mean_offset')::numeric
+	FROM (SELECT thidua.judge_leniency(s.judge_code, s.unit_code, s.total) AS report
+		  FROM thidua.evaluation_scores(bloc, period) s
+		  WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
+		    AND NOT EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc
+							AND r.period_code OPERATOR(pg_catalog.=) period
+							AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code
+							AND r.unit_code OPERATOR(pg_catalog.=) s.unit_code)) l,
+		jsonb_array_elements(l.report -> 'judges') AS j
+	ORDER BY (j ->> 'mean_offset')::numeric DESC NULLS LAST, j ->> 'judge'
+$$;
+COMMENT ON FUNCTION thidua.judge_report(text, text) IS
+	'advisory leniency report: per judge, its scores'' mean and mean offset from the other judges of the same units';

@@ -1,0 +1,95 @@
+-- thidua SQL source: score files.
+-- Holds import_scores(): stores a staged score file, all or nothing.
+
+-- Stores the scores staged in pg_temp.score_import (line, unit, judge,
+-- criterion, observed, evidence; judge "self" for a self-assessment) for a
+-- bloc and period: the whole file or nothing, errors naming the line and field.
+-- Returns the number of observations stored.
+CREATE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	bad record;
+	stored bigint;
+BEGIN
+	SELECT * INTO settings FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp.score_import') IS NULL THEN
+		RAISE EXCEPTION 'no scores are staged in pg_temp.score_import' USING ERRCODE = 'undefined_table';
+	END IF;
+
+	-- members: the unit, and the judge unless it is "self"
+	SELECT i.line, 'unit' AS field, i.unit AS value INTO bad FROM pg_temp.score_import i
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.bloc_member m WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc
+			AND m.period_code OPERATOR(pg_catalog.=) period AND m.unit_code OPERATOR(pg_catalog.=) i.unit)
+		ORDER BY i.line LIMIT 1;
+	IF NOT FOUND THEN
+		SELECT i.line, 'judge' AS field, i.judge AS value INTO bad FROM pg_temp.score_import i
+			WHERE i.judge OPERATOR(pg_catalog.<>) 'self' AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+				WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+				  AND m.unit_code OPERATOR(pg_catalog.=) i.judge)
+			ORDER BY i.line LIMIT 1;
+	END IF;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: field "%": "%" is not a member of bloc "%" in period "%"',
+			source, bad.line, bad.field, coalesce(bad.value, ''), bloc, period
+			USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	SELECT i.line INTO bad FROM pg_temp.score_import i WHERE i.judge OPERATOR(pg_catalog.=) i.unit ORDER BY i.line LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: field "judge": a member never scores itself as a peer; write "self" for a self-assessment',
+			source, bad.line USING ERRCODE = 'check_violation';
+	END IF;
+	SELECT i.line, i.criterion INTO bad FROM pg_temp.score_import i
+		WHERE EXISTS (SELECT 1 FROM pg_temp.score_import j WHERE j.line OPERATOR(pg_catalog.<) i.line
+			AND j.unit OPERATOR(pg_catalog.=) i.unit AND j.judge OPERATOR(pg_catalog.=) i.judge
+			AND j.criterion OPERATOR(pg_catalog.=) i.criterion)
+		ORDER BY i.line LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: field "criterion": "%" is given twice for the same unit and judge',
+			source, bad.line, bad.criterion USING ERRCODE = 'unique_violation';
+	END IF;
+	-- each value by its criterion's rule, line by line so that the error names its line
+	FOR bad IN SELECT i.line, i.criterion, i.observed FROM pg_temp.score_import i ORDER BY i.line LOOP
+		BEGIN
+			PERFORM thidua.points(settings.criteria_version, bad.criterion, bad.observed);
+		EXCEPTION WHEN OTHERS THEN
+			RAISE EXCEPTION '%:%: field "observed": %', source, bad.line, SQLERRM USING ERRCODE = SQLSTATE;
+		END;
+	END LOOP;
+	SELECT i.line, i.unit, i.judge, i.criterion INTO bad FROM pg_temp.score_import i
+		JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+			AND e.unit_code OPERATOR(pg_catalog.=) i.unit
+			AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+		JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+			AND o.criterion_code OPERATOR(pg_catalog.=) i.criterion
+		ORDER BY i.line LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: the score of "%" by "%" for criterion "%" is stored already', source, bad.line,
+			bad.unit, bad.judge, bad.criterion
+			USING ERRCODE = 'unique_violation', HINT = 'Scores are never overwritten; delete the stored one first.';
+	END IF;
+
+	INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
+		SELECT DISTINCT bloc, period, i.unit, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END,
+			CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+		FROM pg_temp.score_import i
+		ON CONFLICT (bloc_code, period_code, unit_code, stage, judge_code) DO NOTHING;
+	INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
+		SELECT e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
+		FROM pg_temp.score_import i
+		JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+			AND e.unit_code OPERATOR(pg_catalog.=) i.unit
+			AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+			AND e.stage OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END;
+	GET DIAGNOSTICS stored = ROW_COUNT;
+	RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
+	'stores the scores staged in pg_temp.score_import for a bloc and period, all or nothing; returns the observations stored';
