@@ -37,6 +37,8 @@ SELECT thidua.version();
 INSERT INTO thidua.unit VALUES ('U1', 'Sở Tư pháp', NULL, 'agency');
 SELECT unit_code, name FROM thidua.unit;
 DELETE FROM thidua.unit;
+ALTER EXTENSION thidua UPDATE TO '0.5.0';
+SELECT thidua.version();
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
