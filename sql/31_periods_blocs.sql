@@ -1,5 +1,6 @@
 -- thidua SQL source: periods, blocs and zones.
--- Holds tables period, bloc, bloc_period, bloc_member, pact, recusal, veto.
+-- Holds tables period, bloc, bloc_period (published criteria versions only),
+-- bloc_member, pact, recusal, veto.
 
 CREATE TABLE thidua.period (
 	period_code text PRIMARY KEY CHECK (period_code ~ '^[[:alnum:]][[:alnum:]._-]{0,31}$'),
@@ -74,6 +75,30 @@ CREATE TABLE thidua.veto (
 	PRIMARY KEY (bloc_code, period_code, unit_code),
 	FOREIGN KEY (bloc_code, period_code, unit_code) REFERENCES thidua.bloc_member
 );
+
+-- Standings are official: a bloc scores with a published (or retired) version,
+-- never a draft that may still change.
+CREATE FUNCTION thidua._guard_bloc_period_version() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	version_status text;
+BEGIN
+	SELECT v.status INTO version_status FROM thidua.criteria_version v
+		WHERE v.version_code OPERATOR(pg_catalog.=) NEW.criteria_version
+		FOR SHARE;
+	IF version_status = 'draft' THEN
+		RAISE EXCEPTION 'criteria version "%" is a draft: bloc "%" cannot score with it in period "%"',
+			NEW.criteria_version, NEW.bloc_code, NEW.period_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Publish the version first (thidua.publish_version).';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER bloc_period_published_version BEFORE INSERT OR UPDATE OF criteria_version ON thidua.bloc_period
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_bloc_period_version();
 
 GRANT SELECT ON thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact,
 	thidua.recusal, thidua.veto TO PUBLIC;

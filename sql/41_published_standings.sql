@@ -1,5 +1,6 @@
 -- thidua SQL source: published standings.
--- Holds tables standing_revision and standing_row (append-only), publish_standings(),
+-- Holds tables standing_revision and standing_row (append-only, complete when
+-- committed), publish_standings(),
 -- the view published_standings.
 
 CREATE TABLE thidua.standing_revision (
@@ -49,6 +50,56 @@ CREATE TRIGGER standing_revision_no_truncate BEFORE TRUNCATE ON thidua.standing_
 CREATE TRIGGER standing_row_no_truncate BEFORE TRUNCATE ON thidua.standing_row
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
+-- A published revision is complete when its transaction commits: rows join
+-- only a revision created by the inserting transaction (or a restore).
+CREATE FUNCTION thidua._guard_standing_row() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._restoring() THEN
+		RETURN NEW;
+	END IF;
+	-- age(xmin) <= 0: inserted by this transaction or one of its subtransactions
+	IF NOT EXISTS (SELECT 1 FROM thidua.standing_revision r
+				   WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
+					 AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
+					 AND r.revision OPERATOR(pg_catalog.=) NEW.revision
+					 AND pg_catalog.age(r.xmin) OPERATOR(pg_catalog.<=) 0) THEN
+		RAISE EXCEPTION 'revision % of the standings of bloc "%" for period "%" is published: rows cannot be added to it',
+			NEW.revision, NEW.bloc_code, NEW.period_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A correction is a new revision (thidua.publish_standings with a reason).';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER standing_row_of_new_revision BEFORE INSERT ON thidua.standing_row
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_standing_row();
+
+-- A revision commits with its rows: an empty one would hide the one before.
+CREATE FUNCTION thidua._check_revision_has_rows() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._restoring() AND NOT EXISTS (
+		SELECT 1 FROM thidua.standing_row r
+		WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
+		  AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
+		  AND r.revision OPERATOR(pg_catalog.=) NEW.revision) THEN
+		RAISE EXCEPTION 'revision % of the standings of bloc "%" for period "%" has no rows',
+			NEW.revision, NEW.bloc_code, NEW.period_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Publish standings with thidua.publish_standings.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER standing_revision_has_rows AFTER INSERT ON thidua.standing_revision
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION thidua._check_revision_has_rows();
+
 -- Freezes the live standings as the next revision; returns its number.
 CREATE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEFAULT NULL) RETURNS integer
 	LANGUAGE plpgsql
@@ -60,6 +111,13 @@ BEGIN
 	PERFORM 1 FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
 		FOR UPDATE;		-- one publication at a time per bloc and period
+	IF (SELECT v.status FROM thidua.bloc_period bp JOIN thidua.criteria_version v
+			ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) = 'draft' THEN
+		RAISE EXCEPTION 'the standings of bloc "%" for period "%" use a draft criteria version', bloc, period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Only standings under a published version are official.';
+	END IF;
 	SELECT coalesce(max(r.revision), 0) + 1 INTO next_revision FROM thidua.standing_revision r
 		WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period;
 	IF next_revision > 1 AND coalesce(reason, '') = '' THEN
