@@ -1,21 +1,64 @@
 -- thidua SQL source: criteria immutability and history.
 -- Holds the triggers that freeze published versions (TRUNCATE included), keep the
--- status history append-only, record status changes and invalidate the
--- per-backend compiled-version cache.
+-- status history append-only and written by thidua alone, record status changes
+-- and invalidate the per-backend compiled-version cache; the helpers every guard
+-- uses (_restoring, _as_owner, _guard_truncate, _guard_append_only,
+-- _guard_record_insert).
+--
+-- Guards are AFTER ROW triggers: they judge each row as stored, after every
+-- BEFORE trigger (anyone holding the TRIGGER privilege could add one that
+-- rewrites the row once a BEFORE guard had passed it).
 
--- Whether this statement restores a dump: a superuser's COPY, which is how
--- pg_restore and psql -f re-insert published and closed records as they are,
--- in an order of their own. Guards let such rows in; for everyone else, and
--- for every other statement, frozen records refuse changes.
-CREATE FUNCTION thidua._restoring() RETURNS boolean
+-- Whether this statement restores a dump into the table: a superuser's session
+-- configured as pg_dump's output configures it (row_security off), running
+-- exactly the statement a dump holds for the table's data, COPY thidua.TABLE
+-- (columns) FROM stdin. That is how pg_restore and psql -f re-insert published
+-- and closed records as they are, in an order of their own; guards let those
+-- rows in. Any other statement, role or session meets the guards.
+CREATE FUNCTION thidua._restoring(table_name text) RETURNS boolean
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user), false)
-		AND current_query() OPERATOR(pg_catalog.~*) '^\s*copy\s'
+		AND current_setting('row_security') OPERATOR(pg_catalog.=) 'off'
+		AND current_query() OPERATOR(pg_catalog.~)
+			('^COPY thidua\.' OPERATOR(pg_catalog.||) quote_ident(table_name)
+			 OPERATOR(pg_catalog.||) ' \([^;]*\) FROM stdin;\s*$')
 $$;
-COMMENT ON FUNCTION thidua._restoring() IS
-	'true while a superuser''s COPY runs (pg_restore, psql -f of a dump): guards then let frozen records be re-inserted as they are';
+COMMENT ON FUNCTION thidua._restoring(text) IS
+	'true while a superuser restores a dump into the table (exactly COPY thidua.TABLE (columns) FROM stdin, row_security off): guards then let frozen records be re-inserted as they are';
+
+-- Whether the statement runs with the rights of the table's owner: inside
+-- thidua's own SECURITY DEFINER functions (or as the owner, a superuser).
+-- Histories and published records are written that way only.
+CREATE FUNCTION thidua._as_owner(relation oid) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT c.relowner OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) current_user)
+	FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation
+$$;
+COMMENT ON FUNCTION thidua._as_owner(oid) IS
+	'true when the current role owns the table: inside thidua''s SECURITY DEFINER functions';
+
+-- Histories and published records take rows from thidua's own functions (and
+-- restores) only: no role can forge an entry. Deliberately SECURITY INVOKER, so
+-- that current_user is whoever wrote the row.
+CREATE FUNCTION thidua._guard_record_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._as_owner(TG_RELID) AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+		RAISE EXCEPTION 'thidua.% is written by thidua alone', TG_TABLE_NAME
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = CASE WHEN TG_TABLE_NAME LIKE 'standing%' THEN 'Publish standings with thidua.publish_standings.'
+							  ELSE 'Status changes are recorded by the functions that make them.' END;
+	END IF;
+	RETURN NULL;
+END
+$$;
 
 -- Rows of items and class bands may change only while their version is a draft.
 -- The version row is share-locked, so publishing waits for open edits and an
@@ -28,7 +71,7 @@ DECLARE
 	version text;
 	current_status text;
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NEW;
 	END IF;
 	FOREACH version IN ARRAY ARRAY[
@@ -50,9 +93,9 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER criteria_item_draft_only BEFORE INSERT OR UPDATE OR DELETE ON thidua.criteria_item
+CREATE TRIGGER criteria_item_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_item
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version_content();
-CREATE TRIGGER class_band_draft_only BEFORE INSERT OR UPDATE OR DELETE ON thidua.class_band
+CREATE TRIGGER class_band_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.class_band
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version_content();
 
 -- A version's own row: drafts change freely; then only draft -> published
@@ -71,7 +114,7 @@ BEGIN
 		RETURN OLD;
 	END IF;
 	IF TG_OP = 'INSERT' THEN
-		IF NEW.status <> 'draft' AND NOT thidua._restoring() THEN
+		IF NEW.status <> 'draft' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
 			RAISE EXCEPTION 'criteria version "%" must be created as a draft', NEW.version_code
 				USING ERRCODE = 'object_not_in_prerequisite_state';
 		END IF;
@@ -100,13 +143,21 @@ BEGIN
 				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
 	END IF;
 	IF NEW.status = 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') <> 'read committed' THEN
+			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
+									  upper(current_setting('transaction_isolation'))),
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
 		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
 	END IF;
 	RETURN NEW;
 END
 $$;
 
-CREATE TRIGGER criteria_version_lifecycle BEFORE INSERT OR UPDATE OR DELETE ON thidua.criteria_version
+CREATE TRIGGER criteria_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version();
 
 -- A set's code and name are part of every version published in it.
@@ -130,7 +181,7 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-CREATE TRIGGER criteria_set_frozen_when_published BEFORE UPDATE OR DELETE ON thidua.criteria_set
+CREATE TRIGGER criteria_set_frozen_when_published AFTER UPDATE OR DELETE ON thidua.criteria_set
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_criteria_set();
 
 -- No TRUNCATE while anything published exists; none ever of a table whose
@@ -174,16 +225,18 @@ BEGIN
 		USING ERRCODE = 'object_not_in_prerequisite_state';
 END
 $$;
-CREATE TRIGGER criteria_version_event_append_only BEFORE UPDATE OR DELETE ON thidua.criteria_version_event
+CREATE TRIGGER criteria_version_event_append_only AFTER UPDATE OR DELETE ON thidua.criteria_version_event
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER criteria_version_event_by_thidua AFTER INSERT ON thidua.criteria_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
 
 -- Records every status a version takes; the note comes from thidua.status_note.
 CREATE FUNCTION thidua._record_version_event() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NULL;	-- a restore brings the history along with the versions
 	END IF;
 	IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
@@ -194,7 +247,7 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER criteria_version_history AFTER INSERT OR UPDATE OF status ON thidua.criteria_version
+CREATE TRIGGER criteria_version_history AFTER INSERT OR UPDATE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_version_event();
 
 -- Compiled versions are cached per backend: any change tells every backend.

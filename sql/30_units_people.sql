@@ -31,7 +31,7 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER unit_tree_without_cycles BEFORE INSERT OR UPDATE OF parent_code ON thidua.unit
+CREATE TRIGGER unit_tree_without_cycles AFTER INSERT OR UPDATE ON thidua.unit
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_unit_tree();
 
 CREATE TABLE thidua.individual (

@@ -85,6 +85,9 @@ CREATE FUNCTION thidua._guard_bloc_period_version() RETURNS trigger
 DECLARE
 	version_status text;
 BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;	-- as it was when dumped (0.4.0 allowed drafts)
+	END IF;
 	SELECT v.status INTO version_status FROM thidua.criteria_version v
 		WHERE v.version_code OPERATOR(pg_catalog.=) NEW.criteria_version
 		FOR SHARE;
@@ -97,7 +100,7 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER bloc_period_published_version BEFORE INSERT OR UPDATE OF criteria_version ON thidua.bloc_period
+CREATE TRIGGER bloc_period_published_version AFTER INSERT OR UPDATE ON thidua.bloc_period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_bloc_period_version();
 
 GRANT SELECT ON thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact,

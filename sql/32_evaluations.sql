@@ -65,7 +65,7 @@ CREATE FUNCTION thidua._guard_open_period() RETURNS trigger
 DECLARE
 	row_period text;
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NEW;
 	END IF;
 	FOREACH row_period IN ARRAY ARRAY[
@@ -84,19 +84,19 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-CREATE TRIGGER evaluation_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.evaluation
+CREATE TRIGGER evaluation_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.evaluation
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER adjustment_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.adjustment
+CREATE TRIGGER adjustment_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.adjustment
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER bloc_period_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.bloc_period
+CREATE TRIGGER bloc_period_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.bloc_period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER bloc_member_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.bloc_member
+CREATE TRIGGER bloc_member_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.bloc_member
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER pact_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.pact
+CREATE TRIGGER pact_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.pact
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER recusal_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.recusal
+CREATE TRIGGER recusal_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.recusal
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
-CREATE TRIGGER veto_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.veto
+CREATE TRIGGER veto_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.veto
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
 -- Nothing of a period is truncated while any period is closed.
@@ -136,7 +136,7 @@ BEGIN
 			SELECT e.period_code FROM new_observations n
 			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
 		FOR SHARE) AS touched;
-	IF NOT (TG_OP = 'INSERT' AND thidua._restoring()) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
+	IF NOT (TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME)) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
 		RAISE EXCEPTION 'the period of these observations is closed'
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
@@ -175,9 +175,9 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-CREATE TRIGGER observation_open_period_on_delete BEFORE DELETE ON thidua.observation
+CREATE TRIGGER observation_open_period_on_delete AFTER DELETE ON thidua.observation
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_closed_observation();
-CREATE TRIGGER observation_open_period_on_update BEFORE UPDATE ON thidua.observation
+CREATE TRIGGER observation_open_period_on_update AFTER UPDATE ON thidua.observation
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_closed_observation();
 
 -- Opening and closing periods. Every status change is recorded with who, when
@@ -195,20 +195,31 @@ COMMENT ON TABLE thidua.period_event IS 'every closing and reopening of a period
 CREATE INDEX ON thidua.period_event (period_code, event_id);
 SELECT pg_catalog.pg_extension_config_dump('thidua.period_event', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.period_event_event_id_seq', '');
-CREATE TRIGGER period_event_append_only BEFORE UPDATE OR DELETE ON thidua.period_event
+CREATE TRIGGER period_event_append_only AFTER UPDATE OR DELETE ON thidua.period_event
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER period_event_by_thidua AFTER INSERT ON thidua.period_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
 CREATE TRIGGER period_event_no_truncate BEFORE TRUNCATE ON thidua.period_event
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
--- A closed period is history: it is not deleted, its code and year do not
--- change, and it reopens only with a reason (thidua.reopen_period), recorded.
+-- A period is created open. A closed period is history: it is not deleted, and
+-- nothing of its row changes but its reopening, which needs a reason
+-- (thidua.reopen_period). Every status change is recorded in period_event.
 CREATE FUNCTION thidua._guard_period() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	reason text := nullif(current_setting('thidua.status_note', true), '');
+	reason text := nullif(btrim(current_setting('thidua.status_note', true)), '');
 BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status <> 'open' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+			RAISE EXCEPTION 'period "%" must be created open', NEW.period_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Close it with thidua.close_period, which records the closing.';
+		END IF;
+		RETURN NULL;
+	END IF;
 	IF TG_OP = 'DELETE' THEN
 		IF OLD.status = 'closed' THEN
 			RAISE EXCEPTION 'period "%" is closed and cannot be deleted', OLD.period_code
@@ -216,9 +227,11 @@ BEGIN
 		END IF;
 		RETURN OLD;
 	END IF;
-	IF OLD.status = 'closed' AND (NEW.period_code <> OLD.period_code OR NEW.year <> OLD.year) THEN
-		RAISE EXCEPTION 'period "%" is closed: its code and year cannot change', OLD.period_code
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+	IF OLD.status = 'closed' AND NOT (NEW.status = 'open' AND NEW.period_code = OLD.period_code
+									  AND NEW.year = OLD.year) THEN
+		RAISE EXCEPTION 'period "%" is closed: nothing of it can change', OLD.period_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Call thidua.reopen_period(period, reason) first; the reopening is recorded.';
 	END IF;
 	IF OLD.status = 'closed' AND NEW.status = 'open' AND reason IS NULL THEN
 		RAISE EXCEPTION 'period "%" is closed: it is reopened only with a reason', OLD.period_code
@@ -232,7 +245,7 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER period_lifecycle BEFORE UPDATE OR DELETE ON thidua.period
+CREATE TRIGGER period_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_period();
 
 CREATE FUNCTION thidua.close_period(period text, note text DEFAULT NULL) RETURNS void

@@ -1,6 +1,6 @@
 -- thidua SQL source: published standings.
--- Holds tables standing_revision and standing_row (append-only, complete when
--- committed), publish_standings(),
+-- Holds tables standing_revision and standing_row (append-only, written by
+-- publish_standings alone, complete when committed), publish_standings(),
 -- the view published_standings.
 
 CREATE TABLE thidua.standing_revision (
@@ -41,41 +41,20 @@ GRANT SELECT ON thidua.standing_revision, thidua.standing_row TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_revision', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_row', '');
 
-CREATE TRIGGER standing_revision_append_only BEFORE UPDATE OR DELETE ON thidua.standing_revision
+CREATE TRIGGER standing_revision_append_only AFTER UPDATE OR DELETE ON thidua.standing_revision
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
-CREATE TRIGGER standing_row_append_only BEFORE UPDATE OR DELETE ON thidua.standing_row
+CREATE TRIGGER standing_row_append_only AFTER UPDATE OR DELETE ON thidua.standing_row
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
 CREATE TRIGGER standing_revision_no_truncate BEFORE TRUNCATE ON thidua.standing_revision
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 CREATE TRIGGER standing_row_no_truncate BEFORE TRUNCATE ON thidua.standing_row
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
--- A published revision is complete when its transaction commits: rows join
--- only a revision created by the inserting transaction (or a restore).
-CREATE FUNCTION thidua._guard_standing_row() RETURNS trigger
-	LANGUAGE plpgsql SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	IF thidua._restoring() THEN
-		RETURN NEW;
-	END IF;
-	-- age(xmin) <= 0: inserted by this transaction or one of its subtransactions
-	IF NOT EXISTS (SELECT 1 FROM thidua.standing_revision r
-				   WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
-					 AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
-					 AND r.revision OPERATOR(pg_catalog.=) NEW.revision
-					 AND pg_catalog.age(r.xmin) OPERATOR(pg_catalog.<=) 0) THEN
-		RAISE EXCEPTION 'revision % of the standings of bloc "%" for period "%" is published: rows cannot be added to it',
-			NEW.revision, NEW.bloc_code, NEW.period_code
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A correction is a new revision (thidua.publish_standings with a reason).';
-	END IF;
-	RETURN NEW;
-END
-$$;
-CREATE TRIGGER standing_row_of_new_revision BEFORE INSERT ON thidua.standing_row
-	FOR EACH ROW EXECUTE FUNCTION thidua._guard_standing_row();
+-- Published standings are written by thidua.publish_standings alone.
+CREATE TRIGGER standing_revision_by_thidua AFTER INSERT ON thidua.standing_revision
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
+CREATE TRIGGER standing_row_by_thidua AFTER INSERT ON thidua.standing_row
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
 
 -- A revision commits with its rows: an empty one would hide the one before.
 CREATE FUNCTION thidua._check_revision_has_rows() RETURNS trigger
@@ -83,7 +62,7 @@ CREATE FUNCTION thidua._check_revision_has_rows() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	IF NOT thidua._restoring() AND NOT EXISTS (
+	IF NOT thidua._restoring(TG_TABLE_NAME) AND NOT EXISTS (
 		SELECT 1 FROM thidua.standing_row r
 		WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
 		  AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
@@ -102,7 +81,7 @@ CREATE CONSTRAINT TRIGGER standing_revision_has_rows AFTER INSERT ON thidua.stan
 
 -- Freezes the live standings as the next revision; returns its number.
 CREATE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEFAULT NULL) RETURNS integer
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE

@@ -8,19 +8,56 @@ SELECT thidua._require_library('0.5.0');
 -- Guarantees against every statement kind, and dumps that restore
 ------------------------------------------------------------------------------
 
--- Whether this statement restores a dump: a superuser's COPY, which is how
--- pg_restore and psql -f re-insert published and closed records as they are,
--- in an order of their own. Guards let such rows in; for everyone else, and
--- for every other statement, frozen records refuse changes.
-CREATE FUNCTION thidua._restoring() RETURNS boolean
+-- Whether this statement restores a dump into the table: a superuser's session
+-- configured as pg_dump's output configures it (row_security off), running
+-- exactly the statement a dump holds for the table's data, COPY thidua.TABLE
+-- (columns) FROM stdin. That is how pg_restore and psql -f re-insert published
+-- and closed records as they are, in an order of their own; guards let those
+-- rows in. Any other statement, role or session meets the guards.
+CREATE FUNCTION thidua._restoring(table_name text) RETURNS boolean
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user), false)
-		AND current_query() OPERATOR(pg_catalog.~*) '^\s*copy\s'
+		AND current_setting('row_security') OPERATOR(pg_catalog.=) 'off'
+		AND current_query() OPERATOR(pg_catalog.~)
+			('^COPY thidua\.' OPERATOR(pg_catalog.||) quote_ident(table_name)
+			 OPERATOR(pg_catalog.||) ' \([^;]*\) FROM stdin;\s*$')
 $$;
-COMMENT ON FUNCTION thidua._restoring() IS
-	'true while a superuser''s COPY runs (pg_restore, psql -f of a dump): guards then let frozen records be re-inserted as they are';
+COMMENT ON FUNCTION thidua._restoring(text) IS
+	'true while a superuser restores a dump into the table (exactly COPY thidua.TABLE (columns) FROM stdin, row_security off): guards then let frozen records be re-inserted as they are';
+
+-- Whether the statement runs with the rights of the table's owner: inside
+-- thidua's own SECURITY DEFINER functions (or as the owner, a superuser).
+-- Histories and published records are written that way only.
+CREATE FUNCTION thidua._as_owner(relation oid) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT c.relowner OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) current_user)
+	FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation
+$$;
+COMMENT ON FUNCTION thidua._as_owner(oid) IS
+	'true when the current role owns the table: inside thidua''s SECURITY DEFINER functions';
+
+-- Histories and published records take rows from thidua's own functions (and
+-- restores) only: no role can forge an entry. Deliberately SECURITY INVOKER, so
+-- that current_user is whoever wrote the row.
+CREATE FUNCTION thidua._guard_record_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._as_owner(TG_RELID) AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+		RAISE EXCEPTION 'thidua.% is written by thidua alone', TG_TABLE_NAME
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = CASE WHEN TG_TABLE_NAME LIKE 'standing%' THEN 'Publish standings with thidua.publish_standings.'
+							  ELSE 'Status changes are recorded by the functions that make them.' END;
+	END IF;
+	RETURN NULL;
+END
+$$;
 
 -- Rows of items and class bands may change only while their version is a draft.
 -- The version row is share-locked, so publishing waits for open edits and an
@@ -33,7 +70,7 @@ DECLARE
 	version text;
 	current_status text;
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NEW;
 	END IF;
 	FOREACH version IN ARRAY ARRAY[
@@ -71,7 +108,7 @@ BEGIN
 		RETURN OLD;
 	END IF;
 	IF TG_OP = 'INSERT' THEN
-		IF NEW.status <> 'draft' AND NOT thidua._restoring() THEN
+		IF NEW.status <> 'draft' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
 			RAISE EXCEPTION 'criteria version "%" must be created as a draft', NEW.version_code
 				USING ERRCODE = 'object_not_in_prerequisite_state';
 		END IF;
@@ -100,6 +137,14 @@ BEGIN
 				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
 	END IF;
 	IF NEW.status = 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') <> 'read committed' THEN
+			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
+									  upper(current_setting('transaction_isolation'))),
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
 		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
 	END IF;
 	RETURN NEW;
@@ -108,11 +153,11 @@ $$;
 
 -- Records every status a version takes; the note comes from thidua.status_note.
 CREATE OR REPLACE FUNCTION thidua._record_version_event() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NULL;	-- a restore brings the history along with the versions
 	END IF;
 	IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
@@ -145,6 +190,53 @@ BEGIN
 END
 $$;
 
+DROP TRIGGER criteria_item_draft_only ON thidua.criteria_item;
+CREATE TRIGGER criteria_item_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_item
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version_content();
+
+DROP TRIGGER class_band_draft_only ON thidua.class_band;
+CREATE TRIGGER class_band_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.class_band
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version_content();
+
+DROP TRIGGER criteria_version_lifecycle ON thidua.criteria_version;
+CREATE TRIGGER criteria_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version();
+
+DROP TRIGGER criteria_version_event_append_only ON thidua.criteria_version_event;
+CREATE TRIGGER criteria_version_event_append_only AFTER UPDATE OR DELETE ON thidua.criteria_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+
+DROP TRIGGER criteria_version_history ON thidua.criteria_version;
+CREATE TRIGGER criteria_version_history AFTER INSERT OR UPDATE ON thidua.criteria_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._record_version_event();
+
+DROP TRIGGER unit_tree_without_cycles ON thidua.unit;
+CREATE TRIGGER unit_tree_without_cycles AFTER INSERT OR UPDATE ON thidua.unit
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_unit_tree();
+
+DROP TRIGGER evaluation_open_period ON thidua.evaluation;
+CREATE TRIGGER evaluation_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.evaluation
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
+
+DROP TRIGGER adjustment_open_period ON thidua.adjustment;
+CREATE TRIGGER adjustment_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.adjustment
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
+
+DROP TRIGGER observation_open_period_on_delete ON thidua.observation;
+CREATE TRIGGER observation_open_period_on_delete AFTER DELETE ON thidua.observation
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_closed_observation();
+
+DROP TRIGGER standing_revision_append_only ON thidua.standing_revision;
+CREATE TRIGGER standing_revision_append_only AFTER UPDATE OR DELETE ON thidua.standing_revision
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+
+DROP TRIGGER standing_row_append_only ON thidua.standing_row;
+CREATE TRIGGER standing_row_append_only AFTER UPDATE OR DELETE ON thidua.standing_row
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+
+CREATE TRIGGER criteria_version_event_by_thidua AFTER INSERT ON thidua.criteria_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
+
 -- A set's code and name are part of every version published in it.
 CREATE FUNCTION thidua._guard_criteria_set() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -167,7 +259,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER criteria_set_frozen_when_published BEFORE UPDATE OR DELETE ON thidua.criteria_set
+CREATE TRIGGER criteria_set_frozen_when_published AFTER UPDATE OR DELETE ON thidua.criteria_set
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_criteria_set();
 
 -- Scores enter only while the period is open: a closed year is history. A row
@@ -181,7 +273,7 @@ CREATE OR REPLACE FUNCTION thidua._guard_open_period() RETURNS trigger
 DECLARE
 	row_period text;
 BEGIN
-	IF TG_OP = 'INSERT' AND thidua._restoring() THEN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NEW;
 	END IF;
 	FOREACH row_period IN ARRAY ARRAY[
@@ -201,19 +293,19 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER bloc_period_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.bloc_period
+CREATE TRIGGER bloc_period_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.bloc_period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
-CREATE TRIGGER bloc_member_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.bloc_member
+CREATE TRIGGER bloc_member_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.bloc_member
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
-CREATE TRIGGER pact_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.pact
+CREATE TRIGGER pact_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.pact
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
-CREATE TRIGGER recusal_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.recusal
+CREATE TRIGGER recusal_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.recusal
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
-CREATE TRIGGER veto_open_period BEFORE INSERT OR UPDATE OR DELETE ON thidua.veto
+CREATE TRIGGER veto_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.veto
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
 -- Nothing of a period is truncated while any period is closed.
@@ -253,7 +345,7 @@ BEGIN
 			SELECT e.period_code FROM new_observations n
 			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
 		FOR SHARE) AS touched;
-	IF NOT (TG_OP = 'INSERT' AND thidua._restoring()) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
+	IF NOT (TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME)) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
 		RAISE EXCEPTION 'the period of these observations is closed'
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
@@ -287,7 +379,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER observation_open_period_on_update BEFORE UPDATE ON thidua.observation
+CREATE TRIGGER observation_open_period_on_update AFTER UPDATE ON thidua.observation
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_closed_observation();
 
 -- Opening and closing periods. Every status change is recorded with who, when
@@ -305,20 +397,31 @@ COMMENT ON TABLE thidua.period_event IS 'every closing and reopening of a period
 CREATE INDEX ON thidua.period_event (period_code, event_id);
 SELECT pg_catalog.pg_extension_config_dump('thidua.period_event', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.period_event_event_id_seq', '');
-CREATE TRIGGER period_event_append_only BEFORE UPDATE OR DELETE ON thidua.period_event
+CREATE TRIGGER period_event_append_only AFTER UPDATE OR DELETE ON thidua.period_event
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER period_event_by_thidua AFTER INSERT ON thidua.period_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
 CREATE TRIGGER period_event_no_truncate BEFORE TRUNCATE ON thidua.period_event
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
 
--- A closed period is history: it is not deleted, its code and year do not
--- change, and it reopens only with a reason (thidua.reopen_period), recorded.
+-- A period is created open. A closed period is history: it is not deleted, and
+-- nothing of its row changes but its reopening, which needs a reason
+-- (thidua.reopen_period). Every status change is recorded in period_event.
 CREATE FUNCTION thidua._guard_period() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	reason text := nullif(current_setting('thidua.status_note', true), '');
+	reason text := nullif(btrim(current_setting('thidua.status_note', true)), '');
 BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status <> 'open' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+			RAISE EXCEPTION 'period "%" must be created open', NEW.period_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Close it with thidua.close_period, which records the closing.';
+		END IF;
+		RETURN NULL;
+	END IF;
 	IF TG_OP = 'DELETE' THEN
 		IF OLD.status = 'closed' THEN
 			RAISE EXCEPTION 'period "%" is closed and cannot be deleted', OLD.period_code
@@ -326,9 +429,11 @@ BEGIN
 		END IF;
 		RETURN OLD;
 	END IF;
-	IF OLD.status = 'closed' AND (NEW.period_code <> OLD.period_code OR NEW.year <> OLD.year) THEN
-		RAISE EXCEPTION 'period "%" is closed: its code and year cannot change', OLD.period_code
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+	IF OLD.status = 'closed' AND NOT (NEW.status = 'open' AND NEW.period_code = OLD.period_code
+									  AND NEW.year = OLD.year) THEN
+		RAISE EXCEPTION 'period "%" is closed: nothing of it can change', OLD.period_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Call thidua.reopen_period(period, reason) first; the reopening is recorded.';
 	END IF;
 	IF OLD.status = 'closed' AND NEW.status = 'open' AND reason IS NULL THEN
 		RAISE EXCEPTION 'period "%" is closed: it is reopened only with a reason', OLD.period_code
@@ -342,8 +447,16 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER period_lifecycle BEFORE UPDATE OR DELETE ON thidua.period
+CREATE TRIGGER period_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_period();
+
+-- Periods closed before this release get their closing on the record.
+ALTER TABLE thidua.period_event DISABLE TRIGGER period_event_by_thidua;
+INSERT INTO thidua.period_event (period_code, from_status, to_status, reason, changed_at, changed_by)
+	SELECT p.period_code, 'open', 'closed', 'closed before thidua 0.5.0 recorded closings',
+		coalesce(p.closed_at, now()), coalesce(p.closed_by, session_user)
+	FROM thidua.period p WHERE p.status OPERATOR(pg_catalog.=) 'closed' ORDER BY p.year;
+ALTER TABLE thidua.period_event ENABLE TRIGGER period_event_by_thidua;
 
 DROP FUNCTION thidua.close_period(text);
 
@@ -396,6 +509,9 @@ CREATE FUNCTION thidua._guard_bloc_period_version() RETURNS trigger
 DECLARE
 	version_status text;
 BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;	-- as it was when dumped (0.4.0 allowed drafts)
+	END IF;
 	SELECT v.status INTO version_status FROM thidua.criteria_version v
 		WHERE v.version_code OPERATOR(pg_catalog.=) NEW.criteria_version
 		FOR SHARE;
@@ -409,36 +525,30 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER bloc_period_published_version BEFORE INSERT OR UPDATE OF criteria_version ON thidua.bloc_period
+CREATE TRIGGER bloc_period_published_version AFTER INSERT OR UPDATE ON thidua.bloc_period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_bloc_period_version();
 
--- A published revision is complete when its transaction commits: rows join
--- only a revision created by the inserting transaction (or a restore).
-CREATE FUNCTION thidua._guard_standing_row() RETURNS trigger
-	LANGUAGE plpgsql SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-	AS $$
+-- Blocs that 0.4.0 let score with a draft keep it, and are named here: their
+-- standings cannot be published until the version is.
+DO $$
+DECLARE
+	setting record;
 BEGIN
-	IF thidua._restoring() THEN
-		RETURN NEW;
-	END IF;
-	-- age(xmin) <= 0: inserted by this transaction or one of its subtransactions
-	IF NOT EXISTS (SELECT 1 FROM thidua.standing_revision r
-				   WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
-					 AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
-					 AND r.revision OPERATOR(pg_catalog.=) NEW.revision
-					 AND pg_catalog.age(r.xmin) OPERATOR(pg_catalog.<=) 0) THEN
-		RAISE EXCEPTION 'revision % of the standings of bloc "%" for period "%" is published: rows cannot be added to it',
-			NEW.revision, NEW.bloc_code, NEW.period_code
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A correction is a new revision (thidua.publish_standings with a reason).';
-	END IF;
-	RETURN NEW;
+	FOR setting IN SELECT bp.bloc_code, bp.period_code, bp.criteria_version FROM thidua.bloc_period bp
+		JOIN thidua.criteria_version v ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+		WHERE v.status OPERATOR(pg_catalog.=) 'draft' LOOP
+		RAISE WARNING 'bloc "%" scores period "%" with the draft criteria version "%"',
+			setting.bloc_code, setting.period_code, setting.criteria_version
+			USING HINT = 'Publish the version (thidua.publish_version) before publishing these standings.';
+	END LOOP;
 END
 $$;
 
-CREATE TRIGGER standing_row_of_new_revision BEFORE INSERT ON thidua.standing_row
-	FOR EACH ROW EXECUTE FUNCTION thidua._guard_standing_row();
+CREATE TRIGGER standing_revision_by_thidua AFTER INSERT ON thidua.standing_revision
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
+
+CREATE TRIGGER standing_row_by_thidua AFTER INSERT ON thidua.standing_row
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
 
 -- A revision commits with its rows: an empty one would hide the one before.
 CREATE FUNCTION thidua._check_revision_has_rows() RETURNS trigger
@@ -446,7 +556,7 @@ CREATE FUNCTION thidua._check_revision_has_rows() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	IF NOT thidua._restoring() AND NOT EXISTS (
+	IF NOT thidua._restoring(TG_TABLE_NAME) AND NOT EXISTS (
 		SELECT 1 FROM thidua.standing_row r
 		WHERE r.bloc_code OPERATOR(pg_catalog.=) NEW.bloc_code
 		  AND r.period_code OPERATOR(pg_catalog.=) NEW.period_code
@@ -466,7 +576,7 @@ CREATE CONSTRAINT TRIGGER standing_revision_has_rows AFTER INSERT ON thidua.stan
 
 -- Freezes the live standings as the next revision; returns its number.
 CREATE OR REPLACE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEFAULT NULL) RETURNS integer
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE

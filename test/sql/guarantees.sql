@@ -157,8 +157,55 @@ COPY thidua.standing_row FROM stdin;
 Z	2019	1	U3	forged	member	\N	\N	0	0	\N	\N	9	\N	{}
 \.
 
--- Official standings use published versions only.
+-- Published standings are written by publish_standings alone; even the owner
+-- cannot commit an empty revision that would hide the last one.
 RESET SESSION AUTHORIZATION;
+BEGIN;
+INSERT INTO thidua.standing_revision (bloc_code, period_code, revision, reason) VALUES ('Z', '2019', 2, 'empty');
+COMMIT;
+SELECT count(*) AS revisions FROM thidua.standing_revision;
+
+-- The records of closed periods cannot be forged either.
+SET SESSION AUTHORIZATION guard_probe;
+SELECT s AS statement, pg_temp.attempt(s) AS outcome FROM (VALUES
+	($$UPDATE thidua.period SET closed_by = 'mallory' WHERE period_code = '2019'$$),
+	($$INSERT INTO thidua.period (period_code, year, status) VALUES ('2018', 2018, 'closed')$$),
+	($$INSERT INTO thidua.period_event (period_code, from_status, to_status, reason) VALUES ('2019', 'open', 'closed', 'forged')$$),
+	($$INSERT INTO thidua.criteria_version_event (version_code, to_status, note) VALUES ('g/1', 'published', 'forged')$$)) AS t(s);
+SET thidua.status_note = ' ';
+SELECT pg_temp.attempt($$UPDATE thidua.period SET status = 'open' WHERE period_code = '2019'$$) AS blank_reason;
+RESET thidua.status_note;
+
+-- A trigger of the role's own that rewrites a row after the checks is too late:
+-- the guards judge each row as stored.
+CREATE FUNCTION pg_temp.into_2019() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.period_code := '2019'; RETURN NEW; END $$;
+CREATE TRIGGER zz_move BEFORE INSERT OR UPDATE ON thidua.adjustment FOR EACH ROW EXECUTE FUNCTION pg_temp.into_2019();
+SELECT pg_temp.attempt($$INSERT INTO thidua.adjustment (bloc_code, period_code, unit_code, points, reason, made_by) VALUES ('Z', '2020', 'U1', 77, 'smuggled', 'x')$$) AS smuggled_adjustment;
+CREATE FUNCTION pg_temp.into_published() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.version_code := 'g/1'; RETURN NEW; END $$;
+CREATE TRIGGER zz_move BEFORE INSERT OR UPDATE ON thidua.class_band FOR EACH ROW EXECUTE FUNCTION pg_temp.into_published();
+SELECT pg_temp.attempt($$INSERT INTO thidua.class_band VALUES ('g/2', 77, 'Z', NULL, -1000)$$) AS smuggled_band;
+RESET SESSION AUTHORIZATION;
+DROP TRIGGER zz_move ON thidua.adjustment;
+DROP TRIGGER zz_move ON thidua.class_band;
+
+-- A superuser's COPY is a restore only when it is exactly a dump's statement
+-- in a session set up as a dump sets it up.
+COPY (INSERT INTO thidua.adjustment (bloc_code, period_code, unit_code, points, reason, made_by)
+	VALUES ('Z', '2019', 'U1', 50, 'copy-bypass', 'su') RETURNING 1) TO STDOUT;
+COPY (SELECT 1) TO STDOUT \; INSERT INTO thidua.veto VALUES ('Z', '2019', 'U1', 'x');
+SET row_security = off;
+COPY thidua.recusal FROM stdin;
+Z	2019	U2	U1	copied in
+\.
+RESET row_security;
+
+-- Publishing validates what it freezes: only at READ COMMITTED, where it sees
+-- every committed edit.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT thidua.publish_version('g/2');
+ROLLBACK;
+
+-- Official standings use published versions only.
 SELECT thidua.reopen_period('2019', 'set-up check');
 SELECT pg_temp.attempt($$UPDATE thidua.bloc_period SET criteria_version = 'g/2' WHERE bloc_code = 'Z' AND period_code = '2020'$$) AS draft_for_a_bloc;
 INSERT INTO thidua.bloc VALUES ('Y', 'Khối khác', 'bloc');
