@@ -61,7 +61,8 @@ END
 $$;
 
 -- Checks a criteria document; raises the first error found. Run at import and
--- again at publish, on the document exported from the stored rows.
+-- again at publish, on the document exported from the stored rows. A field
+-- whose value is null counts as absent.
 CREATE FUNCTION thidua._validate_criteria(doc jsonb) RETURNS void
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -100,6 +101,7 @@ BEGIN
 	IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
 		PERFORM thidua._criteria_error('{}', NULL, '(document)', 'must be a JSON object');
 	END IF;
+	doc := jsonb_strip_nulls(doc);
 	IF doc ? 'format' AND doc ->> 'format' <> 'thidua-criteria/1' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'format',
 			format('unknown format %s; expected "thidua-criteria/1"', doc -> 'format'));
@@ -117,6 +119,11 @@ BEGIN
 	IF jsonb_typeof(doc #> '{set,name}') IS DISTINCT FROM 'string' OR doc #>> '{set,name}' = '' THEN
 		PERFORM thidua._criteria_error(doc, doc -> 'set', 'set.name', 'is required');
 	END IF;
+	FOR field IN SELECT jsonb_object_keys(doc -> 'set') LOOP
+		IF field NOT IN ('code', 'name') THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'set.' || field, 'is not a field of a criteria set');
+		END IF;
+	END LOOP;
 	IF jsonb_typeof(doc -> 'edition') IS DISTINCT FROM 'string' OR doc ->> 'edition' !~ code_pattern THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'edition',
 			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -353,6 +360,9 @@ BEGIN
 				PERFORM thidua._criteria_error(doc, item, field, 'is not a field of a class');
 			END IF;
 		END LOOP;
+		IF item ? 'title' AND jsonb_typeof(item -> 'title') <> 'string' THEN
+			PERFORM thidua._criteria_error(doc, item, 'title', 'must be text');
+		END IF;
 		IF item ->> 'label' = ANY (class_labels) THEN
 			PERFORM thidua._criteria_error(doc, item, 'label', 'is used by more than one class');
 		END IF;
@@ -370,18 +380,32 @@ BEGIN
 		class_labels := class_labels || (item ->> 'label');
 	END LOOP;
 	IF jsonb_typeof(doc -> 'veto') = 'object' THEN
-		IF NOT (doc #>> '{veto,max_class}') = ANY (class_labels) THEN
-			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class',
-				format('%s is not one of the classes', coalesce(doc #> '{veto,max_class}', 'null')));
+		FOR field IN SELECT jsonb_object_keys(doc -> 'veto') LOOP
+			IF field NOT IN ('max_class', 'reason') THEN
+				PERFORM thidua._criteria_error(doc, NULL, 'veto.' || field, 'is not a field of the veto');
+			END IF;
+		END LOOP;
+		IF NOT doc -> 'veto' ? 'max_class' THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class', 'is required');
 		END IF;
-	ELSIF doc ? 'veto' AND jsonb_typeof(doc -> 'veto') <> 'null' THEN
+		IF jsonb_typeof(doc #> '{veto,max_class}') <> 'string' OR NOT (doc #>> '{veto,max_class}') = ANY (class_labels) THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class',
+				format('%s is not one of the classes', doc #> '{veto,max_class}'));
+		END IF;
+		IF doc -> 'veto' ? 'reason' AND jsonb_typeof(doc #> '{veto,reason}') <> 'string' THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.reason', 'must be text');
+		END IF;
+	ELSIF doc ? 'veto' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'veto', 'must be an object with max_class and reason');
 	END IF;
 
-	-- Tie-break keys must name something that exists.
+	-- Tie-break keys must name something that exists; none means ["total"].
 	IF doc ? 'tie_break' THEN
 		IF jsonb_typeof(doc -> 'tie_break') <> 'array' THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'tie_break', 'must be an array of keys');
+		END IF;
+		IF EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'tie_break') k WHERE jsonb_typeof(k) <> 'string') THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'tie_break', 'every key must be a string');
 		END IF;
 		FOR key IN SELECT value FROM jsonb_array_elements_text(doc -> 'tie_break') LOOP
 			IF key IN ('total', 'bonus', 'penalty') THEN
