@@ -93,7 +93,6 @@ DECLARE
 	band_number integer;
 	class_labels text[] := '{}';
 	previous_bound numeric;
-	seen_open_class boolean := false;
 	key text;
 	ancestor text;
 	depth integer;
@@ -351,7 +350,7 @@ BEGIN
 		PERFORM thidua._criteria_error(doc, NULL, 'classes', 'must be a non-empty array');
 	END IF;
 	previous_bound := NULL;
-	FOR item IN SELECT value FROM jsonb_array_elements(doc -> 'classes') LOOP
+	FOR item, band_number IN SELECT value, ordinality FROM jsonb_array_elements(doc -> 'classes') WITH ORDINALITY LOOP
 		IF jsonb_typeof(item -> 'label') IS DISTINCT FROM 'string' OR item ->> 'label' !~ '^\S{1,32}$' THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'classes', 'every class needs a label of 1 to 32 characters without spaces');
 		END IF;
@@ -366,12 +365,9 @@ BEGIN
 		IF item ->> 'label' = ANY (class_labels) THEN
 			PERFORM thidua._criteria_error(doc, item, 'label', 'is used by more than one class');
 		END IF;
-		IF seen_open_class THEN
-			PERFORM thidua._criteria_error(doc, item, 'min', 'only the last class may have no lower bound');
-		END IF;
 		from_value := thidua._criteria_number(doc, item, 'min', false, 6);
-		IF from_value IS NULL THEN
-			seen_open_class := true;
+		IF from_value IS NULL AND band_number < jsonb_array_length(doc -> 'classes') THEN
+			PERFORM thidua._criteria_error(doc, item, 'min', 'is required: only the last class may have no lower bound');
 		ELSIF previous_bound IS NOT NULL AND from_value >= previous_bound THEN
 			PERFORM thidua._criteria_error(doc, item, 'min',
 				format('%s is not below the previous class''s %s: classes run from best to worst', from_value, previous_bound));

@@ -79,7 +79,7 @@ BEGIN
 		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
-			doc #>> '{veto,max_class}', doc #>> '{veto,reason}',
+			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
 			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
 				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END);
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
@@ -89,7 +89,7 @@ BEGIN
 			i - ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', '_line']
 		FROM jsonb_array_elements(doc -> 'items') WITH ORDINALITY AS items(i, n);
 	INSERT INTO thidua.class_band (version_code, position, label, title, lower_bound)
-		SELECT version, n, c ->> 'label', c ->> 'title', (c ->> 'min')::numeric
+		SELECT version, n, c ->> 'label', nullif(c ->> 'title', ''), (c ->> 'min')::numeric
 		FROM jsonb_array_elements(doc -> 'classes') WITH ORDINALITY AS classes(c, n);
 	RETURN version;
 END
