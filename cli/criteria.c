@@ -151,7 +151,8 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 						"   || COALESCE(' (' || b.title || ')', ''), ', ' ORDER BY b.position) "
 						"   FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code), "
 						"COALESCE('not above ' || v.veto_max_class || COALESCE(': ' || v.veto_reason, ''), 'none'), "
-						"pg_catalog.array_to_string(v.tie_break, ', '), "
+						/* an empty order (stored before 0.5.0) means the total */
+						"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
 						"(SELECT pg_catalog.string_agg(e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
 						"   || ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', ''), '; ' ORDER BY e.event_id) "
 						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) "

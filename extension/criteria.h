@@ -125,6 +125,7 @@ typedef struct VersionCallCache
 	CompiledVersion *version;
 	int			last_item;		/* the item found last, for FindCriterionAfter */
 	int			constant_version;	/* the version argument is a constant: 1, not: 0, unknown: -1 */
+	int			state_origin;	/* for TransitionStateIsOwn */
 } VersionCallCache;
 
 extern CompiledVersion *GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code);

@@ -17,6 +17,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -109,6 +110,19 @@ GetText(int row, int column)
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
 }
 
+/* Points and maxima lie below this in magnitude (as validation checks). */
+#define POINTS_LIMIT INT64CONST(1000000000000)
+
+static void
+pg_attribute_noreturn()
+ReportUnusableDraft(const char *version, const char *item, const char *field, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("criteria version \"%s\", item \"%s\", field \"%s\": %s", version, item, field, problem),
+			 errhint("A draft edited by hand may be inconsistent; publishing validates it.")));
+}
+
 /*
  * A numeric column of the current SPI row as an integer at 'scale'. Drafts
  * are validated only at import and publish, so a draft edited by hand can
@@ -127,6 +141,10 @@ GetFixed(const char *version, const char *item, int row, int column, int scale,
 										 psprintf("criteria version \"%s\", item \"%s\", field \"%s\": %s",
 												  version, item, field, GetText(row, column)),
 										 "A draft edited by hand may be inconsistent; publishing validates it.");
+	/* points beyond what validation allows would overflow the rules' arithmetic */
+	if (scale < FIXED_SCALE &&
+		(*result >= POINTS_LIMIT * fixed_pow10[scale] || *result <= -POINTS_LIMIT * fixed_pow10[scale]))
+		ReportUnusableDraft(version, item, field, "is out of range");
 	return true;
 }
 
@@ -270,6 +288,11 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		char	   *status = GetText(0, 1);
 		char	   *veto = GetText(0, 4);
 		char	   *tiebreak = GetText(0, 5);
+		bool		isnull;
+		Datum		tiebreak_array = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull);
+		Datum	   *tie_keys = NULL;
+		bool	   *tie_nulls = NULL;
+		int			ntie_keys = 0;
 
 		version->is_draft = strcmp(status, "draft") == 0;
 		version->scale = pg_strtoint32(GetText(0, 2));
@@ -280,8 +303,9 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		FingerprintText(&fingerprint, tiebreak);
 		if (veto)
 			veto = MemoryContextStrdup(context, veto);
-		if (tiebreak)
-			tiebreak = MemoryContextStrdup(context, tiebreak);
+		if (!isnull)
+			deconstruct_array(DatumGetArrayTypeP(tiebreak_array), TEXTOID, -1, false, TYPALIGN_INT,
+							  &tie_keys, &tie_nulls, &ntie_keys);
 
 		/* items */
 		RunQuery("SELECT code, parent_code, kind, rule, max_points, "
@@ -403,46 +427,40 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 				version->veto_class = i;
 		}
 
-		/* tie-break keys: "{total,section:I,penalty}" */
-		if (tiebreak)
+		/* tie-break keys; an empty order (stored before 0.5.0) means the total */
+		version->ntiebreak = Max(ntie_keys, 1);
+		version->tiebreak = MemoryContextAllocZero(context, sizeof(TieKey) * version->ntiebreak);
+		for (int k = 0; k < version->ntiebreak; k++)
 		{
-			char	   *copy = pstrdup(tiebreak + 1);
-			char	   *saveptr = NULL;
-			int			k = 0;
+			TieKey	   *tie = &version->tiebreak[k];
+			char	   *key;
 
-			copy[strlen(copy) - 1] = '\0';
-			version->ntiebreak = 1;
-			for (const char *c = copy; *c; c++)
-				version->ntiebreak += (*c == ',');
-			version->tiebreak = MemoryContextAllocZero(context, sizeof(TieKey) * version->ntiebreak);
-			for (char *key = strtok_r(copy, ",", &saveptr); key; key = strtok_r(NULL, ",", &saveptr))
-			{
-				TieKey	   *tie = &version->tiebreak[k++];
-
-				if (key[0] == '"')	/* array output quotes keys with special characters */
-				{
-					key++;
-					key[strlen(key) - 1] = '\0';
-				}
-				tie->name = MemoryContextStrdup(context, key);
-				tie->item = -1;
-				if (strcmp(key, "total") == 0)
-					tie->kind = TIE_TOTAL;
-				else if (strcmp(key, "bonus") == 0)
-					tie->kind = TIE_BONUS;
-				else if (strcmp(key, "penalty") == 0)
-					tie->kind = TIE_PENALTY;
-				else if (strncmp(key, "section:", 8) == 0)
-				{
-					tie->kind = TIE_SECTION;
-					tie->item = FindItem(version, key + 8, strlen(key + 8));
-					if (tie->item < 0)
-						elog(ERROR, "thidua: tie-break key \"%s\" names no item", key);
-				}
-				else
-					elog(ERROR, "thidua: unknown tie-break key \"%s\"", key);
-			}
+			if (ntie_keys == 0)
+				key = "total";
+			else if (tie_nulls[k])
+				ReportUnusableDraft(version->code, "(version)", "tie_break", "holds a null key");
+			else
+				key = TextDatumGetCString(tie_keys[k]);
+			tie->name = MemoryContextStrdup(context, key);
+			tie->item = -1;
+			if (strcmp(key, "total") == 0)
+				tie->kind = TIE_TOTAL;
+			else if (strcmp(key, "bonus") == 0)
+				tie->kind = TIE_BONUS;
+			else if (strcmp(key, "penalty") == 0)
+				tie->kind = TIE_PENALTY;
+			else if (strncmp(key, "section:", 8) == 0 &&
+					 (tie->item = FindItem(version, key + 8, strlen(key + 8))) >= 0)
+				tie->kind = TIE_SECTION;
+			else
+				ReportUnusableDraft(version->code, "(version)", "tie_break",
+									psprintf("\"%s\" is not a key of this version", key));
 		}
+
+		/* a rule the engine could not evaluate */
+		for (int i = 0; i < n; i++)
+			if (version->items[i].rule == RULE_PROPORTIONAL && version->items[i].target <= 0)
+				ReportUnusableDraft(version->code, version->items[i].code, "target", "must be greater than zero");
 	}
 	SPI_finish();
 	MemoryContextSwitchTo(caller);

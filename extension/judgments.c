@@ -86,6 +86,8 @@ AppendJudgment(bytea *state, const char *judge, int judge_length,
 				 StateLoad32((char *) state + JS_USED) + 4 + judge_length + candidate_length + 8);
 }
 
+static void ValidateState(const bytea *state);
+
 static void
 CheckName(const char *what, int length)
 {
@@ -122,8 +124,16 @@ thidua_judgments_transition(PG_FUNCTION_ARGS)
 	CheckName("candidate", VARSIZE_ANY_EXHDR(candidate));
 	score = NumericDatumToFixedOrError(PG_GETARG_DATUM(3), FIXED_SCALE, "score", NULL);
 
-	/* our own state from the aggregate context, or a new one */
-	state = PG_ARGISNULL(0) ? CreateState(1024) : (bytea *) PG_GETARG_POINTER(0);
+	/* a new state, our own from the aggregate context, or another one checked whole */
+	if (PG_ARGISNULL(0))
+		state = CreateState(1024);
+	else if (TransitionStateIsOwnCached(fcinfo))
+		state = (bytea *) PG_GETARG_POINTER(0);
+	else
+	{
+		state = PG_GETARG_BYTEA_P(0);
+		ValidateState(state);
+	}
 	state = Reserve(state, 4 + VARSIZE_ANY_EXHDR(judge) + VARSIZE_ANY_EXHDR(candidate) + 8);
 	AppendJudgment(state, VARDATA_ANY(judge), VARSIZE_ANY_EXHDR(judge),
 				   VARDATA_ANY(candidate), VARSIZE_ANY_EXHDR(candidate), score);

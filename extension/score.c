@@ -137,13 +137,28 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
 	else
 	{
 		/*
-		 * Our own state, built in the aggregate context and never toasted:
-		 * updated in place, without even a detoast check per row. With a
-		 * constant version argument every state has that version; otherwise
-		 * each row's version is checked against the state's.
+		 * In our own aggregates, our own state, built in the aggregate
+		 * context and never toasted: updated in place, without even a detoast
+		 * check per row. With a constant version argument every state has
+		 * that version; otherwise each row's version is checked against the
+		 * state's. Any other state is validated whole on every row.
 		 */
-		state = (bytea *) PG_GETARG_POINTER(0);
-		if (!cache->constant_version && ScoreStateFingerprint(state) != version->fingerprint)
+		bool		own = TransitionStateIsOwn(fcinfo, &cache->state_origin);
+		ScoreStateLayout found = layout;
+
+		if (own)
+			state = (bytea *) PG_GETARG_POINTER(0);
+		else
+		{
+			/* from an aggregate of the user's: checked as strictly as in combine */
+			state = PG_GETARG_BYTEA_P(0);
+			found = ScoreStateValidate(state);
+			if (found.content != content)
+				ReportCorruptState("thidua.score", content == SCORE_POINTS ?
+								   "A score state must hold points." :
+								   "A score_detail state must hold observations.");
+		}
+		if ((!own || !cache->constant_version) && ScoreStateFingerprint(state) != version->fingerprint)
 		{
 			const char *state_code;
 			int			state_code_length;
@@ -155,6 +170,8 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
 							state_code_length, state_code, version->code),
 					 errhint("Group the rows so that each evaluation uses one criteria version.")));
 		}
+		if (!own && (found.nslots != layout.nslots || found.code_length != layout.code_length))
+			ReportCorruptState("thidua.score", "The state's layout does not match its criteria version.");
 	}
 	if (PG_ARGISNULL(3))
 		PG_RETURN_BYTEA_P(state);	/* no observation: the criterion scores 0 */
@@ -187,6 +204,8 @@ thidua_score_detail_transition(PG_FUNCTION_ARGS)
 {
 	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS);
 }
+
+static CompiledVersion *VersionOfState(const bytea *state, const ScoreStateLayout *layout);
 
 /* SQL: combine of thidua.score and thidua.score_detail. */
 Datum
@@ -238,13 +257,7 @@ thidua_score_combine(PG_FUNCTION_ARGS)
 		if (!ScoreStateHas(right, &right_layout, slot))
 			continue;
 		if (ScoreStateHas(left, &left_layout, slot))
-		{
-			const char *code;
-			int			length;
-
-			ScoreStateCode(left, &code, &length);
-			ReportDuplicate(GetCompiledVersion(code, length), slot);
-		}
+			ReportDuplicate(VersionOfState(left, &left_layout), slot);	/* checked: slot is its */
 		ScoreStateSet(left, &left_layout, slot, ScoreStateGet(right, &right_layout, slot));
 	}
 	PG_RETURN_BYTEA_P(left);
@@ -550,6 +563,14 @@ thidua_classify(PG_FUNCTION_ARGS)
 	Datum		total = PG_GETARG_DATUM(1);
 	bool		vetoed = PG_GETARG_BOOL(2);
 	int			found = -1;
+
+	/* NaN would sort above every bound, and infinities are no score */
+	if (numeric_is_nan(DatumGetNumeric(total)) || numeric_is_inf(DatumGetNumeric(total)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("total %s is not a finite number",
+						DatumGetCString(DirectFunctionCall1(numeric_out, total))),
+				 errdetail("Criteria version \"%s\" classifies finite totals only.", version->code)));
 
 	for (int i = 0; i < version->nclasses && found < 0; i++)
 	{

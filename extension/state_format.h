@@ -9,6 +9,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "port/pg_bswap.h"
 
 #ifdef WORDS_BIGENDIAN
@@ -85,6 +86,19 @@ StateStore128(char *p, int128 v)
 	StateStore64(p, (uint64) (uint128) v);
 	StateStore64(p + 8, (uint64) ((uint128) v >> 64));
 }
+
+/*
+ * Whether every non-NULL state a transition function receives was built by
+ * that transition itself (or is its aggregate's own initial condition): true
+ * when an Agg node calls it for an aggregate of this extension. Otherwise (an
+ * aggregate of the user's, with an initial condition or an inverse function
+ * of its own, or a window aggregate) the state must be validated on every
+ * call. The answer is cached in *origin (0: not yet known).
+ */
+extern bool TransitionStateIsOwn(FunctionCallInfo fcinfo, int *origin);
+
+/* The same, cached in fn_extra, for support functions with no other use of it. */
+extern bool TransitionStateIsOwnCached(FunctionCallInfo fcinfo);
 
 /* Raises the error for a state that fails validation. */
 extern void ReportCorruptState(const char *aggregate, const char *detail) pg_attribute_noreturn();

@@ -94,8 +94,26 @@ Transition(FunctionCallInfo fcinfo, bool with_as_of)
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "streak transition called in non-aggregate context");
-	/* the initial condition gives every group a state; it is ours to update */
-	state = (bytea *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(0))
+	{
+		/* an aggregate of the user's without our initial condition: start empty */
+		state = palloc0(SK_SIZE);
+		SET_VARSIZE(state, SK_SIZE);
+		((char *) state)[SK_MAGIC] = 'S';
+		((char *) state)[SK_MAGIC + 1] = 'K';
+		((char *) state)[SK_FORMAT_BYTE] = STREAK_FORMAT;
+		StateStore32((char *) state + SK_AS_OF, (uint32) STREAK_NO_AS_OF);
+	}
+	else if (TransitionStateIsOwnCached(fcinfo))
+	{
+		/* our initial condition gives every group a state; it is ours to update */
+		state = (bytea *) PG_GETARG_POINTER(0);
+	}
+	else
+	{
+		state = PG_GETARG_BYTEA_P(0);
+		ValidateState(state);
+	}
 	if (with_as_of)
 	{
 		if (PG_ARGISNULL(3))

@@ -101,17 +101,25 @@ Datum
 thidua_csv_records(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	text	   *content = PG_GETARG_TEXT_PP(0);
-	char	   *source = PG_ARGISNULL(1) ? "input" : text_to_cstring(PG_GETARG_TEXT_PP(1));
-	const char *p = VARDATA_ANY(content);
-	const char *end = p + VARSIZE_ANY_EXHDR(content);
-	const char *first_newline = memchr(p, '\n', end - p);
-	const char *header_end = first_newline ? first_newline : end;
+	text	   *content;
+	char	   *source;
+	const char *p;
+	const char *end;
+	const char *first_newline;
+	const char *header_end;
 	char		separator = ',';
 	int			line = 1;
 	StringInfoData field;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;		/* no text: no records */
+	content = PG_GETARG_TEXT_PP(0);
+	source = PG_ARGISNULL(1) ? "input" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	p = VARDATA_ANY(content);
+	end = p + VARSIZE_ANY_EXHDR(content);
+	first_newline = memchr(p, '\n', end - p);
+	header_end = first_newline ? first_newline : end;
 
 	if (memchr(p, ',', header_end - p) == NULL && memchr(p, ';', header_end - p) != NULL)
 		separator = ';';

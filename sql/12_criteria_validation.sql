@@ -61,7 +61,8 @@ END
 $$;
 
 -- Checks a criteria document; raises the first error found. Run at import and
--- again at publish, on the document exported from the stored rows.
+-- again at publish, on the document exported from the stored rows. A field
+-- whose value is null counts as absent.
 CREATE FUNCTION thidua._validate_criteria(doc jsonb) RETURNS void
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -92,7 +93,6 @@ DECLARE
 	band_number integer;
 	class_labels text[] := '{}';
 	previous_bound numeric;
-	seen_open_class boolean := false;
 	key text;
 	ancestor text;
 	depth integer;
@@ -100,6 +100,7 @@ BEGIN
 	IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
 		PERFORM thidua._criteria_error('{}', NULL, '(document)', 'must be a JSON object');
 	END IF;
+	doc := jsonb_strip_nulls(doc);
 	IF doc ? 'format' AND doc ->> 'format' <> 'thidua-criteria/1' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'format',
 			format('unknown format %s; expected "thidua-criteria/1"', doc -> 'format'));
@@ -117,6 +118,11 @@ BEGIN
 	IF jsonb_typeof(doc #> '{set,name}') IS DISTINCT FROM 'string' OR doc #>> '{set,name}' = '' THEN
 		PERFORM thidua._criteria_error(doc, doc -> 'set', 'set.name', 'is required');
 	END IF;
+	FOR field IN SELECT jsonb_object_keys(doc -> 'set') LOOP
+		IF field NOT IN ('code', 'name') THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'set.' || field, 'is not a field of a criteria set');
+		END IF;
+	END LOOP;
 	IF jsonb_typeof(doc -> 'edition') IS DISTINCT FROM 'string' OR doc ->> 'edition' !~ code_pattern THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'edition',
 			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -344,7 +350,7 @@ BEGIN
 		PERFORM thidua._criteria_error(doc, NULL, 'classes', 'must be a non-empty array');
 	END IF;
 	previous_bound := NULL;
-	FOR item IN SELECT value FROM jsonb_array_elements(doc -> 'classes') LOOP
+	FOR item, band_number IN SELECT value, ordinality FROM jsonb_array_elements(doc -> 'classes') WITH ORDINALITY LOOP
 		IF jsonb_typeof(item -> 'label') IS DISTINCT FROM 'string' OR item ->> 'label' !~ '^\S{1,32}$' THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'classes', 'every class needs a label of 1 to 32 characters without spaces');
 		END IF;
@@ -353,15 +359,15 @@ BEGIN
 				PERFORM thidua._criteria_error(doc, item, field, 'is not a field of a class');
 			END IF;
 		END LOOP;
+		IF item ? 'title' AND jsonb_typeof(item -> 'title') <> 'string' THEN
+			PERFORM thidua._criteria_error(doc, item, 'title', 'must be text');
+		END IF;
 		IF item ->> 'label' = ANY (class_labels) THEN
 			PERFORM thidua._criteria_error(doc, item, 'label', 'is used by more than one class');
 		END IF;
-		IF seen_open_class THEN
-			PERFORM thidua._criteria_error(doc, item, 'min', 'only the last class may have no lower bound');
-		END IF;
 		from_value := thidua._criteria_number(doc, item, 'min', false, 6);
-		IF from_value IS NULL THEN
-			seen_open_class := true;
+		IF from_value IS NULL AND band_number < jsonb_array_length(doc -> 'classes') THEN
+			PERFORM thidua._criteria_error(doc, item, 'min', 'is required: only the last class may have no lower bound');
 		ELSIF previous_bound IS NOT NULL AND from_value >= previous_bound THEN
 			PERFORM thidua._criteria_error(doc, item, 'min',
 				format('%s is not below the previous class''s %s: classes run from best to worst', from_value, previous_bound));
@@ -370,18 +376,32 @@ BEGIN
 		class_labels := class_labels || (item ->> 'label');
 	END LOOP;
 	IF jsonb_typeof(doc -> 'veto') = 'object' THEN
-		IF NOT (doc #>> '{veto,max_class}') = ANY (class_labels) THEN
-			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class',
-				format('%s is not one of the classes', coalesce(doc #> '{veto,max_class}', 'null')));
+		FOR field IN SELECT jsonb_object_keys(doc -> 'veto') LOOP
+			IF field NOT IN ('max_class', 'reason') THEN
+				PERFORM thidua._criteria_error(doc, NULL, 'veto.' || field, 'is not a field of the veto');
+			END IF;
+		END LOOP;
+		IF NOT doc -> 'veto' ? 'max_class' THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class', 'is required');
 		END IF;
-	ELSIF doc ? 'veto' AND jsonb_typeof(doc -> 'veto') <> 'null' THEN
+		IF jsonb_typeof(doc #> '{veto,max_class}') <> 'string' OR NOT (doc #>> '{veto,max_class}') = ANY (class_labels) THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.max_class',
+				format('%s is not one of the classes', doc #> '{veto,max_class}'));
+		END IF;
+		IF doc -> 'veto' ? 'reason' AND jsonb_typeof(doc #> '{veto,reason}') <> 'string' THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'veto.reason', 'must be text');
+		END IF;
+	ELSIF doc ? 'veto' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'veto', 'must be an object with max_class and reason');
 	END IF;
 
-	-- Tie-break keys must name something that exists.
+	-- Tie-break keys must name something that exists; none means ["total"].
 	IF doc ? 'tie_break' THEN
 		IF jsonb_typeof(doc -> 'tie_break') <> 'array' THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'tie_break', 'must be an array of keys');
+		END IF;
+		IF EXISTS (SELECT 1 FROM jsonb_array_elements(doc -> 'tie_break') k WHERE jsonb_typeof(k) <> 'string') THEN
+			PERFORM thidua._criteria_error(doc, NULL, 'tie_break', 'every key must be a string');
 		END IF;
 		FOR key IN SELECT value FROM jsonb_array_elements_text(doc -> 'tie_break') LOOP
 			IF key IN ('total', 'bonus', 'penalty') THEN

@@ -20,7 +20,7 @@ CREATE FUNCTION thidua.export_criteria(version text) RETURNS jsonb
 					FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code),
 		'veto', CASE WHEN v.veto_max_class IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
 					'max_class', v.veto_max_class, 'reason', v.veto_reason)) END,
-		'tie_break', to_jsonb(v.tie_break),
+		'tie_break', to_jsonb(CASE WHEN cardinality(v.tie_break) = 0 THEN '{total}' ELSE v.tie_break END),
 		'items', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
 						'code', i.code, 'parent', i.parent_code, 'kind', i.kind, 'title', i.title,
 						'max', i.max_points, 'rule', i.rule)) || i.params ORDER BY i.position)
@@ -50,8 +50,9 @@ DECLARE
 	version text;
 	existing text;
 BEGIN
-	-- Unicode text is stored in NFC, so that equal-looking names compare equal.
-	doc := thidua._nfc(document::text)::jsonb;
+	-- Unicode text is stored in NFC, so that equal-looking names compare equal;
+	-- a field whose value is null counts as absent.
+	doc := jsonb_strip_nulls(thidua._nfc(document::text)::jsonb);
 	PERFORM thidua._validate_criteria(doc);
 	version := (doc #>> '{set,code}') || '/' || (doc ->> 'edition');
 
@@ -78,8 +79,9 @@ BEGIN
 		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
-			doc #>> '{veto,max_class}', doc #>> '{veto,reason}',
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')), '{total}'));
+			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
+			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
+				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END);
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
 			max_points, rule, params)
 		SELECT version, i ->> 'code', i ->> 'parent', n, i ->> 'kind', i ->> 'title',
@@ -87,7 +89,7 @@ BEGIN
 			i - ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', '_line']
 		FROM jsonb_array_elements(doc -> 'items') WITH ORDINALITY AS items(i, n);
 	INSERT INTO thidua.class_band (version_code, position, label, title, lower_bound)
-		SELECT version, n, c ->> 'label', c ->> 'title', (c ->> 'min')::numeric
+		SELECT version, n, c ->> 'label', nullif(c ->> 'title', ''), (c ->> 'min')::numeric
 		FROM jsonb_array_elements(doc -> 'classes') WITH ORDINALITY AS classes(c, n);
 	RETURN version;
 END
@@ -245,6 +247,7 @@ BEGIN
 		WHEN 'version' THEN
 			doc := doc || jsonb_build_object('edition', f -> 'code', 'title', f -> 'title', '_line', record.line);
 			FOR key IN SELECT jsonb_object_keys(params) LOOP
+				CONTINUE WHEN params ->> key = '';	-- an empty value: as if left out
 				CASE key
 				WHEN 'rounding_scale' THEN
 					doc := doc || jsonb_build_object(key, thidua._csv_number(params ->> key, doc, record.line, key));

@@ -57,3 +57,9 @@ CREATE FUNCTION thidua._fixed(value numeric, scale integer) RETURNS bigint
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION thidua._fixed(numeric, integer) IS
 	'value times 10^scale as an exact integer, as the scoring engine reads numbers (for tests)';
+
+-- Support functions take states from their caller: only the aggregates call
+-- them (PostgreSQL checks the aggregate owner's right, not the caller's).
+REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric),
+	thidua._score_detail_transition(bytea, text, text, numeric), thidua._score_combine(bytea, bytea),
+	thidua._score_final(bytea), thidua._score_detail_final(bytea) FROM PUBLIC;

@@ -94,3 +94,13 @@ CREATE AGGREGATE thidua.judge_leniency(judge text, candidate text, score numeric
 );
 COMMENT ON AGGREGATE thidua.judge_leniency(text, text, numeric) IS
 	'advisory: per judge the mean offset from the other judges'' scores of the same candidates, and each score''s z-score within its judge';
+
+-- Support functions take states from their caller: only the aggregates call
+-- them (PostgreSQL checks the aggregate owner's right, not the caller's).
+REVOKE EXECUTE ON FUNCTION thidua._trimmed_mean_transition(bytea, numeric, integer),
+	thidua._trimmed_mean_combine(bytea, bytea), thidua._trimmed_mean_final(bytea),
+	thidua._streak_transition(bytea, integer, boolean, integer),
+	thidua._longest_streak_transition(bytea, integer, boolean), thidua._streak_combine(bytea, bytea),
+	thidua._streak_final(bytea), thidua._longest_streak_final(bytea),
+	thidua._judgments_transition(bytea, text, text, numeric), thidua._judgments_combine(bytea, bytea),
+	thidua._schulze_final(bytea), thidua._leniency_final(bytea) FROM PUBLIC;

@@ -14,6 +14,8 @@ CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observ
 );
 COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric) IS
 	'the version''s tie-break keys of one evaluation, in order (capped points; penalty as a magnitude)';
+-- Only the aggregate calls its final function (see 20_scoring.sql).
+REVOKE EXECUTE ON FUNCTION thidua._tie_break_keys_final(bytea) FROM PUBLIC;
 
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
 CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
@@ -70,7 +72,9 @@ BEGIN
 	), keys AS (
 		-- the version's tie-break keys: name, and whether lower is better
 		SELECT k.n, k.key, CASE WHEN k.key OPERATOR(pg_catalog.=) 'penalty' THEN 'lower' ELSE 'higher' END AS better
-		FROM thidua.criteria_version v, unnest(v.tie_break) WITH ORDINALITY AS k(key, n)
+		FROM thidua.criteria_version v,
+			unnest(CASE WHEN cardinality(v.tie_break) OPERATOR(pg_catalog.=) 0 THEN '{total}' ELSE v.tie_break END)
+				WITH ORDINALITY AS k(key, n)
 		WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version
 	), peer AS (
 		SELECT s.unit_code, s.judge_code, s.total, s.tie_keys

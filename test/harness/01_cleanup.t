@@ -39,6 +39,13 @@ for signal in INT TERM; do
 	check '[ -n "$dir" ] && [ ! -e "$dir" ] && ! server_running "$dir"' "a run interrupted by $signal leaves no server and no directory"
 done
 
+# A backend killed by a signal during the run is a failure, shown from the server log.
+THIDUA_TEST_INJECT_CRASH=1 "$root/scripts/run-tests" --only regress >"$log" 2>&1
+status=$?
+check '[ $status -ne 0 ]' 'a backend terminated by a signal makes the command exit non-zero'
+check 'grep -q "terminated by signal 11" "$log" && tail -n 1 "$log" | grep -Eq "^[0-9]+ passed, 1 failed$"' \
+	'the server log check prints the line and counts one failure'
+
 # A run in which no test ran is not a pass.
 "$root/scripts/run-tests" --only nothing >"$log" 2>&1
 status=$?

@@ -37,8 +37,17 @@ SELECT thidua.version();
 INSERT INTO thidua.unit VALUES ('U1', 'Sở Tư pháp', NULL, 'agency');
 SELECT unit_code, name FROM thidua.unit;
 DELETE FROM thidua.unit;
+-- 0.4.0 stored a document without a tie-break order as an empty one
+SELECT thidua.import_criteria('{"set": {"code": "up", "name": "u"}, "edition": "2", "title": "t",
+	"classes": [{"label": "A"}],
+	"items": [{"code": "C", "kind": "criterion", "title": "c", "rule": "manual", "max": 2}]}');
+SELECT tie_break FROM thidua.criteria_version WHERE version_code = 'up/2';
 ALTER EXTENSION thidua UPDATE TO '0.5.0';
 SELECT thidua.version();
+-- which 0.5.0 reads as ["total"]
+SELECT thidua.score_detail('up/2', 'C', 1.5) -> 'tie_break' AS tie_break,
+	thidua.export_criteria('up/2') -> 'tie_break' AS exported;
+SELECT thidua.delete_draft('up/2');
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
