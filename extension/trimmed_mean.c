@@ -28,6 +28,9 @@
  * (utils/expandeddatum.h) that the transition updates in place and that
  * PostgreSQL flattens into the flat form whenever the state leaves the
  * aggregate (to a parallel leader, to Citus, to a function reading bytea).
+ * Up to 2 * trim values it appends each as a zigzag varint (a few bytes, so
+ * a large trim over small groups costs little more than trim 1); beyond, it
+ * keeps two heaps of 128-bit integers, one comparison per end per row.
  * Every group's object lives in one memory context per aggregate context,
  * not a context each: a context costs a kilobyte, the object 128 bytes. That
  * is safe because a read-write pointer to it only ever reaches this file's
@@ -54,7 +57,6 @@ PG_FUNCTION_INFO_V1(thidua_trimmed_mean_final);
 #define TM_FORMAT		2
 #define TM_MAX_TRIM		100000
 #define TM_HEADER		(VARHDRSZ + 4)	/* varlena header, magic, format, scale */
-#define TM_INLINE		2				/* values held in the object itself */
 
 #define AGGREGATE_NAME "thidua.trimmed_mean"
 #define TM_INT128_MAX	((int128) (~(uint128) 0 >> 1))
@@ -65,19 +67,20 @@ typedef struct TrimmedMeanState
 	int128		sum;
 	int64		count;
 	int32		trim;
-	int32		held;			/* values remembered: min(count, 2 * trim) */
-	int32		capacity;
+	int32		capacity;		/* bytes at data */
+	int32		used;			/* bytes of varints in use, up to 2 * trim values */
 	int16		scale;
 	bool		sorted;			/* in the order the flat form writes them */
 
 	/*
-	 * Up to 2 * trim values, any order. Beyond that (count > 2 * trim):
-	 * [0, trim) a max-heap of the smallest, [trim, 2 * trim) a min-heap of
-	 * the largest; sorted, the first descending and the second ascending
-	 * (which are valid heaps too).
+	 * Up to 2 * trim values (count <= 2 * trim): the values as zigzag
+	 * varints, appended as they come (a few bytes each, not 16). Beyond:
+	 * 2 * trim int128, [0, trim) a max-heap of the smallest and [trim,
+	 * 2 * trim) a min-heap of the largest; sorted, the first descending and
+	 * the second ascending (which are valid heaps too).
 	 */
-	int128	   *values;
-	int128		inline_values[TM_INLINE];
+	char	   *data;
+	int128		inline_data[2];
 } TrimmedMeanState;
 
 /* One allocation chunk of 128 bytes per group for trim 1, as avg() takes. */
@@ -114,6 +117,75 @@ static inline bool
 IsSplit(const TrimmedMeanState *state)
 {
 	return state->count > 2 * (int64) state->trim;
+}
+
+/* Values remembered: min(count, 2 * trim). */
+static inline int
+Held(const TrimmedMeanState *state)
+{
+	return IsSplit(state) ? 2 * state->trim : (int) state->count;
+}
+
+static inline int128 *
+Heaps(const TrimmedMeanState *state)
+{
+	return (int128 *) state->data;
+}
+
+/* ---------- varints ---------- */
+
+static inline uint128
+ZigZag(int128 v)
+{
+	return ((uint128) v << 1) ^ (uint128) (v >> 127);
+}
+
+static inline int128
+UnZigZag(uint128 u)
+{
+	return (int128) (u >> 1) ^ -(int128) (u & 1);
+}
+
+static inline int
+VarintSize(uint128 v)
+{
+	int			size = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		size++;
+	}
+	return size;
+}
+
+static inline char *
+WriteVarint(char *p, uint128 v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (char) ((v & 0x7f) | 0x80);
+		v >>= 7;
+	}
+	*p++ = (char) v;
+	return p;
+}
+
+/* A varint this file wrote (or validated), advancing *p. */
+static inline uint128
+NextVarint(const char **p)
+{
+	uint128		v = 0;
+	int			shift = 0;
+	uint8		byte;
+
+	do
+	{
+		byte = (uint8) *(*p)++;
+		v |= (uint128) (byte & 0x7f) << shift;
+		shift += 7;
+	} while (byte & 0x80);
+	return v;
 }
 
 /* ---------- sorting and heaps of int128 ---------- */
@@ -186,33 +258,104 @@ InitState(TrimmedMeanState *state, int32 trim, int scale)
 	state->sum = 0;
 	state->count = 0;
 	state->trim = trim;
-	state->held = 0;
-	state->capacity = TM_INLINE;
+	state->capacity = sizeof(state->inline_data);
+	state->used = 0;
 	state->scale = (int16) scale;
 	state->sorted = true;
-	state->values = state->inline_values;
+	state->data = (char *) state->inline_data;
 }
 
-/* Room for 'needed' values, allocated where the state itself lives. */
+/*
+ * Room for 'bytes' at data, allocated where the state itself lives; the
+ * first 'keep' bytes are kept.
+ */
 static void
-Reserve(TrimmedMeanState *state, int needed)
+Reserve(TrimmedMeanState *state, int bytes, int keep)
 {
+	char	   *data;
 	int			capacity;
 
-	if (needed <= state->capacity)
+	if (bytes <= state->capacity)
 		return;
-	capacity = Min(Max(needed, 2 * state->capacity), Max(needed, 2 * state->trim));
-	if (state->values == state->inline_values)
-	{
-		int128	   *values = MemoryContextAlloc(GetMemoryChunkContext(state),
-												capacity * sizeof(int128));
+	capacity = Max(bytes, 2 * state->capacity);
+	data = MemoryContextAlloc(GetMemoryChunkContext(state), capacity);
+	memcpy(data, state->data, keep);
+	if (state->data != (char *) state->inline_data)
+		pfree(state->data);
+	state->data = data;
+	state->capacity = capacity;
+}
 
-		memcpy(values, state->values, state->held * sizeof(int128));
-		state->values = values;
+/* Appends a value to the varints (count <= 2 * trim). */
+static inline void
+AppendValue(TrimmedMeanState *state, int128 value)
+{
+	uint128		zigzag = ZigZag(value);
+
+	Reserve(state, state->used + VarintSize(zigzag), state->used);
+	state->used = WriteVarint(state->data + state->used, zigzag) - state->data;
+}
+
+/* Every value remembered, into out (room for Held()); flat order if sorted. */
+static int
+CollectValues(const TrimmedMeanState *state, int128 *out)
+{
+	int			held = Held(state);
+
+	if (IsSplit(state))
+	{
+		for (int i = 0; i < state->trim; i++)
+			out[i] = Heaps(state)[state->trim - 1 - i];
+		memcpy(out + state->trim, Heaps(state) + state->trim, state->trim * sizeof(int128));
 	}
 	else
-		state->values = repalloc(state->values, capacity * sizeof(int128));
-	state->capacity = capacity;
+	{
+		const char *p = state->data;
+
+		for (int i = 0; i < held; i++)
+			out[i] = UnZigZag(NextVarint(&p));
+	}
+	return held;
+}
+
+/* Replaces the values remembered: n (<= 2 * trim) of them, ascending if sorted. */
+static void
+SetValues(TrimmedMeanState *state, const int128 *values, int n, bool sorted)
+{
+	if (IsSplit(state))
+	{
+		int			trim = state->trim;
+
+		Assert(n == 2 * trim);
+		Reserve(state, 2 * trim * sizeof(int128), 0);
+		/* the smallest descending (a max-heap), the largest ascending */
+		for (int i = 0; i < trim; i++)
+			Heaps(state)[i] = values[trim - 1 - i];
+		memcpy(Heaps(state) + trim, values + trim, trim * sizeof(int128));
+		state->used = 0;
+	}
+	else
+	{
+		state->used = 0;
+		for (int i = 0; i < n; i++)
+			AppendValue(state, values[i]);
+	}
+	state->sorted = sorted;
+}
+
+/* A scratch array for n values: on the stack when small. */
+#define SCRATCH_VALUES 16
+static inline int128 *
+Scratch(int128 *local, int n)
+{
+	return n <= SCRATCH_VALUES ? local : palloc(n * sizeof(int128));
+}
+
+static inline void
+FreeScratch(int128 *local, int128 *values)
+{
+	if (values != local)
+		pfree(values);
 }
 
 /* Raises every number of the state to a larger scale. */
@@ -220,26 +363,34 @@ static void
 Rescale(TrimmedMeanState *state, int new_scale)
 {
 	int			exponent = new_scale - state->scale;
+	int128		local[SCRATCH_VALUES];
+	int128	   *values = Scratch(local, Held(state));
+	int			held = CollectValues(state, values);
 
 	if (!Scale128(state->sum, exponent, &state->sum))
 		ReportOverflow();
-	for (int i = 0; i < state->held; i++)
-		if (!Scale128(state->values[i], exponent, &state->values[i]))
+	for (int i = 0; i < held; i++)
+		if (!Scale128(values[i], exponent, &values[i]))
 			ReportOverflow();
+	SetValues(state, values, held, state->sorted);
+	FreeScratch(local, values);
 	state->scale = (int16) new_scale;
 }
 
 /*
- * The (2 * trim + 1)th value: the 2 * trim held and it split into the trim
- * smallest and the trim largest; the one in the middle is only in the sum.
+ * The (2 * trim + 1)th value: the 2 * trim remembered and it split into the
+ * trim smallest and the trim largest; the one in the middle is only in the
+ * sum. Called with count = 2 * trim; increments it.
  */
 static void
 Split(TrimmedMeanState *state, int128 value)
 {
 	int			trim = state->trim;
-	int128	   *v = state->values;
+	int128		local[SCRATCH_VALUES];
+	int128	   *v = Scratch(local, 2 * trim);
 	int			i;
 
+	CollectValues(state, v);
 	SortValues(v, 2 * trim, false);
 	if (value < v[trim - 1])
 	{
@@ -253,15 +404,9 @@ Split(TrimmedMeanState *state, int128 value)
 			v[i] = v[i + 1];
 		v[i] = value;
 	}
-	/* the smallest descending: a max-heap */
-	for (i = 0; i < trim / 2; i++)
-	{
-		int128		swap = v[i];
-
-		v[i] = v[trim - 1 - i];
-		v[trim - 1 - i] = swap;
-	}
-	state->sorted = true;
+	state->count++;
+	SetValues(state, v, 2 * trim, true);
+	FreeScratch(local, v);
 }
 
 /* Adds one value, at the state's scale. */
@@ -278,28 +423,30 @@ AddValue(TrimmedMeanState *state, int128 value)
 		;						/* nothing to remember */
 	else if (state->count < 2 * (int64) trim)
 	{
-		Reserve(state, state->held + 1);
-		state->values[state->held++] = value;
+		AppendValue(state, value);
 		state->sorted = false;
 	}
 	else if (state->count == 2 * (int64) trim)
+	{
 		Split(state, value);
-	else if (value < state->values[0])
+		return;
+	}
+	else if (value < Heaps(state)[0])
 	{
 		/* below the largest of the smallest: it takes that one's place */
-		state->values[0] = value;
+		Heaps(state)[0] = value;
 		if (trim > 1)
 		{
-			SiftDown(state->values, trim, true);
+			SiftDown(Heaps(state), trim, true);
 			state->sorted = false;
 		}
 	}
-	else if (value > state->values[trim])
+	else if (value > Heaps(state)[trim])
 	{
-		state->values[trim] = value;
+		Heaps(state)[trim] = value;
 		if (trim > 1)
 		{
-			SiftDown(state->values + trim, trim, false);
+			SiftDown(Heaps(state) + trim, trim, false);
 			state->sorted = false;
 		}
 	}
@@ -313,89 +460,43 @@ Merge(TrimmedMeanState *state, const TrimmedMeanState *other)
 	int			trim = state->trim;
 	int			scale = Max(state->scale, other->scale);
 	int			exponent = scale - other->scale;
-	int			n = state->held + other->held;
+	int			held = Held(state);
+	int			n = held + Held(other);
 	int128	   *all;
 	int128		other_sum;
 
 	if (state->scale < scale)
 		Rescale(state, scale);
+	all = palloc((n + 1) * sizeof(int128));
+	CollectValues(state, all);
+	CollectValues(other, all + held);
+	for (int i = held; i < n; i++)
+		if (!Scale128(all[i], exponent, &all[i]))
+			ReportOverflow();
 	if (!Scale128(other->sum, exponent, &other_sum) ||
 		__builtin_add_overflow(state->sum, other_sum, &state->sum) ||
 		__builtin_add_overflow(state->count, other->count, &state->count))
 		ReportOverflow();
-	if (other->held == 0)
-		return;
-
-	all = palloc(n * sizeof(int128));
-	memcpy(all, state->values, state->held * sizeof(int128));
-	for (int i = 0; i < other->held; i++)
-		if (!Scale128(other->values[i], exponent, &all[state->held + i]))
-			ReportOverflow();
 
 	/*
 	 * The trim smallest of the union are among the trim smallest of each
 	 * side (or all of a side that holds every value), so are the largest.
 	 */
 	if (!IsSplit(state))
-	{
-		Reserve(state, n);
-		memcpy(state->values, all, n * sizeof(int128));
-		state->held = n;
-		state->sorted = false;
-	}
+		SetValues(state, all, n, false);
 	else
 	{
 		if (n < 2 * trim)
 			ReportCorruptState(AGGREGATE_NAME, "The states hold fewer values than their counts require.");
 		SortValues(all, n, false);
-		Reserve(state, 2 * trim);
-		for (int i = 0; i < trim; i++)
-			state->values[i] = all[trim - 1 - i];
-		memcpy(state->values + trim, all + n - trim, trim * sizeof(int128));
-		state->held = 2 * trim;
-		state->sorted = true;
+		/* the trim smallest, then the trim largest */
+		memmove(all + trim, all + n - trim, trim * sizeof(int128));
+		SetValues(state, all, 2 * trim, true);
 	}
 	pfree(all);
 }
 
 /* ---------- the flat form ---------- */
-
-static inline uint128
-ZigZag(int128 v)
-{
-	return ((uint128) v << 1) ^ (uint128) (v >> 127);
-}
-
-static inline int128
-UnZigZag(uint128 u)
-{
-	return (int128) (u >> 1) ^ -(int128) (u & 1);
-}
-
-static inline int
-VarintSize(uint128 v)
-{
-	int			size = 1;
-
-	while (v >= 0x80)
-	{
-		v >>= 7;
-		size++;
-	}
-	return size;
-}
-
-static inline char *
-WriteVarint(char *p, uint128 v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (char) ((v & 0x7f) | 0x80);
-		v >>= 7;
-	}
-	*p++ = (char) v;
-	return p;
-}
 
 /* Orders the values as the flat form writes them (still valid heaps). */
 static void
@@ -405,34 +506,67 @@ SortForFlat(TrimmedMeanState *state)
 		return;
 	if (IsSplit(state))
 	{
-		SortValues(state->values, state->trim, true);
-		SortValues(state->values + state->trim, state->trim, false);
+		SortValues(Heaps(state), state->trim, true);
+		SortValues(Heaps(state) + state->trim, state->trim, false);
 	}
 	else
-		SortValues(state->values, state->held, false);
+	{
+		/* the same varints in another order: the same bytes in all */
+		int128		local[SCRATCH_VALUES];
+		int128	   *values = Scratch(local, Held(state));
+		int			held = CollectValues(state, values);
+
+		SortValues(values, held, false);
+		SetValues(state, values, held, true);
+		FreeScratch(local, values);
+	}
 	state->sorted = true;
 }
 
-/* The i-th value in ascending (flat) order; the state is sorted. */
-static inline int128
-FlatValue(const TrimmedMeanState *state, int i)
+/*
+ * Walks the values in flat order (the state sorted), with each one's
+ * encoding: the first zigzag, the others as differences.
+ */
+typedef struct FlatWalk
 {
-	if (IsSplit(state) && i < state->trim)
-		return state->values[state->trim - 1 - i];
-	return state->values[i];
+	const TrimmedMeanState *state;
+	const char *next;			/* in the varints */
+	int			index;
+	int128		previous;
+} FlatWalk;
+
+static inline uint128
+FlatNext(FlatWalk *walk)
+{
+	const TrimmedMeanState *state = walk->state;
+	int			i = walk->index++;
+	int128		value;
+	uint128		encoded;
+
+	if (!IsSplit(state))
+		value = UnZigZag(NextVarint(&walk->next));
+	else if (i < state->trim)
+		value = Heaps(state)[state->trim - 1 - i];
+	else
+		value = Heaps(state)[i];
+	encoded = i == 0 ? ZigZag(value) : (uint128) value - (uint128) walk->previous;
+	walk->previous = value;
+	return encoded;
 }
 
 static Size
 FlatSize(TrimmedMeanState *state)
 {
 	Size		size = TM_HEADER;
+	FlatWalk	walk = {state, state->data, 0, 0};
+	int			held = Held(state);
 
 	SortForFlat(state);
+	walk.next = state->data;
 	size += VarintSize((uint128) state->trim) + VarintSize((uint128) state->count) +
 		VarintSize(ZigZag(state->sum));
-	for (int i = 0; i < state->held; i++)
-		size += VarintSize(i == 0 ? ZigZag(FlatValue(state, 0)) :
-						   (uint128) FlatValue(state, i) - (uint128) FlatValue(state, i - 1));
+	for (int i = 0; i < held; i++)
+		size += VarintSize(FlatNext(&walk));
 	return size;
 }
 
@@ -441,8 +575,11 @@ FlattenInto(TrimmedMeanState *state, void *result, Size allocated_size)
 {
 	char	   *start = (char *) result;
 	char	   *p = start + VARHDRSZ;
+	FlatWalk	walk = {state, state->data, 0, 0};
+	int			held = Held(state);
 
 	SortForFlat(state);
+	walk.next = state->data;
 	*p++ = 'T';
 	*p++ = 'M';
 	*p++ = TM_FORMAT;
@@ -450,9 +587,8 @@ FlattenInto(TrimmedMeanState *state, void *result, Size allocated_size)
 	p = WriteVarint(p, (uint128) state->trim);
 	p = WriteVarint(p, (uint128) state->count);
 	p = WriteVarint(p, ZigZag(state->sum));
-	for (int i = 0; i < state->held; i++)
-		p = WriteVarint(p, i == 0 ? ZigZag(FlatValue(state, 0)) :
-						(uint128) FlatValue(state, i) - (uint128) FlatValue(state, i - 1));
+	for (int i = 0; i < held; i++)
+		p = WriteVarint(p, FlatNext(&walk));
 	if (p - start != allocated_size)
 		elog(ERROR, "trimmed_mean state flattened to %d bytes, not %d",
 			 (int) (p - start), (int) allocated_size);
@@ -543,6 +679,7 @@ ReadFlat(bytea *flat)
 	uint128		count;
 	int128		sum;
 	int			held;
+	int128	   *values;
 
 	if (VARSIZE(flat) < TM_HEADER)
 		ReportCorruptState(AGGREGATE_NAME, "The state is shorter than its header.");
@@ -566,23 +703,18 @@ ReadFlat(bytea *flat)
 	if (reader.end - reader.p < held)
 		ReportCorruptState(AGGREGATE_NAME, "The state is shorter than the values its count requires.");
 
-	state = palloc(sizeof(TrimmedMeanState));
-	InitState(state, (int32) trim, bytes[VARHDRSZ + 3]);
-	state->count = (int64) count;
-	state->sum = sum;
-	Reserve(state, held);
+	values = palloc((held + 1) * sizeof(int128));
 	for (int i = 0; i < held; i++)
 	{
 		uint128		next = ReadVarint(&reader, 128);
 
 		if (i == 0)
-			state->values[0] = UnZigZag(next);
-		else if (next > (uint128) TM_INT128_MAX - (uint128) state->values[i - 1])
+			values[0] = UnZigZag(next);
+		else if (next > (uint128) TM_INT128_MAX - (uint128) values[i - 1])
 			ReportCorruptState(AGGREGATE_NAME, "A value of the state is out of range.");
 		else
-			state->values[i] = (int128) ((uint128) state->values[i - 1] + next);
+			values[i] = (int128) ((uint128) values[i - 1] + next);
 	}
-	state->held = held;
 	if (reader.p != reader.end)
 		ReportCorruptState(AGGREGATE_NAME, "The state has bytes after its values.");
 
@@ -594,9 +726,9 @@ ReadFlat(bytea *flat)
 		int128		kept = sum;
 
 		for (int i = 0; i < held; i++)
-			if (__builtin_sub_overflow(kept, state->values[i], &kept))
+			if (__builtin_sub_overflow(kept, values[i], &kept))
 				ReportCorruptState(AGGREGATE_NAME, "The sum does not agree with the values.");
-		if (!IsSplit(state))
+		if (count <= 2 * trim)
 		{
 			if (kept != 0)
 				ReportCorruptState(AGGREGATE_NAME, "The sum is not the sum of the values.");
@@ -605,20 +737,18 @@ ReadFlat(bytea *flat)
 		{
 			int64		kept_count = (int64) count - 2 * (int64) trim;
 
-			if (FloorDiv(kept, kept_count) < state->values[trim - 1] ||
-				CeilDiv(kept, kept_count) > state->values[trim])
+			if (FloorDiv(kept, kept_count) < values[trim - 1] ||
+				CeilDiv(kept, kept_count) > values[trim])
 				ReportCorruptState(AGGREGATE_NAME, "The values kept do not lie between the values dropped.");
-			/* the smallest descending: a max-heap */
-			for (int i = 0; i < (int) trim / 2; i++)
-			{
-				int128		swap = state->values[i];
-
-				state->values[i] = state->values[trim - 1 - i];
-				state->values[trim - 1 - i] = swap;
-			}
 		}
 	}
-	state->sorted = true;
+
+	state = palloc(sizeof(TrimmedMeanState));
+	InitState(state, (int32) trim, bytes[VARHDRSZ + 3]);
+	state->count = (int64) count;
+	state->sum = sum;
+	SetValues(state, values, held, true);
+	pfree(values);
 	return state;
 }
 
@@ -740,11 +870,14 @@ WritableState(FunctionCallInfo fcinfo, int argno, int aggkind, MemoryContext agg
 			return source;
 	}
 	state = NewState(fcinfo, aggkind, aggcontext, source->trim, source->scale);
-	Reserve(state, source->held);
-	memcpy(state->values, source->values, source->held * sizeof(int128));
-	state->held = source->held;
 	state->sum = source->sum;
 	state->count = source->count;
+	if (IsSplit(source))
+		Reserve(state, 2 * source->trim * sizeof(int128), 0);
+	else
+		Reserve(state, source->used, 0);
+	memcpy(state->data, source->data, IsSplit(source) ? 2 * source->trim * sizeof(int128) : source->used);
+	state->used = source->used;
 	state->sorted = source->sorted;
 	return state;
 }
@@ -865,7 +998,7 @@ thidua_trimmed_mean_final(PG_FUNCTION_ARGS)
 	if (IsSplit(state))
 	{
 		for (int i = 0; i < 2 * state->trim; i++)
-			if (__builtin_sub_overflow(kept, state->values[i], &kept))
+			if (__builtin_sub_overflow(kept, Heaps(state)[i], &kept))
 				ReportOverflow();
 		kept_count = state->count - 2 * (int64) state->trim;
 	}
