@@ -26,9 +26,12 @@ CREATE FUNCTION thidua._score_detail_final(state bytea) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'thidua_score_detail_final'
 	LANGUAGE C STABLE PARALLEL SAFE;
 
+-- SSPACE: the state of a 50-criterion version (one slot per criterion: 4 bytes of
+-- points for score, 8 of observation for score_detail).
 CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric) (
 	SFUNC = thidua._score_transition,
 	STYPE = bytea,
+	SSPACE = 232,
 	COMBINEFUNC = thidua._score_combine,
 	FINALFUNC = thidua._score_final,
 	PARALLEL = SAFE
@@ -39,6 +42,7 @@ COMMENT ON AGGREGATE thidua.score(text, text, numeric) IS
 CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric) (
 	SFUNC = thidua._score_detail_transition,
 	STYPE = bytea,
+	SSPACE = 432,
 	COMBINEFUNC = thidua._score_combine,
 	FINALFUNC = thidua._score_detail_final,
 	PARALLEL = SAFE

@@ -3,6 +3,8 @@
 -- judge_leniency(), with their support functions.
 
 -- trimmed_mean(value, trim): drop the trim smallest and trim largest values.
+-- SSPACE (here and below): the average working state in bytes, for the planner's
+-- sizing of hash aggregation; trimmed_mean's is 128 bytes up to 2 values per side.
 CREATE FUNCTION thidua._trimmed_mean_transition(state bytea, value numeric, "trim" integer) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'thidua_trimmed_mean_transition'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -15,6 +17,7 @@ CREATE FUNCTION thidua._trimmed_mean_final(state bytea) RETURNS numeric
 CREATE AGGREGATE thidua.trimmed_mean(value numeric, "trim" integer) (
 	SFUNC = thidua._trimmed_mean_transition,
 	STYPE = bytea,
+	SSPACE = 128,
 	COMBINEFUNC = thidua._trimmed_mean_combine,
 	FINALFUNC = thidua._trimmed_mean_final,
 	PARALLEL = SAFE
@@ -44,6 +47,7 @@ CREATE FUNCTION thidua._longest_streak_final(state bytea) RETURNS integer
 CREATE AGGREGATE thidua.streak(year integer, achieved boolean, as_of integer) (
 	SFUNC = thidua._streak_transition,
 	STYPE = bytea,
+	SSPACE = 56,
 	INITCOND = '\x534b0100000000800000000000000000000000000000000000000000000000000000000000000000000000000000000000000000',
 	COMBINEFUNC = thidua._streak_combine,
 	FINALFUNC = thidua._streak_final,
@@ -54,6 +58,7 @@ COMMENT ON AGGREGATE thidua.streak(integer, boolean, integer) IS
 CREATE AGGREGATE thidua.longest_streak(year integer, achieved boolean) (
 	SFUNC = thidua._longest_streak_transition,
 	STYPE = bytea,
+	SSPACE = 56,
 	INITCOND = '\x534b0100000000800000000000000000000000000000000000000000000000000000000000000000000000000000000000000000',
 	COMBINEFUNC = thidua._streak_combine,
 	FINALFUNC = thidua._longest_streak_final,
@@ -63,6 +68,7 @@ COMMENT ON AGGREGATE thidua.longest_streak(integer, boolean) IS
 	'the longest run of consecutive years with at least one achieved row';
 
 -- schulze_ranking(judge, candidate, score) and judge_leniency(judge, candidate, score).
+-- Their state grows with the judgments: 8 kB holds a bloc of 15 scored by 14 peers.
 CREATE FUNCTION thidua._judgments_transition(state bytea, judge text, candidate text, score numeric)
 	RETURNS bytea
 	AS 'MODULE_PATHNAME', 'thidua_judgments_transition'
@@ -79,6 +85,7 @@ CREATE FUNCTION thidua._leniency_final(state bytea) RETURNS jsonb
 CREATE AGGREGATE thidua.schulze_ranking(judge text, candidate text, score numeric) (
 	SFUNC = thidua._judgments_transition,
 	STYPE = bytea,
+	SSPACE = 8192,
 	COMBINEFUNC = thidua._judgments_combine,
 	FINALFUNC = thidua._schulze_final,
 	PARALLEL = SAFE
@@ -88,6 +95,7 @@ COMMENT ON AGGREGATE thidua.schulze_ranking(text, text, numeric) IS
 CREATE AGGREGATE thidua.judge_leniency(judge text, candidate text, score numeric) (
 	SFUNC = thidua._judgments_transition,
 	STYPE = bytea,
+	SSPACE = 8192,
 	COMBINEFUNC = thidua._judgments_combine,
 	FINALFUNC = thidua._leniency_final,
 	PARALLEL = SAFE

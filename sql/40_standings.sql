@@ -8,6 +8,7 @@ CREATE FUNCTION thidua._tie_break_keys_final(state bytea) RETURNS numeric[]
 CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric) (
 	SFUNC = thidua._score_transition,
 	STYPE = bytea,
+	SSPACE = 232,
 	COMBINEFUNC = thidua._score_combine,
 	FINALFUNC = thidua._tie_break_keys_final,
 	PARALLEL = SAFE

@@ -94,17 +94,18 @@ SELECT tm_combine(x) FROM (SELECT tm1 FROM states UNION ALL SELECT tm2_trim2 FRO
 SELECT sk_combine(x) FROM (SELECT sk1 FROM states UNION ALL SELECT sk2021 FROM states) t(x);
 SELECT js_combine(x) FROM (SELECT js1 FROM states UNION ALL SELECT js1 FROM states) t(x);
 -- corruptions: truncated, magic, format, counts and lengths, order, reserved bytes,
--- padding, sums that no values could give (numbers altered consistently cannot be told
--- from genuine ones)
+-- padding, numbers not in their shortest form, sums that no values could give
+-- (numbers altered consistently cannot be told from genuine ones)
 SELECT thidua._trimmed_mean_final(substr(tm1, 1, length(tm1) - 1)) FROM states;
 SELECT thidua._trimmed_mean_final(set_byte(tm1, 0, 0)) FROM states;
 SELECT thidua._trimmed_mean_final(set_byte(tm1, 2, 7)) FROM states;
 SELECT thidua._trimmed_mean_final(set_byte(tm1, 4, 5)) FROM states;
-SELECT thidua._trimmed_mean_final(set_byte(tm1, 19, 128)) FROM states;
-SELECT thidua._trimmed_mean_final(set_byte(tm1, 26, 1)) FROM states;
-SELECT thidua._trimmed_mean_final(set_byte(tm2_trim2, 40, 127)) FROM states;
-SELECT thidua._trimmed_mean_final(set_byte(tm2_trim2, 44, 255)) FROM states;
-SELECT thidua._trimmed_mean_final(set_byte(tm1, 70, 1)) FROM states;
+SELECT thidua._trimmed_mean_final(set_byte(tm1, 3, 39)) FROM states;
+SELECT thidua._trimmed_mean_final(set_byte(tm1, 5, 0)) FROM states;
+SELECT thidua._trimmed_mean_final(set_byte(tm2_trim2, 9, 128)) FROM states;
+SELECT thidua._trimmed_mean_final(tm1 || '\x00'::bytea) FROM states;
+SELECT thidua._trimmed_mean_final(set_byte(tm2_trim2, 11, 127)) FROM states;
+SELECT thidua._trimmed_mean_final(set_byte(tm1, 7, 127)) FROM states;
 SELECT tm_combine(x) FROM (SELECT tm1 FROM states UNION ALL SELECT '\x544d'::bytea) t(x);
 SELECT thidua._streak_final(substr(sk1, 1, 20)) FROM states;
 SELECT thidua._streak_final(set_byte(sk1, 1, 0)) FROM states;
