@@ -75,8 +75,6 @@ CREATE TABLE thidua.veto (
 	FOREIGN KEY (bloc_code, period_code, unit_code) REFERENCES thidua.bloc_member
 );
 
-GRANT SELECT ON thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact,
-	thidua.recusal, thidua.veto TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.period', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.bloc', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.bloc_period', '');
