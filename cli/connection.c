@@ -74,6 +74,31 @@ ReportField(const char *level, const char *value)
 	fprintf(stderr, "%s: %s: %.*s\n", progname, level, (int) len, value);
 }
 
+/* The first role named in a list such as "thidua_reader or thidua_admin". */
+static const char *
+FirstRole(const char *roles)
+{
+	static char first[64];
+	size_t		len = strcspn(roles, " ,");
+
+	if (len >= sizeof(first))
+		len = sizeof(first) - 1;
+	memcpy(first, roles, len);
+	first[len] = '\0';
+	return first;
+}
+
+/* The user name of the connection, for the GRANT in hints. */
+static PGconn *report_conn = NULL;
+
+static const char *
+CurrentUserName(void)
+{
+	const char *user = report_conn != NULL ? PQuser(report_conn) : NULL;
+
+	return user != NULL && *user != '\0' ? user : "your_login";
+}
+
 void
 cli_report_result_with_context(const PGresult *res)
 {
@@ -81,14 +106,30 @@ cli_report_result_with_context(const PGresult *res)
 	ReportField("context", PQresultErrorField(res, PG_DIAG_CONTEXT));
 }
 
+const char *cli_command_name = NULL;
+const char *cli_roles_needed = NULL;
+
 void
 cli_report_result(const PGresult *res)
 {
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 
 	ReportField("error", primary ? primary : PQresultErrorMessage(res));
 	ReportField("detail", PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
-	ReportField("hint", PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+	ReportField("hint", hint);
+	/* insufficient_privilege: say which role the command needs */
+	if (sqlstate != NULL && strcmp(sqlstate, "42501") == 0 && (hint == NULL || *hint == '\0') &&
+		cli_command_name != NULL)
+	{
+		if (cli_roles_needed != NULL)
+			cli_hint("\"%s\" needs the role %s; a database administrator grants it with: GRANT %s TO %s;",
+					 cli_command_name, cli_roles_needed, FirstRole(cli_roles_needed), CurrentUserName());
+		else
+			cli_hint("\"%s\" needs no thidua role; ask a database administrator about your privileges.",
+					 cli_command_name);
+	}
 }
 
 int
@@ -228,5 +269,6 @@ cli_connect(const ConnectionOptions *options)
 	PQclear(res);
 
 	CheckExtensionVersion(conn);
+	report_conn = conn;
 	return conn;
 }

@@ -36,39 +36,40 @@ typedef struct Command
 	CommandFunction run;
 	const char *usage;
 	const char *summary;
+	const char *roles;			/* the thidua roles that may run it; NULL: anyone */
 } Command;
 
 static int	cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 static const Command commands[] = {
 	{NULL, "status", 0, 0, cmd_status, "status",
-	"show the server, extension and client versions"},
+	"show the server, extension and client versions", NULL},
 	{"criteria", "import", 1, 1, cmd_criteria_import, "criteria import FILE [--format json|csv] [--replace]",
-	"import a criteria table as a new draft version"},
+	"import a criteria table as a new draft version", "thidua_admin"},
 	{"criteria", "list", 0, 0, cmd_criteria_list, "criteria list [--format table|csv]",
-	"list criteria versions with their status"},
+	"list criteria versions with their status", NULL},
 	{"criteria", "show", 1, 1, cmd_criteria_show, "criteria show VERSION [--format table|csv]",
-	"show a version's settings, classes, history and items"},
+	"show a version's settings, classes, history and items", NULL},
 	{"criteria", "export", 1, 1, cmd_criteria_export, "criteria export VERSION [--format json|csv] [-o FILE]",
-	"write a version as a file that import takes back"},
+	"write a version as a file that import takes back", NULL},
 	{"criteria", "diff", 2, 2, cmd_criteria_diff, "criteria diff VERSION_A VERSION_B [--format table|csv]",
-	"items added, removed and changed between versions"},
+	"items added, removed and changed between versions", NULL},
 	{"criteria", "publish", 1, 1, cmd_criteria_publish, "criteria publish VERSION [--note TEXT]",
-	"validate a draft and publish it (it never changes again)"},
+	"validate a draft and publish it (it never changes again)", "thidua_admin"},
 	{"criteria", "clone", 1, 2, cmd_criteria_clone, "criteria clone VERSION [NEW_EDITION]",
-	"copy a version into a new draft (default: the next year)"},
+	"copy a version into a new draft (default: the next year)", "thidua_admin"},
 	{"criteria", "retire", 1, 1, cmd_criteria_retire, "criteria retire VERSION [--note TEXT]",
-	"retire a published version (it stays readable)"},
+	"retire a published version (it stays readable)", "thidua_admin"},
 	{"scores", "import", 1, 1, cmd_scores_import, "scores import FILE --bloc B --period P",
-	"load a scores CSV (all or nothing)"},
+	"load a scores CSV (all or nothing)", "thidua_scorer (mapped to the judging units) or thidua_admin"},
 	{"standings", "publish", 0, 0, cmd_standings_publish, "standings publish --bloc B --period P [--reason TEXT]",
-	"freeze the standings (a correction needs a reason)"},
+	"freeze the standings (a correction needs a reason)", "thidua_admin"},
 	{NULL, "standings", 0, 0, cmd_standings, "standings --bloc B --period P [--published] [--format table|csv|json]",
-	"ranks, totals, classes and flags of a bloc or zone"},
+	"ranks, totals, classes and flags of a bloc or zone", "thidua_admin (live standings; thidua_reader reads them with --published)"},
 	{NULL, "explain", 1, 1, cmd_explain, "explain UNIT --period P [--bloc B]",
-	"why a unit stands where it does"},
+	"why a unit stands where it does", "thidua_admin"},
 	{NULL, "judges", 0, 0, cmd_judges, "judges --bloc B --period P",
-	"how lenient each peer judge is (advisory)"},
+	"how lenient each peer judge is (advisory)", "thidua_admin"},
 	{NULL}
 };
 
@@ -278,6 +279,14 @@ main(int argc, char **argv)
 		TryHelpAndExit();
 	}
 
+	{
+		static char name[64];
+
+		snprintf(name, sizeof(name), "%s%s%s", command->group ? command->group : "",
+				 command->group ? " " : "", command->verb);
+		cli_command_name = name;
+		cli_roles_needed = command->roles;
+	}
 	conn = cli_connect(&connection);
 	status = command->run(conn, &options, nargs, argv + optind + words);
 	PQfinish(conn);
@@ -296,7 +305,11 @@ cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	res = cli_query(conn,
 					"SELECT pg_catalog.current_database(), "
 					"pg_catalog.current_setting('server_version'), "
-					"thidua.version(), thidua.library_version()",
+					"thidua.version(), thidua.library_version(), current_user, "
+					"(SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) FROM pg_catalog.pg_roles r "
+					" WHERE r.rolname OPERATOR(pg_catalog.=) ANY "
+					"   ('{thidua_admin,thidua_scorer,thidua_reader,thidua_council}'::pg_catalog.text[]) "
+					"   AND pg_catalog.pg_has_role(r.oid, 'USAGE'))",
 					0, NULL);
 	if (res == NULL)
 		return cli_failure_code(conn);
@@ -305,6 +318,8 @@ cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	printf("extension:  thidua %s (library %s)\n",
 		   PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	printf("client:     thidua %s\n", THIDUA_VERSION);
+	printf("user:       %s (%s)\n", PQgetvalue(res, 0, 4),
+		   PQgetisnull(res, 0, 5) ? "no thidua role" : PQgetvalue(res, 0, 5));
 	PQclear(res);
 	return EXIT_OK;
 }

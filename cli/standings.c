@@ -11,6 +11,11 @@
 
 #define COPY_CHUNK (64 * 1024)
 
+/* A list of the explain document ($1), or [] when it is null (no peer score yet). */
+#define ARRAY_OR_EMPTY(key) \
+	"CASE WHEN pg_catalog.jsonb_typeof($1::jsonb->'" key "') OPERATOR(pg_catalog.=) 'array' " \
+	"THEN $1::jsonb->'" key "' ELSE '[]'::jsonb END"
+
 /* Exits unless --bloc and --period are given. */
 static bool
 NeedBlocAndPeriod(const CommandOptions *options, const char *command)
@@ -139,6 +144,8 @@ cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv
 	(void) argv;
 	if (!NeedBlocAndPeriod(options, "standings"))
 		return EXIT_ERROR;
+	if (options->published)
+		cli_roles_needed = "thidua_reader, thidua_council or thidua_admin";
 	if (options->format != NULL && !cli_format_is(options, "table") && !cli_format_is(options, "csv") &&
 		!cli_format_is(options, "json"))
 	{
@@ -242,7 +249,7 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	status = cli_print_result(conn, cli_query(conn,
 											  "SELECT p->>'judge' AS judge, pg_catalog.round((p->>'total')::numeric, 2) AS total, "
 											  "CASE WHEN (p->>'counted')::boolean THEN 'counted' ELSE p->>'why_not' END AS used "
-											  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'peer_totals') AS p",
+											  "FROM pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("peer_totals") ") AS p",
 											  1, document), options);
 	if (status == EXIT_OK)
 	{
@@ -250,7 +257,7 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 		status = cli_print_result(conn, cli_query(conn,
 												  "SELECT n->>'unit' AS unit, (n->>'rank')::int AS rank, "
 												  "pg_catalog.round((n->>'final_total')::numeric, 2) AS final, n->>'decided_by' AS decided_by "
-												  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'neighbours') AS n",
+												  "FROM pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("neighbours") ") AS n",
 												  1, document), options);
 	}
 	if (status == EXIT_OK)
@@ -260,7 +267,7 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 												  "SELECT i->>'code' AS item, i->>'kind' AS kind, "
 												  "pg_catalog.round((i->>'self_points')::numeric, 2) AS own, "
 												  "pg_catalog.round((i->>'peer_points')::numeric, 2) AS peers "
-												  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'items') AS i",
+												  "FROM pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("items") ") AS i",
 												  1, document), options);
 	}
 	PQclear(explained);

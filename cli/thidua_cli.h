@@ -49,6 +49,13 @@ extern char *cli_prompt_password(const char *prompt);
 extern void cli_report_result(const PGresult *res);
 
 /*
+ * The running command and the thidua roles that may run it (NULL: anyone), for
+ * the hint printed when the server refuses a privilege.
+ */
+extern const char *cli_command_name;
+extern const char *cli_roles_needed;
+
+/*
  * Connects, sets a safe search_path and checks that the database's thidua
  * extension is the client's version; exits with a clear message otherwise.
  */

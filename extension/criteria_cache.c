@@ -309,10 +309,12 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 
 		/* items */
 		RunQuery("SELECT code, parent_code, kind, rule, max_points, "
-				 "(params->>'target')::numeric, (params->>'ceiling')::numeric, "
-				 "(params->>'per')::numeric, (params->>'floor')::numeric, "
-				 "(params->>'otherwise')::numeric, "
-				 "COALESCE(pg_catalog.jsonb_array_length(params->'bands'), 0) "
+				 "(params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text)::numeric, "
+				 "(params OPERATOR(pg_catalog.->>) 'ceiling'::pg_catalog.text)::numeric, "
+				 "(params OPERATOR(pg_catalog.->>) 'per'::pg_catalog.text)::numeric, "
+				 "(params OPERATOR(pg_catalog.->>) 'floor'::pg_catalog.text)::numeric, "
+				 "(params OPERATOR(pg_catalog.->>) 'otherwise'::pg_catalog.text)::numeric, "
+				 "COALESCE(pg_catalog.jsonb_array_length(params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text), 0) "
 				 "FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) $1 "
 				 "ORDER BY position", code_datum);
 		n = (int) SPI_processed;
@@ -371,10 +373,14 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		}
 
 		/* bands, in each criterion's order */
-		RunQuery("SELECT i.code, (b.x->>'from')::numeric, (b.x->>'from_inclusive')::boolean, "
-				 "(b.x->>'to')::numeric, (b.x->>'to_inclusive')::boolean, (b.x->>'points')::numeric "
+		RunQuery("SELECT i.code, (b.x OPERATOR(pg_catalog.->>) 'from'::pg_catalog.text)::numeric, "
+				 "(b.x OPERATOR(pg_catalog.->>) 'from_inclusive'::pg_catalog.text)::boolean, "
+				 "(b.x OPERATOR(pg_catalog.->>) 'to'::pg_catalog.text)::numeric, "
+				 "(b.x OPERATOR(pg_catalog.->>) 'to_inclusive'::pg_catalog.text)::boolean, "
+				 "(b.x OPERATOR(pg_catalog.->>) 'points'::pg_catalog.text)::numeric "
 				 "FROM thidua.criteria_item i, "
-				 "pg_catalog.jsonb_array_elements(i.params->'bands') WITH ORDINALITY AS b(x, n) "
+				 "pg_catalog.jsonb_array_elements(i.params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text) "
+				 "WITH ORDINALITY AS b(x, n) "
 				 "WHERE i.version_code OPERATOR(pg_catalog.=) $1 ORDER BY i.position, b.n", code_datum);
 		{
 			int			current = -1;

@@ -12,7 +12,7 @@
 
 CREATE SCHEMA thidua;
 COMMENT ON SCHEMA thidua IS 'thidua: emulation and commendation (thi đua, khen thưởng)';
--- Every role may call the functions; each table grants its own privileges.
+-- Every role may use the schema; who may read and write what is in 50_roles.sql.
 GRANT USAGE ON SCHEMA thidua TO PUBLIC;
 
 CREATE FUNCTION thidua.library_version() RETURNS text

@@ -1,6 +1,6 @@
 -- thidua SQL source: the criteria model.
 -- Holds tables criteria_set, criteria_version, criteria_item, class_band,
--- criteria_version_event; their grants and dump registration.
+-- criteria_version_event; their dump registration (privileges: 50_roles.sql).
 
 -- A family of criteria tables, e.g. the one for provincial justice departments.
 CREATE TABLE thidua.criteria_set (
@@ -75,9 +75,6 @@ CREATE TABLE thidua.criteria_version_event (
 COMMENT ON TABLE thidua.criteria_version_event IS 'history of criteria version statuses; append-only';
 CREATE INDEX ON thidua.criteria_version_event (version_code, event_id);
 
--- Criteria tables are public documents (công khai): everyone may read them.
-GRANT SELECT ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
-	thidua.class_band, thidua.criteria_version_event TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_set', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version', '');

@@ -104,7 +104,6 @@ CREATE VIEW thidua.criteria_versions AS
 		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS status_since,
 		v.cloned_from
 	FROM thidua.criteria_version v;
-GRANT SELECT ON thidua.criteria_versions TO PUBLIC;
 
 -- What changed from version a to version b: items added, removed or changed,
 -- and the version's own settings as the item "(version)".

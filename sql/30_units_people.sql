@@ -62,7 +62,6 @@ CREATE TABLE thidua.post_held (
 );
 COMMENT ON TABLE thidua.post_held IS 'posts held (e.g. giám đốc, phó giám đốc) with dates';
 
-GRANT SELECT ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.individual', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.membership', '');

@@ -103,8 +103,6 @@ $$;
 CREATE TRIGGER bloc_period_published_version AFTER INSERT OR UPDATE ON thidua.bloc_period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_bloc_period_version();
 
-GRANT SELECT ON thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact,
-	thidua.recusal, thidua.veto TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.period', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.bloc', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.bloc_period', '');

@@ -47,7 +47,6 @@ CREATE TABLE thidua.adjustment (
 );
 COMMENT ON TABLE thidua.adjustment IS 'appraisal adjustments of a unit''s points, each with its reason and author';
 
-GRANT SELECT ON thidua.evaluation, thidua.observation, thidua.adjustment TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.evaluation', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.observation', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.adjustment', '');

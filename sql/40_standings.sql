@@ -166,4 +166,3 @@ CREATE VIEW thidua.current_standings AS
 		  FROM thidua.bloc_period bp OFFSET 0) AS x;
 COMMENT ON VIEW thidua.current_standings IS
 	'live standings of every bloc and period: self total, peer result, adjustments, final total, class, rank, flags';
-GRANT SELECT ON thidua.current_standings TO PUBLIC;

@@ -37,7 +37,6 @@ CREATE TABLE thidua.standing_row (
 );
 COMMENT ON TABLE thidua.standing_row IS 'published standings, frozen: never updated or deleted';
 
-GRANT SELECT ON thidua.standing_revision, thidua.standing_row TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_revision', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_row', '');
 
@@ -122,4 +121,3 @@ CREATE VIEW thidua.published_standings AS
 	WHERE r.revision OPERATOR(pg_catalog.=) (SELECT max(x.revision) FROM thidua.standing_revision x
 		WHERE x.bloc_code OPERATOR(pg_catalog.=) r.bloc_code AND x.period_code OPERATOR(pg_catalog.=) r.period_code);
 COMMENT ON VIEW thidua.published_standings IS 'the latest published revision of each bloc''s standings';
-GRANT SELECT ON thidua.published_standings TO PUBLIC;

@@ -4,7 +4,8 @@
 -- Stores the scores staged in pg_temp.score_import (line, unit, judge,
 -- criterion, observed, evidence; judge "self" for a self-assessment) for a
 -- bloc and period: the whole file or nothing, errors naming the line and field.
--- Returns the number of observations stored.
+-- Returns the number of observations stored. It runs with the caller's rights:
+-- row-level security decides what the caller may store (see 50_roles.sql).
 CREATE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -39,6 +40,24 @@ BEGIN
 		RAISE EXCEPTION '%:%: field "%": "%" is not a member of bloc "%" in period "%"',
 			source, bad.line, bad.field, coalesce(bad.value, ''), bloc, period
 			USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	-- the caller files only what its own units give (row-level security enforces
+	-- the same on every route; this names the line)
+	IF NOT thidua._is_admin() THEN
+		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit,
+			thidua._caller_units() AS acts_for INTO bad
+		FROM pg_temp.score_import i
+		WHERE NOT CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+			OPERATOR(pg_catalog.=) ANY (thidua._caller_units())
+		ORDER BY i.line LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION '%:%: field "judge": role "%" may not file the scores given by "%"',
+				source, bad.line, current_user, bad.judge_unit
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = format('A scorer files only the self-assessments and peer scores of the units its role is mapped to; role "%s" acts for %s.',
+						current_user, coalesce('"' || nullif(array_to_string(bad.acts_for, '", "'), '') || '"', 'no unit')),
+					  HINT = 'A thidua_admin maps roles to units in thidua.role_unit.';
+		END IF;
 	END IF;
 	SELECT i.line INTO bad FROM pg_temp.score_import i WHERE i.judge OPERATOR(pg_catalog.=) i.unit ORDER BY i.line LIMIT 1;
 	IF FOUND THEN

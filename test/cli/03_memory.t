@@ -7,6 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work" "$out" "$err"' EXIT
 psql_quiet "CREATE DATABASE thidua_cli_memory"
 psql_quiet "CREATE EXTENSION thidua" thidua_cli_memory
+psql_quiet "DROP ROLE IF EXISTS thidua_memory_bare; CREATE ROLE thidua_memory_bare LOGIN"
 export PGDATABASE=thidua_cli_memory
 
 # Commands that cover every code path of the client: success, server error,
@@ -36,6 +37,7 @@ commands=(
 	"standings publish --bloc nope --period 2019"
 	"explain XX --period 2019"
 	"judges --bloc nope --period 2019"
+	"-U thidua_memory_bare standings --bloc nope --period 2019 --published"
 )
 
 if command -v valgrind >/dev/null 2>&1; then
