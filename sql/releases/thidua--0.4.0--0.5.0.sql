@@ -1181,19 +1181,6 @@ CREATE OR REPLACE FUNCTION thidua.standings(bloc text, period text)
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
-
--- Roles: who may read and write what.
--- import_scores checks that the caller acts for each row's judge; then the whole of
--- sql/50_roles.sql: role_unit, the caller checks, row-level security, the grants to
--- PUBLIC (criteria only: the others are revoked), create_roles().
-CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	settings thidua.bloc_period;
-	bad record;
-	stored bigint;
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -1384,6 +1371,22 @@ CREATE OR REPLACE AGGREGATE thidua.judge_leniency(judge text, candidate text, sc
 	PARALLEL = SAFE
 );
 
+-- Roles: who may read and write what.
+-- import_scores checks that the caller acts for each row's judge; then the whole of
+-- sql/50_roles.sql: role_unit, the caller checks, row-level security, the grants to
+-- PUBLIC (criteria only: the others are revoked), create_roles().
+CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	bad record;
+	stored bigint;
+BEGIN
+	SELECT * INTO settings FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
+	IF NOT FOUND THEN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
 	END IF;
 	IF to_regclass('pg_temp.score_import') IS NULL THEN

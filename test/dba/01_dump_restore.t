@@ -11,7 +11,7 @@ trap 'rm -rf "$work" "$out" "$err"' EXIT
 source_db=thidua_backup_source
 
 psql_quiet "CREATE DATABASE $source_db"
-psql_quiet "CREATE EXTENSION thidua" $source_db
+psql_quiet "CREATE EXTENSION thidua; SELECT thidua.create_roles()" $source_db
 export PGDATABASE=$source_db
 run criteria import "$fixtures/criteria/stp-2019.json"
 run criteria publish stp/2019 --note "Quyết định 01/QĐ-STP"
@@ -76,7 +76,8 @@ frozen_checks() {
 }
 protections() {
 	local db=$1
-	psql_quiet "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'backup_probe') THEN CREATE ROLE backup_probe LOGIN; END IF; END \$\$;
+	psql_quiet "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'backup_probe') THEN CREATE ROLE backup_probe LOGIN BYPASSRLS; END IF; END \$\$;
+		GRANT thidua_admin TO backup_probe;
 		GRANT ALL ON ALL TABLES IN SCHEMA thidua TO backup_probe;
 		GRANT ALL ON ALL SEQUENCES IN SCHEMA thidua TO backup_probe" "$db"
 	frozen_checks "$db" postgres

@@ -32,14 +32,19 @@ INSERT INTO thidua.observation SELECT evaluation_id, 'c', 7 FROM thidua.evaluati
 SELECT thidua.publish_standings('Z', '2019');
 SELECT thidua.close_period('2019', 'tổng kết năm 2019');
 
--- The strongest role short of a superuser.
-CREATE ROLE guard_probe LOGIN;
+-- The strongest role short of a superuser: an administrator that bypasses
+-- row-level security and holds every privilege on every table besides.
+SELECT thidua.create_roles();
+CREATE ROLE guard_probe LOGIN BYPASSRLS IN ROLE thidua_admin;
 GRANT ALL ON ALL TABLES IN SCHEMA thidua TO guard_probe;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA thidua TO guard_probe;
 CREATE FUNCTION pg_temp.attempt(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	changed bigint;
 BEGIN
 	EXECUTE statement;
-	RETURN 'CHANGED';
+	GET DIAGNOSTICS changed = ROW_COUNT;
+	RETURN format('no error: %s rows', changed);
 EXCEPTION WHEN OTHERS THEN
 	RETURN SQLERRM;
 END
