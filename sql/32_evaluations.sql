@@ -62,17 +62,20 @@ CREATE FUNCTION thidua._check_observations() RETURNS trigger
 	AS $$
 DECLARE
 	statuses text[];
+	closed text;
 BEGIN
 	-- aggregated above the lock, so that every touched period is locked, open ones too
-	SELECT array_agg(touched.status) INTO statuses FROM (
-		SELECT p.status FROM thidua.period p
+	SELECT array_agg(touched.status), min(touched.period_code) FILTER (WHERE touched.status = 'closed')
+		INTO statuses, closed FROM (
+		SELECT p.period_code, p.status FROM thidua.period p
 		WHERE p.period_code IN (
 			SELECT e.period_code FROM new_observations n
 			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
 		FOR SHARE) AS touched;
 	IF NOT (TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME)) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
-		RAISE EXCEPTION 'the period of these observations is closed'
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+		RAISE EXCEPTION 'period "%" is closed: observations cannot change', closed
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 	END IF;
 	-- thidua.points raises for an unknown criterion or a value its rule refuses
 	PERFORM thidua.points(bp.criteria_version, n.criterion_code, n.observed)

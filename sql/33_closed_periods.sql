@@ -78,13 +78,15 @@ CREATE FUNCTION thidua._guard_closed_observation() RETURNS trigger
 	AS $$
 DECLARE
 	period_status text;
+	period text;
 BEGIN
-	SELECT p.status INTO period_status FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
+	SELECT p.status, p.period_code INTO period_status, period FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
 		WHERE e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
 		FOR SHARE OF p;
 	IF period_status = 'closed' THEN
-		RAISE EXCEPTION 'the period of this observation is closed'
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+		RAISE EXCEPTION 'period "%" is closed: observations cannot change', period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 	END IF;
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -180,7 +182,7 @@ $$;
 COMMENT ON FUNCTION thidua.close_period(text, text) IS
 	'closes a period (its scores, blocs and standings become history), recording who, when and the note';
 
-CREATE FUNCTION thidua.reopen_period(period text, reason text) RETURNS void
+CREATE FUNCTION thidua.reopen_period(period text, reason text DEFAULT NULL) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$

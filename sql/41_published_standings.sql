@@ -89,6 +89,11 @@ BEGIN
 	PERFORM 1 FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
 		FOR UPDATE;		-- one publication at a time per bloc and period
+	IF (SELECT p.status FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE) = 'closed' THEN
+		RAISE EXCEPTION 'period "%" is closed: the standings of bloc "%" cannot be published again', period, bloc
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A correction after the closing needs thidua.reopen_period(period, reason) first, on the record.';
+	END IF;
 	IF (SELECT v.status FROM thidua.bloc_period bp JOIN thidua.criteria_version v
 			ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) = 'draft' THEN

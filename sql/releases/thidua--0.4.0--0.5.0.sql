@@ -337,17 +337,20 @@ CREATE OR REPLACE FUNCTION thidua._check_observations() RETURNS trigger
 	AS $$
 DECLARE
 	statuses text[];
+	closed text;
 BEGIN
 	-- aggregated above the lock, so that every touched period is locked, open ones too
-	SELECT array_agg(touched.status) INTO statuses FROM (
-		SELECT p.status FROM thidua.period p
+	SELECT array_agg(touched.status), min(touched.period_code) FILTER (WHERE touched.status = 'closed')
+		INTO statuses, closed FROM (
+		SELECT p.period_code, p.status FROM thidua.period p
 		WHERE p.period_code IN (
 			SELECT e.period_code FROM new_observations n
 			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
 		FOR SHARE) AS touched;
 	IF NOT (TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME)) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
-		RAISE EXCEPTION 'the period of these observations is closed'
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+		RAISE EXCEPTION 'period "%" is closed: observations cannot change', closed
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 	END IF;
 	-- thidua.points raises for an unknown criterion or a value its rule refuses
 	PERFORM thidua.points(bp.criteria_version, n.criterion_code, n.observed)
@@ -367,13 +370,15 @@ CREATE OR REPLACE FUNCTION thidua._guard_closed_observation() RETURNS trigger
 	AS $$
 DECLARE
 	period_status text;
+	period text;
 BEGIN
-	SELECT p.status INTO period_status FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
+	SELECT p.status, p.period_code INTO period_status, period FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
 		WHERE e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
 		FOR SHARE OF p;
 	IF period_status = 'closed' THEN
-		RAISE EXCEPTION 'the period of this observation is closed'
-			USING ERRCODE = 'object_not_in_prerequisite_state';
+		RAISE EXCEPTION 'period "%" is closed: observations cannot change', period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 	END IF;
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -478,7 +483,7 @@ $$;
 COMMENT ON FUNCTION thidua.close_period(text, text) IS
 	'closes a period (its scores, blocs and standings become history), recording who, when and the note';
 
-CREATE FUNCTION thidua.reopen_period(period text, reason text) RETURNS void
+CREATE FUNCTION thidua.reopen_period(period text, reason text DEFAULT NULL) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -585,6 +590,11 @@ BEGIN
 	PERFORM 1 FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
 		FOR UPDATE;		-- one publication at a time per bloc and period
+	IF (SELECT p.status FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE) = 'closed' THEN
+		RAISE EXCEPTION 'period "%" is closed: the standings of bloc "%" cannot be published again', period, bloc
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A correction after the closing needs thidua.reopen_period(period, reason) first, on the record.';
+	END IF;
 	IF (SELECT v.status FROM thidua.bloc_period bp JOIN thidua.criteria_version v
 			ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) = 'draft' THEN

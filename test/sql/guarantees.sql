@@ -137,7 +137,10 @@ Z	2019	U1	discipline
 COPY thidua.bloc_member FROM stdin;
 Z	2019	U3	member
 \.
+-- Standings of a closed period are not published again.
+SELECT thidua.publish_standings('Z', '2019', 'late correction');
 -- Reopening is explicit, needs a reason, and is recorded with who and when.
+SELECT thidua.reopen_period('2019');
 SELECT thidua.reopen_period('2019', '');
 SELECT thidua.reopen_period('2019', 'Bộ yêu cầu chấm lại khối Z');
 SELECT thidua.reopen_period('2019', 'again');
