@@ -92,6 +92,7 @@ typedef struct CompiledVersion
 	char	   *code;
 	int			code_length;
 	bool		is_draft;
+	Oid			compiled_by;	/* the role whose rights read it: drafts are not for everyone */
 	bool		valid;			/* false once an invalidation made it stale */
 	int			scale;			/* rounding scale of points */
 	bool		allow_over_completion;

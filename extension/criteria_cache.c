@@ -16,6 +16,7 @@
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -121,6 +122,22 @@ ReportUnusableDraft(const char *version, const char *item, const char *field, co
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("criteria version \"%s\", item \"%s\", field \"%s\": %s", version, item, field, problem),
 			 errhint("A draft edited by hand may be inconsistent; publishing validates it.")));
+}
+
+/*
+ * Whether a band's bound is inclusive: a bound without its flag (a draft
+ * edited by hand) is an error naming the band, never a guess.
+ */
+static bool
+GetInclusive(const char *version, const char *item, int row, int column, int band_number,
+			 const char *key)
+{
+	char	   *value = GetText(row, column);
+
+	if (value == NULL)
+		ReportUnusableDraft(version, item, "bands",
+							psprintf("band %d has a bound without \"%s\"", band_number, key));
+	return strcmp(value, "t") == 0;
 }
 
 /*
@@ -401,9 +418,11 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 				for (int column = 1; column <= 6; column++)
 					FingerprintText(&fingerprint, GetText(row, column));
 				band->has_from = GetFixed(version->code, item_code, row, 2, FIXED_SCALE, "bands", &band->from);
-				band->from_inclusive = band->has_from && strcmp(GetText(row, 3), "t") == 0;
+				band->from_inclusive = band->has_from && GetInclusive(version->code, item_code, row, 3,
+																	  band_number, "from_inclusive");
 				band->has_to = GetFixed(version->code, item_code, row, 4, FIXED_SCALE, "bands", &band->to);
-				band->to_inclusive = band->has_to && strcmp(GetText(row, 5), "t") == 0;
+				band->to_inclusive = band->has_to && GetInclusive(version->code, item_code, row, 5,
+																  band_number, "to_inclusive");
 				GetFixed(version->code, item_code, row, 6, version->scale, "bands", &band->points);
 			}
 		}
@@ -515,7 +534,8 @@ GetCompiledVersion(const char *code, int code_length)
 		version = lfirst(cell);
 		if (version->code_length == code_length && memcmp(version->code, code, code_length) == 0)
 		{
-			if (version->valid)
+			/* a draft is read again under another role: row security may hide it */
+			if (version->valid && (!version->is_draft || version->compiled_by == GetUserId()))
 				return version;
 			old = MemoryContextSwitchTo(TopMemoryContext);
 			retired_contexts = lappend(retired_contexts, version->context);
@@ -533,6 +553,7 @@ GetCompiledVersion(const char *code, int code_length)
 	context = AllocSetContextCreate(CurrentMemoryContext, "thidua criteria version",
 									ALLOCSET_SMALL_SIZES);
 	version = CompileVersion(code, code_length, context);
+	version->compiled_by = GetUserId();
 	MemoryContextSetParent(context, CacheMemoryContext);
 	MemoryContextSetIdentifier(context, version->code);
 
@@ -551,7 +572,8 @@ GetCompiledVersionCached(FunctionCallInfo fcinfo, text *code)
 
 	if (cache != NULL && cache->generation == cache_generation &&
 		cache->version->code_length == length &&
-		memcmp(cache->version->code, data, length) == 0)
+		memcmp(cache->version->code, data, length) == 0 &&
+		(!cache->version->is_draft || cache->version->compiled_by == GetUserId()))
 		return cache->version;
 	if (cache == NULL)
 	{

@@ -1541,7 +1541,8 @@ CREATE FUNCTION thidua._evaluation_visible(evaluation bigint) RETURNS boolean
 CREATE FUNCTION thidua._person_visible(person text) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
-	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.membership m WHERE m.person_code OPERATOR(pg_catalog.=) person) $$;
+	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.membership m WHERE m.person_code OPERATOR(pg_catalog.=) person
+		AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) current_date)) $$;
 
 -- Row-level security: one policy per table, whose CASE asks first whether the
 -- caller is an administrator. The caller checks are scalar subqueries, run once
@@ -1664,6 +1665,21 @@ BEGIN
 	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
 			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
 		END IF;
 	END LOOP;
 	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
