@@ -93,9 +93,9 @@ EmitRecord(ReturnSetInfo *rsinfo, int line, ArrayBuildState *fields)
  * SQL: thidua._csv_records(content text, source text) -> (line, fields text[])
  *
  * RFC 4180: quoted fields may hold separators, doubled quotes and newlines;
- * CRLF or LF line ends. The separator is a comma, or a semicolon when the
- * first line has semicolons and no comma (spreadsheets in locales that use
- * the comma for decimals).
+ * CRLF or LF line ends. The separator is a tab when the first line has one,
+ * else a semicolon when it has semicolons and no comma (spreadsheets in
+ * locales that use the comma for decimals), else a comma.
  */
 Datum
 thidua_csv_records(PG_FUNCTION_ARGS)
@@ -121,7 +121,10 @@ thidua_csv_records(PG_FUNCTION_ARGS)
 	first_newline = memchr(p, '\n', end - p);
 	header_end = first_newline ? first_newline : end;
 
-	if (memchr(p, ',', header_end - p) == NULL && memchr(p, ';', header_end - p) != NULL)
+	/* as thidua._csv_separator(): tab, else ';' when the header has no ',' */
+	if (memchr(p, '\t', header_end - p) != NULL)
+		separator = '\t';
+	else if (memchr(p, ',', header_end - p) == NULL && memchr(p, ';', header_end - p) != NULL)
 		separator = ';';
 
 	initStringInfo(&field);

@@ -114,7 +114,7 @@ CREATE FUNCTION thidua._csv_records(content text, source text,
 	AS 'MODULE_PATHNAME', 'thidua_csv_records'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION thidua._csv_records(text, text) IS
-	'the records of a CSV text (RFC 4180; comma, or semicolon when the header has no comma) with the line each starts on';
+	'the records of a CSV text (RFC 4180; tab when the header has one, else semicolon when it has no comma, else comma) with the line each starts on';
 
 -- Parses "key=value; key=value" parameters of a CSV record.
 CREATE FUNCTION thidua._csv_params(params text, doc jsonb, line integer) RETURNS jsonb

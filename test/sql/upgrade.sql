@@ -48,6 +48,8 @@ SELECT thidua.version();
 SELECT thidua.score_detail('up/2', 'C', 1.5) -> 'tie_break' AS tie_break,
 	thidua.export_criteria('up/2') -> 'tie_break' AS exported;
 SELECT thidua.delete_draft('up/2');
+ALTER EXTENSION thidua UPDATE TO '0.6.0';
+SELECT thidua.version();
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
