@@ -23,10 +23,11 @@ check '[ -n "$dir" ] && [ ! -e "$dir" ]' 'the cluster directory is removed after
 check '[ -n "$dir" ] && ! server_running "$dir"' 'no server is left running after a failure'
 
 # Interrupted runs (Ctrl-C, and a TERM from a CI runner). Job control gives the
-# held run its own process group, so it does not start with SIGINT ignored.
+# held run its own process group, and env restores the default dispositions:
+# a shell started with SIGINT ignored (a background job) could not trap it.
 for signal in INT TERM; do
 	set -m
-	THIDUA_TEST_HOLD=1 "$root/scripts/run-tests" --only regress >"$log" 2>&1 &
+	THIDUA_TEST_HOLD=1 env --default-signal=INT,TERM "$root/scripts/run-tests" --only regress >"$log" 2>&1 &
 	pid=$!
 	set +m
 	for _ in $(seq 1 240); do grep -q "holding" "$log" && break; sleep 0.5; done
