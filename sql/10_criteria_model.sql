@@ -6,7 +6,9 @@
 CREATE TABLE thidua.criteria_set (
 	set_code text PRIMARY KEY
 		CONSTRAINT criteria_set_code_format CHECK (set_code ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
-	name text NOT NULL CHECK (name <> ''),
+	name text NOT NULL CHECK (name <> '')
+		CONSTRAINT criteria_set_name_in_nfc CHECK (thidua._is_nfc(name))
+		CONSTRAINT criteria_set_name_at_most_300_characters CHECK (char_length(name) <= 300),
 	created_at timestamptz NOT NULL DEFAULT now(),
 	created_by text NOT NULL DEFAULT session_user
 );
@@ -18,12 +20,16 @@ CREATE TABLE thidua.criteria_version (
 	set_code text NOT NULL REFERENCES thidua.criteria_set,
 	edition text NOT NULL
 		CONSTRAINT criteria_version_edition_format CHECK (edition ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
-	title text NOT NULL CHECK (title <> ''),
+	title text NOT NULL CHECK (title <> '')
+		CONSTRAINT criteria_version_title_in_nfc CHECK (thidua._is_nfc(title))
+		CONSTRAINT criteria_version_title_at_most_1000_characters CHECK (char_length(title) <= 1000),
 	status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published', 'retired')),
 	rounding_scale smallint NOT NULL DEFAULT 2 CHECK (rounding_scale BETWEEN 0 AND 6),
 	allow_over_completion boolean NOT NULL DEFAULT false,
 	veto_max_class text,
-	veto_reason text,
+	veto_reason text
+		CONSTRAINT criteria_version_veto_reason_in_nfc CHECK (thidua._is_nfc(veto_reason))
+		CONSTRAINT criteria_version_veto_reason_at_most_1000_characters CHECK (char_length(veto_reason) <= 1000),
 	tie_break text[] NOT NULL DEFAULT '{total}',
 	cloned_from text REFERENCES thidua.criteria_version,
 	UNIQUE (set_code, edition),
@@ -34,11 +40,14 @@ COMMENT ON TABLE thidua.criteria_version IS 'an edition of a criteria table; pub
 -- Sections, criteria, and the bonus and penalty sections of a version.
 CREATE TABLE thidua.criteria_item (
 	version_code text NOT NULL REFERENCES thidua.criteria_version ON DELETE CASCADE,
-	code text NOT NULL CHECK (code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
+	code text NOT NULL CHECK (code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$')
+		CONSTRAINT criteria_item_code_in_nfc CHECK (thidua._is_nfc(code)),
 	parent_code text,
 	position integer NOT NULL,
 	kind text NOT NULL CHECK (kind IN ('section', 'criterion', 'bonus', 'penalty')),
-	title text NOT NULL,
+	title text NOT NULL
+		CONSTRAINT criteria_item_title_in_nfc CHECK (thidua._is_nfc(title))
+		CONSTRAINT criteria_item_title_at_most_1000_characters CHECK (char_length(title) <= 1000),
 	max_points numeric,
 	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual')),
 	params jsonb NOT NULL DEFAULT '{}',
@@ -54,8 +63,11 @@ COMMENT ON TABLE thidua.criteria_item IS 'the items of a criteria version: secti
 CREATE TABLE thidua.class_band (
 	version_code text NOT NULL REFERENCES thidua.criteria_version ON DELETE CASCADE,
 	position integer NOT NULL,
-	label text NOT NULL CHECK (label ~ '^\S{1,32}$'),
-	title text,
+	label text NOT NULL CHECK (label ~ '^\S{1,32}$')
+		CONSTRAINT class_band_label_in_nfc CHECK (thidua._is_nfc(label)),
+	title text
+		CONSTRAINT class_band_title_in_nfc CHECK (thidua._is_nfc(title))
+		CONSTRAINT class_band_title_at_most_1000_characters CHECK (char_length(title) <= 1000),
 	lower_bound numeric,
 	PRIMARY KEY (version_code, label),
 	UNIQUE (version_code, position)
@@ -82,3 +94,23 @@ SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_item', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.class_band', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version_event', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.criteria_version_event_event_id_seq', '');
+
+-- Names and titles are stored in Unicode NFC, whatever the route (05_text.sql).
+CREATE TRIGGER criteria_set_nfc BEFORE INSERT OR UPDATE ON thidua.criteria_set
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('name');
+CREATE TRIGGER criteria_version_nfc BEFORE INSERT OR UPDATE ON thidua.criteria_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('title', 'veto_reason');
+CREATE TRIGGER criteria_item_nfc BEFORE INSERT OR UPDATE ON thidua.criteria_item
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('title');
+CREATE TRIGGER class_band_nfc BEFORE INSERT OR UPDATE ON thidua.class_band
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('title');
+
+-- Set names and version titles sort in Vietnamese where the server has ICU.
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname OPERATOR(pg_catalog.=) 'vi-x-icu') THEN
+		ALTER TABLE thidua.criteria_set ALTER COLUMN name TYPE text COLLATE pg_catalog."vi-x-icu";
+		ALTER TABLE thidua.criteria_version ALTER COLUMN title TYPE text COLLATE pg_catalog."vi-x-icu";
+	END IF;
+END
+$$;

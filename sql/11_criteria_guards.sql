@@ -98,6 +98,31 @@ CREATE TRIGGER criteria_item_draft_only AFTER INSERT OR UPDATE OR DELETE ON thid
 CREATE TRIGGER class_band_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.class_band
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version_content();
 
+-- An item's params hold its rule parameters only. The export merges them into
+-- the item, so a hand-edited "parent" or "kind" there would show validation at
+-- publish another item than the one stored.
+CREATE FUNCTION thidua._check_item_params(version text, set_code text, edition text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc constant jsonb := jsonb_build_object('set', jsonb_build_object('code', set_code), 'edition', edition);
+	bad record;
+BEGIN
+	FOR bad IN SELECT i.code, i.params FROM thidua.criteria_item i
+			   WHERE i.version_code OPERATOR(pg_catalog.=) version ORDER BY i.position LOOP
+		IF jsonb_typeof(bad.params) IS DISTINCT FROM 'object' THEN
+			PERFORM thidua._criteria_error(doc, jsonb_build_object('code', bad.code), 'params',
+				format('must be an object of rule parameters, not %s', bad.params));
+		END IF;
+		PERFORM thidua._criteria_error(doc, jsonb_build_object('code', bad.code), 'params',
+			format('"%s" is an item field, not a rule parameter', k))
+		FROM jsonb_object_keys(bad.params) k
+		WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', '_line']);
+	END LOOP;
+END
+$$;
+
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated) -> retired, nothing else; only drafts may be deleted.
 CREATE FUNCTION thidua._guard_version() RETURNS trigger
@@ -151,6 +176,7 @@ BEGIN
 									  upper(current_setting('transaction_isolation'))),
 					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
 		END IF;
+		PERFORM thidua._check_item_params(NEW.version_code, NEW.set_code, NEW.edition);
 		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
 	END IF;
 	RETURN NEW;

@@ -60,6 +60,21 @@ BEGIN
 END
 $$;
 
+-- A text field of the document, an item or a class: at most most characters
+-- (a title 1000, a name 300; the tables hold the same limits).
+CREATE FUNCTION thidua._criteria_text_limit(doc jsonb, item jsonb, field text, value text, most integer)
+	RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF char_length(value) > most THEN
+		PERFORM thidua._criteria_error(doc, item, field,
+			format('%s characters, at most %s', to_char(char_length(value), 'FM999,999,999,990'), most));
+	END IF;
+END
+$$;
+
 -- Checks a criteria document; raises the first error found. Run at import and
 -- again at publish, on the document exported from the stored rows. A field
 -- whose value is null counts as absent.
@@ -89,6 +104,8 @@ DECLARE
 	previous_to numeric;
 	direction integer;
 	step integer;
+	item_number bigint;
+	single_sections jsonb := '{}';	-- bonus, penalty -> the code of the one
 	criteria integer := 0;
 	band_number integer;
 	class_labels text[] := '{}';
@@ -118,6 +135,7 @@ BEGIN
 	IF jsonb_typeof(doc #> '{set,name}') IS DISTINCT FROM 'string' OR doc #>> '{set,name}' = '' THEN
 		PERFORM thidua._criteria_error(doc, doc -> 'set', 'set.name', 'is required');
 	END IF;
+	PERFORM thidua._criteria_text_limit(doc, NULL, 'set.name', doc #>> '{set,name}', 300);
 	FOR field IN SELECT jsonb_object_keys(doc -> 'set') LOOP
 		IF field NOT IN ('code', 'name') THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'set.' || field, 'is not a field of a criteria set');
@@ -130,6 +148,7 @@ BEGIN
 	IF jsonb_typeof(doc -> 'title') IS DISTINCT FROM 'string' OR doc ->> 'title' = '' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'title', 'is required');
 	END IF;
+	PERFORM thidua._criteria_text_limit(doc, NULL, 'title', doc ->> 'title', 1000);
 	scale := coalesce(thidua._criteria_number(doc, NULL, 'rounding_scale', false, 0), 2);
 	IF scale NOT BETWEEN 0 AND 6 THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'rounding_scale', 'must be between 0 and 6');
@@ -143,9 +162,10 @@ BEGIN
 	IF jsonb_typeof(doc -> 'items') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'items') = 0 THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'items', 'must be a non-empty array');
 	END IF;
-	FOR item IN SELECT value FROM jsonb_array_elements(doc -> 'items') LOOP
+	FOR item, item_number IN SELECT value, ordinality FROM jsonb_array_elements(doc -> 'items') WITH ORDINALITY LOOP
 		IF jsonb_typeof(item) <> 'object' THEN
-			PERFORM thidua._criteria_error(doc, NULL, 'items', 'every item must be an object');
+			PERFORM thidua._criteria_error(doc, NULL, format('items[%s]', item_number),
+				format('every item must be an object, not %s', item));
 		END IF;
 		IF jsonb_typeof(item -> 'code') IS DISTINCT FROM 'string' OR item ->> 'code' !~ '^[[:alnum:]][[:alnum:]._-]{0,63}$' THEN
 			PERFORM thidua._criteria_error(doc, item - 'code', 'code',
@@ -167,6 +187,7 @@ BEGIN
 		IF jsonb_typeof(item -> 'title') IS DISTINCT FROM 'string' OR item ->> 'title' = '' THEN
 			PERFORM thidua._criteria_error(doc, item, 'title', 'is required');
 		END IF;
+		PERFORM thidua._criteria_text_limit(doc, item, 'title', item ->> 'title', 1000);
 		IF item ? 'parent' AND jsonb_typeof(item -> 'parent') NOT IN ('string', 'null') THEN
 			PERFORM thidua._criteria_error(doc, item, 'parent', 'must be the code of a section');
 		END IF;
@@ -305,8 +326,20 @@ BEGIN
 		PERFORM thidua._criteria_error(doc, NULL, 'items', 'has no criterion');
 	END IF;
 
-	-- The tree: parents exist and are groups, no cycles, bonus and penalty at the top.
+	-- The tree: parents exist and are groups, no cycles, criteria under a section,
+	-- one bonus and one penalty section, both at the top.
 	FOR item IN SELECT value FROM jsonb_array_elements(doc -> 'items') LOOP
+		IF item ->> 'kind' = 'criterion' AND NOT item ? 'parent' THEN
+			PERFORM thidua._criteria_error(doc, item, 'parent',
+				'is required: a criterion stands under a section (or the bonus or penalty section)');
+		END IF;
+		IF item ->> 'kind' IN ('bonus', 'penalty') THEN
+			IF single_sections ? (item ->> 'kind') THEN
+				PERFORM thidua._criteria_error(doc, item, 'kind', format('a version has one %s section, and "%s" is one already',
+					item ->> 'kind', single_sections ->> (item ->> 'kind')));
+			END IF;
+			single_sections := single_sections || jsonb_build_object(item ->> 'kind', item ->> 'code');
+		END IF;
 		IF jsonb_typeof(item -> 'parent') = 'string' THEN
 			IF NOT kinds ? (item ->> 'parent') THEN
 				PERFORM thidua._criteria_error(doc, item, 'parent',
@@ -338,12 +371,6 @@ BEGIN
 			PERFORM thidua._criteria_error(doc, item, 'code', format('the %s has no items', item ->> 'kind'));
 		END IF;
 	END LOOP;
-	IF (SELECT count(*) FROM jsonb_array_elements(doc -> 'items') i WHERE i ->> 'kind' = 'bonus') > 1 THEN
-		PERFORM thidua._criteria_error(doc, NULL, 'items', 'has more than one bonus section');
-	END IF;
-	IF (SELECT count(*) FROM jsonb_array_elements(doc -> 'items') i WHERE i ->> 'kind' = 'penalty') > 1 THEN
-		PERFORM thidua._criteria_error(doc, NULL, 'items', 'has more than one penalty section');
-	END IF;
 
 	-- Class bands: best first, bounds strictly decreasing, only the last open.
 	IF jsonb_typeof(doc -> 'classes') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'classes') = 0 THEN
@@ -362,6 +389,7 @@ BEGIN
 		IF item ? 'title' AND jsonb_typeof(item -> 'title') <> 'string' THEN
 			PERFORM thidua._criteria_error(doc, item, 'title', 'must be text');
 		END IF;
+		PERFORM thidua._criteria_text_limit(doc, item, 'title', item ->> 'title', 1000);
 		IF item ->> 'label' = ANY (class_labels) THEN
 			PERFORM thidua._criteria_error(doc, item, 'label', 'is used by more than one class');
 		END IF;
@@ -391,6 +419,7 @@ BEGIN
 		IF doc -> 'veto' ? 'reason' AND jsonb_typeof(doc #> '{veto,reason}') <> 'string' THEN
 			PERFORM thidua._criteria_error(doc, NULL, 'veto.reason', 'must be text');
 		END IF;
+		PERFORM thidua._criteria_text_limit(doc, NULL, 'veto.reason', doc #>> '{veto,reason}', 1000);
 	ELSIF doc ? 'veto' THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'veto', 'must be an object with max_class and reason');
 	END IF;

@@ -4,8 +4,11 @@
 -- Agencies and their sub-units, as a tree (a department, its divisions, the
 -- district offices).
 CREATE TABLE thidua.unit (
-	unit_code text PRIMARY KEY CHECK (unit_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
-	name text NOT NULL CHECK (name <> ''),
+	unit_code text PRIMARY KEY CHECK (unit_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$')
+		CONSTRAINT unit_code_in_nfc CHECK (thidua._is_nfc(unit_code)),
+	name text NOT NULL CHECK (name <> '')
+		CONSTRAINT unit_name_in_nfc CHECK (thidua._is_nfc(name))
+		CONSTRAINT unit_name_at_most_300_characters CHECK (char_length(name) <= 300),
 	parent_code text REFERENCES thidua.unit,
 	kind text NOT NULL DEFAULT 'agency' CHECK (kind ~ '^[a-z_]{1,32}$'),
 	CHECK (parent_code IS DISTINCT FROM unit_code)
@@ -35,8 +38,11 @@ CREATE TRIGGER unit_tree_without_cycles AFTER INSERT OR UPDATE ON thidua.unit
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_unit_tree();
 
 CREATE TABLE thidua.individual (
-	person_code text PRIMARY KEY CHECK (person_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
-	full_name text NOT NULL CHECK (full_name <> ''),
+	person_code text PRIMARY KEY CHECK (person_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$')
+		CONSTRAINT individual_person_code_in_nfc CHECK (thidua._is_nfc(person_code)),
+	full_name text NOT NULL CHECK (full_name <> '')
+		CONSTRAINT individual_full_name_in_nfc CHECK (thidua._is_nfc(full_name))
+		CONSTRAINT individual_full_name_at_most_300_characters CHECK (char_length(full_name) <= 300),
 	sex text NOT NULL CHECK (sex IN ('male', 'female')),
 	date_of_birth date
 );
@@ -54,7 +60,9 @@ CREATE TABLE thidua.membership (
 CREATE TABLE thidua.post_held (
 	person_code text NOT NULL REFERENCES thidua.individual,
 	unit_code text NOT NULL REFERENCES thidua.unit,
-	post text NOT NULL CHECK (post <> ''),
+	post text NOT NULL CHECK (post <> '')
+		CONSTRAINT post_held_post_in_nfc CHECK (thidua._is_nfc(post))
+		CONSTRAINT post_held_post_at_most_300_characters CHECK (char_length(post) <= 300),
 	valid_from date NOT NULL,
 	valid_to date,
 	PRIMARY KEY (person_code, post, valid_from),
@@ -76,3 +84,11 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- Names are stored in Unicode NFC, whatever the route (05_text.sql).
+CREATE TRIGGER unit_nfc BEFORE INSERT OR UPDATE ON thidua.unit
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('name');
+CREATE TRIGGER individual_nfc BEFORE INSERT OR UPDATE ON thidua.individual
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('full_name');
+CREATE TRIGGER post_held_nfc BEFORE INSERT OR UPDATE ON thidua.post_held
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('post');

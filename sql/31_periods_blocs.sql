@@ -3,7 +3,8 @@
 -- bloc_member, pact, recusal, veto.
 
 CREATE TABLE thidua.period (
-	period_code text PRIMARY KEY CHECK (period_code ~ '^[[:alnum:]][[:alnum:]._-]{0,31}$'),
+	period_code text PRIMARY KEY CHECK (period_code ~ '^[[:alnum:]][[:alnum:]._-]{0,31}$')
+		CONSTRAINT period_code_in_nfc CHECK (thidua._is_nfc(period_code)),
 	year integer NOT NULL UNIQUE CHECK (year BETWEEN 1900 AND 2199),
 	status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
 	closed_at timestamptz,
@@ -12,8 +13,11 @@ CREATE TABLE thidua.period (
 COMMENT ON TABLE thidua.period IS 'emulation years; a closed period accepts no more scores';
 
 CREATE TABLE thidua.bloc (
-	bloc_code text PRIMARY KEY CHECK (bloc_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$'),
-	name text NOT NULL CHECK (name <> ''),
+	bloc_code text PRIMARY KEY CHECK (bloc_code ~ '^[[:alnum:]][[:alnum:]._-]{0,63}$')
+		CONSTRAINT bloc_code_in_nfc CHECK (thidua._is_nfc(bloc_code)),
+	name text NOT NULL CHECK (name <> '')
+		CONSTRAINT bloc_name_in_nfc CHECK (thidua._is_nfc(name))
+		CONSTRAINT bloc_name_at_most_300_characters CHECK (char_length(name) <= 300),
 	kind text NOT NULL CHECK (kind IN ('bloc', 'zone'))
 );
 COMMENT ON TABLE thidua.bloc IS 'emulation blocs (khối thi đua, in a province) and zones (cụm/khu vực, across provinces)';
@@ -119,3 +123,7 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- Names are stored in Unicode NFC, whatever the route (05_text.sql).
+CREATE TRIGGER bloc_nfc BEFORE INSERT OR UPDATE ON thidua.bloc
+	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('name');

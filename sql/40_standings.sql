@@ -40,7 +40,7 @@ COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
 	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0)';
 
 CREATE FUNCTION thidua.standings(bloc text, period text)
-	RETURNS TABLE (unit_code text, unit_name text, role text, self_total numeric, peer_result numeric,
+	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
 				   tie_break jsonb, flags text[])
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -50,6 +50,8 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 	COST 400000 ROWS 15
 	SET search_path = pg_catalog, pg_temp
 	SET max_parallel_workers_per_gather = 0
+	-- unit_name is vietnamese_text so that ORDER BY unit_name over the result
+	-- (and current_standings) sorts in Vietnamese, as the ties here do.
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
@@ -135,7 +137,7 @@ BEGIN
 		LEFT JOIN adjusted ad ON ad.unit_code OPERATOR(pg_catalog.=) m.unit_code
 		LEFT JOIN consensus c ON c.unit_code OPERATOR(pg_catalog.=) m.unit_code
 	)
-	SELECT a.unit_code, a.unit_name, a.role, a.self_total, a.peer_result, a.peer_judges, a.adjustment,
+	SELECT a.unit_code, a.unit_name::thidua.vietnamese_text, a.role, a.self_total, a.peer_result, a.peer_judges, a.adjustment,
 		a.final_total,
 		CASE WHEN a.final_total IS NOT NULL
 			 THEN thidua.classify(settings.criteria_version, a.final_total, a.is_vetoed) END,

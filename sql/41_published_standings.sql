@@ -37,6 +37,15 @@ CREATE TABLE thidua.standing_row (
 );
 COMMENT ON TABLE thidua.standing_row IS 'published standings, frozen: never updated or deleted';
 
+-- Unit names sort in Vietnamese where the server has ICU, as in thidua.unit.
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname OPERATOR(pg_catalog.=) 'vi-x-icu') THEN
+		ALTER TABLE thidua.standing_row ALTER COLUMN unit_name TYPE text COLLATE pg_catalog."vi-x-icu";
+	END IF;
+END
+$$;
+
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_revision', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.standing_row', '');
 

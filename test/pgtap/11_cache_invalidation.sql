@@ -10,7 +10,8 @@ SELECT dblink_connect('other', format('host=%s port=%s dbname=%s user=%s',
 SELECT * FROM dblink('other', $sql$
 	SELECT thidua.import_criteria('{"set": {"code": "cache", "name": "Cache"}, "edition": "1",
 		"title": "t", "classes": [{"label": "A"}],
-		"items": [{"code": "C", "kind": "criterion", "title": "c", "rule": "manual", "max": 2}]}')
+		"items": [{"code": "S", "kind": "section", "title": "s", "max": 2},
+				  {"code": "C", "parent": "S", "kind": "criterion", "title": "c", "rule": "manual", "max": 2}]}')
 $sql$) AS imported(version text);
 SELECT is(thidua.points('cache/1', 'C', 1.5), 1.50, 'this session compiles the draft');
 

@@ -36,12 +36,13 @@ $$kind;code;parent;title;max;rule;params
 set;semi;;Semicolons;;;
 version;1;;Tiêu đề;;;
 class;A;;;;;
-criterion;C1;;Một tiêu chí;2;pass_fail;
+section;S;;Một phần;2;;
+criterion;C1;S;Một tiêu chí;2;pass_fail;
 $$, 'UTF8'), NULL, 'semi.csv');
 -- Vietnamese text is stored in NFC: decomposed input (e + combining marks) is composed.
 SELECT thidua.import_criteria_file(convert_to(
   'kind,code,parent,title,max,rule,params' || E'\n' || 'set,nfc,,Tie' || U&'\0302\0301' || 'u chi' || U&'\0301' || E',,,\n'
-  || E'version,1,,V,,,\nclass,A,,,,,\ncriterion,C,,x,1,pass_fail,\n', 'UTF8'), NULL, 'nfc.csv');
+  || E'version,1,,V,,,\nclass,A,,,,,\nsection,S,,s,1,,\ncriterion,C,S,x,1,pass_fail,\n', 'UTF8'), NULL, 'nfc.csv');
 SELECT name = U&'Ti\1EBFu ch\00ED' AS name_is_nfc, length(name) FROM thidua.criteria_set WHERE set_code = 'nfc';
 
 -- Errors name the file, line, version, item and field, and store nothing.
