@@ -172,8 +172,9 @@ OptionSynopsis(const Command *command, const CommandOption *option, char *buffer
 		snprintf(buffer, size, "--%s%s%s", option->name, argument ? "=" : "", argument ? argument : "");
 }
 
+/* The command's synopsis, after lead ("  " or "Usage: "). */
 static void
-PrintCommandUsage(FILE *out, const Command *command)
+PrintCommandUsage(FILE *out, const char *lead, const Command *command)
 {
 	char		usage[1024];
 	size_t		used;
@@ -195,8 +196,8 @@ PrintCommandUsage(FILE *out, const Command *command)
 			if (used >= sizeof(usage))
 				used = sizeof(usage) - 1;
 		}
-	fprintf(out, "  ");
-	PrintWrapped(out, usage, 2, 4 + (int) strlen(progname));
+	fputs(lead, out);
+	PrintWrapped(out, usage, (int) strlen(lead), (int) strlen(lead) + (int) strlen(progname) + 1);
 }
 
 /*
@@ -231,7 +232,7 @@ PrintCommandHelp(const Command *command)
 	printf("%s %s: ", progname, command->name);
 	PrintWrapped(stdout, command->summary, (int) strlen(progname) + (int) strlen(command->name) + 3, 2);
 	printf("\nUsage:\n");
-	PrintCommandUsage(stdout, command);
+	PrintCommandUsage(stdout, "  ", command);
 	if (command->options != 0)
 	{
 		printf("\nOptions:\n");
@@ -749,8 +750,7 @@ main(int argc, char **argv)
 	if (nargs < min_args || nargs > max_args)
 	{
 		cli_error("wrong number of arguments for \"%s\"", command->name);
-		fprintf(stderr, "Usage:\n");
-		PrintCommandUsage(stderr, command);
+		PrintCommandUsage(stderr, "Usage: ", command);
 		TryHelpAndExit(command);
 	}
 
