@@ -119,7 +119,7 @@ static void
 EscapeValue(const char *value, Cell *cell)
 {
 	const unsigned char *s = (const unsigned char *) value;
-	size_t		capacity = strlen(value) * 6 + 16;	/* \uHHHH is six bytes for two */
+	size_t		capacity = strlen(value) * 8 + 16;	/* a tab may become eight spaces */
 	char	   *line = CheckedAlloc(malloc(capacity));
 	size_t		used = 0;
 	int			column = 0;		/* for tab stops */
@@ -218,8 +218,13 @@ WrapCell(Cell *cell, int width)
 				p += length;
 			}
 			end = last_space != NULL && last_space > start ? last_space : p;
-			if (end == start)	/* a character wider than the column */
-				end = p + 1;
+			if (end == start)	/* a character wider than the column: alone */
+			{
+				unsigned int c;
+				int			length = Utf8Length((const unsigned char *) p, &c);
+
+				end = p + (length > 0 ? length : 1);
+			}
 			piece = CheckedAlloc(malloc(end - start + 1));
 			memcpy(piece, start, end - start);
 			piece[end - start] = '\0';
