@@ -1,7 +1,7 @@
 # thidua: PostgreSQL extension (PGXS) and its command-line client.
 #
 #   make            build the extension library and the CLI
-#   make install    install both the PGXS way
+#   make install    the extension the PGXS way; the client into /usr/local/bin (bindir=, prefix=, DESTDIR=)
 #   make test       fresh-machine test run: deps, build, install, throwaway cluster, all suites
 #   make demo       fresh-machine demo on a throwaway cluster
 #   make bench      benchmarks (ratios against baselines measured in the same run)
@@ -49,6 +49,7 @@ include $(PGXS)
 
 all: cli-all
 install: cli-install
+uninstall: cli-uninstall
 clean: cli-clean
 installcheck: install
 else
@@ -58,11 +59,13 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: cli-all cli-install cli-clean deps test demo bench sanitize valgrind
+.PHONY: cli-all cli-install cli-uninstall cli-clean deps test demo bench sanitize valgrind
 cli-all:
 	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
 cli-install:
 	$(MAKE) -C cli install PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
+cli-uninstall:
+	$(MAKE) -C cli uninstall PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
 cli-clean:
 	$(MAKE) -C cli clean PG_CONFIG=$(PG_CONFIG)
 

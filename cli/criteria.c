@@ -130,60 +130,99 @@ VersionExists(PGconn *conn, const char *version)
 	return exists;
 }
 
-/* thidua criteria show VERSION: settings, classes, history, then the items as a tree */
+/*
+ * thidua criteria show VERSION: settings, classes, history, then the items as
+ * a tree whose long titles wrap to fit the terminal (80 columns off one).
+ */
 int
 cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	const char *values[1] = {argv[0]};
 	PGresult   *res;
+	FILE	   *out;
 
 	(void) argc;
 	if (!cli_check_format(options, "table", "csv"))
 		return EXIT_ERROR;
 	if (!VersionExists(conn, argv[0]))
 		return EXIT_ERROR;
-	if (!cli_format_is(options, "csv"))
+	if (cli_format_is(options, "csv"))
+		return cli_print_result(conn, cli_query(conn,
+										   "WITH RECURSIVE tree AS ("
+										   "  SELECT i.*, 0 AS depth FROM thidua.criteria_item i "
+										   "  WHERE i.version_code OPERATOR(pg_catalog.=) $1 AND i.parent_code IS NULL "
+										   "  UNION ALL "
+										   "  SELECT c.*, t.depth + 1 FROM thidua.criteria_item c JOIN tree t "
+										   "  ON c.version_code OPERATOR(pg_catalog.=) t.version_code "
+										   "  AND c.parent_code OPERATOR(pg_catalog.=) t.code) "
+										   "SELECT pg_catalog.repeat('  ', depth) || code AS code, kind, title, "
+										   "max_points AS max, rule, "
+										   "thidua._params_text(params) AS params "
+										   "FROM tree ORDER BY position",
+										   1, values), options);
+
+	res = cli_query(conn,
+					"SELECT v.version_code, v.title, v.status, v.rounding_scale, "
+					"CASE WHEN v.allow_over_completion THEN 'allowed' ELSE 'not allowed' END, "
+					"(SELECT pg_catalog.string_agg(b.label || COALESCE(' ≥ ' || b.lower_bound, ' otherwise') "
+					"   || COALESCE(' (' || b.title || ')', ''), ', ' ORDER BY b.position) "
+					"   FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code), "
+					"COALESCE('not above ' || v.veto_max_class || COALESCE(': ' || v.veto_reason, ''), 'none'), "
+					/* an empty order (stored before 0.5.0) means the total */
+					"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total') "
+					"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
+					1, values);
+	if (res == NULL)
+		return cli_failure_code(conn);
+	out = cli_open_output(options);
+	cli_print_field(out, "criteria version:", 18, PQgetvalue(res, 0, 0));
+	cli_print_field(out, "title:", 18, PQgetvalue(res, 0, 1));
+	cli_print_field(out, "status:", 18, PQgetvalue(res, 0, 2));
+	fprintf(out, "%-18s%s decimal places, half away from zero\n", "rounding:", PQgetvalue(res, 0, 3));
+	cli_print_field(out, "over-completion:", 18, PQgetvalue(res, 0, 4));
+	cli_print_field(out, "classes:", 18, PQgetvalue(res, 0, 5));
+	cli_print_field(out, "veto:", 18, PQgetvalue(res, 0, 6));
+	cli_print_field(out, "tie-break:", 18, PQgetvalue(res, 0, 7));
+	PQclear(res);
+
+	/* the history, one event a line */
+	res = cli_query(conn,
+					"SELECT e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
+					"|| ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', '') "
+					"FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) $1 "
+					"ORDER BY e.event_id", 1, values);
+	if (res == NULL)
 	{
-		res = cli_query(conn,
-						"SELECT v.version_code, v.title, v.status, v.rounding_scale, "
-						"CASE WHEN v.allow_over_completion THEN 'allowed' ELSE 'not allowed' END, "
-						"(SELECT pg_catalog.string_agg(b.label || COALESCE(' ≥ ' || b.lower_bound, ' otherwise') "
-						"   || COALESCE(' (' || b.title || ')', ''), ', ' ORDER BY b.position) "
-						"   FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code), "
-						"COALESCE('not above ' || v.veto_max_class || COALESCE(': ' || v.veto_reason, ''), 'none'), "
-						/* an empty order (stored before 0.5.0) means the total */
-						"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
-						"(SELECT pg_catalog.string_agg(e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
-						"   || ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', ''), '; ' ORDER BY e.event_id) "
-						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) "
-						"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
-						1, values);
-		if (res == NULL)
-			return cli_failure_code(conn);
-		printf("criteria version: %s\n", PQgetvalue(res, 0, 0));
-		printf("title:            %s\n", PQgetvalue(res, 0, 1));
-		printf("status:           %s\n", PQgetvalue(res, 0, 2));
-		printf("rounding:         %s decimal places, half away from zero\n", PQgetvalue(res, 0, 3));
-		printf("over-completion:  %s\n", PQgetvalue(res, 0, 4));
-		printf("classes:          %s\n", PQgetvalue(res, 0, 5));
-		printf("veto:             %s\n", PQgetvalue(res, 0, 6));
-		printf("tie-break:        %s\n", PQgetvalue(res, 0, 7));
-		printf("history:          %s\n\n", PQgetvalue(res, 0, 8));
-		PQclear(res);
+		cli_close_output(out, options);
+		return cli_failure_code(conn);
 	}
-	return cli_print_result(conn, cli_query(conn,
-									   "WITH RECURSIVE tree AS ("
-									   "  SELECT i.*, 0 AS depth FROM thidua.criteria_item i "
-									   "  WHERE i.version_code OPERATOR(pg_catalog.=) $1 AND i.parent_code IS NULL "
-									   "  UNION ALL "
-									   "  SELECT c.*, t.depth + 1 FROM thidua.criteria_item c JOIN tree t "
-									   "  ON c.version_code OPERATOR(pg_catalog.=) t.version_code "
-									   "  AND c.parent_code OPERATOR(pg_catalog.=) t.code) "
-									   "SELECT pg_catalog.repeat('  ', depth) || code AS code, kind, title, "
-									   "max_points AS max, rule, "
-									   "thidua._params_text(params) AS params "
-									   "FROM tree ORDER BY position",
-									   1, values), options);
+	for (int i = 0; i < PQntuples(res); i++)
+		cli_print_field(out, i == 0 ? "history:" : "", 18, PQgetvalue(res, i, 0));
+	PQclear(res);
+	fputc('\n', out);
+
+	/* sections, bonuses and penalties have no rule: their kind stands there */
+	res = cli_query(conn,
+					"WITH RECURSIVE tree AS ("
+					"  SELECT i.*, 0 AS depth FROM thidua.criteria_item i "
+					"  WHERE i.version_code OPERATOR(pg_catalog.=) $1 AND i.parent_code IS NULL "
+					"  UNION ALL "
+					"  SELECT c.*, t.depth + 1 FROM thidua.criteria_item c JOIN tree t "
+					"  ON c.version_code OPERATOR(pg_catalog.=) t.version_code "
+					"  AND c.parent_code OPERATOR(pg_catalog.=) t.code) "
+					"SELECT pg_catalog.repeat('  ', depth) || code AS code, max_points AS max, "
+					"COALESCE(rule, kind) AS rule, "
+					"title || COALESCE(E'\\n' || NULLIF(thidua._params_text(params), ''), '') AS \"title, params\" "
+					"FROM tree ORDER BY position",
+					1, values);
+	if (res == NULL)
+	{
+		cli_close_output(out, options);
+		return cli_failure_code(conn);
+	}
+	cli_print_table_wrapped(out, res);
+	PQclear(res);
+	return cli_close_output(out, options);
 }
 
 /* thidua criteria export VERSION [--format json|csv] [-o FILE] */

@@ -14,64 +14,274 @@
 
 const char *progname = "thidua";
 
-/* Long-only options take codes outside the range of characters. */
-enum
+/*
+ * The options a command may take. Each command lists those it takes (and
+ * those it cannot do without); any other is refused, so that nothing given
+ * is silently ignored. A new option: a flag, a row below, a field of
+ * CommandOptions and a case in SetOption.
+ */
+typedef enum OptionFlag
 {
-	OPTION_HELP = 1000,
-	OPTION_FORMAT,
-	OPTION_NOTE,
-	OPTION_REPLACE,
-	OPTION_BLOC,
-	OPTION_PERIOD,
-	OPTION_REASON,
-	OPTION_PUBLISHED
-};
+	OPT_FORMAT = 1 << 0,
+	OPT_OUTPUT = 1 << 1,
+	OPT_EXPANDED = 1 << 2,
+	OPT_NOTE = 1 << 3,
+	OPT_REPLACE = 1 << 4,
+	OPT_BLOC = 1 << 5,
+	OPT_PERIOD = 1 << 6,
+	OPT_REASON = 1 << 7,
+	OPT_PUBLISHED = 1 << 8
+} OptionFlag;
 
+/* What a table-printing command takes besides its own options. */
+#define OPT_TABLE (OPT_FORMAT | OPT_OUTPUT | OPT_EXPANDED)
+
+typedef struct CommandOption
+{
+	OptionFlag	flag;
+	const char *name;			/* --name */
+	char		short_name;		/* -c, or 0 */
+	const char *argument;		/* what it takes, or NULL */
+	const char *help;
+} CommandOption;
+
+static const CommandOption command_options[] = {
+	{OPT_BLOC, "bloc", 0, "BLOC", "the emulation bloc or zone"},
+	{OPT_PERIOD, "period", 0, "PERIOD", "the emulation period (year)"},
+	{OPT_PUBLISHED, "published", 0, NULL, "the latest published standings, not the live ones"},
+	{OPT_REASON, "reason", 0, "TEXT", "why a published standing is corrected"},
+	{OPT_NOTE, "note", 0, "TEXT", "the reason recorded with the status change"},
+	{OPT_REPLACE, "replace", 0, NULL, "replace a draft of the same version"},
+	{OPT_FORMAT, "format", 0, "FORMAT", NULL},	/* the help names the command's formats */
+	{OPT_OUTPUT, "output", 'o', "FILE", "write to FILE instead of standard output"},
+	{OPT_EXPANDED, "expanded", 'x', NULL, "one \"column | value\" line per field (psql's \\x)"},
+};
+#define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
+
+/* Before running: --bloc and --period, where given, name a bloc and a period
+ * that exist, and the bloc has settings for the period. */
+#define CHECK_BLOC_PERIOD 1
+
+/*
+ * The commands. A new command is one row: its words, its arguments (words in
+ * capitals, optional ones in brackets, which also give how many it takes), its
+ * function, the options it takes and needs, its --format values (the default
+ * first), the checks made before it runs, the roles that may run it (NULL:
+ * anyone) and a line saying what it does.
+ */
 typedef struct Command
 {
-	const char *group;			/* "criteria", or NULL for a one-word command */
-	const char *verb;
-	int			min_args;		/* positional arguments after the command */
-	int			max_args;
+	const char *name;			/* "criteria import" */
+	const char *arguments;		/* "VERSION [NEW_EDITION]" */
 	CommandFunction run;
-	const char *usage;
+	unsigned	options;		/* OPT_... it takes */
+	unsigned	required;		/* OPT_... it needs */
+	const char *formats;		/* "table|csv", or NULL */
+	unsigned	checks;			/* CHECK_... */
+	const char *roles;
 	const char *summary;
-	const char *roles;			/* the thidua roles that may run it; NULL: anyone */
 } Command;
 
 static int	cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 static const Command commands[] = {
-	{NULL, "status", 0, 0, cmd_status, "status",
-	"show the server, extension and client versions", NULL},
-	{"criteria", "import", 1, 1, cmd_criteria_import, "criteria import FILE [--format json|csv] [--replace]",
-	"import a criteria table as a new draft version", "thidua_admin"},
-	{"criteria", "list", 0, 0, cmd_criteria_list, "criteria list [--format table|csv]",
-	"list criteria versions with their status", NULL},
-	{"criteria", "show", 1, 1, cmd_criteria_show, "criteria show VERSION [--format table|csv]",
-	"show a version's settings, classes, history and items", NULL},
-	{"criteria", "export", 1, 1, cmd_criteria_export, "criteria export VERSION [--format json|csv] [-o FILE]",
-	"write a version as a file that import takes back", NULL},
-	{"criteria", "diff", 2, 2, cmd_criteria_diff, "criteria diff VERSION_A VERSION_B [--format table|csv]",
-	"items added, removed and changed between versions", NULL},
-	{"criteria", "publish", 1, 1, cmd_criteria_publish, "criteria publish VERSION [--note TEXT]",
-	"validate a draft and publish it (it never changes again)", "thidua_admin"},
-	{"criteria", "clone", 1, 2, cmd_criteria_clone, "criteria clone VERSION [NEW_EDITION]",
-	"copy a version into a new draft (default: the next year)", "thidua_admin"},
-	{"criteria", "retire", 1, 1, cmd_criteria_retire, "criteria retire VERSION [--note TEXT]",
-	"retire a published version (it stays readable)", "thidua_admin"},
-	{"scores", "import", 1, 1, cmd_scores_import, "scores import FILE --bloc B --period P",
-	"load a scores CSV (all or nothing)", "thidua_scorer (mapped to the judging units) or thidua_admin"},
-	{"standings", "publish", 0, 0, cmd_standings_publish, "standings publish --bloc B --period P [--reason TEXT]",
-	"freeze the standings (a correction needs a reason)", "thidua_admin"},
-	{NULL, "standings", 0, 0, cmd_standings, "standings --bloc B --period P [--published] [--format table|csv|json]",
-	"ranks, totals, classes and flags of a bloc or zone", "thidua_admin (live standings; thidua_reader reads them with --published)"},
-	{NULL, "explain", 1, 1, cmd_explain, "explain UNIT --period P [--bloc B]",
-	"why a unit stands where it does", "thidua_admin"},
-	{NULL, "judges", 0, 0, cmd_judges, "judges --bloc B --period P",
-	"how lenient each peer judge is (advisory)", "thidua_admin"},
+	{"status", "", cmd_status, 0, 0, NULL, 0, NULL,
+	"the server, extension and client versions; the user and its roles"},
+	{"criteria import", "FILE", cmd_criteria_import, OPT_FORMAT | OPT_REPLACE, 0, "json|csv", 0, "thidua_admin",
+	"import a criteria table as a new draft version"},
+	{"criteria list", "", cmd_criteria_list, OPT_TABLE, 0, "table|csv", 0, NULL,
+	"list criteria versions with their status"},
+	{"criteria show", "VERSION", cmd_criteria_show, OPT_TABLE, 0, "table|csv", 0, NULL,
+	"a version's settings, classes, history and items"},
+	{"criteria export", "VERSION", cmd_criteria_export, OPT_FORMAT | OPT_OUTPUT, 0, "json|csv", 0, NULL,
+	"write a version as a file that import takes back"},
+	{"criteria diff", "VERSION_A VERSION_B", cmd_criteria_diff, OPT_TABLE, 0, "table|csv", 0, NULL,
+	"items added, removed and changed between versions"},
+	{"criteria publish", "VERSION", cmd_criteria_publish, OPT_NOTE, 0, NULL, 0, "thidua_admin",
+	"validate a draft and publish it (it never changes)"},
+	{"criteria clone", "VERSION [NEW_EDITION]", cmd_criteria_clone, 0, 0, NULL, 0, "thidua_admin",
+	"copy a version into a new draft (default: next year)"},
+	{"criteria retire", "VERSION", cmd_criteria_retire, OPT_NOTE, 0, NULL, 0, "thidua_admin",
+	"retire a published version (it stays readable)"},
+	{"scores import", "FILE", cmd_scores_import, OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, NULL,
+		CHECK_BLOC_PERIOD, "thidua_scorer (mapped to the judging units) or thidua_admin",
+	"load a scores CSV (all or nothing)"},
+	{"standings", "", cmd_standings, OPT_TABLE | OPT_BLOC | OPT_PERIOD | OPT_PUBLISHED, OPT_BLOC | OPT_PERIOD,
+		"table|csv|json", CHECK_BLOC_PERIOD,
+		"thidua_admin (live standings; thidua_reader reads them with --published)",
+	"ranks, totals, classes and flags of a bloc or zone"},
+	{"standings publish", "", cmd_standings_publish, OPT_BLOC | OPT_PERIOD | OPT_REASON, OPT_BLOC | OPT_PERIOD,
+		NULL, CHECK_BLOC_PERIOD, "thidua_admin",
+	"freeze the standings (a correction needs a reason)"},
+	{"explain", "UNIT", cmd_explain, OPT_EXPANDED | OPT_PERIOD | OPT_BLOC, OPT_PERIOD, NULL, CHECK_BLOC_PERIOD,
+		"thidua_admin",
+	"why a unit stands where it does"},
+	{"judges", "", cmd_judges, OPT_TABLE | OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, "table|csv",
+		CHECK_BLOC_PERIOD, "thidua_admin",
+	"how lenient each peer judge is (advisory)"},
 	{NULL}
 };
+
+/* Where help text wraps. */
+#define HELP_WIDTH 80
+
+/* Prints text from column `column`, wrapping at spaces under column `indent`. */
+static void
+PrintWrapped(FILE *out, const char *text, int column, int indent)
+{
+	const char *word = text;
+
+	while (*word)
+	{
+		size_t		length = strcspn(word, " ");
+		int			width;
+		char	   *piece = strndup(word, length);
+
+		if (piece == NULL)
+			exit(EXIT_ERROR);
+		width = cli_display_width(piece);
+		if (column > indent && column + 1 + width > HELP_WIDTH)
+		{
+			fprintf(out, "\n%*s", indent, "");
+			column = indent;
+		}
+		else if (word != text)
+		{
+			fputc(' ', out);
+			column++;
+		}
+		fputs(piece, out);
+		column += width;
+		free(piece);
+		word += length;
+		while (*word == ' ')
+			word++;
+	}
+	fputc('\n', out);
+}
+
+/* "--bloc=BLOC", "-o FILE", "-x", "--format=table|csv" */
+static void
+OptionSynopsis(const Command *command, const CommandOption *option, char *buffer, size_t size)
+{
+	const char *argument = option->flag == OPT_FORMAT && command->formats ? command->formats : option->argument;
+
+	if (option->short_name != 0)
+		snprintf(buffer, size, "-%c%s%s", option->short_name, argument ? " " : "", argument ? argument : "");
+	else
+		snprintf(buffer, size, "--%s%s%s", option->name, argument ? "=" : "", argument ? argument : "");
+}
+
+/* The command's synopsis, after lead ("  " or "Usage: "). */
+static void
+PrintCommandUsage(FILE *out, const char *lead, const Command *command)
+{
+	char		usage[1024];
+	size_t		used;
+
+	used = snprintf(usage, sizeof(usage), "%s [OPTION]... %s%s%s", progname, command->name,
+					*command->arguments ? " " : "", command->arguments);
+	/* the options it needs, then those it may take */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < N_COMMAND_OPTIONS; i++)
+		{
+			const CommandOption *option = &command_options[i];
+			bool		needed = (command->required & option->flag) != 0;
+			char		synopsis[128];
+
+			if ((command->options & option->flag) == 0 || needed != (pass == 0))
+				continue;
+			OptionSynopsis(command, option, synopsis, sizeof(synopsis));
+			used += snprintf(usage + used, sizeof(usage) - used, needed ? " %s" : " [%s]", synopsis);
+			if (used >= sizeof(usage))
+				used = sizeof(usage) - 1;
+		}
+	fputs(lead, out);
+	PrintWrapped(out, usage, (int) strlen(lead), (int) strlen(lead) + (int) strlen(progname) + 1);
+}
+
+/*
+ * "table|csv|json" as "table (the default), csv or json" (with_default), or
+ * as "table, csv or json"; an import goes by the file's name.
+ */
+static void
+FormatsText(const Command *command, bool with_default, char *buffer, size_t size)
+{
+	char		formats[128];
+	const char *names[8] = {""};
+	int			count = 0;
+	size_t		used;
+	bool		import = strstr(command->name, " import") != NULL;
+
+	snprintf(formats, sizeof(formats), "%s", command->formats);
+	for (char *format = strtok(formats, "|"); format != NULL && count < 8; format = strtok(NULL, "|"))
+		names[count++] = format;
+	used = snprintf(buffer, size, "%s", names[0]);
+	if (with_default && !import && used < size)
+		used += snprintf(buffer + used, size - used, " (the default)");
+	for (int i = 1; i < count && used < size; i++)
+		used += snprintf(buffer + used, size - used, "%s%s", i == count - 1 ? " or " : ", ", names[i]);
+	if (with_default && import && used < size)
+		snprintf(buffer + used, size - used, " (default: from the file name, .json or .csv)");
+}
+
+/* thidua COMMAND --help */
+static void
+PrintCommandHelp(const Command *command)
+{
+	printf("%s %s: ", progname, command->name);
+	PrintWrapped(stdout, command->summary, (int) strlen(progname) + (int) strlen(command->name) + 3, 2);
+	printf("\nUsage:\n");
+	PrintCommandUsage(stdout, "  ", command);
+	if (command->options != 0)
+	{
+		printf("\nOptions:\n");
+		for (int i = 0; i < N_COMMAND_OPTIONS; i++)
+		{
+			const CommandOption *option = &command_options[i];
+			char		synopsis[128];
+			char		help[256];
+
+			if ((command->options & option->flag) == 0)
+				continue;
+			if (option->short_name != 0)
+				snprintf(synopsis, sizeof(synopsis), "-%c, --%s%s%s", option->short_name, option->name,
+						 option->argument ? "=" : "", option->argument ? option->argument : "");
+			else
+				snprintf(synopsis, sizeof(synopsis), "--%s%s%s", option->name,
+						 option->argument ? "=" : "", option->argument ? option->argument : "");
+			printf("  %-24s", synopsis);
+			if (strlen(synopsis) > 23)
+				printf("\n%26s", "");
+			if (option->flag == OPT_FORMAT)
+				FormatsText(command, true, help, sizeof(help));
+			else
+				snprintf(help, sizeof(help), "%s%s", option->help,
+						 (command->required & option->flag) != 0 ? " (required)" : "");
+			printf(" ");
+			PrintWrapped(stdout, help, 27, 27);
+		}
+	}
+	printf("\nRoles: ");
+	PrintWrapped(stdout, command->roles ? command->roles : "any (no thidua role needed)", 7, 7);
+	printf("\nConnection and general options: see \"%s --help\".\n", progname);
+}
+
+/* Commands whose first word is group (all when NULL), name and summary. */
+static void
+PrintCommandList(const char *group)
+{
+	size_t		group_length = group ? strlen(group) : 0;
+
+	for (const Command *command = commands; command->name != NULL; command++)
+	{
+		if (group != NULL && (strncmp(command->name, group, group_length) != 0 ||
+							  command->name[group_length] != ' '))
+			continue;
+		printf("  %-20s", command->name);
+		PrintWrapped(stdout, command->summary, 22, 22);
+	}
+}
 
 static void
 PrintHelp(void)
@@ -81,20 +291,26 @@ PrintHelp(void)
 		   progname);
 	printf("Usage:\n  %s [OPTION]... COMMAND [ARG]...\n\n", progname);
 	printf("Commands:\n");
-	for (const Command *command = commands; command->verb != NULL; command++)
-		printf("  %s\n      %s\n", command->usage, command->summary);
-	printf("\nCommand options:\n");
-	printf("  --format=FORMAT          json, csv or table, as the command says\n");
-	printf("  --note=TEXT              the reason recorded with a status change\n");
-	printf("  -o, --output=FILE        write to FILE instead of standard output\n");
-	printf("  --replace                let import replace a draft of the same version\n");
-	printf("  --bloc=BLOC              the emulation bloc or zone\n");
-	printf("  --period=PERIOD          the emulation period (year)\n");
-	printf("  --reason=TEXT            why a published standing is corrected\n");
-	printf("  --published              the latest published standings, not the live ones\n");
+	PrintCommandList(NULL);
+	printf("\n\"%s COMMAND --help\" shows a command's arguments, options and roles.\n", progname);
+	printf("\nCommand options (each command takes those its --help lists):\n");
+	for (int i = 0; i < N_COMMAND_OPTIONS; i++)
+	{
+		const CommandOption *option = &command_options[i];
+		char		synopsis[128];
+
+		if (option->short_name != 0)
+			snprintf(synopsis, sizeof(synopsis), "-%c, --%s%s%s", option->short_name, option->name,
+					 option->argument ? "=" : "", option->argument ? option->argument : "");
+		else
+			snprintf(synopsis, sizeof(synopsis), "--%s%s%s", option->name,
+					 option->argument ? "=" : "", option->argument ? option->argument : "");
+		printf("  %-24s %s\n", synopsis,
+			   option->help ? option->help : "json, csv or table, as the command says");
+	}
 	printf("\nGeneral options:\n");
 	printf("  -V, --version            output version information, then exit\n");
-	printf("  -?, --help               show this help, then exit\n");
+	printf("  -?, --help               show this help (after a command: its help), then exit\n");
 	printf("\nConnection options:\n");
 	printf("  -d, --dbname=DBNAME      database name, URI or connection string\n");
 	printf("  -h, --host=HOSTNAME      database server host or socket directory\n");
@@ -103,55 +319,269 @@ PrintHelp(void)
 	printf("  -w, --no-password        never prompt for password\n");
 	printf("  -W, --password           force password prompt\n");
 	printf("\nThe PG* environment variables (PGHOST, PGDATABASE, ...) apply as in psql.\n");
+	printf("Tables print like psql's; they turn to the expanded form (-x) on a terminal\n"
+		   "too narrow for them. Control characters in values print escaped (\\x1B).\n");
 	printf("Exit status: 0 success, 1 error, 2 connection failure.\n");
 }
 
 static void
-TryHelpAndExit(void)
+TryHelpAndExit(const Command *command)
 {
-	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
+	if (command != NULL)
+		fprintf(stderr, "Try \"%s %s --help\" for more information.\n", progname, command->name);
+	else
+		fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
 	exit(EXIT_ERROR);
 }
 
-/* The command named by the first one or two words; *words says how many. */
-static const Command *
-FindCommand(int argc, char **argv, int *words)
+/* Does word number `index` (0-based) of name equal word? */
+static bool
+NameWordIs(const char *name, int index, const char *word)
 {
-	bool		group_known = false;
+	size_t		length;
 
-	/* "standings publish" before "standings" */
-	for (const Command *command = commands; command->verb != NULL; command++)
+	for (; index > 0; index--)
 	{
-		if (command->group != NULL && strcmp(command->group, argv[0]) == 0)
+		name = strchr(name, ' ');
+		if (name == NULL)
+			return false;
+		name++;
+	}
+	length = strcspn(name, " ");
+	return strlen(word) == length && strncmp(name, word, length) == 0;
+}
+
+static int
+NameWords(const char *name)
+{
+	int			words = 1;
+
+	for (; *name; name++)
+		words += *name == ' ';
+	return words;
+}
+
+/*
+ * The command named by the first words of argv (the longest match, so
+ * "standings publish" before "standings"); *words says how many. NULL with
+ * *group set when argv[0] is only the first word of commands ("criteria").
+ */
+static const Command *
+FindCommand(int argc, char **argv, int *words, bool *group)
+{
+	const Command *found = NULL;
+
+	*group = false;
+	*words = 0;
+	for (const Command *command = commands; command->name != NULL; command++)
+	{
+		int			n = NameWords(command->name);
+		bool		match = n <= argc;
+
+		for (int i = 0; match && i < n; i++)
+			match = NameWordIs(command->name, i, argv[i]);
+		if (match && n > *words)
 		{
-			group_known = true;
-			if (argc > 1 && strcmp(command->verb, argv[1]) == 0)
-			{
-				*words = 2;
-				return command;
-			}
+			found = command;
+			*words = n;
+		}
+		if (n > 1 && NameWordIs(command->name, 0, argv[0]))
+			*group = true;
+	}
+	return found;
+}
+
+/* How many positional arguments "VERSION [NEW_EDITION]" allows. */
+static void
+CountArguments(const char *arguments, int *min_args, int *max_args)
+{
+	*min_args = *max_args = 0;
+	while (*arguments)
+	{
+		while (*arguments == ' ')
+			arguments++;
+		if (*arguments == '\0')
+			break;
+		if (*arguments != '[')
+			(*min_args)++;
+		(*max_args)++;
+		arguments += strcspn(arguments, " ");
+	}
+}
+
+/* "a", "a and b", "a, b and c" */
+static void
+JoinNames(char *buffer, size_t size, const char *const *names, int count)
+{
+	size_t		used = 0;
+
+	buffer[0] = '\0';
+	for (int i = 0; i < count && used < size; i++)
+		used += snprintf(buffer + used, size - used, "%s%s", i == 0 ? "" : i == count - 1 ? " and " : ", ",
+						 names[i]);
+}
+
+/*
+ * --bloc and --period name a bloc and a period that exist, and the bloc has
+ * settings for the period: otherwise an error naming which, exit 1. A role
+ * that may not read blocs is left to the command, whose refusal names the
+ * role it needs.
+ */
+static int
+CheckBlocAndPeriod(PGconn *conn, const CommandOptions *options)
+{
+	const char *values[2] = {options->bloc, options->period};
+	PGresult   *res;
+	int			status = EXIT_OK;
+
+	res = PQexecParams(conn,
+					   "SELECT EXISTS (SELECT 1 FROM thidua.bloc WHERE bloc_code OPERATOR(pg_catalog.=) $1), "
+					   "EXISTS (SELECT 1 FROM thidua.period WHERE period_code OPERATOR(pg_catalog.=) $2), "
+					   "EXISTS (SELECT 1 FROM thidua.bloc_period WHERE bloc_code OPERATOR(pg_catalog.=) $1 "
+					   "  AND period_code OPERATOR(pg_catalog.=) $2), "
+					   "(SELECT pg_catalog.string_agg(b.bloc_code, ', ' ORDER BY b.bloc_code) || "
+					   "   CASE WHEN (SELECT pg_catalog.count(*) FROM thidua.bloc) > 8 THEN ', ...' ELSE '' END "
+					   " FROM (SELECT bloc_code FROM thidua.bloc ORDER BY bloc_code LIMIT 8) b), "
+					   "(SELECT pg_catalog.string_agg(p.period_code, ', ' ORDER BY p.period_code) "
+					   " FROM thidua.period p), "
+					   "(SELECT pg_catalog.string_agg(bp.period_code, ', ' ORDER BY bp.period_code) "
+					   " FROM thidua.bloc_period bp WHERE bp.bloc_code OPERATOR(pg_catalog.=) $1)",
+					   2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (sqlstate == NULL || strcmp(sqlstate, "42501") != 0)
+		{
+			cli_report_result(res);
+			status = cli_failure_code(conn);
 		}
 	}
-	for (const Command *command = commands; command->verb != NULL; command++)
+	else if (options->bloc != NULL && strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 	{
-		if (command->group == NULL && strcmp(command->verb, argv[0]) == 0)
+		cli_error("bloc \"%s\" does not exist", options->bloc);
+		if (PQgetisnull(res, 0, 3))
+			cli_hint("No bloc or zone exists yet.");
+		else
+			cli_hint("The blocs and zones are: %s.", PQgetvalue(res, 0, 3));
+		status = EXIT_ERROR;
+	}
+	else if (options->period != NULL && strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+	{
+		cli_error("period \"%s\" does not exist", options->period);
+		if (PQgetisnull(res, 0, 4))
+			cli_hint("No period exists yet.");
+		else
+			cli_hint("The periods are: %s.", PQgetvalue(res, 0, 4));
+		status = EXIT_ERROR;
+	}
+	else if (options->bloc != NULL && options->period != NULL && strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+	{
+		cli_error("bloc \"%s\" has no settings for period \"%s\"", options->bloc, options->period);
+		if (PQgetisnull(res, 0, 5))
+			cli_hint("It has settings for no period yet.");
+		else
+			cli_hint("It has settings for the periods: %s.", PQgetvalue(res, 0, 5));
+		status = EXIT_ERROR;
+	}
+	PQclear(res);
+	return status;
+}
+
+static void
+SetOption(CommandOptions *options, OptionFlag flag, char *value)
+{
+	switch (flag)
+	{
+		case OPT_FORMAT:
+			options->format = value;
+			break;
+		case OPT_OUTPUT:
+			options->output = value;
+			break;
+		case OPT_EXPANDED:
+			options->expanded = true;
+			break;
+		case OPT_NOTE:
+			options->note = value;
+			break;
+		case OPT_REPLACE:
+			options->replace = true;
+			break;
+		case OPT_BLOC:
+			options->bloc = value;
+			break;
+		case OPT_PERIOD:
+			options->period = value;
+			break;
+		case OPT_REASON:
+			options->reason = value;
+			break;
+		case OPT_PUBLISHED:
+			options->published = true;
+			break;
+	}
+}
+
+/* Refuses what the command does not take and asks for what it needs. */
+static void
+CheckOptions(const Command *command, const CommandOptions *options, unsigned given,
+			 const char *const *spelling)
+{
+	static char missing_names[N_COMMAND_OPTIONS][40];
+	const char *missing[N_COMMAND_OPTIONS];
+	int			nmissing = 0;
+
+	for (int i = 0; i < N_COMMAND_OPTIONS; i++)
+	{
+		const CommandOption *option = &command_options[i];
+
+		if ((given & option->flag) != 0 && (command->options & option->flag) == 0)
 		{
-			*words = 1;
-			return command;
+			cli_error("option \"%s\" does not apply to \"%s\"", spelling[i], command->name);
+			TryHelpAndExit(command);
+		}
+		if ((command->required & option->flag) != 0 && (given & option->flag) == 0)
+		{
+			snprintf(missing_names[nmissing], sizeof(missing_names[nmissing]), "--%s", option->name);
+			missing[nmissing] = missing_names[nmissing];
+			nmissing++;
 		}
 	}
-	if (group_known)
-		cli_error(argc > 1 ? "unknown %s command \"%s\"" : "%s needs a command%s",
-				  argv[0], argc > 1 ? argv[1] : "");
-	else
-		cli_error("unknown command \"%s\"", argv[0]);
-	return NULL;
+	if (nmissing > 0)
+	{
+		char		names[256];
+
+		JoinNames(names, sizeof(names), missing, nmissing);
+		cli_error("%s needs %s", command->name, names);
+		TryHelpAndExit(command);
+	}
+	if (options->format != NULL && command->formats != NULL)
+	{
+		char		formats[128];
+		bool		known = false;
+
+		snprintf(formats, sizeof(formats), "%s", command->formats);
+		for (char *format = strtok(formats, "|"); format != NULL; format = strtok(NULL, "|"))
+			known = known || strcmp(format, options->format) == 0;
+		if (!known)
+		{
+			FormatsText(command, false, formats, sizeof(formats));
+			cli_error("unknown format \"%s\" (use %s)", options->format, formats);
+			TryHelpAndExit(command);
+		}
+	}
+	if (options->expanded && options->format != NULL && strcmp(options->format, "table") != 0)
+	{
+		cli_error("option \"-x\" applies to tables, not to --format %s", options->format);
+		TryHelpAndExit(command);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option long_options[] = {
+	static const struct option connection_options[] = {
 		{"dbname", required_argument, NULL, 'd'},
 		{"host", required_argument, NULL, 'h'},
 		{"port", required_argument, NULL, 'p'},
@@ -159,136 +589,180 @@ main(int argc, char **argv)
 		{"no-password", no_argument, NULL, 'w'},
 		{"password", no_argument, NULL, 'W'},
 		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, OPTION_HELP},
-		{"format", required_argument, NULL, OPTION_FORMAT},
-		{"note", required_argument, NULL, OPTION_NOTE},
-		{"output", required_argument, NULL, 'o'},
-		{"replace", no_argument, NULL, OPTION_REPLACE},
-		{"bloc", required_argument, NULL, OPTION_BLOC},
-		{"period", required_argument, NULL, OPTION_PERIOD},
-		{"reason", required_argument, NULL, OPTION_REASON},
-		{"published", no_argument, NULL, OPTION_PUBLISHED},
-		{NULL, 0, NULL, 0}
+		{"help", no_argument, NULL, '?'},
 	};
+	enum
+	{
+		N_CONNECTION_OPTIONS = sizeof(connection_options) / sizeof(connection_options[0]),
+		OPTION_BASE = 1000		/* long-only options: outside the range of characters */
+	};
+	struct option long_options[N_CONNECTION_OPTIONS + N_COMMAND_OPTIONS + 1];
+	char		short_options[64] = ":d:h:p:U:wWV";
+	const char *spelling[N_COMMAND_OPTIONS] = {0};
 	ConnectionOptions connection = {0};
 	CommandOptions options = {0};
 	const Command *command;
 	PGconn	   *conn;
+	unsigned	given = 0;
+	bool		help = false;
+	bool		group;
 	int			option;
 	int			status;
 	int			nargs;
+	int			min_args;
+	int			max_args;
 	int			words = 0;
 
 	connection.prompt = PROMPT_IF_NEEDED;
 
-	/* --help and --version are honoured as the first argument, like psql. */
-	if (argc > 1)
+	memcpy(long_options, connection_options, sizeof(connection_options));
+	for (int i = 0; i < N_COMMAND_OPTIONS; i++)
 	{
-		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0)
+		const CommandOption *command_option = &command_options[i];
+		struct option *long_option = &long_options[N_CONNECTION_OPTIONS + i];
+
+		long_option->name = command_option->name;
+		long_option->has_arg = command_option->argument ? required_argument : no_argument;
+		long_option->flag = NULL;
+		long_option->val = command_option->short_name ? command_option->short_name : OPTION_BASE + i;
+		if (command_option->short_name)
 		{
-			PrintHelp();
-			return EXIT_OK;
-		}
-		if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
-		{
-			printf("%s (thidua) %s\n", progname, THIDUA_VERSION);
-			return EXIT_OK;
+			size_t		length = strlen(short_options);
+
+			short_options[length] = command_option->short_name;
+			short_options[length + 1] = command_option->argument ? ':' : '\0';
+			short_options[length + 2] = '\0';
 		}
 	}
+	memset(&long_options[N_CONNECTION_OPTIONS + N_COMMAND_OPTIONS], 0, sizeof(struct option));
+
+	/* -? is --help, as in psql; getopt keeps '?' for its errors */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-?") == 0)
+			argv[i] = "--help";
 
 	opterr = 0;					/* our own messages, naming thidua */
-	while ((option = getopt_long(argc, argv, ":d:h:p:U:wWVo:", long_options, NULL)) != -1)
+	for (;;)
 	{
+		int			long_index = -1;
+		int			index = -1;
+
+		option = getopt_long(argc, argv, short_options, long_options, &long_index);
+		if (option == -1)
+			break;
 		switch (option)
 		{
 			case 'd':
 				connection.dbname = optarg;
-				break;
+				continue;
 			case 'h':
 				connection.host = optarg;
-				break;
+				continue;
 			case 'p':
 				connection.port = optarg;
-				break;
+				continue;
 			case 'U':
 				connection.username = optarg;
-				break;
+				continue;
 			case 'w':
 				connection.prompt = PROMPT_NEVER;
-				break;
+				continue;
 			case 'W':
 				connection.prompt = PROMPT_ALWAYS;
-				break;
+				continue;
 			case 'V':
 				printf("%s (thidua) %s\n", progname, THIDUA_VERSION);
 				return EXIT_OK;
-			case 'o':
-				options.output = optarg;
-				break;
-			case OPTION_HELP:
-				PrintHelp();
-				return EXIT_OK;
-			case OPTION_FORMAT:
-				options.format = optarg;
-				break;
-			case OPTION_NOTE:
-				options.note = optarg;
-				break;
-			case OPTION_REPLACE:
-				options.replace = true;
-				break;
-			case OPTION_BLOC:
-				options.bloc = optarg;
-				break;
-			case OPTION_PERIOD:
-				options.period = optarg;
-				break;
-			case OPTION_REASON:
-				options.reason = optarg;
-				break;
-			case OPTION_PUBLISHED:
-				options.published = true;
-				break;
 			case ':':
 				cli_error("option \"%s\" requires an argument", argv[optind - 1]);
-				TryHelpAndExit();
+				TryHelpAndExit(NULL);
 				break;
-			default:
-				if (optopt != 0 && optopt != ':' && optopt < OPTION_HELP)
+			case '?':
+				if (long_index >= 0)
+				{
+					help = true;
+					continue;
+				}
+				if (optopt != 0 && optopt < OPTION_BASE)
 					cli_error("invalid option \"-%c\"", optopt);
 				else
 					cli_error("invalid option \"%s\"", argv[optind - 1]);
-				TryHelpAndExit();
+				TryHelpAndExit(NULL);
+				break;
+		}
+		for (int i = 0; i < N_COMMAND_OPTIONS; i++)
+			if (option == OPTION_BASE + i || (command_options[i].short_name != 0 && option == command_options[i].short_name))
+				index = i;
+		if (index < 0)
+		{
+			cli_error("invalid option \"%s\"", argv[optind - 1]);
+			TryHelpAndExit(NULL);
+		}
+		given |= command_options[index].flag;
+		SetOption(&options, command_options[index].flag, optarg);
+		{
+			static char spelled[N_COMMAND_OPTIONS][40];
+
+			if (long_index >= 0)
+				snprintf(spelled[index], sizeof(spelled[index]), "--%s", command_options[index].name);
+			else
+				snprintf(spelled[index], sizeof(spelled[index]), "-%c", command_options[index].short_name);
+			spelling[index] = spelled[index];
 		}
 	}
 
 	if (optind >= argc)
 	{
+		if (help)
+		{
+			PrintHelp();
+			return EXIT_OK;
+		}
 		cli_error("no command given");
-		TryHelpAndExit();
+		TryHelpAndExit(NULL);
 	}
-	command = FindCommand(argc - optind, argv + optind, &words);
+	command = FindCommand(argc - optind, argv + optind, &words, &group);
 	if (command == NULL)
-		TryHelpAndExit();
+	{
+		if (group && help)
+		{
+			printf("%s %s commands:\n", progname, argv[optind]);
+			PrintCommandList(argv[optind]);
+			printf("\n\"%s %s COMMAND --help\" shows a command's arguments, options and roles.\n",
+				   progname, argv[optind]);
+			return EXIT_OK;
+		}
+		if (group)
+			cli_error(argc - optind > 1 ? "unknown %s command \"%s\"" : "%s needs a command%s",
+					  argv[optind], argc - optind > 1 ? argv[optind + 1] : "");
+		else
+			cli_error("unknown command \"%s\"", argv[optind]);
+		TryHelpAndExit(NULL);
+	}
+	if (help)
+	{
+		PrintCommandHelp(command);
+		return EXIT_OK;
+	}
+	CheckOptions(command, &options, given, spelling);
+	CountArguments(command->arguments, &min_args, &max_args);
 	nargs = argc - optind - words;
-	if (nargs < command->min_args || nargs > command->max_args)
+	if (nargs < min_args || nargs > max_args)
 	{
-		cli_error("wrong number of arguments for \"%s%s%s\"", command->group ? command->group : "",
-				  command->group ? " " : "", command->verb);
-		fprintf(stderr, "Usage: %s [OPTION]... %s\n", progname, command->usage);
-		TryHelpAndExit();
+		cli_error("wrong number of arguments for \"%s\"", command->name);
+		PrintCommandUsage(stderr, "Usage: ", command);
+		TryHelpAndExit(command);
 	}
 
-	{
-		static char name[64];
-
-		snprintf(name, sizeof(name), "%s%s%s", command->group ? command->group : "",
-				 command->group ? " " : "", command->verb);
-		cli_command_name = name;
-		cli_roles_needed = command->roles;
-	}
+	cli_command_name = command->name;
+	cli_roles_needed = command->roles;
+	cli_set_expanded(options.expanded);
 	conn = cli_connect(&connection);
-	status = command->run(conn, &options, nargs, argv + optind + words);
+	status = EXIT_OK;
+	if ((command->checks & CHECK_BLOC_PERIOD) != 0)
+		status = CheckBlocAndPeriod(conn, &options);
+	if (status == EXIT_OK)
+		status = command->run(conn, &options, nargs, argv + optind + words);
 	PQfinish(conn);
 	return status;
 }
@@ -313,13 +787,19 @@ cmd_status(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 					0, NULL);
 	if (res == NULL)
 		return cli_failure_code(conn);
-	printf("database:   %s\n", PQgetvalue(res, 0, 0));
+	/* a database or user name may hold anything: printed escaped */
+	cli_print_field(stdout, "database:", 12, PQgetvalue(res, 0, 0));
 	printf("server:     PostgreSQL %s\n", PQgetvalue(res, 0, 1));
 	printf("extension:  thidua %s (library %s)\n",
 		   PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	printf("client:     thidua %s\n", THIDUA_VERSION);
-	printf("user:       %s (%s)\n", PQgetvalue(res, 0, 4),
-		   PQgetisnull(res, 0, 5) ? "no thidua role" : PQgetvalue(res, 0, 5));
+	{
+		char		user[1024];
+
+		snprintf(user, sizeof(user), "%s (%s)", PQgetvalue(res, 0, 4),
+				 PQgetisnull(res, 0, 5) ? "no thidua role" : PQgetvalue(res, 0, 5));
+		cli_print_field(stdout, "user:", 12, user);
+	}
 	PQclear(res);
 	return EXIT_OK;
 }

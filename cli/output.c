@@ -1,6 +1,6 @@
 /*
  * output.c
- *		Printing query results as aligned tables, CSV or JSON.
+ *		Display widths, CSV output and running queries (tables: table.c).
  *
  * Column widths count what a terminal shows, not bytes: Vietnamese in NFC
  * is one column per letter however many bytes its diacritics take.
@@ -69,74 +69,6 @@ cli_display_width(const char *text)
 		width += CodePointWidth(c);
 	}
 	return width;
-}
-
-/* Numbers align right, like psql. */
-static bool
-IsNumericType(Oid type)
-{
-	/* int2, int4, int8, float4, float8, numeric */
-	return type == 21 || type == 23 || type == 20 || type == 700 || type == 701 || type == 1700;
-}
-
-static void
-PrintPadded(FILE *out, const char *text, int width, bool right)
-{
-	int			pad = width - cli_display_width(text);
-
-	if (right)
-		fprintf(out, "%*s%s", pad > 0 ? pad : 0, "", text);
-	else
-		fprintf(out, "%s%*s", text, pad > 0 ? pad : 0, "");
-}
-
-void
-cli_print_table(FILE *out, const PGresult *res)
-{
-	int			ncolumns = PQnfields(res);
-	int			nrows = PQntuples(res);
-	int		   *widths = calloc(ncolumns, sizeof(int));
-
-	if (widths == NULL && ncolumns > 0)
-	{
-		cli_error("out of memory");
-		exit(EXIT_ERROR);
-	}
-	for (int c = 0; c < ncolumns; c++)
-	{
-		widths[c] = cli_display_width(PQfname(res, c));
-		for (int r = 0; r < nrows; r++)
-		{
-			int			w = cli_display_width(PQgetvalue(res, r, c));
-
-			if (w > widths[c])
-				widths[c] = w;
-		}
-	}
-	for (int c = 0; c < ncolumns; c++)
-	{
-		fputs(c > 0 ? " | " : " ", out);
-		PrintPadded(out, PQfname(res, c), widths[c], false);
-	}
-	fputc('\n', out);
-	for (int c = 0; c < ncolumns; c++)
-	{
-		fputs(c > 0 ? "-+-" : "-", out);
-		for (int i = 0; i < widths[c]; i++)
-			fputc('-', out);
-	}
-	fputs("-\n", out);
-	for (int r = 0; r < nrows; r++)
-	{
-		for (int c = 0; c < ncolumns; c++)
-		{
-			fputs(c > 0 ? " | " : " ", out);
-			PrintPadded(out, PQgetvalue(res, r, c), widths[c], IsNumericType(PQftype(res, c)));
-		}
-		fputc('\n', out);
-	}
-	fprintf(out, "(%d row%s)\n", nrows, nrows == 1 ? "" : "s");
-	free(widths);
 }
 
 /* RFC 4180 field: quoted when it holds a separator, quote or line break. */

@@ -145,7 +145,26 @@ cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv
 	if (!NeedBlocAndPeriod(options, "standings"))
 		return EXIT_ERROR;
 	if (options->published)
+	{
+		PGresult   *revisions;
+		bool		none;
+
 		cli_roles_needed = "thidua_reader, thidua_council or thidua_admin";
+		revisions = cli_query(conn, "SELECT 1 FROM thidua.standing_revision WHERE bloc_code OPERATOR(pg_catalog.=) $1 "
+							  "AND period_code OPERATOR(pg_catalog.=) $2 LIMIT 1", 2, values);
+		if (revisions == NULL)
+			return cli_failure_code(conn);
+		none = PQntuples(revisions) == 0;
+		PQclear(revisions);
+		if (none)
+		{
+			cli_error("the standings of bloc \"%s\" for period \"%s\" have not been published", options->bloc,
+					  options->period);
+			cli_hint("A thidua_admin publishes them with: %s standings publish --bloc %s --period %s",
+					 progname, options->bloc, options->period);
+			return EXIT_ERROR;
+		}
+	}
 	if (options->format != NULL && !cli_format_is(options, "table") && !cli_format_is(options, "csv") &&
 		!cli_format_is(options, "json"))
 	{
@@ -237,12 +256,22 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 		PQclear(explained);
 		return cli_failure_code(conn);
 	}
-	printf("unit:        %s (%s)\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-	printf("bloc:        %s, period %s, criteria %s\n", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
-		   PQgetvalue(res, 0, 4));
-	printf("peer method: %s\n", PQgetvalue(res, 0, 5));
-	printf("standing:    rank %s, final %s, class %s%s%s\n\n", PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7),
-		   PQgetvalue(res, 0, 8), PQgetisnull(res, 0, 9) ? "" : "; ", PQgetvalue(res, 0, 9));
+	/* names come from the data: printed escaped, like table cells */
+	{
+		char		line[4096];
+
+		snprintf(line, sizeof(line), "%s (%s)", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		cli_print_field(stdout, "unit:", 13, line);
+		snprintf(line, sizeof(line), "%s, period %s, criteria %s", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+				 PQgetvalue(res, 0, 4));
+		cli_print_field(stdout, "bloc:", 13, line);
+		cli_print_field(stdout, "peer method:", 13, PQgetvalue(res, 0, 5));
+		snprintf(line, sizeof(line), "rank %s, final %s, class %s%s%s", PQgetvalue(res, 0, 6),
+				 PQgetvalue(res, 0, 7), PQgetvalue(res, 0, 8), PQgetisnull(res, 0, 9) ? "" : "; ",
+				 PQgetvalue(res, 0, 9));
+		cli_print_field(stdout, "standing:", 13, line);
+		putchar('\n');
+	}
 	PQclear(res);
 
 	printf("Peer totals:\n");

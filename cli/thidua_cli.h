@@ -70,8 +70,23 @@ extern PGresult *cli_query(PGconn *conn, const char *sql, int nparams, const cha
 /* Columns the UTF-8 text takes on a terminal. */
 extern int	cli_display_width(const char *text);
 
-/* A result as an aligned table (psql style) or as CSV for spreadsheets. */
+/*
+ * A result as an aligned table (psql style, table.c): in the expanded form
+ * (a "column | value" line per field) with -x, or when it is wider than the
+ * terminal it is written to; control characters are shown escaped.
+ */
 extern void cli_print_table(FILE *out, const PGresult *res);
+/* As cli_print_table, narrowing the widest columns (wrapping their text) to
+ * fit the terminal, or 80 columns when not writing to one. */
+extern void cli_print_table_wrapped(FILE *out, const PGresult *res);
+/* "label:  value", the value escaped and wrapped under itself to fit. */
+extern void cli_print_field(FILE *out, const char *label, int label_width, const char *value);
+/* -x: every table in the expanded form. */
+extern void cli_set_expanded(bool expanded);
+/* Columns of the terminal out writes to (COLUMNS first, like psql); 0 if none. */
+extern int	cli_terminal_width(FILE *out);
+
+/* A result as CSV for spreadsheets. */
 extern void cli_print_csv(FILE *out, const PGresult *res);
 
 /* Options shared by the commands; each command uses those it documents. */
@@ -80,6 +95,7 @@ typedef struct CommandOptions
 	const char *format;			/* --format */
 	const char *note;			/* --note */
 	const char *output;			/* -o, --output */
+	bool		expanded;		/* -x, --expanded */
 	bool		replace;		/* --replace */
 	const char *bloc;			/* --bloc */
 	const char *period;			/* --period */

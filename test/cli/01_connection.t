@@ -24,8 +24,8 @@ run frobnicate
 ok '[ $status -eq 1 ] && grep -q "unknown command \"frobnicate\"" $err' 'unknown command is named'
 run --no-such-option status
 ok '[ $status -eq 1 ] && grep -q "thidua: error: invalid option \"--no-such-option\"" $err && grep -q "Try \"thidua --help\"" $err' 'unknown long option: named, exit 1'
-run -x status
-ok '[ $status -eq 1 ] && grep -q "thidua: error: invalid option \"-x\"" $err' 'unknown short option: named, exit 1'
+run -Z status
+ok '[ $status -eq 1 ] && grep -q "thidua: error: invalid option \"-Z\"" $err' 'unknown short option: named, exit 1'
 run status -d
 ok '[ $status -eq 1 ] && grep -q "option \"-d\" requires an argument" $err' 'missing option argument is named'
 run status --help

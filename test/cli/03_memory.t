@@ -14,6 +14,8 @@ export PGDATABASE=thidua_cli_memory
 # usage error, file error, every output format.
 commands=(
 	"--help"
+	"standings --help"
+	"criteria --help"
 	"status"
 	"criteria import $fixtures/stp-2019.json"
 	"criteria import $fixtures/stp-2019.json"
@@ -21,6 +23,9 @@ commands=(
 	"criteria list"
 	"criteria show stp/2019"
 	"criteria show stp/2019 --format csv"
+	"criteria show stp/2019 -x"
+	"criteria list -x"
+	"standings --bloc tnb --period 2019 --reason x"
 	"criteria export stp/2019 --format csv -o $work/x.csv"
 	"criteria export stp/2019"
 	"criteria publish stp/2019 --note n"
