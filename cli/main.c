@@ -24,7 +24,18 @@ enum
 	OPTION_BLOC,
 	OPTION_PERIOD,
 	OPTION_REASON,
-	OPTION_PUBLISHED
+	OPTION_PUBLISHED,
+	/* setting up a zone (zone.c) */
+	OPTION_YEAR,
+	OPTION_KIND,
+	OPTION_CRITERIA,
+	OPTION_METHOD,
+	OPTION_TRIM,
+	OPTION_QUORUM,
+	OPTION_ROUNDING,
+	OPTION_JUDGE,
+	OPTION_DATE,
+	OPTION_INTO
 };
 
 typedef struct Command
@@ -70,6 +81,39 @@ static const Command commands[] = {
 	"why a unit stands where it does", "thidua_admin"},
 	{NULL, "judges", 0, 0, cmd_judges, "judges --bloc B --period P",
 	"how lenient each peer judge is (advisory)", "thidua_admin"},
+	/* setting up a zone (zone.c) */
+	{"units", "import", 1, 1, cmd_units_import, "units import FILE",
+	"add or update units from a CSV (code,name,parent,kind)", "thidua_admin"},
+	{"people", "import", 1, 1, cmd_people_import, "people import FILE",
+	"add or update people, memberships and posts from a CSV", "thidua_admin"},
+	{"period", "open", 1, 1, cmd_period_open, "period open PERIOD [--year YEAR]",
+	"create an emulation period, open", "thidua_admin"},
+	{"period", "close", 1, 1, cmd_period_close, "period close PERIOD [--reason TEXT]",
+	"close a period: it becomes history", "thidua_admin"},
+	{"period", "reopen", 1, 1, cmd_period_reopen, "period reopen PERIOD --reason TEXT",
+	"reopen a closed period, on the record", "thidua_admin"},
+	{"bloc", "create", 2, 2, cmd_bloc_create, "bloc create BLOC NAME [--kind bloc|zone]",
+	"create a bloc or zone, or rename it", "thidua_admin"},
+	{"bloc", "show", 1, 1, cmd_bloc_show, "bloc show BLOC [--period P] [--format table|csv]",
+	"a bloc's settings and members, per period", "thidua_admin, thidua_scorer or thidua_reader"},
+	{"bloc", "settings", 1, 1, cmd_bloc_settings,
+		"bloc settings BLOC --period P [--criteria V] [--method M] [--trim N] [--quorum N] [--rounding R]",
+	"set a bloc's criteria version, peer method, trim, quorum, result rounding", "thidua_admin"},
+	{"bloc", "members", 1, 1, cmd_bloc_members, "bloc members FILE --bloc B --period P",
+	"add members and their roles from a CSV (unit,role)", "thidua_admin"},
+	{"bloc", "withdraw", 1, 1, cmd_bloc_withdraw,
+		"bloc withdraw UNIT --bloc B --period P --date D --reason TEXT [--into UNIT]",
+	"a member leaves during the year (withdrawn, or merged into a unit)", "thidua_admin"},
+	{"bloc", "remove", 1, 1, cmd_bloc_remove, "bloc remove UNIT --bloc B --period P",
+	"remove a member that nothing names yet", "thidua_admin"},
+	{"veto", "add", 1, 1, cmd_veto_add, "veto add UNIT --bloc B --period P --reason TEXT",
+	"cap a member's class by the version's veto", "thidua_admin"},
+	{"veto", "remove", 1, 1, cmd_veto_remove, "veto remove UNIT --bloc B --period P --reason TEXT",
+	"lift a veto (it stays on record)", "thidua_admin"},
+	{"recusal", "add", 1, 1, cmd_recusal_add, "recusal add UNIT --judge J --bloc B --period P --reason TEXT",
+	"a judge's scores of the unit do not count", "thidua_admin"},
+	{"pact", "import", 1, 1, cmd_pact_import, "pact import FILE --bloc B --period P",
+	"the pact's signing dates and targets from a CSV (unit,signed_on,target,value)", "thidua_admin"},
 	{NULL}
 };
 
@@ -92,6 +136,16 @@ PrintHelp(void)
 	printf("  --period=PERIOD          the emulation period (year)\n");
 	printf("  --reason=TEXT            why a published standing is corrected\n");
 	printf("  --published              the latest published standings, not the live ones\n");
+	printf("  --year=YEAR              the year of a period being opened\n");
+	printf("  --kind=bloc|zone         a bloc (khối) or a zone (cụm, khu vực)\n");
+	printf("  --criteria=VERSION       a bloc's criteria version (published)\n");
+	printf("  --method=METHOD          peer method: mean, trimmed_mean or schulze\n");
+	printf("  --trim=N                 judges dropped at each end under trimmed_mean\n");
+	printf("  --quorum=N               peer judges a unit needs\n");
+	printf("  --rounding=exact|N|default  how averaged results are rounded\n");
+	printf("  --judge=UNIT             the judging member of a recusal\n");
+	printf("  --date=DATE              the date a member left (YYYY-MM-DD)\n");
+	printf("  --into=UNIT              the unit a leaving member merged into\n");
 	printf("\nGeneral options:\n");
 	printf("  -V, --version            output version information, then exit\n");
 	printf("  -?, --help               show this help, then exit\n");
@@ -168,6 +222,17 @@ main(int argc, char **argv)
 		{"period", required_argument, NULL, OPTION_PERIOD},
 		{"reason", required_argument, NULL, OPTION_REASON},
 		{"published", no_argument, NULL, OPTION_PUBLISHED},
+		/* setting up a zone (zone.c) */
+		{"year", required_argument, NULL, OPTION_YEAR},
+		{"kind", required_argument, NULL, OPTION_KIND},
+		{"criteria", required_argument, NULL, OPTION_CRITERIA},
+		{"method", required_argument, NULL, OPTION_METHOD},
+		{"trim", required_argument, NULL, OPTION_TRIM},
+		{"quorum", required_argument, NULL, OPTION_QUORUM},
+		{"rounding", required_argument, NULL, OPTION_ROUNDING},
+		{"judge", required_argument, NULL, OPTION_JUDGE},
+		{"date", required_argument, NULL, OPTION_DATE},
+		{"into", required_argument, NULL, OPTION_INTO},
 		{NULL, 0, NULL, 0}
 	};
 	ConnectionOptions connection = {0};
@@ -248,6 +313,37 @@ main(int argc, char **argv)
 				break;
 			case OPTION_PUBLISHED:
 				options.published = true;
+				break;
+				/* setting up a zone (zone.c) */
+			case OPTION_YEAR:
+				options.year = optarg;
+				break;
+			case OPTION_KIND:
+				options.kind = optarg;
+				break;
+			case OPTION_CRITERIA:
+				options.criteria = optarg;
+				break;
+			case OPTION_METHOD:
+				options.method = optarg;
+				break;
+			case OPTION_TRIM:
+				options.trim = optarg;
+				break;
+			case OPTION_QUORUM:
+				options.quorum = optarg;
+				break;
+			case OPTION_ROUNDING:
+				options.rounding = optarg;
+				break;
+			case OPTION_JUDGE:
+				options.judge = optarg;
+				break;
+			case OPTION_DATE:
+				options.date = optarg;
+				break;
+			case OPTION_INTO:
+				options.into = optarg;
 				break;
 			case ':':
 				cli_error("option \"%s\" requires an argument", argv[optind - 1]);
