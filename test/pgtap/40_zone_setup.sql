@@ -2,7 +2,7 @@
 -- errors name file:line and the column and store nothing; imports again change
 -- nothing; a member that leaves during the year; removing a member.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 -- units
 SELECT is((SELECT row(added, changed, unchanged)::text FROM thidua.import_units(
