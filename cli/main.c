@@ -30,7 +30,18 @@ typedef enum OptionFlag
 	OPT_BLOC = 1 << 5,
 	OPT_PERIOD = 1 << 6,
 	OPT_REASON = 1 << 7,
-	OPT_PUBLISHED = 1 << 8
+	OPT_PUBLISHED = 1 << 8,
+	/* setting up a zone (zone.c) */
+	OPT_YEAR = 1 << 9,
+	OPT_KIND = 1 << 10,
+	OPT_CRITERIA = 1 << 11,
+	OPT_METHOD = 1 << 12,
+	OPT_TRIM = 1 << 13,
+	OPT_QUORUM = 1 << 14,
+	OPT_ROUNDING = 1 << 15,
+	OPT_JUDGE = 1 << 16,
+	OPT_DATE = 1 << 17,
+	OPT_INTO = 1 << 18
 } OptionFlag;
 
 /* What a table-printing command takes besides its own options. */
@@ -49,12 +60,22 @@ static const CommandOption command_options[] = {
 	{OPT_BLOC, "bloc", 0, "BLOC", "the emulation bloc or zone"},
 	{OPT_PERIOD, "period", 0, "PERIOD", "the emulation period (year)"},
 	{OPT_PUBLISHED, "published", 0, NULL, "the latest published standings, not the live ones"},
-	{OPT_REASON, "reason", 0, "TEXT", "why a published standing is corrected"},
+	{OPT_REASON, "reason", 0, "TEXT", "the reason put on record (a correction, a veto, a reopening)"},
 	{OPT_NOTE, "note", 0, "TEXT", "the reason recorded with the status change"},
 	{OPT_REPLACE, "replace", 0, NULL, "replace a draft of the same version"},
 	{OPT_FORMAT, "format", 0, "FORMAT", NULL},	/* the help names the command's formats */
 	{OPT_OUTPUT, "output", 'o', "FILE", "write to FILE instead of standard output"},
 	{OPT_EXPANDED, "expanded", 'x', NULL, "one \"column | value\" line per field (psql's \\x)"},
+	{OPT_YEAR, "year", 0, "YEAR", "the year of a period being opened"},
+	{OPT_KIND, "kind", 0, "KIND", "bloc (khối) or zone (cụm, khu vực)"},
+	{OPT_CRITERIA, "criteria", 0, "VERSION", "a bloc's criteria version (published)"},
+	{OPT_METHOD, "method", 0, "METHOD", "peer method: mean, trimmed_mean or schulze"},
+	{OPT_TRIM, "trim", 0, "N", "judges dropped at each end under trimmed_mean"},
+	{OPT_QUORUM, "quorum", 0, "N", "peer judges a unit needs"},
+	{OPT_ROUNDING, "rounding", 0, "R", "averaged results rounded: exact, N decimals, or default"},
+	{OPT_JUDGE, "judge", 0, "UNIT", "the judging member of a recusal"},
+	{OPT_DATE, "date", 0, "DATE", "the date a member left (YYYY-MM-DD)"},
+	{OPT_INTO, "into", 0, "UNIT", "the unit a leaving member merged into"},
 };
 #define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
 
@@ -119,6 +140,43 @@ static const Command commands[] = {
 	{"judges", "", cmd_judges, OPT_TABLE | OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, "table|csv",
 		CHECK_BLOC_PERIOD, "thidua_admin",
 	"how lenient each peer judge is (advisory)"},
+	/* setting up a zone (zone.c) */
+	{"units import", "FILE", cmd_units_import, 0, 0, NULL, 0, "thidua_admin",
+	"add or update units from a CSV (code,name,parent,kind)"},
+	{"people import", "FILE", cmd_people_import, 0, 0, NULL, 0, "thidua_admin",
+	"add or update people, memberships and posts from a CSV"},
+	{"period open", "PERIOD", cmd_period_open, OPT_YEAR, 0, NULL, 0, "thidua_admin",
+	"create an emulation period, open"},
+	{"period close", "PERIOD", cmd_period_close, OPT_REASON, 0, NULL, 0, "thidua_admin",
+	"close a period: it becomes history"},
+	{"period reopen", "PERIOD", cmd_period_reopen, OPT_REASON, OPT_REASON, NULL, 0, "thidua_admin",
+	"reopen a closed period, on the record"},
+	{"bloc create", "BLOC NAME", cmd_bloc_create, OPT_KIND, 0, NULL, 0, "thidua_admin",
+	"create a bloc or zone, or rename it"},
+	{"bloc show", "BLOC", cmd_bloc_show, OPT_TABLE | OPT_PERIOD, 0, "table|csv", 0,
+		"thidua_admin, thidua_scorer or thidua_reader",
+	"a bloc's settings and members, per period"},
+	{"bloc settings", "BLOC", cmd_bloc_settings,
+		OPT_PERIOD | OPT_CRITERIA | OPT_METHOD | OPT_TRIM | OPT_QUORUM | OPT_ROUNDING, OPT_PERIOD, NULL, 0,
+		"thidua_admin",
+	"set a bloc's criteria version, peer method, trim, quorum, rounding"},
+	{"bloc members", "FILE", cmd_bloc_members, OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, NULL, 0, "thidua_admin",
+	"add members and their roles from a CSV (unit,role)"},
+	{"bloc withdraw", "UNIT", cmd_bloc_withdraw, OPT_BLOC | OPT_PERIOD | OPT_DATE | OPT_REASON | OPT_INTO,
+		OPT_BLOC | OPT_PERIOD | OPT_DATE | OPT_REASON, NULL, CHECK_BLOC_PERIOD, "thidua_admin",
+	"a member leaves during the year (withdrawn, or merged)"},
+	{"bloc remove", "UNIT", cmd_bloc_remove, OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, NULL, CHECK_BLOC_PERIOD, "thidua_admin",
+	"remove a member that nothing names yet"},
+	{"veto add", "UNIT", cmd_veto_add, OPT_BLOC | OPT_PERIOD | OPT_REASON, OPT_BLOC | OPT_PERIOD | OPT_REASON, NULL, CHECK_BLOC_PERIOD, "thidua_admin",
+	"cap a member's class by the version's veto"},
+	{"veto remove", "UNIT", cmd_veto_remove, OPT_BLOC | OPT_PERIOD | OPT_REASON, OPT_BLOC | OPT_PERIOD | OPT_REASON, NULL, CHECK_BLOC_PERIOD,
+		"thidua_admin",
+	"lift a veto (it stays on record)"},
+	{"recusal add", "UNIT", cmd_recusal_add, OPT_BLOC | OPT_PERIOD | OPT_JUDGE | OPT_REASON, OPT_BLOC | OPT_PERIOD | OPT_JUDGE | OPT_REASON, NULL,
+		CHECK_BLOC_PERIOD, "thidua_admin",
+	"a judge's scores of the unit do not count"},
+	{"pact import", "FILE", cmd_pact_import, OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, NULL, CHECK_BLOC_PERIOD, "thidua_admin",
+	"the pact's signing dates and targets from a CSV"},
 	{NULL}
 };
 
@@ -519,6 +577,36 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 			break;
 		case OPT_PUBLISHED:
 			options->published = true;
+			break;
+		case OPT_YEAR:
+			options->year = value;
+			break;
+		case OPT_KIND:
+			options->kind = value;
+			break;
+		case OPT_CRITERIA:
+			options->criteria = value;
+			break;
+		case OPT_METHOD:
+			options->method = value;
+			break;
+		case OPT_TRIM:
+			options->trim = value;
+			break;
+		case OPT_QUORUM:
+			options->quorum = value;
+			break;
+		case OPT_ROUNDING:
+			options->rounding = value;
+			break;
+		case OPT_JUDGE:
+			options->judge = value;
+			break;
+		case OPT_DATE:
+			options->date = value;
+			break;
+		case OPT_INTO:
+			options->into = value;
 			break;
 	}
 }

@@ -101,6 +101,17 @@ typedef struct CommandOptions
 	const char *period;			/* --period */
 	const char *reason;			/* --reason */
 	bool		published;		/* --published */
+	/* setting up a zone (zone.c) */
+	const char *year;			/* --year */
+	const char *kind;			/* --kind */
+	const char *criteria;		/* --criteria */
+	const char *method;			/* --method */
+	const char *trim;			/* --trim */
+	const char *quorum;			/* --quorum */
+	const char *rounding;		/* --rounding */
+	const char *judge;			/* --judge */
+	const char *date;			/* --date */
+	const char *into;			/* --into */
 } CommandOptions;
 
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
@@ -135,5 +146,22 @@ extern int	cmd_standings(PGconn *conn, const CommandOptions *options, int argc, 
 extern int	cmd_standings_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_judges(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/* Setting up a zone (zone.c). */
+extern int	cmd_units_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_people_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_period_open(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_period_close(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_period_reopen(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_create(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_settings(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_members(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_withdraw(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_bloc_remove(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_veto_add(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_veto_remove(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_recusal_add(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_pact_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 #endif							/* THIDUA_CLI_H */

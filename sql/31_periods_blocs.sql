@@ -30,6 +30,8 @@ CREATE TABLE thidua.bloc_period (
 	peer_method text NOT NULL DEFAULT 'trimmed_mean' CHECK (peer_method IN ('mean', 'trimmed_mean', 'schulze')),
 	peer_trim integer NOT NULL DEFAULT 1 CHECK (peer_trim >= 0),
 	quorum integer NOT NULL DEFAULT 1 CHECK (quorum >= 0),
+	-- how averaged results are rounded for this bloc; NULL: the criteria version's own setting
+	result_rounding text CONSTRAINT bloc_period_result_rounding_check CHECK (result_rounding OPERATOR(pg_catalog.~) '^(exact|[0-9])$'),
 	PRIMARY KEY (bloc_code, period_code)
 );
 COMMENT ON TABLE thidua.bloc_period IS
@@ -41,8 +43,19 @@ CREATE TABLE thidua.bloc_member (
 	period_code text NOT NULL,
 	unit_code text NOT NULL REFERENCES thidua.unit,
 	role text NOT NULL DEFAULT 'member' CHECK (role IN ('head', 'deputy', 'member')),
+	-- a member that leaves during the year (withdrawn, or merged into another
+	-- unit) from status_date on: see thidua.set_member_status
+	status text NOT NULL DEFAULT 'active' CONSTRAINT bloc_member_status_check
+		CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['active', 'withdrawn', 'merged'])),
+	status_date date,
+	merged_into text CONSTRAINT bloc_member_merged_into_fkey REFERENCES thidua.unit,
+	status_reason text,
 	PRIMARY KEY (bloc_code, period_code, unit_code),
-	FOREIGN KEY (bloc_code, period_code) REFERENCES thidua.bloc_period
+	FOREIGN KEY (bloc_code, period_code) REFERENCES thidua.bloc_period,
+	CONSTRAINT bloc_member_status_dated CHECK ((status OPERATOR(pg_catalog.=) 'active') OPERATOR(pg_catalog.=) (status_date IS NULL)
+		AND (status OPERATOR(pg_catalog.=) 'active') OPERATOR(pg_catalog.=) (status_reason IS NULL)
+		AND (status OPERATOR(pg_catalog.=) 'merged') OPERATOR(pg_catalog.=) (merged_into IS NOT NULL)
+		AND merged_into IS DISTINCT FROM unit_code)
 );
 CREATE UNIQUE INDEX bloc_member_one_head ON thidua.bloc_member (bloc_code, period_code) WHERE role = 'head';
 COMMENT ON TABLE thidua.bloc_member IS 'members of a bloc or zone in a period, with their role (trưởng, phó, thành viên)';
@@ -76,8 +89,14 @@ CREATE TABLE thidua.veto (
 	period_code text NOT NULL,
 	unit_code text NOT NULL,
 	reason text NOT NULL CHECK (reason <> ''),
+	-- a lifted veto stays on record (thidua.remove_veto): when, by whom, why
+	lifted_at timestamptz,
+	lifted_by text,
+	lifted_reason text,
 	PRIMARY KEY (bloc_code, period_code, unit_code),
-	FOREIGN KEY (bloc_code, period_code, unit_code) REFERENCES thidua.bloc_member
+	FOREIGN KEY (bloc_code, period_code, unit_code) REFERENCES thidua.bloc_member,
+	CONSTRAINT veto_lifted_with_reason CHECK ((lifted_at IS NULL) OPERATOR(pg_catalog.=) (lifted_reason IS NULL)
+		AND (lifted_at IS NULL) OPERATOR(pg_catalog.=) (lifted_by IS NULL))
 );
 
 -- Standings are official: a bloc scores with a published (or retired) version,

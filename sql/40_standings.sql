@@ -65,7 +65,11 @@ BEGIN
 
 	RETURN QUERY
 	WITH members AS (
-		SELECT m.unit_code, m.role FROM thidua.bloc_member m
+		SELECT m.unit_code, m.role,
+			-- a member that left during the year is listed, not ranked (34_zone_setup.sql)
+			CASE m.status WHEN 'withdrawn' THEN 'withdrawn:' || to_char(m.status_date, 'YYYY-MM-DD')
+						  WHEN 'merged' THEN 'merged_into:' || m.merged_into || ':' || to_char(m.status_date, 'YYYY-MM-DD') END AS departed
+		FROM thidua.bloc_member m
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 	), scores AS (
 		SELECT * FROM thidua.evaluation_scores(bloc, period)
@@ -101,7 +105,9 @@ BEGIN
 		GROUP BY p.unit_code, k.n
 	), consensus AS (
 		SELECT r ->> 'candidate' AS unit_code, (r ->> 'rank')::integer AS consensus_rank
-		FROM (SELECT thidua.schulze_ranking(p.judge_code, p.unit_code, p.total) AS ranking FROM peer p) s,
+		FROM (SELECT thidua.schulze_ranking(p.judge_code, p.unit_code, p.total) AS ranking FROM peer p
+			  WHERE NOT EXISTS (SELECT 1 FROM members d WHERE d.unit_code OPERATOR(pg_catalog.=) p.unit_code
+								AND d.departed IS NOT NULL)) s,
 			jsonb_array_elements(s.ranking) AS r
 		WHERE settings.peer_method OPERATOR(pg_catalog.=) 'schulze'
 	), adjusted AS (
@@ -111,8 +117,9 @@ BEGIN
 	), vetoed AS (
 		SELECT v.unit_code FROM thidua.veto v
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
+		  AND v.lifted_at IS NULL
 	), assembled AS (
-		SELECT m.unit_code, u.name AS unit_name, m.role,
+		SELECT m.unit_code, u.name AS unit_name, m.role, m.departed,
 			(SELECT s.total FROM scores s
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
@@ -139,18 +146,20 @@ BEGIN
 	)
 	SELECT a.unit_code, a.unit_name::thidua.vietnamese_text, a.role, a.self_total, a.peer_result, a.peer_judges, a.adjustment,
 		a.final_total,
-		CASE WHEN a.final_total IS NOT NULL
+		CASE WHEN a.final_total IS NOT NULL AND a.departed IS NULL
 			 THEN thidua.classify(settings.criteria_version, a.final_total, a.is_vetoed) END,
-		-- units without a peer score come last, together
-		CASE WHEN a.final_total IS NULL
-			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL)
-			 ELSE rank() OVER (ORDER BY a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
+		-- units without a peer score come last, together; members that left after them
+		CASE WHEN a.departed IS NOT NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.departed IS NULL)
+			 WHEN a.final_total IS NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL AND x.departed IS NULL)
+			 ELSE rank() OVER (ORDER BY a.departed IS NOT NULL, a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
 		a.tie_break,
 		ARRAY(SELECT f FROM unnest(ARRAY[
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.=) 0 THEN 'no_peer_score' END,
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.<) settings.quorum THEN 'incomplete_quorum' END,
 			CASE WHEN a.self_total IS NULL THEN 'no_self_score' END,
-			CASE WHEN a.is_vetoed THEN 'vetoed' END] || a.recusals) AS f WHERE f IS NOT NULL)
+			CASE WHEN a.is_vetoed THEN 'vetoed' END, a.departed] || a.recusals) AS f WHERE f IS NOT NULL)
 	FROM assembled a
 	ORDER BY 10, a.unit_name;
 END

@@ -153,6 +153,14 @@ REVOKE EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import
 	thidua.evaluation_scores(text, text),
 	thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
 	thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text) FROM PUBLIC;
+-- Setting up a zone (34_zone_setup.sql): administrators only.
+REVOKE EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+	thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+	thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+	thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+	thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+	thidua.add_recusal(text, text, text, text, text),
+	thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text) FROM PUBLIC;
 
 -- Published records are written only by definer functions, so that no role (an
 -- administrator included) can forge them: the status history by its trigger,
@@ -165,7 +173,7 @@ REVOKE EXECUTE ON FUNCTION thidua._record_version_event() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION thidua._guard_version_content(), thidua._guard_criteria_set(),
 	thidua._guard_truncate(), thidua._guard_open_period(), thidua._check_observations(),
 	thidua._guard_closed_observation(), thidua._guard_period(), thidua._guard_bloc_period_version(),
-	thidua._check_revision_has_rows() FROM PUBLIC;
+	thidua._check_revision_has_rows(), thidua._guard_member_dependents(), thidua._guard_departed_member() FROM PUBLIC;
 ALTER FUNCTION thidua.publish_standings(text, text, text) SECURITY DEFINER;
 
 -- Creates (when missing) the group roles and grants them their rights; safe to
@@ -222,6 +230,15 @@ BEGIN
 	thidua.evaluation_scores(text, text),
 		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
 		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text)
+		TO thidua_admin;
 
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),
 	-- the people of those units, and what scoring needs to read.

@@ -158,7 +158,19 @@ INSERT INTO function_model VALUES
 	('judge_report(text,text)', $$SELECT * FROM thidua.judge_report('tapb', 'tap')$$, '{tap_admin}'),
 	('publish_standings(text,text,text)', $$SELECT thidua.publish_standings('tapb', 'tap')$$, '{tap_admin}'),
 	('import_scores(text,text,text)', $$SELECT thidua.import_scores('tapb', 'tap')$$, '{tap_admin,tap_scorer}'),
-	('create_roles()', $$SELECT thidua.create_roles()$$, '{}');
+	('create_roles()', $$SELECT thidua.create_roles()$$, '{}'),
+	('import_units(text,text)', $$SELECT thidua.import_units(E'code,name\nTA,Unit A\n')$$, '{tap_admin}'),
+	('import_people(text,text)', $$SELECT thidua.import_people(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n')$$, '{tap_admin}'),
+	('open_period(text,integer)', $$SELECT thidua.open_period('tap', 2150)$$, '{tap_admin}'),
+	('create_bloc(text,text,text)', $$SELECT thidua.create_bloc('tapb', 'Tap bloc')$$, '{tap_admin}'),
+	('set_bloc_settings(text,text,text,text,integer,integer,text)', $$SELECT thidua.set_bloc_settings('tapb', 'tap', quorum => 2)$$, '{tap_admin}'),
+	('import_bloc_members(text,text,text,text)', $$SELECT thidua.import_bloc_members('tapb', 'tap', E'unit,role\nTA,head\n')$$, '{tap_admin}'),
+	('import_pact(text,text,text,text)', $$SELECT thidua.import_pact('tapb', 'tap', E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n')$$, '{tap_admin}'),
+	('add_veto(text,text,text,text)', $$SELECT thidua.add_veto('tapb', 'tap', 'TC', 'test')$$, '{tap_admin}'),
+	('remove_veto(text,text,text,text)', $$SELECT thidua.add_veto('tapb', 'tap', 'TC', 'test'), thidua.remove_veto('tapb', 'tap', 'TC', 'test')$$, '{tap_admin}'),
+	('add_recusal(text,text,text,text,text)', $$SELECT thidua.add_recusal('tapb', 'tap', 'TC', 'TB', 'test')$$, '{tap_admin}'),
+	('set_member_status(text,text,text,text,date,text,text)', $$SELECT thidua.set_member_status('tapb', 'tap', 'TC', 'active')$$, '{tap_admin}'),
+	('remove_member(text,text,text)', $$SELECT thidua.remove_member('tapb', 'tap', 'TC')$$, '{tap_admin}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,

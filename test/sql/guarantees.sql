@@ -132,10 +132,10 @@ COPY thidua.adjustment (bloc_code, period_code, unit_code, points, reason, made_
 Z	2019	U2	5	late	x
 \.
 COPY thidua.veto FROM stdin;
-Z	2019	U1	discipline
+Z	2019	U1	discipline	\N	\N	\N
 \.
 COPY thidua.bloc_member FROM stdin;
-Z	2019	U3	member
+Z	2019	U3	member	active	\N	\N	\N
 \.
 -- Standings of a closed period are not published again.
 SELECT thidua.publish_standings('Z', '2019', 'late correction');
