@@ -60,7 +60,7 @@ static const CommandOption command_options[] = {
 	{OPT_BLOC, "bloc", 0, "BLOC", "the emulation bloc or zone"},
 	{OPT_PERIOD, "period", 0, "PERIOD", "the emulation period (year)"},
 	{OPT_PUBLISHED, "published", 0, NULL, "the latest published standings, not the live ones"},
-	{OPT_REASON, "reason", 0, "TEXT", "the reason put on record (a correction, a veto, a reopening)"},
+	{OPT_REASON, "reason", 0, "TEXT", "the reason recorded: a correction, veto, reopening"},
 	{OPT_NOTE, "note", 0, "TEXT", "the reason recorded with the status change"},
 	{OPT_REPLACE, "replace", 0, NULL, "replace a draft of the same version"},
 	{OPT_FORMAT, "format", 0, "FORMAT", NULL},	/* the help names the command's formats */
@@ -72,7 +72,7 @@ static const CommandOption command_options[] = {
 	{OPT_METHOD, "method", 0, "METHOD", "peer method: mean, trimmed_mean or schulze"},
 	{OPT_TRIM, "trim", 0, "N", "judges dropped at each end under trimmed_mean"},
 	{OPT_QUORUM, "quorum", 0, "N", "peer judges a unit needs"},
-	{OPT_ROUNDING, "rounding", 0, "R", "averaged results rounded: exact, N decimals, or default"},
+	{OPT_ROUNDING, "rounding", 0, "R", "rounding of averages: exact, N decimals, default"},
 	{OPT_JUDGE, "judge", 0, "UNIT", "the judging member of a recusal"},
 	{OPT_DATE, "date", 0, "DATE", "the date a member left (YYYY-MM-DD)"},
 	{OPT_INTO, "into", 0, "UNIT", "the unit a leaving member merged into"},
