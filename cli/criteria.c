@@ -155,7 +155,9 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 						"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
 						"(SELECT pg_catalog.string_agg(e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
 						"   || ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', ''), '; ' ORDER BY e.event_id) "
-						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) "
+						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), "
+						"CASE WHEN v.result_rounding OPERATOR(pg_catalog.=) 'exact' THEN 'exact' "
+						"     ELSE v.result_rounding || ' decimal places, half away from zero' END "
 						"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
 						1, values);
 		if (res == NULL)
@@ -164,6 +166,8 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 		printf("title:            %s\n", PQgetvalue(res, 0, 1));
 		printf("status:           %s\n", PQgetvalue(res, 0, 2));
 		printf("rounding:         %s decimal places, half away from zero\n", PQgetvalue(res, 0, 3));
+		printf("averaged results: %s (peer result, final total, tie-break keys, before class and rank)\n",
+			   PQgetvalue(res, 0, 9));
 		printf("over-completion:  %s\n", PQgetvalue(res, 0, 4));
 		printf("classes:          %s\n", PQgetvalue(res, 0, 5));
 		printf("veto:             %s\n", PQgetvalue(res, 0, 6));

@@ -26,6 +26,9 @@ CREATE TABLE thidua.criteria_version (
 	veto_reason text,
 	tie_break text[] NOT NULL DEFAULT '{total}',
 	cloned_from text REFERENCES thidua.criteria_version,
+	-- how averaged results (peer result, final total, tie-break keys) are rounded before class and rank
+	result_rounding text NOT NULL DEFAULT 'exact'
+		CONSTRAINT criteria_version_result_rounding_check CHECK (result_rounding OPERATOR(pg_catalog.~) '^(exact|[0-9])$'),
 	UNIQUE (set_code, edition),
 	CONSTRAINT criteria_version_code_is_set_and_edition CHECK (version_code = set_code || '/' || edition)
 );

@@ -107,7 +107,7 @@ BEGIN
 	END IF;
 	FOR field IN SELECT jsonb_object_keys(doc) LOOP
 		IF field <> ALL (ARRAY['format', 'set', 'edition', 'title', 'rounding_scale',
-				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', '_source', '_line']) THEN
+				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', 'result_rounding', '_source', '_line']) THEN
 			PERFORM thidua._criteria_error(doc, NULL, field, 'is not a field of a criteria document');
 		END IF;
 	END LOOP;
@@ -138,6 +138,12 @@ BEGIN
 		PERFORM thidua._criteria_error(doc, NULL, 'allow_over_completion', 'must be true or false');
 	END IF;
 	over_completion := coalesce((doc ->> 'allow_over_completion')::boolean, false);
+	-- averaged results: "exact", or rounded to 0-9 decimals before class and rank
+	IF doc ? 'result_rounding' AND NOT (doc -> 'result_rounding' = '"exact"'
+			OR (jsonb_typeof(doc -> 'result_rounding') = 'number' AND (doc ->> 'result_rounding') ~ '^[0-9]$')) THEN
+		PERFORM thidua._criteria_error(doc, NULL, 'result_rounding',
+			format('must be "exact" or a whole number of decimals from 0 to 9, not %s', doc -> 'result_rounding'));
+	END IF;
 
 	-- Items: first each on its own, then the tree.
 	IF jsonb_typeof(doc -> 'items') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'items') = 0 THEN

@@ -26,6 +26,8 @@ CREATE TABLE thidua.bloc_period (
 	peer_method text NOT NULL DEFAULT 'trimmed_mean' CHECK (peer_method IN ('mean', 'trimmed_mean', 'schulze')),
 	peer_trim integer NOT NULL DEFAULT 1 CHECK (peer_trim >= 0),
 	quorum integer NOT NULL DEFAULT 1 CHECK (quorum >= 0),
+	-- NULL: the criteria version's result_rounding
+	result_rounding text CONSTRAINT bloc_period_result_rounding_check CHECK (result_rounding OPERATOR(pg_catalog.~) '^(exact|[0-9])$'),
 	PRIMARY KEY (bloc_code, period_code)
 );
 COMMENT ON TABLE thidua.bloc_period IS

@@ -39,6 +39,15 @@ $$;
 COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
 	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0)';
 
+-- An averaged result under a result_rounding setting: digits decimals, half
+-- away from zero (numeric round), or exact when digits is NULL.
+CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS numeric
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN digits IS NULL THEN value ELSE round(value, digits) END
+$$;
+
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
@@ -53,6 +62,7 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
+	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -60,6 +70,8 @@ BEGIN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
 			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
 	END IF;
+	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
 	RETURN QUERY
 	WITH members AS (
@@ -84,16 +96,17 @@ BEGIN
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
 	), peer_total AS (
+		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
-				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END AS result
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END, digits) AS result
 		FROM peer p GROUP BY p.unit_code
 	), peer_key AS (
 		-- each tie-break key aggregated across the judges by the same method as the total
 		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
 				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
-				 ELSE avg(p.tie_keys[k.n]) END AS points
+				 ELSE avg(p.tie_keys[k.n]) END, digits) AS points
 		FROM peer p CROSS JOIN keys k
 		WHERE p.tie_keys IS NOT NULL
 		GROUP BY p.unit_code, k.n
@@ -115,16 +128,18 @@ BEGIN
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
 			coalesce(ad.points, 0) AS adjustment,
-			pt.result + coalesce(ad.points, 0) AS final_total,
+			thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits) AS final_total,
 			EXISTS (SELECT 1 FROM vetoed v WHERE v.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS is_vetoed,
 			c.consensus_rank,
 			-- the version's tie-break order as one vector, larger is better
-			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+									   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
 								   ELSE k.points END ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
 			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
-				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+							   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 							   ELSE k.points END) ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
 			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r
