@@ -43,7 +43,7 @@ CREATE TABLE thidua.criteria_item (
 	kind text NOT NULL CHECK (kind IN ('section', 'criterion', 'bonus', 'penalty')),
 	title text NOT NULL,
 	max_points numeric,
-	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual')),
+	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual', 'leader_relative')),
 	params jsonb NOT NULL DEFAULT '{}',
 	PRIMARY KEY (version_code, code),
 	UNIQUE (version_code, position),

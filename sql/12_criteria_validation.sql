@@ -72,7 +72,8 @@ DECLARE
 	item_fields constant text[] := ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', 'target',
 		'ceiling', 'bands', 'otherwise', 'per', 'floor', '_line'];
 	rule_fields jsonb := '{"pass_fail": [], "proportional": ["target", "ceiling"],
-		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": []}';
+		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": [],
+		"leader_relative": ["target"]}';
 	scale integer;
 	over_completion boolean;
 	item jsonb;
@@ -198,7 +199,7 @@ BEGIN
 		criteria := criteria + 1;
 		IF NOT rule_fields ? coalesce(item ->> 'rule', '') THEN
 			PERFORM thidua._criteria_error(doc, item, 'rule',
-				format('must be pass_fail, proportional, bands, per_occurrence or manual, not %s',
+				format('must be pass_fail, proportional, bands, per_occurrence, manual or leader_relative, not %s',
 					coalesce(item -> 'rule', 'null')));
 		END IF;
 		FOR field IN SELECT jsonb_object_keys(item) LOOP
@@ -217,11 +218,13 @@ BEGIN
 			PERFORM thidua._criteria_error(doc, item, 'max', 'must not be negative');
 		END IF;
 
+		-- a target from the pact ("pact") is each unit's own, known in the bloc's standings
+		IF item ->> 'rule' IN ('proportional', 'leader_relative') AND item -> 'target' IS DISTINCT FROM '"pact"'
+		   AND thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
+			PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero (or "pact": the unit''s target in its pact)');
+		END IF;
 		CASE item ->> 'rule'
 		WHEN 'proportional' THEN
-			IF thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
-				PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero');
-			END IF;
 			IF item ? 'ceiling' THEN
 				IF NOT over_completion THEN
 					PERFORM thidua._criteria_error(doc, item, 'ceiling',

@@ -290,8 +290,9 @@ BEGIN
 				'title', f -> 'title', 'max', thidua._csv_number(f ->> 'max', doc, record.line, 'max'),
 				'rule', f -> 'rule', '_line', record.line));
 			FOR key IN SELECT jsonb_object_keys(params) LOOP
-				item := item || jsonb_build_object(key, CASE key
-					WHEN 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+				item := item || jsonb_build_object(key, CASE
+					WHEN key = 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+					WHEN key = 'target' AND lower(params ->> key) = 'pact' THEN to_jsonb('pact'::text)
 					ELSE thidua._csv_number(params ->> key, doc, record.line, key) END);
 			END LOOP;
 			items := items || jsonb_build_array(item);

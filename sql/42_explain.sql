@@ -46,14 +46,18 @@ BEGIN
 		INTO rounding
 		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
-	WITH scores AS (
+	WITH in_bloc AS (
+		SELECT * FROM thidua._bloc_points(settings.bloc_code, settings.period_code)
+	), scores AS (
 		-- the unit's own evaluations, with their full breakdowns
 		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed)
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points)
 						FILTER (WHERE o.criterion_code IS NOT NULL),
 					 '{"total": 0, "items": []}'::jsonb) AS detail
 		FROM thidua.evaluation e
 		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		LEFT JOIN in_bloc b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
 		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
 		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
 		  AND e.unit_code OPERATOR(pg_catalog.=) unit
@@ -112,6 +116,14 @@ BEGIN
 		'standing', (SELECT to_jsonb(me) FROM me),
 		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
 					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		-- criteria scored in the bloc: per score of the unit, its target and the leader it was set against
+		'scored_in_bloc', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('criterion', b.criterion_code,
+					'stage', s.stage, 'judge', s.judge_code, 'observed', o.observed, 'target', b.target,
+					'leader_observed', b.leader_observed, 'leader_target', b.leader_target, 'points', b.points))
+					ORDER BY b.criterion_code, s.stage DESC, s.judge_code)
+				FROM in_bloc b JOIN scores s ON s.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+				JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+					AND o.criterion_code OPERATOR(pg_catalog.=) b.criterion_code),
 		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
 					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
 						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),

@@ -190,7 +190,8 @@ DECLARE
 	item_fields constant text[] := ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', 'target',
 		'ceiling', 'bands', 'otherwise', 'per', 'floor', '_line'];
 	rule_fields jsonb := '{"pass_fail": [], "proportional": ["target", "ceiling"],
-		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": []}';
+		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": [],
+		"leader_relative": ["target"]}';
 	scale integer;
 	over_completion boolean;
 	item jsonb;
@@ -316,7 +317,7 @@ BEGIN
 		criteria := criteria + 1;
 		IF NOT rule_fields ? coalesce(item ->> 'rule', '') THEN
 			PERFORM thidua._criteria_error(doc, item, 'rule',
-				format('must be pass_fail, proportional, bands, per_occurrence or manual, not %s',
+				format('must be pass_fail, proportional, bands, per_occurrence, manual or leader_relative, not %s',
 					coalesce(item -> 'rule', 'null')));
 		END IF;
 		FOR field IN SELECT jsonb_object_keys(item) LOOP
@@ -335,11 +336,13 @@ BEGIN
 			PERFORM thidua._criteria_error(doc, item, 'max', 'must not be negative');
 		END IF;
 
+		-- a target from the pact ("pact") is each unit's own, known in the bloc's standings
+		IF item ->> 'rule' IN ('proportional', 'leader_relative') AND item -> 'target' IS DISTINCT FROM '"pact"'
+		   AND thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
+			PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero (or "pact": the unit''s target in its pact)');
+		END IF;
 		CASE item ->> 'rule'
 		WHEN 'proportional' THEN
-			IF thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
-				PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero');
-			END IF;
 			IF item ? 'ceiling' THEN
 				IF NOT over_completion THEN
 					PERFORM thidua._criteria_error(doc, item, 'ceiling',
@@ -729,8 +732,9 @@ BEGIN
 				'title', f -> 'title', 'max', thidua._csv_number(f ->> 'max', doc, record.line, 'max'),
 				'rule', f -> 'rule', '_line', record.line));
 			FOR key IN SELECT jsonb_object_keys(params) LOOP
-				item := item || jsonb_build_object(key, CASE key
-					WHEN 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+				item := item || jsonb_build_object(key, CASE
+					WHEN key = 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+					WHEN key = 'target' AND lower(params ->> key) = 'pact' THEN to_jsonb('pact'::text)
 					ELSE thidua._csv_number(params ->> key, doc, record.line, key) END);
 			END LOOP;
 			items := items || jsonb_build_array(item);
@@ -818,6 +822,173 @@ END
 $$;
 COMMENT ON FUNCTION thidua.clone_version(text, text) IS
 	'copies a version into a new draft edition (by default the next year); returns its code';
+
+
+------------------------------------------------------------------------------
+-- Rule shapes scored in the bloc: a target from the unit's pact, leader_relative
+------------------------------------------------------------------------------
+
+ALTER TABLE thidua.criteria_item DROP CONSTRAINT criteria_item_rule_check;
+ALTER TABLE thidua.criteria_item ADD CONSTRAINT criteria_item_rule_check
+	CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual', 'leader_relative'));
+
+-- Criteria scored in the bloc (a target from the unit's pact, leader_relative):
+-- their points, and the aggregates that take them (the standings compute them).
+CREATE FUNCTION thidua.points_in_bloc(version text, criterion_code text, observed numeric, target numeric,
+									  leader_observed numeric DEFAULT NULL, leader_target numeric DEFAULT NULL)
+	RETURNS numeric
+	AS 'MODULE_PATHNAME', 'thidua_points_in_bloc'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION thidua.points_in_bloc(text, text, numeric, numeric, numeric, numeric) IS
+	'points of a criterion scored in the bloc, rounded to the version''s scale: proportional with target "pact" (max × observed / target, capped), or leader_relative (completion c = observed / target against the leader''s L = leader_observed / leader_target: c <= 1: max/2 × c; the leader: max; else max/2 + max/2 × (c − 1)/(L − 1)); target NULL: the criterion''s own; NULL observed: NULL; errors for another rule, a missing target or leader, a leader below the unit';
+
+CREATE FUNCTION thidua._score_in_bloc_transition(state bytea, version text, criterion_code text, observed numeric,
+												 points_in_bloc numeric)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_in_bloc_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_in_bloc_transition(state bytea, version text, criterion_code text,
+														observed numeric, points_in_bloc numeric)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_in_bloc_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score(text, text, numeric, numeric) IS
+	'thidua.score with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_detail_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 432,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_detail_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, numeric) IS
+	'thidua.score_detail with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+
+REVOKE EXECUTE ON FUNCTION thidua._score_in_bloc_transition(bytea, text, text, numeric, numeric),
+	thidua._score_detail_in_bloc_transition(bytea, text, text, numeric, numeric) FROM PUBLIC;
+
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, numeric) IS
+	'thidua.tie_break_keys with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+
+CREATE FUNCTION thidua._pact_target(bloc text, period text, unit text, criterion text) RETURNS numeric
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	registered jsonb;
+BEGIN
+	SELECT coalesce(p.targets -> criterion, 'null') INTO registered FROM thidua.pact p
+		WHERE p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
+		  AND p.unit_code OPERATOR(pg_catalog.=) unit;
+	IF registered IS NULL THEN
+		RAISE EXCEPTION 'unit "%" has no pact in bloc "%" for period "%": criterion "%" takes its target from it',
+			unit, bloc, period, criterion
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Register the unit''s pact (thidua.pact) with its targets by criterion code, e.g. {"I.1": 100}.';
+	END IF;
+	IF jsonb_typeof(registered) IS DISTINCT FROM 'number' OR registered::text::numeric <= 0 THEN
+		RAISE EXCEPTION 'unit "%" has no target for criterion "%" in its pact in bloc "%" for period "%"%',
+			unit, criterion, bloc, period,
+			CASE WHEN jsonb_typeof(registered) = 'null' THEN '' ELSE format(' (%s is not a number above zero)', registered) END
+			USING ERRCODE = 'no_data_found',
+				  HINT = format('The pact''s targets hold it under the criterion''s code, e.g. {"%s": 100}.', criterion);
+	END IF;
+	RETURN registered::text::numeric;
+END
+$$;
+
+CREATE FUNCTION thidua._bloc_points(bloc text, period text)
+	RETURNS TABLE (evaluation_id bigint, criterion_code text, points numeric, target numeric,
+				   leader_observed numeric, leader_target numeric)
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH settings AS (
+		SELECT bp.criteria_version FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+	), rules AS (
+		SELECT i.code, i.rule,
+			CASE WHEN (i.params ->> 'target') OPERATOR(pg_catalog.<>) 'pact' THEN (i.params ->> 'target')::numeric END AS fixed_target
+		FROM thidua.criteria_item i JOIN settings s ON i.version_code OPERATOR(pg_catalog.=) s.criteria_version
+		WHERE i.rule OPERATOR(pg_catalog.=) 'leader_relative' OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact'
+	), results AS (
+		SELECT e.evaluation_id, e.stage, o.criterion_code, o.observed, r.rule,
+			coalesce(r.fixed_target, thidua._pact_target(bloc, period, e.unit_code, o.criterion_code)) AS target,
+			e.stage OPERATOR(pg_catalog.=) 'peer' AND EXISTS (SELECT 1 FROM thidua.recusal x
+				WHERE x.bloc_code OPERATOR(pg_catalog.=) bloc AND x.period_code OPERATOR(pg_catalog.=) period
+				  AND x.judge_code OPERATOR(pg_catalog.=) e.judge_code
+				  AND x.unit_code OPERATOR(pg_catalog.=) e.unit_code) AS recused
+		FROM thidua.evaluation e
+		JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		JOIN rules r ON r.code OPERATOR(pg_catalog.=) o.criterion_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+	), leaders AS (
+		-- 40 decimals order every two distinct completions of 6-decimal figures exactly
+		SELECT DISTINCT ON (x.stage, x.criterion_code) x.stage, x.criterion_code, x.observed, x.target
+		FROM results x
+		WHERE x.rule OPERATOR(pg_catalog.=) 'leader_relative' AND NOT x.recused
+		ORDER BY x.stage, x.criterion_code, round(x.observed, 40) OPERATOR(pg_catalog./) x.target DESC
+	), placed AS (
+		-- a recused score above the leader (it counts for nothing) is its own leader
+		SELECT x.evaluation_id, x.criterion_code, x.observed, x.target,
+			CASE WHEN l.observed IS NULL
+					  OR (x.observed OPERATOR(pg_catalog.*) l.target) OPERATOR(pg_catalog.>) (l.observed OPERATOR(pg_catalog.*) x.target)
+				 THEN x.observed ELSE l.observed END AS leader_observed,
+			CASE WHEN l.observed IS NULL
+					  OR (x.observed OPERATOR(pg_catalog.*) l.target) OPERATOR(pg_catalog.>) (l.observed OPERATOR(pg_catalog.*) x.target)
+				 THEN x.target ELSE l.target END AS leader_target,
+			x.rule
+		FROM results x
+		LEFT JOIN leaders l ON l.stage OPERATOR(pg_catalog.=) x.stage AND l.criterion_code OPERATOR(pg_catalog.=) x.criterion_code
+	)
+	SELECT p.evaluation_id, p.criterion_code,
+		thidua.points_in_bloc(s.criteria_version, p.criterion_code, p.observed, p.target,
+			p.leader_observed, p.leader_target),
+		p.target,
+		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_observed END,
+		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_target END
+	FROM placed p, settings s
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.evaluation_scores(bloc text, period text)
+	RETURNS TABLE (evaluation_id bigint, unit_code text, stage text, judge_code text, total numeric, tie_keys numeric[])
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points)
+					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points)
+			FILTER (WHERE o.criterion_code IS NOT NULL)
+	FROM thidua.evaluation e
+	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
+	LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+	-- criteria scored in the bloc: their points, computed against the bloc
+	LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+		AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
+	WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+	GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version
+$$;
+COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
+	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0; criteria scored in the bloc against the unit''s pact target or the bloc''s leader)';
 
 CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS numeric
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -991,14 +1162,18 @@ BEGIN
 		INTO rounding
 		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
-	WITH scores AS (
+	WITH in_bloc AS (
+		SELECT * FROM thidua._bloc_points(settings.bloc_code, settings.period_code)
+	), scores AS (
 		-- the unit's own evaluations, with their full breakdowns
 		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed)
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points)
 						FILTER (WHERE o.criterion_code IS NOT NULL),
 					 '{"total": 0, "items": []}'::jsonb) AS detail
 		FROM thidua.evaluation e
 		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		LEFT JOIN in_bloc b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
 		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
 		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
 		  AND e.unit_code OPERATOR(pg_catalog.=) unit
@@ -1057,6 +1232,14 @@ BEGIN
 		'standing', (SELECT to_jsonb(me) FROM me),
 		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
 					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		-- criteria scored in the bloc: per score of the unit, its target and the leader it was set against
+		'scored_in_bloc', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('criterion', b.criterion_code,
+					'stage', s.stage, 'judge', s.judge_code, 'observed', o.observed, 'target', b.target,
+					'leader_observed', b.leader_observed, 'leader_target', b.leader_target, 'points', b.points))
+					ORDER BY b.criterion_code, s.stage DESC, s.judge_code)
+				FROM in_bloc b JOIN scores s ON s.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+				JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+					AND o.criterion_code OPERATOR(pg_catalog.=) b.criterion_code),
 		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
 					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
 						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),

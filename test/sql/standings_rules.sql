@@ -146,3 +146,121 @@ INSERT INTO thidua.bloc VALUES ('k0', 'Cụm chưa chấm', 'zone');
 INSERT INTO thidua.bloc_period VALUES ('k0', '2025', 'rc/2025', 'mean', 0, 1);
 INSERT INTO thidua.bloc_member (bloc_code, period_code, unit_code, role) VALUES ('k0', '2025', 'U1', 'head');
 SELECT thidua.explain('U1', '2025', 'k0') - 'standing' AS no_scores_yet;
+
+-- Rule shapes scored in the bloc: a target from the unit's pact, and points
+-- relative to the bloc's leader (case F08). I.1 leader_relative, max 10, target
+-- from the pact; I.2 proportional, max 10, target from the pact; I.3 leader_relative
+-- against a fixed target of 100.
+SELECT thidua.import_criteria($${
+  "set": {"code": "lr", "name": "Thử chấm theo chỉ tiêu riêng và đơn vị dẫn đầu cụm"}, "edition": "2025",
+  "title": "Bảng thử năm 2025", "classes": [{"label": "A", "min": 25}, {"label": "D"}],
+  "tie_break": ["total"],
+  "items": [
+    {"code": "I", "kind": "section", "title": "Chỉ tiêu định lượng", "max": 30},
+    {"code": "I.1", "parent": "I", "kind": "criterion", "title": "Kết quả so với chỉ tiêu được giao (%)",
+     "rule": "leader_relative", "max": 10, "target": "pact"},
+    {"code": "I.2", "parent": "I", "kind": "criterion", "title": "Tỷ lệ hoàn thành chỉ tiêu riêng",
+     "rule": "proportional", "max": 10, "target": "pact"},
+    {"code": "I.3", "parent": "I", "kind": "criterion", "title": "Kết quả so với chỉ tiêu chung (%)",
+     "rule": "leader_relative", "max": 10, "target": 100}]}$$);
+SELECT thidua.publish_version('lr/2025');
+-- in both formats, exported and diffed
+SELECT thidua.export_criteria_csv('lr/2025');
+SELECT thidua.export_criteria('lr/2025') -> 'items' -> 1 AS leader_relative_item;
+SELECT thidua.import_criteria_file(convert_to(replace(thidua.export_criteria_csv('lr/2025'), 'version,2025,', 'version,2025-csv,'), 'UTF8'), NULL, 'lr.csv');
+SELECT (thidua.export_criteria('lr/2025') - 'edition') = (thidua.export_criteria('lr/2025-csv') - 'edition') AS csv_equals_json;
+SELECT thidua.import_criteria(thidua.export_criteria('lr/2025') || jsonb_build_object('edition', '2025-fixed',
+  'items', jsonb_set(thidua.export_criteria('lr/2025') -> 'items', '{2,target}', '100')));
+SELECT * FROM thidua.diff('lr/2025', 'lr/2025-fixed');
+-- validation names the field
+SELECT thidua.import_criteria(thidua.export_criteria('lr/2025') || jsonb_build_object('edition', 'bad',
+  'items', jsonb_set(thidua.export_criteria('lr/2025') -> 'items', '{1,target}', '"pacts"')));
+SELECT thidua.import_criteria(thidua.export_criteria('lr/2025') || jsonb_build_object('edition', 'bad',
+  'items', (thidua.export_criteria('lr/2025') -> 'items') #- '{1,target}'));
+SELECT thidua.import_criteria(thidua.export_criteria('lr/2025') || jsonb_build_object('edition', 'bad',
+  'items', jsonb_set(thidua.export_criteria('lr/2025') -> 'items', '{1,ceiling}', '12')));
+SELECT thidua.import_criteria(thidua.export_criteria('lr/2025') || jsonb_build_object('edition', 'bad',
+  'items', (thidua.export_criteria('lr/2025') -> 'items') #- '{1,max}'));
+
+-- The formula alone (thidua.points_in_bloc): F08's U1 120 of 100, U2 80 of 80,
+-- U3 40 of 50 with U1 the leader (L = 1.2), max 10 -> 10, 5, 4; a unit at 110 of
+-- 100 is halfway to the leader: 5 + 5 x 0.1 / 0.2 = 7.5; 70 of 90 -> 5 x 7/9 =
+-- 3.888... -> 3.89.
+SELECT u, thidua.points_in_bloc('lr/2025', 'I.1', a, t, 120, 100) AS points
+  FROM (VALUES ('U1', 120, 100), ('U2', 80, 80), ('U3', 40, 50), ('U4', 110, 100), ('U5', 70, 90)) v(u, a, t);
+-- proportional with the unit's target: 40 of 50 -> 10 x 0.8 = 8; 120 of 100 -> capped at 10
+SELECT thidua.points_in_bloc('lr/2025', 'I.2', 40, 50), thidua.points_in_bloc('lr/2025', 'I.2', 120, 100);
+-- a fixed target (I.3): the target argument may be NULL
+SELECT thidua.points_in_bloc('lr/2025', 'I.3', 110, NULL, 120, NULL);
+-- the observation alone has no points: points() checks it and says NULL; score() refuses
+SELECT thidua.points('lr/2025', 'I.1', 120) IS NULL AS unknown_alone;
+SELECT thidua.points('lr/2025', 'I.1', -1);
+SELECT thidua.score('lr/2025', 'I.1', 120);
+SELECT thidua.score('lr/2025', code, v, p) FROM (VALUES ('I.1', 120, 10), ('I.2', 80, 10)) x(code, v, p);
+SELECT thidua.score('lr/2025', code, v, p) FROM (VALUES ('I.1', 120, 10.5)) x(code, v, p);
+SELECT thidua.score('stp/none', code, v, p) FROM (VALUES ('I.1', 120, 1)) x(code, v, p);
+SELECT thidua.score('rc/2025', code, v, p) FROM (VALUES ('I.1', 40, 40)) x(code, v, p);
+SELECT thidua.points_in_bloc('lr/2025', 'I.1', 130, 100, 120, 100);
+SELECT thidua.points_in_bloc('lr/2025', 'I.1', 100, NULL, 120, 100);
+SELECT thidua.points_in_bloc('lr/2025', 'I.1', 100, 100, NULL, 100);
+SELECT thidua.points_in_bloc('rc/2025', 'I.1', 40, 50);
+
+-- In a bloc: targets registered in the pacts, self-assessments of F08.
+INSERT INTO thidua.bloc VALUES ('k8', 'Cụm thử chỉ tiêu riêng', 'zone');
+INSERT INTO thidua.bloc_period VALUES ('k8', '2025', 'lr/2025', 'mean', 0, 1);
+INSERT INTO thidua.bloc_member (bloc_code, period_code, unit_code, role)
+  VALUES ('k8', '2025', 'U1', 'head'), ('k8', '2025', 'U2', 'member'), ('k8', '2025', 'U3', 'member'), ('k8', '2025', 'U4', 'member');
+INSERT INTO thidua.pact (bloc_code, period_code, unit_code, signed_on, targets) VALUES
+  ('k8', '2025', 'U1', '2025-01-15', '{"I.1": 100, "I.2": 100}'), ('k8', '2025', 'U2', '2025-01-15', '{"I.1": 80, "I.2": 80}'),
+  ('k8', '2025', 'U3', '2025-01-15', '{"I.1": 50, "I.2": 50}'), ('k8', '2025', 'U4', '2025-01-15', '{"I.2": 100}');
+CREATE TEMP TABLE f08 (unit text, judge text, i1 numeric, i2 numeric, i3 numeric);
+INSERT INTO f08 VALUES
+  -- self: I.1 and I.2 as in F08; I.3 against 100 for all: 120, 80, 40 -> leader U1 (1.2)
+  ('U1', 'U1', 120, 120, 120), ('U2', 'U2', 80, 80, 80), ('U3', 'U3', 40, 40, 40),
+  -- peers: U4 judges U1 130 of 100 (1.3: the peers' leader), U2 88 of 80 (1.1), U3 40 of 50
+  ('U1', 'U4', 130, NULL, NULL), ('U2', 'U4', 88, NULL, NULL), ('U3', 'U4', 40, NULL, NULL);
+INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
+  SELECT 'k8', '2025', unit, CASE WHEN unit = judge THEN 'self' ELSE 'peer' END, judge FROM f08;
+INSERT INTO thidua.observation (evaluation_id, criterion_code, observed)
+  SELECT e.evaluation_id, c.code, c.value FROM f08 g
+  JOIN thidua.evaluation e ON e.bloc_code = 'k8' AND e.unit_code = g.unit AND e.judge_code = g.judge,
+  LATERAL (VALUES ('I.1', g.i1), ('I.2', g.i2), ('I.3', g.i3)) AS c(code, value)
+  WHERE c.value IS NOT NULL;
+-- self: U1 10 + 10 + 10 = 30; U2 5 + 10 + 5 x 0.8 = 4 -> 19; U3 4 + 8 + 2 -> 14
+-- peers (U4), L = 1.3: U1 10; U2 5 + 5 x 0.1 / 0.3 = 6.666... -> 6.67; U3 5 x 0.8 = 4
+SELECT unit_code, stage, judge_code, total FROM thidua.evaluation_scores('k8', '2025') ORDER BY stage DESC, unit_code;
+SELECT unit_code, self_total, peer_result, final_total, class, rank FROM thidua.standings('k8', '2025') ORDER BY rank, unit_code;
+SELECT jsonb_pretty(thidua.explain('U2', '2025', 'k8') -> 'scored_in_bloc');
+SELECT i ->> 'code' AS item, i -> 'points' AS points, i ->> 'fired' AS fired
+  FROM thidua.evaluation e, LATERAL (SELECT thidua.score_detail('lr/2025', o.criterion_code, o.observed, b.points) AS d
+    FROM thidua.observation o JOIN thidua._bloc_points('k8', '2025') b USING (evaluation_id, criterion_code)
+    WHERE o.evaluation_id = e.evaluation_id) x, jsonb_array_elements(x.d -> 'items') i
+  WHERE e.bloc_code = 'k8' AND e.unit_code = 'U3' AND e.stage = 'self';
+-- the same in parallel workers
+SET force_parallel_mode = on;
+SELECT unit_code, self_total, peer_result, final_total, rank FROM thidua.current_standings WHERE bloc_code = 'k8' ORDER BY rank, unit_code;
+RESET force_parallel_mode;
+-- a recused judge's score leaves the leader alone: U4 recused from U1, the peers'
+-- leader is U2 (1.1): U2 10, U3 4; U1's recused 1.3 (it counts for nothing) is its own leader
+INSERT INTO thidua.recusal VALUES ('k8', '2025', 'U4', 'U1', 'U4''s director chairs U1''s council');
+SELECT e.unit_code, b.points, b.leader_observed, b.leader_target FROM thidua._bloc_points('k8', '2025') b
+  JOIN thidua.evaluation e USING (evaluation_id) WHERE e.stage = 'peer' AND b.criterion_code = 'I.1' ORDER BY 1;
+SELECT unit_code, peer_result, rank, flags FROM thidua.standings('k8', '2025') ORDER BY rank, unit_code;
+-- the leader at target (L = 1): nobody above it, no division: 5, 5 x 0.8 = 4
+UPDATE thidua.observation o SET observed = 100 FROM thidua.evaluation e
+  WHERE e.evaluation_id = o.evaluation_id AND e.bloc_code = 'k8' AND e.unit_code = 'U1' AND e.stage = 'self' AND o.criterion_code = 'I.1';
+UPDATE thidua.observation o SET observed = 64 FROM thidua.evaluation e
+  WHERE e.evaluation_id = o.evaluation_id AND e.bloc_code = 'k8' AND e.unit_code = 'U2' AND e.stage = 'self' AND o.criterion_code = 'I.1';
+SELECT e.unit_code, b.points FROM thidua._bloc_points('k8', '2025') b
+  JOIN thidua.evaluation e USING (evaluation_id) WHERE e.stage = 'self' AND b.criterion_code = 'I.1' ORDER BY 1;
+-- a single unit reporting above its target is the leader: max
+SELECT thidua.points_in_bloc('lr/2025', 'I.1', 90, 80, 90, 80);
+-- a missing target names the unit, criterion, bloc and period
+INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code) VALUES ('k8', '2025', 'U4', 'self', 'U4');
+INSERT INTO thidua.observation (evaluation_id, criterion_code, observed)
+  SELECT evaluation_id, 'I.1', 50 FROM thidua.evaluation WHERE bloc_code = 'k8' AND unit_code = 'U4' AND stage = 'self';
+SELECT * FROM thidua.standings('k8', '2025');
+DELETE FROM thidua.pact WHERE unit_code = 'U4';
+SELECT * FROM thidua.standings('k8', '2025');
+DROP TABLE given, nine, f08, exported;
+DROP EXTENSION thidua;
