@@ -310,6 +310,26 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 												  "FROM d, pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("neighbours") ") AS n",
 												  1, document), options);
 	}
+	/* only where the version has criteria scored in the bloc */
+	if (status == EXIT_OK)
+	{
+		res = cli_query(conn, "SELECT pg_catalog.jsonb_typeof($1::jsonb->'scored_in_bloc') OPERATOR(pg_catalog.=) 'array'",
+						1, document);
+		if (res == NULL)
+			status = cli_failure_code(conn);
+		else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		{
+			printf("\nScored in the bloc (the unit's target; the leader's observation and target):\n");
+			status = cli_print_result(conn, cli_query(conn,
+													  "SELECT b->>'criterion' AS criterion, b->>'stage' AS stage, b->>'judge' AS judge, "
+													  "b->>'observed' AS observed, b->>'target' AS target, "
+													  "COALESCE((b->>'leader_observed') || ' of ' || (b->>'leader_target'), '') AS leader, "
+													  "b->>'points' AS points "
+													  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'scored_in_bloc') AS b",
+													  1, document), options);
+		}
+		PQclear(res);
+	}
 	if (status == EXIT_OK)
 	{
 		printf("\nItems (own points, peers' points by the bloc's method):\n");

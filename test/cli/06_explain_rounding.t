@@ -82,4 +82,33 @@ psql_quiet "UPDATE thidua.bloc_period SET result_rounding = '2' WHERE bloc_code 
 run standings --bloc k11 --period 2025
 ok '[ $status -eq 0 ] && grep -Eq "^ +1 \| Y +\|.*\| +90\.00 \| A " $out' 'rounded to 2: 90.00, class A'
 
+# F08: a target per unit from the pact, points relative to the bloc's leader
+cat > "$work/F08-criteria.csv" <<'CSV'
+kind,code,parent,title,max,rule,params
+set,lr,,Thử chấm theo chỉ tiêu riêng và đơn vị dẫn đầu cụm,,,
+version,2025,,Bảng thử năm 2025,,,rounding_scale=2; tie_break=total
+class,A,,Xuất sắc,,,min=9
+class,D,,Còn lại,,,
+section,I,,Chỉ tiêu định lượng,10,,
+criterion,I.1,I,Kết quả so với chỉ tiêu được giao của đơn vị (%),10,leader_relative,target=pact
+CSV
+printf 'unit,judge,criterion,observed,evidence\nU1,U2,I.1,120,\nU2,U1,I.1,80,\nU3,U1,I.1,40,\n' > "$work/F08-scores.csv"
+run criteria import "$work/F08-criteria.csv"
+run criteria publish lr/2025
+run criteria show lr/2025
+ok '[ $status -eq 0 ] && grep -Eq "I.1 .*\| leader_relative \| target=pact" $out' 'criteria show: a leader_relative criterion with its target from the pact'
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL' || echo "Bail out! setup failed"
+INSERT INTO thidua.unit (unit_code, name) VALUES ('U1','Đơn vị 1'),('U2','Đơn vị 2'),('U3','Đơn vị 3');
+INSERT INTO thidua.bloc VALUES ('k8', 'Cụm thử chỉ tiêu riêng', 'zone');
+INSERT INTO thidua.bloc_period VALUES ('k8', '2025', 'lr/2025', 'mean', 0, 1);
+INSERT INTO thidua.bloc_member (bloc_code, period_code, unit_code, role) VALUES ('k8','2025','U1','head'),('k8','2025','U2','member'),('k8','2025','U3','member');
+INSERT INTO thidua.pact (bloc_code, period_code, unit_code, signed_on, targets) VALUES
+ ('k8','2025','U1','2025-01-15','{"I.1": 100}'),('k8','2025','U2','2025-01-15','{"I.1": 80}'),('k8','2025','U3','2025-01-15','{"I.1": 50}');
+SQL
+run scores import "$work/F08-scores.csv" --bloc k8 --period 2025
+run standings --bloc k8 --period 2025 --format csv
+ok '[ $status -eq 0 ] && grep -q "^1,U1,.*,10.0000000000000000,A," $out && grep -q "^2,U2,.*,5.0000000000000000,D," $out && grep -q "^3,U3,.*,4.0000000000000000,D," $out' 'F08: 10, 5, 4'
+run explain U2 --period 2025 --bloc k8
+ok '[ $status -eq 0 ] && grep -Eq "^ I.1 +\| peer +\| U1 +\| 80 +\| 80 +\| 120 of 100 \| 5.00" $out' 'explain: the target and the leader of a score in the bloc'
+
 done_testing
