@@ -169,7 +169,10 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 					"   FROM thidua.class_band b WHERE b.version_code OPERATOR(pg_catalog.=) v.version_code), "
 					"COALESCE('not above ' || v.veto_max_class || COALESCE(': ' || v.veto_reason, ''), 'none'), "
 					/* an empty order (stored before 0.5.0) means the total */
-					"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total') "
+					"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
+					"CASE WHEN v.result_rounding OPERATOR(pg_catalog.=) 'exact' THEN 'exact' "
+					"     ELSE v.result_rounding || ' decimal places, half away from zero' END "
+					"|| ' (peer result, final total, tie-break keys, before class and rank)' "
 					"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
 					1, values);
 	if (res == NULL)
@@ -179,6 +182,7 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 	cli_print_field(out, "title:", 18, PQgetvalue(res, 0, 1));
 	cli_print_field(out, "status:", 18, PQgetvalue(res, 0, 2));
 	fprintf(out, "%-18s%s decimal places, half away from zero\n", "rounding:", PQgetvalue(res, 0, 3));
+	cli_print_field(out, "averaged results:", 18, PQgetvalue(res, 0, 8));
 	cli_print_field(out, "over-completion:", 18, PQgetvalue(res, 0, 4));
 	cli_print_field(out, "classes:", 18, PQgetvalue(res, 0, 5));
 	cli_print_field(out, "veto:", 18, PQgetvalue(res, 0, 6));

@@ -16,6 +16,39 @@
 	"CASE WHEN pg_catalog.jsonb_typeof($1::jsonb->'" key "') OPERATOR(pg_catalog.=) 'array' " \
 	"THEN $1::jsonb->'" key "' ELSE '[]'::jsonb END"
 
+/*
+ * The decimals a table needs for the results in the CTE "shown" (column v)
+ * of a bloc and period (SQL expressions): at least 2, and as many as it takes for no
+ * two different results to look equal and for no result to look on the other
+ * side of a class bound (89.995 is class B: shown as 89.995, never 90.00).
+ * NULL when even 30 are not enough: the value is then shown whole.
+ */
+#define DIGITS_NEEDED(bloc, period) \
+	"(SELECT pg_catalog.min(n) FROM pg_catalog.generate_series(2, 30) AS n " \
+	" WHERE NOT EXISTS (SELECT 1 FROM shown a, shown b WHERE a.v OPERATOR(pg_catalog.<>) b.v " \
+	"   AND pg_catalog.round(a.v, n) OPERATOR(pg_catalog.=) pg_catalog.round(b.v, n)) " \
+	" AND NOT EXISTS (SELECT 1 FROM shown a, thidua.bloc_period bp " \
+	"   JOIN thidua.class_band c ON c.version_code OPERATOR(pg_catalog.=) bp.criteria_version " \
+	"   WHERE bp.bloc_code OPERATOR(pg_catalog.=) " bloc " AND bp.period_code OPERATOR(pg_catalog.=) " period " " \
+	"   AND (a.v OPERATOR(pg_catalog.>=) c.lower_bound) OPERATOR(pg_catalog.<>) " \
+	"       (pg_catalog.round(a.v, n) OPERATOR(pg_catalog.>=) c.lower_bound)))"
+
+/* A value rounded to the digits d.digits (whole when NULL). */
+#define SHOWN(value) \
+	"CASE WHEN d.digits IS NULL THEN " value " ELSE pg_catalog.round(" value ", d.digits) END"
+
+/*
+ * For explain ($1 the document, in CTE e): the digits the unit's final total
+ * and its neighbours' need (see DIGITS_NEEDED).
+ */
+#define EXPLAIN_SHOWN \
+	"shown AS (SELECT (x->'standing'->>'final_total')::numeric AS v FROM e " \
+	"          WHERE x->'standing'->>'final_total' IS NOT NULL " \
+	"          UNION SELECT (n->>'final_total')::numeric FROM e, " \
+	"          pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("neighbours") ") AS n " \
+	"          WHERE n->>'final_total' IS NOT NULL), " \
+	"d AS (SELECT " DIGITS_NEEDED("(SELECT x->>'bloc' FROM e)", "(SELECT x->>'period' FROM e)") " AS digits)"
+
 /* Exits unless --bloc and --period are given. */
 static bool
 NeedBlocAndPeriod(const CommandOptions *options, const char *command)
@@ -138,7 +171,7 @@ cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv
 		"(SELECT * FROM thidua.published_standings WHERE bloc_code OPERATOR(pg_catalog.=) $1 "
 		"AND period_code OPERATOR(pg_catalog.=) $2)" :
 		"thidua.standings($1, $2)";
-	char		sql[1024];
+	char		sql[4096];
 
 	(void) argc;
 	(void) argv;
@@ -187,17 +220,26 @@ cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv
 		PQclear(res);
 		return cli_close_output(out, options);
 	}
-	/* exact values in CSV; two decimals on screen */
-	snprintf(sql, sizeof(sql),
-			 cli_format_is(options, "csv") ?
-			 "SELECT s.rank, s.unit_code AS unit, s.unit_name AS name, s.role, s.self_total, s.peer_result, "
-			 "s.peer_judges, s.adjustment, s.final_total, s.class, pg_catalog.array_to_string(s.flags, ' ') AS flags "
-			 "FROM %s AS s ORDER BY s.rank, s.unit_name" :
-			 "SELECT s.rank, s.unit_code AS unit, s.unit_name AS name, s.role, "
-			 "pg_catalog.round(s.self_total, 2) AS self, pg_catalog.round(s.peer_result, 2) AS peers, "
-			 "s.peer_judges AS judges, pg_catalog.round(s.adjustment, 2) AS adjusted, "
-			 "pg_catalog.round(s.final_total, 2) AS final, s.class, pg_catalog.array_to_string(s.flags, ', ') AS flags "
-			 "FROM %s AS s ORDER BY s.rank, s.unit_name", source);
+	/*
+	 * Exact values in CSV; on screen two decimals, or the digits needed so
+	 * that no figure contradicts its class or rank.
+	 */
+	if (cli_format_is(options, "csv"))
+		snprintf(sql, sizeof(sql),
+				 "SELECT s.rank, s.unit_code AS unit, s.unit_name AS name, s.role, s.self_total, s.peer_result, "
+				 "s.peer_judges, s.adjustment, s.final_total, s.class, pg_catalog.array_to_string(s.flags, ' ') AS flags "
+				 "FROM %s AS s ORDER BY s.rank, s.unit_name", source);
+	else
+		snprintf(sql, sizeof(sql),
+				 "WITH s AS (SELECT * FROM %s AS s), "
+				 "shown AS (SELECT s.final_total AS v FROM s WHERE s.final_total IS NOT NULL "
+				 "          UNION SELECT s.peer_result FROM s WHERE s.peer_result IS NOT NULL), "
+				 "d AS (SELECT " DIGITS_NEEDED("$1", "$2") " AS digits) "
+				 "SELECT s.rank, s.unit_code AS unit, s.unit_name AS name, s.role, "
+				 SHOWN("s.self_total") " AS self, " SHOWN("s.peer_result") " AS peers, "
+				 "s.peer_judges AS judges, " SHOWN("s.adjustment") " AS adjusted, "
+				 SHOWN("s.final_total") " AS final, s.class, pg_catalog.array_to_string(s.flags, ', ') AS flags "
+				 "FROM s, d ORDER BY s.rank, s.unit_name", source);
 	return cli_print_result(conn, cli_query(conn, sql, 2, values), options);
 }
 
@@ -244,13 +286,19 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	document[0] = PQgetvalue(explained, 0, 0);
 
 	res = cli_query(conn,
+					"WITH e AS (SELECT $1::jsonb AS x), " EXPLAIN_SHOWN " "
 					"SELECT x->>'unit', x->'standing'->>'unit_name', x->>'bloc', x->>'period', x->>'criteria_version', "
 					"x->>'peer_method' || COALESCE(' (trim ' || (x->>'peer_trim') || ')', ''), "
 					"COALESCE(x->'standing'->>'rank', '-'), "
-					"COALESCE(pg_catalog.round((x->'standing'->>'final_total')::numeric, 2)::text, '-'), "
+					"COALESCE((" SHOWN("(x->'standing'->>'final_total')::numeric") ")::text, '-'), "
 					"COALESCE(x->'standing'->>'class', '-'), "
-					"(SELECT pg_catalog.string_agg(f, ', ') FROM pg_catalog.jsonb_array_elements_text(x->'standing'->'flags') f) "
-					"FROM (SELECT $1::jsonb AS x) AS e", 1, document);
+					"(SELECT pg_catalog.string_agg(f, ', ') FROM pg_catalog.jsonb_array_elements_text("
+					"  CASE WHEN pg_catalog.jsonb_typeof(x->'standing'->'flags') OPERATOR(pg_catalog.=) 'array' "
+					"  THEN x->'standing'->'flags' ELSE '[]' END) f), "
+					"CASE x->'result_rounding'->>'setting' WHEN 'exact' THEN 'exact' "
+					"  ELSE (x->'result_rounding'->>'setting') || ' decimals, half away from zero' END "
+					"  || ' (set by the ' || (x->'result_rounding'->>'decided_by') || ')' "
+					"FROM e, d", 1, document);
 	if (res == NULL)
 	{
 		PQclear(explained);
@@ -266,6 +314,7 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 				 PQgetvalue(res, 0, 4));
 		cli_print_field(stdout, "bloc:", 13, line);
 		cli_print_field(stdout, "peer method:", 13, PQgetvalue(res, 0, 5));
+		cli_print_field(stdout, "rounding:", 13, PQgetvalue(res, 0, 10));
 		snprintf(line, sizeof(line), "rank %s, final %s, class %s%s%s", PQgetvalue(res, 0, 6),
 				 PQgetvalue(res, 0, 7), PQgetvalue(res, 0, 8), PQgetisnull(res, 0, 9) ? "" : "; ",
 				 PQgetvalue(res, 0, 9));
@@ -284,10 +333,31 @@ cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	{
 		printf("\nNeighbours:\n");
 		status = cli_print_result(conn, cli_query(conn,
+												  "WITH e AS (SELECT $1::jsonb AS x), " EXPLAIN_SHOWN " "
 												  "SELECT n->>'unit' AS unit, (n->>'rank')::int AS rank, "
-												  "pg_catalog.round((n->>'final_total')::numeric, 2) AS final, n->>'decided_by' AS decided_by "
-												  "FROM pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("neighbours") ") AS n",
+												  SHOWN("(n->>'final_total')::numeric") " AS final, n->>'decided_by' AS decided_by "
+												  "FROM d, pg_catalog.jsonb_array_elements(" ARRAY_OR_EMPTY("neighbours") ") AS n",
 												  1, document), options);
+	}
+	/* only where the version has criteria scored in the bloc */
+	if (status == EXIT_OK)
+	{
+		res = cli_query(conn, "SELECT pg_catalog.jsonb_typeof($1::jsonb->'scored_in_bloc') OPERATOR(pg_catalog.=) 'array'",
+						1, document);
+		if (res == NULL)
+			status = cli_failure_code(conn);
+		else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		{
+			printf("\nScored in the bloc (the unit's target; the leader's observation and target):\n");
+			status = cli_print_result(conn, cli_query(conn,
+													  "SELECT b->>'criterion' AS criterion, b->>'stage' AS stage, b->>'judge' AS judge, "
+													  "b->>'observed' AS observed, b->>'target' AS target, "
+													  "COALESCE((b->>'leader_observed') || ' of ' || (b->>'leader_target'), '') AS leader, "
+													  "b->>'points' AS points "
+													  "FROM pg_catalog.jsonb_array_elements($1::jsonb->'scored_in_bloc') AS b",
+													  1, document), options);
+		}
+		PQclear(res);
 	}
 	if (status == EXIT_OK)
 	{

@@ -28,7 +28,8 @@ typedef enum RuleKind
 	RULE_PROPORTIONAL,
 	RULE_BANDS,
 	RULE_PER_OCCURRENCE,
-	RULE_MANUAL
+	RULE_MANUAL,
+	RULE_LEADER_RELATIVE		/* scored in the bloc: against the bloc's leader */
 } RuleKind;
 
 /* Which part of the total an item counts toward. */
@@ -61,7 +62,8 @@ typedef struct CompiledItem
 	bool		has_max;
 	int64		max;			/* rounding scale */
 	int64		max_fixed;		/* FIXED_SCALE, for formulas */
-	int64		target;			/* proportional, FIXED_SCALE */
+	int64		target;			/* proportional, leader_relative, FIXED_SCALE */
+	bool		target_from_pact;	/* the unit's target registered in the bloc's pact */
 	bool		has_ceiling;
 	int64		ceiling;		/* proportional over-completion / per_occurrence, rounding scale */
 	int64		per;			/* per_occurrence, FIXED_SCALE */
@@ -160,6 +162,28 @@ extern int64 EvaluateRule(const CompiledVersion *version, const CompiledItem *it
 
 /* Whether a criterion's rule can give those points (to check states from outside). */
 extern bool PointsPossible(const CompiledVersion *version, const CompiledItem *item, int64 points);
+
+/*
+ * Whether a criterion's points depend on the bloc, known only in its standings:
+ * a target from the unit's pact, or points relative to the bloc's leader.
+ */
+static inline bool
+ScoredInBloc(const CompiledItem *item)
+{
+	return item->rule == RULE_LEADER_RELATIVE || item->target_from_pact;
+}
+
+/* Refuses an observation a criterion scored in the bloc cannot take (below zero). */
+extern void CheckInBlocObservation(const CompiledVersion *version, const CompiledItem *item,
+								   int64 observed);
+
+/*
+ * Points of a criterion scored in the bloc: the unit's observation against its
+ * target and, for leader_relative, the leader's observation and target (all
+ * FIXED_SCALE). Errors name the criterion.
+ */
+extern int64 EvaluateInBloc(const CompiledVersion *version, const CompiledItem *item, int64 observed,
+							int64 target, int64 leader_observed, int64 leader_target, RuleTrace *trace);
 
 extern const char *RuleName(RuleKind rule);
 extern const char *ItemKindName(ItemKind kind);

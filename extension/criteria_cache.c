@@ -268,6 +268,8 @@ ParseRule(const char *rule)
 		return RULE_PER_OCCURRENCE;
 	if (strcmp(rule, "manual") == 0)
 		return RULE_MANUAL;
+	if (strcmp(rule, "leader_relative") == 0)
+		return RULE_LEADER_RELATIVE;
 	elog(ERROR, "thidua: unknown rule \"%s\"", rule);
 	return RULE_NONE;
 }
@@ -326,12 +328,14 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 
 		/* items */
 		RunQuery("SELECT code, parent_code, kind, rule, max_points, "
-				 "(params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text)::numeric, "
+				 "(CASE WHEN (params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text) OPERATOR(pg_catalog.=) 'pact' "
+				 "THEN NULL ELSE params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text END)::numeric, "
 				 "(params OPERATOR(pg_catalog.->>) 'ceiling'::pg_catalog.text)::numeric, "
 				 "(params OPERATOR(pg_catalog.->>) 'per'::pg_catalog.text)::numeric, "
 				 "(params OPERATOR(pg_catalog.->>) 'floor'::pg_catalog.text)::numeric, "
 				 "(params OPERATOR(pg_catalog.->>) 'otherwise'::pg_catalog.text)::numeric, "
-				 "COALESCE(pg_catalog.jsonb_array_length(params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text), 0) "
+				 "COALESCE(pg_catalog.jsonb_array_length(params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text), 0), "
+				 "(params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text) OPERATOR(pg_catalog.=) 'pact' "
 				 "FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) $1 "
 				 "ORDER BY position", code_datum);
 		n = (int) SPI_processed;
@@ -367,6 +371,10 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 			item->has_floor = GetFixed(version->code, item->code, i, 9, version->scale, "floor", &item->floor);
 			GetFixed(version->code, item->code, i, 10, version->scale, "otherwise", &item->otherwise);
 			item->nbands = pg_strtoint32(GetText(i, 11));
+			/* the unit's target from the pact, known in the bloc's standings */
+			item->target_from_pact = GetText(i, 12) != NULL && strcmp(GetText(i, 12), "t") == 0;
+			if (item->target_from_pact)
+				FingerprintText(&fingerprint, "target=pact");
 			if (item->nbands > 0)
 				item->bands = MemoryContextAllocZero(context, sizeof(Band) * item->nbands);
 			if (item->kind == ITEM_CRITERION)
@@ -484,7 +492,8 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 
 		/* a rule the engine could not evaluate */
 		for (int i = 0; i < n; i++)
-			if (version->items[i].rule == RULE_PROPORTIONAL && version->items[i].target <= 0)
+			if ((version->items[i].rule == RULE_PROPORTIONAL || version->items[i].rule == RULE_LEADER_RELATIVE) &&
+				!version->items[i].target_from_pact && version->items[i].target <= 0)
 				ReportUnusableDraft(version->code, version->items[i].code, "target", "must be greater than zero");
 	}
 	SPI_finish();

@@ -25,6 +25,8 @@ RuleName(RuleKind rule)
 			return "per_occurrence";
 		case RULE_MANUAL:
 			return "manual";
+		case RULE_LEADER_RELATIVE:
+			return "leader_relative";
 		case RULE_NONE:
 			break;
 	}
@@ -82,6 +84,15 @@ EvaluateRule(const CompiledVersion *version, const CompiledItem *item,
 
 	trace->band = 0;
 	trace->clamped = false;
+
+	if (ScoredInBloc(item))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("criterion \"%s\" of criteria version \"%s\" (%s) is scored in a bloc's standings",
+						item->code, version->code, item->rule == RULE_PROPORTIONAL ? "proportional, target from the pact" :
+						RuleName(item->rule)),
+				 errdetail("Its points depend on the unit's target or on the bloc's leader."),
+				 errhint("thidua.standings scores it; thidua.points_in_bloc gives its points, which score(version, criterion, observed, points_in_bloc) takes.")));
 
 	switch (item->rule)
 	{
@@ -155,6 +166,7 @@ EvaluateRule(const CompiledVersion *version, const CompiledItem *item,
 			}
 			return FixedRound(observed, FIXED_SCALE, scale);
 
+		case RULE_LEADER_RELATIVE:
 		case RULE_NONE:
 			break;
 	}
@@ -193,9 +205,90 @@ PointsPossible(const CompiledVersion *version, const CompiledItem *item, int64 p
 				highest = Min(highest, item->ceiling);
 			return points >= lowest && points <= highest;
 		case RULE_MANUAL:
+		case RULE_LEADER_RELATIVE:
 			return points >= 0 && points <= item->max;
 		case RULE_NONE:
 			break;
 	}
 	return false;
+}
+
+void
+CheckInBlocObservation(const CompiledVersion *version, const CompiledItem *item, int64 observed)
+{
+	if (observed < 0)
+		ReportBadObservation(version, item, observed, "only values of zero or more");
+}
+
+/* a * b, or an error naming the criterion when it does not fit */
+static int128
+Multiply(const CompiledVersion *version, const CompiledItem *item, int128 a, int128 b)
+{
+	int128		product;
+
+	if (__builtin_mul_overflow(a, b, &product))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("points of criterion \"%s\" of criteria version \"%s\" are out of range",
+						item->code, version->code),
+				 errdetail("The observation, targets and maximum are too large to combine exactly.")));
+	return product;
+}
+
+int64
+EvaluateInBloc(const CompiledVersion *version, const CompiledItem *item, int64 observed,
+			   int64 target, int64 leader_observed, int64 leader_target, RuleTrace *trace)
+{
+	int64		max = item->max;
+	int128		above;			/* A*TL - AL*T: the unit against the leader */
+
+	trace->band = 0;
+	trace->clamped = false;
+	CheckInBlocObservation(version, item, observed);
+	if (target <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("criterion \"%s\" of criteria version \"%s\" needs a target above zero",
+						item->code, version->code)));
+	if (item->rule == RULE_PROPORTIONAL)
+	{
+		CompiledItem with_target = *item;
+
+		with_target.target = target;
+		with_target.target_from_pact = false;
+		return EvaluateRule(version, &with_target, observed, trace);
+	}
+
+	/*
+	 * leader_relative: c = A/T, L = AL/TL. Below or at target: max/2 * c; the
+	 * leader (c = L > 1): max; in between: max/2 + max/2 * (c - 1)/(L - 1),
+	 * that is max * (T*(AL - TL) + (A - T)*TL) / (2*T*(AL - TL)). Exact.
+	 */
+	if (leader_target <= 0 || leader_observed < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("criterion \"%s\" of criteria version \"%s\" needs the leader's observation and a target above zero",
+						item->code, version->code)));
+	above = Multiply(version, item, observed, leader_target) - Multiply(version, item, leader_observed, target);
+	if (above > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("criterion \"%s\" of criteria version \"%s\": the leader's completion is below the unit's",
+						item->code, version->code),
+				 errdetail("The leader is the unit of the highest completion (observed / target) in the bloc.")));
+	if (observed <= target)
+		return (int64) DivideRounded(Multiply(version, item, max, observed), (int128) 2 * target);
+	if (above == 0)
+	{
+		trace->band = 1;		/* the leader */
+		return max;
+	}
+	{
+		int128		leader_margin = (int128) leader_observed - leader_target;	/* > 0 here */
+		int128		numerator = Multiply(version, item, target, leader_margin) +
+			Multiply(version, item, (int128) observed - target, leader_target);
+
+		return (int64) DivideRounded(Multiply(version, item, max, numerator),
+									 Multiply(version, item, Multiply(version, item, 2, target), leader_margin));
+	}
 }

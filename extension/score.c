@@ -25,6 +25,9 @@
 #include "state_format.h"
 
 PG_FUNCTION_INFO_V1(thidua_points);
+PG_FUNCTION_INFO_V1(thidua_points_in_bloc);
+PG_FUNCTION_INFO_V1(thidua_score_in_bloc_transition);
+PG_FUNCTION_INFO_V1(thidua_score_detail_in_bloc_transition);
 PG_FUNCTION_INFO_V1(thidua_score_transition);
 PG_FUNCTION_INFO_V1(thidua_score_detail_transition);
 PG_FUNCTION_INFO_V1(thidua_score_combine);
@@ -76,9 +79,82 @@ thidua_points(PG_FUNCTION_ARGS)
 	const CompiledItem *item = FindCriterion(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
 	RuleTrace	trace;
 	int64		points;
+	int64		observed = ObservationToFixed(version, item, PG_GETARG_DATUM(2));
 
-	points = EvaluateRule(version, item, ObservationToFixed(version, item, PG_GETARG_DATUM(2)), &trace);
+	/* points that depend on the bloc are unknown here: the observation is checked */
+	if (ScoredInBloc(item))
+	{
+		CheckInBlocObservation(version, item, observed);
+		PG_RETURN_NULL();
+	}
+	points = EvaluateRule(version, item, observed, &trace);
 	PG_RETURN_NUMERIC(FixedToNumeric(points, version->scale));
+}
+
+/* A number argument of points_in_bloc in millionths, or an error naming it. */
+static int64
+InBlocArgument(FunctionCallInfo fcinfo, int argument, const CompiledVersion *version,
+			   const CompiledItem *item, const char *name)
+{
+	if (PG_ARGISNULL(argument))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null for criterion \"%s\" of criteria version \"%s\" (%s)",
+						name, item->code, version->code, RuleName(item->rule))));
+	return ObservationToFixed(version, item, PG_GETARG_DATUM(argument));
+}
+
+/*
+ * SQL: thidua.points_in_bloc(version, criterion_code, observed, target,
+ * leader_observed, leader_target) -> numeric: the points of a criterion scored
+ * in the bloc (a target from the pact, or leader_relative). A NULL target is
+ * the criterion's own; the leader's values are for leader_relative only.
+ */
+Datum
+thidua_points_in_bloc(PG_FUNCTION_ARGS)
+{
+	CompiledVersion *version;
+	const CompiledItem *item;
+	text	   *code;
+	RuleTrace	trace;
+	int64		observed;
+	int64		target;
+	int64		leader_observed = 0;
+	int64		leader_target = 0;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("criteria version must not be null")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("criterion code must not be null")));
+	version = GetCompiledVersionCached(fcinfo, PG_GETARG_TEXT_PP(0));
+	code = PG_GETARG_TEXT_PP(1);
+	item = FindCriterion(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+	if (!ScoredInBloc(item))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("criterion \"%s\" of criteria version \"%s\" (%s) is not scored in the bloc",
+						item->code, version->code, RuleName(item->rule)),
+				 errhint("thidua.points scores it.")));
+	if (PG_ARGISNULL(2))
+		PG_RETURN_NULL();		/* no observation */
+	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(2));
+	if (!PG_ARGISNULL(3))
+		target = InBlocArgument(fcinfo, 3, version, item, "target");
+	else if (item->target_from_pact)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("criterion \"%s\" of criteria version \"%s\" takes the unit's target from the pact: target must not be null",
+						item->code, version->code)));
+	else
+		target = item->target;
+	if (item->rule == RULE_LEADER_RELATIVE)
+	{
+		leader_observed = InBlocArgument(fcinfo, 4, version, item, "leader_observed");
+		leader_target = PG_ARGISNULL(5) && !item->target_from_pact ? item->target :
+			InBlocArgument(fcinfo, 5, version, item, "leader_target");
+	}
+	PG_RETURN_NUMERIC(FixedToNumeric(EvaluateInBloc(version, item, observed, target, leader_observed,
+													leader_target, &trace), version->scale));
 }
 
 static void
@@ -97,7 +173,7 @@ ReportDuplicate(const CompiledVersion *version, int slot)
  * the points (score) or the observation (score_detail) in the criterion's slot.
  */
 static Datum
-ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
+ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argument)
 {
 	MemoryContext aggregate_context;
 	CompiledVersion *version;
@@ -179,7 +255,37 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
 	code = PG_GETARG_TEXT_PP(2);
 	item = FindCriterionAfter(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), cache);
 	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
-	points = EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+	if (ScoredInBloc(item))
+	{
+		/*
+		 * Its points, computed in the bloc (points_in_bloc), are kept in both
+		 * contents: the observation alone cannot give them.
+		 */
+		CheckInBlocObservation(version, item, observed);
+		if (in_bloc_argument < 0 || PG_ARGISNULL(in_bloc_argument))
+			EvaluateRule(version, item, observed, &trace);	/* says it is scored in the bloc */
+		points = NumericDatumToFixedOrError(PG_GETARG_DATUM(in_bloc_argument), version->scale,
+											psprintf("points_in_bloc of criterion \"%s\" of criteria version \"%s\"",
+													 item->code, version->code),
+											"thidua.points_in_bloc gives them.");
+		if (!PointsPossible(version, item, points))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("points_in_bloc of criterion \"%s\" of criteria version \"%s\" are out of its range",
+							item->code, version->code),
+					 errhint("thidua.points_in_bloc gives them.")));
+		observed = points;
+	}
+	else
+	{
+		if (in_bloc_argument >= 0 && !PG_ARGISNULL(in_bloc_argument))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("criterion \"%s\" of criteria version \"%s\" (%s) takes its points from its rule",
+							item->code, version->code, RuleName(item->rule)),
+					 errhint("points_in_bloc is for criteria scored in the bloc; give it as null.")));
+		points = EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+	}
 
 	if (ScoreStateHas(state, &layout, item->slot))
 		ReportDuplicate(version, item->slot);
@@ -195,14 +301,28 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content)
 Datum
 thidua_score_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_POINTS);
+	return ScoreTransition(fcinfo, SCORE_POINTS, -1);
 }
 
 /* SQL: transition of thidua.score_detail */
 Datum
 thidua_score_detail_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS);
+	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, -1);
+}
+
+/* SQL: transition of thidua.score and tie_break_keys with points_in_bloc */
+Datum
+thidua_score_in_bloc_transition(PG_FUNCTION_ARGS)
+{
+	return ScoreTransition(fcinfo, SCORE_POINTS, 4);
+}
+
+/* SQL: transition of thidua.score_detail with points_in_bloc */
+Datum
+thidua_score_detail_in_bloc_transition(PG_FUNCTION_ARGS)
+{
+	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, 4);
 }
 
 static CompiledVersion *VersionOfState(const bytea *state, const ScoreStateLayout *layout);
@@ -320,12 +440,13 @@ ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 
 			if (value == SCORE_STATE_ABSENT)
 				result->points[i] = 0;
-			else if (layout->content == SCORE_POINTS)
+			else if (layout->content == SCORE_POINTS || ScoredInBloc(item))
 			{
 				if (!PointsPossible(version, item, value))
 					ReportCorruptState("thidua.score",
 									   psprintf("Criterion \"%s\" holds points its rule cannot give.", item->code));
 				result->points[i] = value;
+				result->observed[i] = true;		/* for score_detail: scored in the bloc */
 			}
 			else
 			{
@@ -401,6 +522,13 @@ AppendFired(StringInfo out, const CompiledVersion *version, const CompiledItem *
 		AppendString(out, "fired", "no observation: 0 points");
 		return;
 	}
+	if (ScoredInBloc(item))
+	{
+		AppendString(out, "fired", item->rule == RULE_LEADER_RELATIVE ?
+					 "scored in the bloc: against its target and the bloc's leader" :
+					 "scored in the bloc: max × observed / the unit's target in the pact");
+		return;
+	}
 	switch (item->rule)
 	{
 		case RULE_PASS_FAIL:
@@ -424,6 +552,7 @@ AppendFired(StringInfo out, const CompiledVersion *version, const CompiledItem *
 		case RULE_MANUAL:
 			AppendString(out, "fired", "points entered by the scorer");
 			break;
+		case RULE_LEADER_RELATIVE:
 		case RULE_NONE:
 			break;
 	}
@@ -504,7 +633,7 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 		if (item->kind == ITEM_CRITERION)
 		{
 			AppendString(&out, "rule", RuleName(item->rule));
-			if (breakdown.observed[i])
+			if (breakdown.observed[i] && !ScoredInBloc(item))
 			{
 				char		text[32];
 

@@ -32,6 +32,9 @@ CREATE TABLE thidua.criteria_version (
 		CONSTRAINT criteria_version_veto_reason_at_most_1000_characters CHECK (char_length(veto_reason) <= 1000),
 	tie_break text[] NOT NULL DEFAULT '{total}',
 	cloned_from text REFERENCES thidua.criteria_version,
+	-- how averaged results (peer result, final total, tie-break keys) are rounded before class and rank
+	result_rounding text NOT NULL DEFAULT 'exact'
+		CONSTRAINT criteria_version_result_rounding_check CHECK (result_rounding OPERATOR(pg_catalog.~) '^(exact|[0-9])$'),
 	UNIQUE (set_code, edition),
 	CONSTRAINT criteria_version_code_is_set_and_edition CHECK (version_code = set_code || '/' || edition)
 );
@@ -49,7 +52,7 @@ CREATE TABLE thidua.criteria_item (
 		CONSTRAINT criteria_item_title_in_nfc CHECK (thidua._is_nfc(title))
 		CONSTRAINT criteria_item_title_at_most_1000_characters CHECK (char_length(title) <= 1000),
 	max_points numeric,
-	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual')),
+	rule text CHECK (rule IN ('pass_fail', 'proportional', 'bands', 'per_occurrence', 'manual', 'leader_relative')),
 	params jsonb NOT NULL DEFAULT '{}',
 	PRIMARY KEY (version_code, code),
 	UNIQUE (version_code, position),

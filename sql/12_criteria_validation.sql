@@ -87,7 +87,8 @@ DECLARE
 	item_fields constant text[] := ARRAY['code', 'parent', 'kind', 'title', 'max', 'rule', 'target',
 		'ceiling', 'bands', 'otherwise', 'per', 'floor', '_line'];
 	rule_fields jsonb := '{"pass_fail": [], "proportional": ["target", "ceiling"],
-		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": []}';
+		"bands": ["bands", "otherwise"], "per_occurrence": ["per", "floor", "ceiling"], "manual": [],
+		"leader_relative": ["target"]}';
 	scale integer;
 	over_completion boolean;
 	item jsonb;
@@ -124,7 +125,7 @@ BEGIN
 	END IF;
 	FOR field IN SELECT jsonb_object_keys(doc) LOOP
 		IF field <> ALL (ARRAY['format', 'set', 'edition', 'title', 'rounding_scale',
-				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', '_source', '_line']) THEN
+				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', 'result_rounding', '_source', '_line']) THEN
 			PERFORM thidua._criteria_error(doc, NULL, field, 'is not a field of a criteria document');
 		END IF;
 	END LOOP;
@@ -157,6 +158,12 @@ BEGIN
 		PERFORM thidua._criteria_error(doc, NULL, 'allow_over_completion', 'must be true or false');
 	END IF;
 	over_completion := coalesce((doc ->> 'allow_over_completion')::boolean, false);
+	-- averaged results: "exact", or rounded to 0-9 decimals before class and rank
+	IF doc ? 'result_rounding' AND NOT (doc -> 'result_rounding' = '"exact"'
+			OR (jsonb_typeof(doc -> 'result_rounding') = 'number' AND (doc ->> 'result_rounding') ~ '^[0-9]$')) THEN
+		PERFORM thidua._criteria_error(doc, NULL, 'result_rounding',
+			format('must be "exact" or a whole number of decimals from 0 to 9, not %s', doc -> 'result_rounding'));
+	END IF;
 
 	-- Items: first each on its own, then the tree.
 	IF jsonb_typeof(doc -> 'items') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'items') = 0 THEN
@@ -213,7 +220,7 @@ BEGIN
 		criteria := criteria + 1;
 		IF NOT rule_fields ? coalesce(item ->> 'rule', '') THEN
 			PERFORM thidua._criteria_error(doc, item, 'rule',
-				format('must be pass_fail, proportional, bands, per_occurrence or manual, not %s',
+				format('must be pass_fail, proportional, bands, per_occurrence, manual or leader_relative, not %s',
 					coalesce(item -> 'rule', 'null')));
 		END IF;
 		FOR field IN SELECT jsonb_object_keys(item) LOOP
@@ -232,11 +239,13 @@ BEGIN
 			PERFORM thidua._criteria_error(doc, item, 'max', 'must not be negative');
 		END IF;
 
+		-- a target from the pact ("pact") is each unit's own, known in the bloc's standings
+		IF item ->> 'rule' IN ('proportional', 'leader_relative') AND item -> 'target' IS DISTINCT FROM '"pact"'
+		   AND thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
+			PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero (or "pact": the unit''s target in its pact)');
+		END IF;
 		CASE item ->> 'rule'
 		WHEN 'proportional' THEN
-			IF thidua._criteria_number(doc, item, 'target', true, 6) <= 0 THEN
-				PERFORM thidua._criteria_error(doc, item, 'target', 'must be greater than zero');
-			END IF;
 			IF item ? 'ceiling' THEN
 				IF NOT over_completion THEN
 					PERFORM thidua._criteria_error(doc, item, 'ceiling',

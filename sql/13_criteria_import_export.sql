@@ -21,6 +21,8 @@ CREATE FUNCTION thidua.export_criteria(version text) RETURNS jsonb
 		'veto', CASE WHEN v.veto_max_class IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object(
 					'max_class', v.veto_max_class, 'reason', v.veto_reason)) END,
 		'tie_break', to_jsonb(CASE WHEN cardinality(v.tie_break) = 0 THEN '{total}' ELSE v.tie_break END),
+		'result_rounding', CASE WHEN v.result_rounding = 'exact' THEN to_jsonb(v.result_rounding)
+								ELSE to_jsonb(v.result_rounding::integer) END,
 		'items', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
 						'code', i.code, 'parent', i.parent_code, 'kind', i.kind, 'title', i.title,
 						'max', i.max_points, 'rule', i.rule)) || i.params ORDER BY i.position)
@@ -75,13 +77,14 @@ BEGIN
 		VALUES (doc #>> '{set,code}', doc #>> '{set,name}')
 		ON CONFLICT (set_code) DO NOTHING;
 	INSERT INTO thidua.criteria_version (version_code, set_code, edition, title, rounding_scale,
-			allow_over_completion, veto_max_class, veto_reason, tie_break)
+			allow_over_completion, veto_max_class, veto_reason, tie_break, result_rounding)
 		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
 			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
 			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
-				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END);
+				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END,
+			coalesce(doc ->> 'result_rounding', 'exact'));
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
 			max_points, rule, params)
 		SELECT version, i ->> 'code', i ->> 'parent', n, i ->> 'kind', i ->> 'title',
@@ -259,6 +262,11 @@ BEGIN
 				WHEN 'tie_break' THEN
 					doc := doc || jsonb_build_object(key,
 						to_jsonb(regexp_split_to_array(btrim(params ->> key), '\s+')));
+				WHEN 'result_rounding' THEN
+					-- a number of decimals, or the word (validation names anything else)
+					doc := doc || jsonb_build_object(key, CASE WHEN lower(params ->> key) = 'exact' THEN to_jsonb('exact'::text)
+						WHEN params ->> key ~ '^[0-9]+$' THEN to_jsonb((params ->> key)::integer)
+						ELSE to_jsonb(params ->> key) END);
 				ELSE
 					PERFORM thidua._criteria_error(doc, NULL, key, 'is not a parameter of the version record');
 				END CASE;
@@ -282,8 +290,9 @@ BEGIN
 				'title', f -> 'title', 'max', thidua._csv_number(f ->> 'max', doc, record.line, 'max'),
 				'rule', f -> 'rule', '_line', record.line));
 			FOR key IN SELECT jsonb_object_keys(params) LOOP
-				item := item || jsonb_build_object(key, CASE key
-					WHEN 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+				item := item || jsonb_build_object(key, CASE
+					WHEN key = 'bands' THEN thidua._csv_bands(params ->> key, doc, record.line)
+					WHEN key = 'target' AND lower(params ->> key) = 'pact' THEN to_jsonb('pact'::text)
 					ELSE thidua._csv_number(params ->> key, doc, record.line, key) END);
 			END LOOP;
 			items := items || jsonb_build_array(item);
@@ -379,7 +388,9 @@ CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 		SELECT 1, ARRAY['version', d ->> 'edition', NULL, d ->> 'title', NULL, NULL,
 			format('rounding_scale=%s; allow_over_completion=%s; tie_break=%s', d ->> 'rounding_scale',
 				d ->> 'allow_over_completion',
-				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k))] FROM doc
+				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k))
+			-- the default (exact) is left out, as spreadsheets written before it had it
+			|| coalesce('; result_rounding=' || nullif(d ->> 'result_rounding', 'exact'), '')] FROM doc
 		UNION ALL
 		SELECT 2 + n::integer, ARRAY['class', c ->> 'label', NULL, c ->> 'title', NULL, NULL,
 			CASE WHEN c ? 'min' THEN 'min=' || (c ->> 'min') END]

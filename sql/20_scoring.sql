@@ -62,8 +62,51 @@ CREATE FUNCTION thidua._fixed(value numeric, scale integer) RETURNS bigint
 COMMENT ON FUNCTION thidua._fixed(numeric, integer) IS
 	'value times 10^scale as an exact integer, as the scoring engine reads numbers (for tests)';
 
+-- Criteria scored in the bloc (a target from the unit's pact, leader_relative):
+-- their points, and the aggregates that take them (the standings compute them).
+CREATE FUNCTION thidua.points_in_bloc(version text, criterion_code text, observed numeric, target numeric,
+									  leader_observed numeric DEFAULT NULL, leader_target numeric DEFAULT NULL)
+	RETURNS numeric
+	AS 'MODULE_PATHNAME', 'thidua_points_in_bloc'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION thidua.points_in_bloc(text, text, numeric, numeric, numeric, numeric) IS
+	'points of a criterion scored in the bloc, rounded to the version''s scale: proportional with target "pact" (max × observed / target, capped), or leader_relative (completion c = observed / target against the leader''s L = leader_observed / leader_target: c <= 1: max/2 × c; the leader: max; else max/2 + max/2 × (c − 1)/(L − 1)); target NULL: the criterion''s own; NULL observed: NULL; errors for another rule, a missing target or leader, a leader below the unit';
+
+CREATE FUNCTION thidua._score_in_bloc_transition(state bytea, version text, criterion_code text, observed numeric,
+												 points_in_bloc numeric)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_in_bloc_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_in_bloc_transition(state bytea, version text, criterion_code text,
+														observed numeric, points_in_bloc numeric)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_in_bloc_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score(text, text, numeric, numeric) IS
+	'thidua.score with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_detail_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 432,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_detail_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, numeric) IS
+	'thidua.score_detail with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+
 -- Support functions take states from their caller: only the aggregates call
 -- them (PostgreSQL checks the aggregate owner's right, not the caller's).
 REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric),
 	thidua._score_detail_transition(bytea, text, text, numeric), thidua._score_combine(bytea, bytea),
-	thidua._score_final(bytea), thidua._score_detail_final(bytea) FROM PUBLIC;
+	thidua._score_final(bytea), thidua._score_detail_final(bytea),
+	thidua._score_in_bloc_transition(bytea, text, text, numeric, numeric),
+	thidua._score_detail_in_bloc_transition(bytea, text, text, numeric, numeric) FROM PUBLIC;

@@ -15,8 +15,105 @@ CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observ
 );
 COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric) IS
 	'the version''s tie-break keys of one evaluation, in order (capped points; penalty as a magnitude)';
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric, points_in_bloc numeric) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, numeric) IS
+	'thidua.tie_break_keys with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
 -- Only the aggregate calls its final function (see 20_scoring.sql).
 REVOKE EXECUTE ON FUNCTION thidua._tie_break_keys_final(bytea) FROM PUBLIC;
+
+-- The unit's target for a criterion in its pact with the bloc for the period:
+-- a number above zero registered under the criterion's code, or an error
+-- naming the unit, criterion, bloc and period.
+CREATE FUNCTION thidua._pact_target(bloc text, period text, unit text, criterion text) RETURNS numeric
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	registered jsonb;
+BEGIN
+	SELECT coalesce(p.targets -> criterion, 'null') INTO registered FROM thidua.pact p
+		WHERE p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
+		  AND p.unit_code OPERATOR(pg_catalog.=) unit;
+	IF registered IS NULL THEN
+		RAISE EXCEPTION 'unit "%" has no pact in bloc "%" for period "%": criterion "%" takes its target from it',
+			unit, bloc, period, criterion
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Register the unit''s pact (thidua.pact) with its targets by criterion code, e.g. {"I.1": 100}.';
+	END IF;
+	IF jsonb_typeof(registered) IS DISTINCT FROM 'number' OR registered::text::numeric <= 0 THEN
+		RAISE EXCEPTION 'unit "%" has no target for criterion "%" in its pact in bloc "%" for period "%"%',
+			unit, criterion, bloc, period,
+			CASE WHEN jsonb_typeof(registered) = 'null' THEN '' ELSE format(' (%s is not a number above zero)', registered) END
+			USING ERRCODE = 'no_data_found',
+				  HINT = format('The pact''s targets hold it under the criterion''s code, e.g. {"%s": 100}.', criterion);
+	END IF;
+	RETURN registered::text::numeric;
+END
+$$;
+
+-- The points of every observation of a criterion scored in the bloc (a target
+-- from the pact, leader_relative): the unit's target and, for
+-- leader_relative, the leader of the same stage (self or peer) — the highest
+-- completion observed / target, recused peer scores left out.
+CREATE FUNCTION thidua._bloc_points(bloc text, period text)
+	RETURNS TABLE (evaluation_id bigint, criterion_code text, points numeric, target numeric,
+				   leader_observed numeric, leader_target numeric)
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH settings AS (
+		SELECT bp.criteria_version FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+	), rules AS (
+		SELECT i.code, i.rule,
+			CASE WHEN (i.params ->> 'target') OPERATOR(pg_catalog.<>) 'pact' THEN (i.params ->> 'target')::numeric END AS fixed_target
+		FROM thidua.criteria_item i JOIN settings s ON i.version_code OPERATOR(pg_catalog.=) s.criteria_version
+		WHERE i.rule OPERATOR(pg_catalog.=) 'leader_relative' OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact'
+	), results AS (
+		SELECT e.evaluation_id, e.stage, o.criterion_code, o.observed, r.rule,
+			coalesce(r.fixed_target, thidua._pact_target(bloc, period, e.unit_code, o.criterion_code)) AS target,
+			e.stage OPERATOR(pg_catalog.=) 'peer' AND EXISTS (SELECT 1 FROM thidua.recusal x
+				WHERE x.bloc_code OPERATOR(pg_catalog.=) bloc AND x.period_code OPERATOR(pg_catalog.=) period
+				  AND x.judge_code OPERATOR(pg_catalog.=) e.judge_code
+				  AND x.unit_code OPERATOR(pg_catalog.=) e.unit_code) AS recused
+		FROM thidua.evaluation e
+		JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		JOIN rules r ON r.code OPERATOR(pg_catalog.=) o.criterion_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+	), leaders AS (
+		-- 40 decimals order every two distinct completions of 6-decimal figures exactly
+		SELECT DISTINCT ON (x.stage, x.criterion_code) x.stage, x.criterion_code, x.observed, x.target
+		FROM results x
+		WHERE x.rule OPERATOR(pg_catalog.=) 'leader_relative' AND NOT x.recused
+		ORDER BY x.stage, x.criterion_code, round(x.observed, 40) OPERATOR(pg_catalog./) x.target DESC
+	), placed AS (
+		-- a recused score above the leader (it counts for nothing) is its own leader
+		SELECT x.evaluation_id, x.criterion_code, x.observed, x.target,
+			CASE WHEN l.observed IS NULL
+					  OR (x.observed OPERATOR(pg_catalog.*) l.target) OPERATOR(pg_catalog.>) (l.observed OPERATOR(pg_catalog.*) x.target)
+				 THEN x.observed ELSE l.observed END AS leader_observed,
+			CASE WHEN l.observed IS NULL
+					  OR (x.observed OPERATOR(pg_catalog.*) l.target) OPERATOR(pg_catalog.>) (l.observed OPERATOR(pg_catalog.*) x.target)
+				 THEN x.target ELSE l.target END AS leader_target,
+			x.rule
+		FROM results x
+		LEFT JOIN leaders l ON l.stage OPERATOR(pg_catalog.=) x.stage AND l.criterion_code OPERATOR(pg_catalog.=) x.criterion_code
+	)
+	SELECT p.evaluation_id, p.criterion_code,
+		thidua.points_in_bloc(s.criteria_version, p.criterion_code, p.observed, p.target,
+			p.leader_observed, p.leader_target),
+		p.target,
+		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_observed END,
+		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_target END
+	FROM placed p, settings s
+$$;
 
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
 CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
@@ -25,19 +122,31 @@ CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
+		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points)
 					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
+		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points)
 			FILTER (WHERE o.criterion_code IS NOT NULL)
 	FROM thidua.evaluation e
 	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
 	LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+	-- criteria scored in the bloc: their points, computed against the bloc
+	LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+		AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
 	WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
 	GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version
 $$;
 COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
-	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0)';
+	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0; criteria scored in the bloc against the unit''s pact target or the bloc''s leader)';
+
+-- An averaged result under a result_rounding setting: digits decimals, half
+-- away from zero (numeric round), or exact when digits is NULL.
+CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS numeric
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN digits IS NULL THEN value ELSE round(value, digits) END
+$$;
 
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
@@ -55,6 +164,7 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
+	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -62,6 +172,8 @@ BEGIN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
 			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
 	END IF;
+	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
 	RETURN QUERY
 	WITH members AS (
@@ -90,16 +202,17 @@ BEGIN
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
 	), peer_total AS (
+		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
-				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END AS result
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END, digits) AS result
 		FROM peer p GROUP BY p.unit_code
 	), peer_key AS (
 		-- each tie-break key aggregated across the judges by the same method as the total
 		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
 				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
-				 ELSE avg(p.tie_keys[k.n]) END AS points
+				 ELSE avg(p.tie_keys[k.n]) END, digits) AS points
 		FROM peer p CROSS JOIN keys k
 		WHERE p.tie_keys IS NOT NULL
 		GROUP BY p.unit_code, k.n
@@ -124,16 +237,18 @@ BEGIN
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
 			coalesce(ad.points, 0) AS adjustment,
-			pt.result + coalesce(ad.points, 0) AS final_total,
+			thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits) AS final_total,
 			EXISTS (SELECT 1 FROM vetoed v WHERE v.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS is_vetoed,
 			c.consensus_rank,
 			-- the version's tie-break order as one vector, larger is better
-			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+									   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
 								   ELSE k.points END ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
 			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
-				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+							   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 							   ELSE k.points END) ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
 			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r

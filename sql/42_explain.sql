@@ -12,7 +12,21 @@ DECLARE
 	settings thidua.bloc_period;
 	standing record;
 	result jsonb;
+	blocs text[];
+	rounding jsonb;
 BEGIN
+	IF explain.bloc IS NULL THEN
+		-- a unit in two blocs that year: which one is for the caller to say
+		blocs := ARRAY(SELECT m.bloc_code FROM thidua.bloc_member m
+			WHERE m.unit_code OPERATOR(pg_catalog.=) unit AND m.period_code OPERATOR(pg_catalog.=) period
+			ORDER BY m.bloc_code);
+		IF cardinality(blocs) > 1 THEN
+			RAISE EXCEPTION 'unit "%" is a member of % blocs in period "%": %', unit, cardinality(blocs), period,
+				array_to_string(blocs, ', ')
+				USING ERRCODE = 'ambiguous_parameter',
+					  HINT = 'Name the bloc: thidua.explain(unit, period, bloc), or thidua explain UNIT --period P --bloc B.';
+		END IF;
+	END IF;
 	SELECT bp.* INTO settings FROM thidua.bloc_period bp
 	JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) bp.bloc_code
 		AND m.period_code OPERATOR(pg_catalog.=) bp.period_code
@@ -24,15 +38,26 @@ BEGIN
 			coalesce('bloc "' || explain.bloc || '"', 'any bloc or zone'), period
 			USING ERRCODE = 'no_data_found';
 	END IF;
+	-- which setting rounded the averaged results (standings apply the same)
+	SELECT jsonb_build_object('setting', coalesce(settings.result_rounding, v.result_rounding),
+		'decided_by', CASE WHEN settings.result_rounding IS NOT NULL
+						   THEN format('bloc "%s" for period "%s"', settings.bloc_code, settings.period_code)
+						   ELSE format('criteria version "%s"', v.version_code) END)
+		INTO rounding
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
-	WITH scores AS (
+	WITH in_bloc AS (
+		SELECT * FROM thidua._bloc_points(settings.bloc_code, settings.period_code)
+	), scores AS (
 		-- the unit's own evaluations, with their full breakdowns
 		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed)
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points)
 						FILTER (WHERE o.criterion_code IS NOT NULL),
 					 '{"total": 0, "items": []}'::jsonb) AS detail
 		FROM thidua.evaluation e
 		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		LEFT JOIN in_bloc b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
 		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
 		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
 		  AND e.unit_code OPERATOR(pg_catalog.=) unit
@@ -75,15 +100,30 @@ BEGIN
 			 ORDER BY n LIMIT 1) AS first_difference
 		FROM standings s, me
 		WHERE s.unit_code OPERATOR(pg_catalog.<>) me.unit_code AND s.final_total IS NOT NULL AND me.final_total IS NOT NULL
-		  AND abs(s.rank - me.rank) <= 1
+		  -- the units sharing its rank, and those of the nearest ranks above and below
+		  -- (after a tie at rank 7 the unit at rank 9 has rank 7 above it)
+		  AND (s.rank OPERATOR(pg_catalog.=) me.rank
+			   OR s.rank OPERATOR(pg_catalog.=) (SELECT max(x.rank) FROM standings x
+					WHERE x.final_total IS NOT NULL AND x.rank OPERATOR(pg_catalog.<) me.rank)
+			   OR s.rank OPERATOR(pg_catalog.=) (SELECT min(x.rank) FROM standings x
+					WHERE x.final_total IS NOT NULL AND x.rank OPERATOR(pg_catalog.>) me.rank))
 	)
 	SELECT jsonb_build_object(
 		'unit', unit, 'bloc', settings.bloc_code, 'period', settings.period_code,
 		'criteria_version', settings.criteria_version, 'peer_method', settings.peer_method,
 		'peer_trim', CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean' THEN settings.peer_trim END,
+		'result_rounding', rounding,
 		'standing', (SELECT to_jsonb(me) FROM me),
 		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
 					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		-- criteria scored in the bloc: per score of the unit, its target and the leader it was set against
+		'scored_in_bloc', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('criterion', b.criterion_code,
+					'stage', s.stage, 'judge', s.judge_code, 'observed', o.observed, 'target', b.target,
+					'leader_observed', b.leader_observed, 'leader_target', b.leader_target, 'points', b.points))
+					ORDER BY b.criterion_code, s.stage DESC, s.judge_code)
+				FROM in_bloc b JOIN scores s ON s.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+				JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+					AND o.criterion_code OPERATOR(pg_catalog.=) b.criterion_code),
 		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
 					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
 						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),
@@ -105,7 +145,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.explain(text, text, text) IS
-	'a unit''s standing explained: its items (own and peers'' points), its peers'' totals (counted, trimmed or recused), its neighbours and what separated them';
+	'a unit''s standing explained: its items (own and peers'' points), its peers'' totals (counted, trimmed or recused), its neighbours and what separated them, the result_rounding setting that applied; without bloc, a unit in several blocs that period is an error listing them';
 
 -- How far each judge sits from the others (advisory; it changes no result).
 CREATE FUNCTION thidua.judge_report(bloc text, period text)
