@@ -50,6 +50,42 @@ CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed
 COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric) IS
 	'the score of one evaluation with its breakdown per item: points, caps applied, the rule that fired';
 
+-- Rule shapes: the same aggregates with an applicable flag. applicable = false
+-- marks the criterion not applicable to the unit (its observation must be NULL);
+-- the version's setting not_applicable says what it counts for.
+CREATE FUNCTION thidua._score_transition(state bytea, version text, criterion_code text, observed numeric,
+										 applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_transition(state bytea, version text, criterion_code text, observed numeric,
+												applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score(text, text, numeric, boolean) IS
+	'total points of one evaluation; a row with applicable = false (observed NULL) marks its criterion not applicable to the unit, counted as the version''s not_applicable says (exclude_and_rescale, full_points, zero; an error when the version says nothing); applicable NULL is an error';
+
+CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_detail_transition,
+	STYPE = bytea,
+	SSPACE = 432,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_detail_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, boolean) IS
+	'score_detail with not-applicable markings (applicable = false, observed NULL): such criteria show "not_applicable": true, and a rescaled total shows "rescaled" {earned, applicable_max, standard_max}';
+
 CREATE FUNCTION thidua.classify(version text, total numeric, vetoed boolean DEFAULT false) RETURNS text
 	AS 'MODULE_PATHNAME', 'thidua_classify'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -67,3 +103,5 @@ COMMENT ON FUNCTION thidua._fixed(numeric, integer) IS
 REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric),
 	thidua._score_detail_transition(bytea, text, text, numeric), thidua._score_combine(bytea, bytea),
 	thidua._score_final(bytea), thidua._score_detail_final(bytea) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric, boolean),
+	thidua._score_detail_transition(bytea, text, text, numeric, boolean) FROM PUBLIC;
