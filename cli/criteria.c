@@ -155,7 +155,8 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 						"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
 						"(SELECT pg_catalog.string_agg(e.to_status || ' ' || pg_catalog.to_char(e.changed_at, 'YYYY-MM-DD HH24:MI') "
 						"   || ' by ' || e.changed_by || COALESCE(' (' || e.note || ')', ''), '; ' ORDER BY e.event_id) "
-						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) "
+						"   FROM thidua.criteria_version_event e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), "
+						"COALESCE(v.not_applicable, 'not provided for') "
 						"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
 						1, values);
 		if (res == NULL)
@@ -165,6 +166,7 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 		printf("status:           %s\n", PQgetvalue(res, 0, 2));
 		printf("rounding:         %s decimal places, half away from zero\n", PQgetvalue(res, 0, 3));
 		printf("over-completion:  %s\n", PQgetvalue(res, 0, 4));
+		printf("not applicable:   %s\n", PQgetvalue(res, 0, 9));
 		printf("classes:          %s\n", PQgetvalue(res, 0, 5));
 		printf("veto:             %s\n", PQgetvalue(res, 0, 6));
 		printf("tie-break:        %s\n", PQgetvalue(res, 0, 7));

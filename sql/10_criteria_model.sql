@@ -26,6 +26,8 @@ CREATE TABLE thidua.criteria_version (
 	veto_reason text,
 	tie_break text[] NOT NULL DEFAULT '{total}',
 	cloned_from text REFERENCES thidua.criteria_version,
+	-- what a criterion marked not applicable to a unit counts for; NULL: markings refused
+	not_applicable text CHECK (not_applicable IN ('exclude_and_rescale', 'full_points', 'zero')),
 	UNIQUE (set_code, edition),
 	CONSTRAINT criteria_version_code_is_set_and_edition CHECK (version_code = set_code || '/' || edition)
 );

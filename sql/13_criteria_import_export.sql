@@ -25,6 +25,8 @@ CREATE FUNCTION thidua.export_criteria(version text) RETURNS jsonb
 						'code', i.code, 'parent', i.parent_code, 'kind', i.kind, 'title', i.title,
 						'max', i.max_points, 'rule', i.rule)) || i.params ORDER BY i.position)
 				  FROM thidua.criteria_item i WHERE i.version_code OPERATOR(pg_catalog.=) v.version_code))
+		-- rule shapes: present only when the version says it
+		|| jsonb_strip_nulls(jsonb_build_object('not_applicable', v.not_applicable))
 	FROM thidua.criteria_version v JOIN thidua.criteria_set s USING (set_code)
 	WHERE v.version_code OPERATOR(pg_catalog.=) version
 $$;
@@ -75,13 +77,14 @@ BEGIN
 		VALUES (doc #>> '{set,code}', doc #>> '{set,name}')
 		ON CONFLICT (set_code) DO NOTHING;
 	INSERT INTO thidua.criteria_version (version_code, set_code, edition, title, rounding_scale,
-			allow_over_completion, veto_max_class, veto_reason, tie_break)
+			allow_over_completion, veto_max_class, veto_reason, tie_break, not_applicable)
 		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
 			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
 			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
-				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END);
+				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END,
+			doc ->> 'not_applicable');
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
 			max_points, rule, params)
 		SELECT version, i ->> 'code', i ->> 'parent', n, i ->> 'kind', i ->> 'title',
@@ -259,6 +262,8 @@ BEGIN
 				WHEN 'tie_break' THEN
 					doc := doc || jsonb_build_object(key,
 						to_jsonb(regexp_split_to_array(btrim(params ->> key), '\s+')));
+				WHEN 'not_applicable' THEN
+					doc := doc || jsonb_build_object(key, lower(params ->> key));
 				ELSE
 					PERFORM thidua._criteria_error(doc, NULL, key, 'is not a parameter of the version record');
 				END CASE;
@@ -377,9 +382,10 @@ CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 		SELECT 0 AS ord, ARRAY['set', d #>> '{set,code}', NULL, d #>> '{set,name}', NULL, NULL, NULL] AS r FROM doc
 		UNION ALL
 		SELECT 1, ARRAY['version', d ->> 'edition', NULL, d ->> 'title', NULL, NULL,
-			format('rounding_scale=%s; allow_over_completion=%s; tie_break=%s', d ->> 'rounding_scale',
+			format('rounding_scale=%s; allow_over_completion=%s; tie_break=%s%s', d ->> 'rounding_scale',
 				d ->> 'allow_over_completion',
-				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k))] FROM doc
+				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k),
+				'; not_applicable=' || (d ->> 'not_applicable'))] FROM doc
 		UNION ALL
 		SELECT 2 + n::integer, ARRAY['class', c ->> 'label', NULL, c ->> 'title', NULL, NULL,
 			CASE WHEN c ? 'min' THEN 'min=' || (c ->> 'min') END]
