@@ -15,6 +15,16 @@ CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observ
 );
 COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric) IS
 	'the version''s tie-break keys of one evaluation, in order (capped points; penalty as a magnitude)';
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, boolean) IS
+	'tie_break_keys with not-applicable markings (applicable = false, observed NULL), as thidua.score(version, criterion, observed, applicable)';
 -- Only the aggregate calls its final function (see 20_scoring.sql).
 REVOKE EXECUTE ON FUNCTION thidua._tie_break_keys_final(bytea) FROM PUBLIC;
 
@@ -25,14 +35,23 @@ CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
+		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, o.applicable)
 					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
+		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, o.applicable)
 			FILTER (WHERE o.criterion_code IS NOT NULL)
 	FROM thidua.evaluation e
 	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-	LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+	-- the observations, and the criteria marked not applicable to the unit
+	LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+			   FROM thidua.observation ob
+			   UNION ALL
+			   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
+			   FROM thidua.not_applicable_marking na
+			   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+				AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+				AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
+		ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
 	WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
 	GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version
 $$;
