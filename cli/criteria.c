@@ -172,7 +172,8 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 					"COALESCE(NULLIF(pg_catalog.array_to_string(v.tie_break, ', '), ''), 'total'), "
 					"CASE WHEN v.result_rounding OPERATOR(pg_catalog.=) 'exact' THEN 'exact' "
 					"     ELSE v.result_rounding || ' decimal places, half away from zero' END "
-					"|| ' (peer result, final total, tie-break keys, before class and rank)' "
+					"|| ' (peer result, final total, tie-break keys, before class and rank)', "
+					"COALESCE(v.not_applicable, 'not provided for') "
 					"FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
 					1, values);
 	if (res == NULL)
@@ -184,6 +185,7 @@ cmd_criteria_show(PGconn *conn, const CommandOptions *options, int argc, char **
 	fprintf(out, "%-18s%s decimal places, half away from zero\n", "rounding:", PQgetvalue(res, 0, 3));
 	cli_print_field(out, "averaged results:", 18, PQgetvalue(res, 0, 8));
 	cli_print_field(out, "over-completion:", 18, PQgetvalue(res, 0, 4));
+	cli_print_field(out, "not applicable:", 18, PQgetvalue(res, 0, 9));
 	cli_print_field(out, "classes:", 18, PQgetvalue(res, 0, 5));
 	cli_print_field(out, "veto:", 18, PQgetvalue(res, 0, 6));
 	cli_print_field(out, "tie-break:", 18, PQgetvalue(res, 0, 7));

@@ -68,7 +68,7 @@ typedef struct CompiledItem
 	int64		ceiling;		/* proportional over-completion / per_occurrence, rounding scale */
 	int64		per;			/* per_occurrence, FIXED_SCALE */
 	bool		has_floor;
-	int64		floor;			/* per_occurrence, rounding scale */
+	int64		floor;			/* per_occurrence, or a section's floor; rounding scale */
 	int			nbands;
 	Band	   *bands;
 	int64		otherwise;		/* bands, rounding scale */
@@ -81,6 +81,15 @@ typedef enum TieKeyKind
 	TIE_PENALTY,
 	TIE_SECTION
 } TieKeyKind;
+
+/* What a criterion marked not applicable to a unit counts for (version setting). */
+typedef enum NotApplicable
+{
+	NA_UNDECLARED,				/* the version does not say: markings are refused */
+	NA_EXCLUDE_AND_RESCALE,		/* left out; the main part rescaled to the standard total */
+	NA_FULL_POINTS,				/* the criterion's standard points */
+	NA_ZERO						/* 0 points */
+} NotApplicable;
 
 typedef struct TieKey
 {
@@ -98,6 +107,7 @@ typedef struct CompiledVersion
 	bool		valid;			/* false once an invalidation made it stale */
 	int			scale;			/* rounding scale of points */
 	bool		allow_over_completion;
+	NotApplicable not_applicable;
 	int			nitems;
 	CompiledItem *items;		/* in document order */
 	int		   *bottom_up;		/* item indexes, every child before its parent */
@@ -185,6 +195,17 @@ extern void CheckInBlocObservation(const CompiledVersion *version, const Compile
 extern int64 EvaluateInBloc(const CompiledVersion *version, const CompiledItem *item, int64 observed,
 							int64 target, int64 leader_observed, int64 leader_target, RuleTrace *trace);
 
+/*
+ * A criterion's standard points (điểm chuẩn): its max; a per_occurrence
+ * criterion without one stands for 0.
+ */
+static inline int64
+StandardPoints(const CompiledItem *item)
+{
+	return item->has_max ? item->max : 0;
+}
+
+extern const char *NotApplicableName(NotApplicable treatment);
 extern const char *RuleName(RuleKind rule);
 extern const char *ItemKindName(ItemKind kind);
 

@@ -296,8 +296,10 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 
 	SPI_connect();
 
-	RunQuery("SELECT status, rounding_scale, allow_over_completion, veto_max_class, tie_break "
-			 "FROM thidua.criteria_version WHERE version_code OPERATOR(pg_catalog.=) $1", code_datum);
+	/* not_applicable through to_jsonb: the SQL of releases before 0.6.0 has no such column */
+	RunQuery("SELECT v.status, v.rounding_scale, v.allow_over_completion, v.veto_max_class, v.tie_break, "
+			 "pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.->>) 'not_applicable'::pg_catalog.text "
+			 "FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1", code_datum);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -320,6 +322,24 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		FingerprintText(&fingerprint, GetText(0, 3));
 		FingerprintText(&fingerprint, veto);
 		FingerprintText(&fingerprint, tiebreak);
+		{
+			char	   *treatment = GetText(0, 6);
+
+			/* unset, it leaves the fingerprints of earlier versions as they were */
+			if (treatment != NULL)
+				FingerprintText(&fingerprint, treatment);
+			if (treatment == NULL)
+				version->not_applicable = NA_UNDECLARED;
+			else if (strcmp(treatment, "exclude_and_rescale") == 0)
+				version->not_applicable = NA_EXCLUDE_AND_RESCALE;
+			else if (strcmp(treatment, "full_points") == 0)
+				version->not_applicable = NA_FULL_POINTS;
+			else if (strcmp(treatment, "zero") == 0)
+				version->not_applicable = NA_ZERO;
+			else
+				ReportUnusableDraft(version->code, "(version)", "not_applicable",
+									psprintf("\"%s\" is not a treatment", treatment));
+		}
 		if (veto)
 			veto = MemoryContextStrdup(context, veto);
 		if (!isnull)

@@ -34,6 +34,23 @@ RuleName(RuleKind rule)
 }
 
 const char *
+NotApplicableName(NotApplicable treatment)
+{
+	switch (treatment)
+	{
+		case NA_EXCLUDE_AND_RESCALE:
+			return "exclude_and_rescale";
+		case NA_FULL_POINTS:
+			return "full_points";
+		case NA_ZERO:
+			return "zero";
+		case NA_UNDECLARED:
+			break;
+	}
+	return "undeclared";
+}
+
+const char *
 ItemKindName(ItemKind kind)
 {
 	switch (kind)

@@ -159,8 +159,14 @@ thidua_points_in_bloc(PG_FUNCTION_ARGS)
 
 static void
 pg_attribute_noreturn()
-ReportDuplicate(const CompiledVersion *version, int slot)
+ReportDuplicate(const CompiledVersion *version, int slot, bool marked_not_applicable)
 {
+	if (marked_not_applicable)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("criterion \"%s\" is marked not applicable in an evaluation under criteria version \"%s\" that also observes it or marks it again",
+						version->items[version->slot_item[slot]].code, version->code),
+				 errhint("A criterion that does not apply to the unit is marked once and not observed.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNIQUE_VIOLATION),
 			 errmsg("criterion \"%s\" is observed twice in one evaluation under criteria version \"%s\"",
@@ -173,7 +179,8 @@ ReportDuplicate(const CompiledVersion *version, int slot)
  * the points (score) or the observation (score_detail) in the criterion's slot.
  */
 static Datum
-ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argument)
+ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argument,
+				int applicable_argument)
 {
 	MemoryContext aggregate_context;
 	CompiledVersion *version;
@@ -185,6 +192,8 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argum
 	RuleTrace	trace;
 	int64		observed;
 	int64		points;
+	int64		value;
+	bool		not_applicable = false;
 
 	if (!AggCheckCallContext(fcinfo, &aggregate_context))
 		elog(ERROR, "thidua_score_transition called in non-aggregate context");
@@ -249,51 +258,81 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argum
 		if (!own && (found.nslots != layout.nslots || found.code_length != layout.code_length))
 			ReportCorruptState("thidua.score", "The state's layout does not match its criteria version.");
 	}
-	if (PG_ARGISNULL(3))
+	if (applicable_argument >= 0)
+	{
+		if (PG_ARGISNULL(applicable_argument))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("applicable must not be null"),
+					 errhint("Pass true for a criterion that applies to the unit, false for one marked not applicable.")));
+		not_applicable = !PG_GETARG_BOOL(applicable_argument);
+	}
+	if (PG_ARGISNULL(3) && !not_applicable)
 		PG_RETURN_BYTEA_P(state);	/* no observation: the criterion scores 0 */
 
 	code = PG_GETARG_TEXT_PP(2);
 	item = FindCriterionAfter(version, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), cache);
-	observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
-	if (ScoredInBloc(item))
+	if (not_applicable)
 	{
-		/*
-		 * Its points, computed in the bloc (points_in_bloc), are kept in both
-		 * contents: the observation alone cannot give them.
-		 */
-		CheckInBlocObservation(version, item, observed);
-		if (in_bloc_argument < 0 || PG_ARGISNULL(in_bloc_argument))
-			EvaluateRule(version, item, observed, &trace);	/* says it is scored in the bloc */
-		points = NumericDatumToFixedOrError(PG_GETARG_DATUM(in_bloc_argument), version->scale,
-											psprintf("points_in_bloc of criterion \"%s\" of criteria version \"%s\"",
-													 item->code, version->code),
-											"thidua.points_in_bloc gives them.");
-		if (!PointsPossible(version, item, points))
+		if (version->not_applicable == NA_UNDECLARED)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("points_in_bloc of criterion \"%s\" of criteria version \"%s\" are out of its range",
+					 errmsg("criterion \"%s\" is marked not applicable, but criteria version \"%s\" does not say what that counts for",
 							item->code, version->code),
-					 errhint("thidua.points_in_bloc gives them.")));
-		observed = points;
+					 errhint("The version's setting not_applicable (exclude_and_rescale, full_points or zero) says it.")));
+		if (!PG_ARGISNULL(3) || (in_bloc_argument >= 0 && !PG_ARGISNULL(in_bloc_argument)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("criterion \"%s\" of criteria version \"%s\" is marked not applicable and has an observation",
+							item->code, version->code),
+					 errhint("A criterion that does not apply to the unit is not observed.")));
+		value = SCORE_STATE_NOT_APPLICABLE;
 	}
 	else
 	{
-		if (in_bloc_argument >= 0 && !PG_ARGISNULL(in_bloc_argument))
+		observed = ObservationToFixed(version, item, PG_GETARG_DATUM(3));
+		if (ScoredInBloc(item))
+		{
+			/*
+			 * Its points, computed in the bloc (points_in_bloc), are kept in
+			 * both contents: the observation alone cannot give them.
+			 */
+			CheckInBlocObservation(version, item, observed);
+			if (in_bloc_argument < 0 || PG_ARGISNULL(in_bloc_argument))
+				EvaluateRule(version, item, observed, &trace);	/* says it is scored in the bloc */
+			points = NumericDatumToFixedOrError(PG_GETARG_DATUM(in_bloc_argument), version->scale,
+												psprintf("points_in_bloc of criterion \"%s\" of criteria version \"%s\"",
+														 item->code, version->code),
+												"thidua.points_in_bloc gives them.");
+			if (!PointsPossible(version, item, points))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("points_in_bloc of criterion \"%s\" of criteria version \"%s\" are out of its range",
+								item->code, version->code),
+						 errhint("thidua.points_in_bloc gives them.")));
+			observed = points;
+		}
+		else
+		{
+			if (in_bloc_argument >= 0 && !PG_ARGISNULL(in_bloc_argument))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("criterion \"%s\" of criteria version \"%s\" (%s) takes its points from its rule",
+								item->code, version->code, RuleName(item->rule)),
+						 errhint("points_in_bloc is for criteria scored in the bloc; give it as null.")));
+			points = EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+		}
+		if (content == SCORE_POINTS && (points <= PG_INT32_MIN + 1 || points > PG_INT32_MAX))
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("criterion \"%s\" of criteria version \"%s\" (%s) takes its points from its rule",
-							item->code, version->code, RuleName(item->rule)),
-					 errhint("points_in_bloc is for criteria scored in the bloc; give it as null.")));
-		points = EvaluateRule(version, item, observed, &trace);	/* refuses bad values now */
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("points of criterion \"%s\" are out of range", item->code)));
+		value = content == SCORE_POINTS ? points : observed;
 	}
 
 	if (ScoreStateHas(state, &layout, item->slot))
-		ReportDuplicate(version, item->slot);
-	if (content == SCORE_POINTS && (points <= PG_INT32_MIN || points > PG_INT32_MAX))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("points of criterion \"%s\" are out of range", item->code)));
-	ScoreStateSet(state, &layout, item->slot, content == SCORE_POINTS ? points : observed);
+		ReportDuplicate(version, item->slot, not_applicable ||
+						ScoreStateGet(state, &layout, item->slot) == SCORE_STATE_NOT_APPLICABLE);
+	ScoreStateSet(state, &layout, item->slot, value);
 	PG_RETURN_BYTEA_P(state);
 }
 
@@ -301,28 +340,28 @@ ScoreTransition(FunctionCallInfo fcinfo, ScoreContent content, int in_bloc_argum
 Datum
 thidua_score_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_POINTS, -1);
+	return ScoreTransition(fcinfo, SCORE_POINTS, -1, PG_NARGS() > 4 ? 4 : -1);
 }
 
 /* SQL: transition of thidua.score_detail */
 Datum
 thidua_score_detail_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, -1);
+	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, -1, PG_NARGS() > 4 ? 4 : -1);
 }
 
 /* SQL: transition of thidua.score and tie_break_keys with points_in_bloc */
 Datum
 thidua_score_in_bloc_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_POINTS, 4);
+	return ScoreTransition(fcinfo, SCORE_POINTS, 4, PG_NARGS() > 5 ? 5 : -1);
 }
 
 /* SQL: transition of thidua.score_detail with points_in_bloc */
 Datum
 thidua_score_detail_in_bloc_transition(PG_FUNCTION_ARGS)
 {
-	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, 4);
+	return ScoreTransition(fcinfo, SCORE_OBSERVATIONS, 4, PG_NARGS() > 5 ? 5 : -1);
 }
 
 static CompiledVersion *VersionOfState(const bytea *state, const ScoreStateLayout *layout);
@@ -377,7 +416,9 @@ thidua_score_combine(PG_FUNCTION_ARGS)
 		if (!ScoreStateHas(right, &right_layout, slot))
 			continue;
 		if (ScoreStateHas(left, &left_layout, slot))
-			ReportDuplicate(VersionOfState(left, &left_layout), slot);	/* checked: slot is its */
+			ReportDuplicate(VersionOfState(left, &left_layout), slot,	/* checked: slot is its */
+							ScoreStateGet(left, &left_layout, slot) == SCORE_STATE_NOT_APPLICABLE ||
+							ScoreStateGet(right, &right_layout, slot) == SCORE_STATE_NOT_APPLICABLE);
 		ScoreStateSet(left, &left_layout, slot, ScoreStateGet(right, &right_layout, slot));
 	}
 	PG_RETURN_BYTEA_P(left);
@@ -389,12 +430,18 @@ typedef struct Breakdown
 	int64	   *points;			/* per item: criterion points, or a group's capped value */
 	int64	   *raw;			/* per group: the sum of its children before the cap */
 	bool	   *observed;		/* per criterion: had an observation */
+	bool	   *not_applicable; /* per criterion: marked not applicable */
+	bool	   *floored;		/* per group: its floor applied */
 	int64	   *observation;	/* per criterion */
 	RuleTrace  *trace;
-	int64		main;
+	int64		main;			/* rescaled when criteria were excluded */
 	int64		bonus;
 	int64		penalty;
 	int64		total;
+	bool		rescaled;		/* exclude_and_rescale applied */
+	int64		earned_main;	/* the main part before rescaling */
+	int64		standard_max;	/* the main part's maximum with every criterion */
+	int64		applicable_max; /* ... with the applicable criteria only */
 } Breakdown;
 
 /* The compiled version a state belongs to, checked against its fingerprint. */
@@ -415,18 +462,96 @@ VersionOfState(const bytea *state, const ScoreStateLayout *layout)
 	return version;
 }
 
+/* A section's value: its children's sum capped at its max, then raised to its floor. */
+static inline int64
+ClampGroup(const CompiledItem *item, int64 sum, bool *floored)
+{
+	int64		value = Min(sum, item->max);
+
+	*floored = item->has_floor && value < item->floor;
+	return *floored ? item->floor : value;
+}
+
+/*
+ * exclude_and_rescale: the main part's maxima with every criterion and with
+ * the applicable ones, by the same caps and floors as the points; the main
+ * part becomes earned × standard / applicable, rounded half away from zero.
+ */
+static void
+RescaleMain(const CompiledVersion *version, Breakdown *result)
+{
+	int			n = version->nitems;
+	int64	   *standard_sum = palloc0(sizeof(int64) * Max(n, 1));
+	int64	   *applicable_sum = palloc0(sizeof(int64) * Max(n, 1));
+	int64		standard_main = 0;
+	int64		applicable_main = 0;
+	int128		rescaled;
+
+	for (int k = 0; k < n; k++)
+	{
+		int			i = version->bottom_up[k];
+		const CompiledItem *item = &version->items[i];
+		int64		standard;
+		int64		applicable;
+		bool		floored;
+
+		if (item->part != PART_MAIN)
+			continue;
+		if (item->kind == ITEM_CRITERION)
+		{
+			standard = StandardPoints(item);
+			applicable = result->not_applicable[i] ? 0 : standard;
+		}
+		else
+		{
+			standard = ClampGroup(item, standard_sum[i], &floored);
+			applicable = ClampGroup(item, applicable_sum[i], &floored);
+		}
+		if (item->parent >= 0)
+		{
+			standard_sum[item->parent] = FixedAdd(standard_sum[item->parent], standard);
+			applicable_sum[item->parent] = FixedAdd(applicable_sum[item->parent], applicable);
+		}
+		else
+		{
+			standard_main = FixedAdd(standard_main, standard);
+			applicable_main = FixedAdd(applicable_main, applicable);
+		}
+	}
+	result->rescaled = true;
+	result->earned_main = result->main;
+	result->standard_max = standard_main;
+	result->applicable_max = applicable_main;
+	/* nothing applicable: nothing earned */
+	if (applicable_main <= 0)
+	{
+		result->main = 0;
+		return;
+	}
+	rescaled = DivideRounded((int128) result->main * standard_main, applicable_main);
+	if (rescaled > PG_INT64_MAX / 2 || rescaled < PG_INT64_MIN / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the rescaled total under criteria version \"%s\" is out of range", version->code)));
+	result->main = (int64) rescaled;
+}
+
 static void
 ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 				 const ScoreStateLayout *layout, Breakdown *result)
 {
 	int			n = version->nitems;
+	bool		any_not_applicable = false;
 
 	result->points = palloc0(sizeof(int64) * Max(n, 1));
 	result->raw = palloc0(sizeof(int64) * Max(n, 1));
 	result->observed = palloc0(sizeof(bool) * Max(n, 1));
+	result->not_applicable = palloc0(sizeof(bool) * Max(n, 1));
+	result->floored = palloc0(sizeof(bool) * Max(n, 1));
 	result->observation = palloc0(sizeof(int64) * Max(n, 1));
 	result->trace = palloc0(sizeof(RuleTrace) * Max(n, 1));
 	result->main = result->bonus = result->penalty = 0;
+	result->rescaled = false;
 
 	for (int k = 0; k < n; k++)
 	{
@@ -440,6 +565,16 @@ ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 
 			if (value == SCORE_STATE_ABSENT)
 				result->points[i] = 0;
+			else if (value == SCORE_STATE_NOT_APPLICABLE)
+			{
+				if (version->not_applicable == NA_UNDECLARED)
+					ReportCorruptState("thidua.score",
+									   psprintf("Criterion \"%s\" is marked not applicable, which its version does not provide for.",
+												item->code));
+				result->not_applicable[i] = true;
+				any_not_applicable = true;
+				result->points[i] = version->not_applicable == NA_FULL_POINTS ? StandardPoints(item) : 0;
+			}
 			else if (layout->content == SCORE_POINTS || ScoredInBloc(item))
 			{
 				if (!PointsPossible(version, item, value))
@@ -456,7 +591,7 @@ ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 			}
 		}
 		else
-			result->points[i] = Min(result->raw[i], item->max);
+			result->points[i] = ClampGroup(item, result->raw[i], &result->floored[i]);
 
 		/* inside the penalty section, points count by their magnitude */
 		contribution = result->points[i];
@@ -472,6 +607,8 @@ ComputeBreakdown(const CompiledVersion *version, const bytea *state,
 		else
 			result->main = FixedAdd(result->main, contribution);
 	}
+	if (any_not_applicable && version->not_applicable == NA_EXCLUDE_AND_RESCALE)
+		RescaleMain(version, result);
 	result->total = FixedAdd(FixedAdd(result->main, result->bonus), -result->penalty);
 }
 
@@ -517,6 +654,14 @@ AppendFired(StringInfo out, const CompiledVersion *version, const CompiledItem *
 	const RuleTrace *trace = &breakdown->trace[i];
 	char		text[96];
 
+	if (breakdown->not_applicable[i])
+	{
+		AppendString(out, "fired", version->not_applicable == NA_FULL_POINTS ?
+					 "not applicable: full points" :
+					 version->not_applicable == NA_ZERO ? "not applicable: 0 points" :
+					 "not applicable: left out, the main part rescaled");
+		return;
+	}
 	if (!breakdown->observed[i])
 	{
 		AppendString(out, "fired", "no observation: 0 points");
@@ -604,6 +749,15 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 	AppendPoints(&out, "main", breakdown.main, scale);
 	AppendPoints(&out, "bonus", breakdown.bonus, scale);
 	AppendPoints(&out, "penalty", breakdown.penalty, scale);
+	if (breakdown.rescaled)
+	{
+		/* main = earned × standard_max / applicable_max */
+		appendStringInfoString(&out, ", \"rescaled\": {\"treatment\": \"exclude_and_rescale\"");
+		AppendPoints(&out, "earned", breakdown.earned_main, scale);
+		AppendPoints(&out, "applicable_max", breakdown.applicable_max, scale);
+		AppendPoints(&out, "standard_max", breakdown.standard_max, scale);
+		appendStringInfoChar(&out, '}');
+	}
 
 	appendStringInfoString(&out, ", \"tie_break\": [");
 	for (int k = 0; k < version->ntiebreak; k++)
@@ -643,6 +797,8 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 			else
 				appendStringInfoString(&out, ", \"observed\": null");
 			AppendPoints(&out, "points", breakdown.points[i], scale);
+			if (breakdown.not_applicable[i])
+				appendStringInfoString(&out, ", \"not_applicable\": true");
 			AppendFired(&out, version, item, &breakdown, i);
 		}
 		else
@@ -651,6 +807,11 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 			AppendPoints(&out, "max", item->max, scale);
 			AppendPoints(&out, "points", breakdown.points[i], scale);
 			appendStringInfo(&out, ", \"capped\": %s", breakdown.raw[i] > item->max ? "true" : "false");
+			if (item->has_floor)
+			{
+				AppendPoints(&out, "floor", item->floor, scale);
+				appendStringInfo(&out, ", \"floored\": %s", breakdown.floored[i] ? "true" : "false");
+			}
 		}
 		appendStringInfoChar(&out, '}');
 	}

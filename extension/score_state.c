@@ -101,7 +101,8 @@ ScoreStateValidate(const bytea *state)
 		int64		value = ScoreStateGet(state, &layout, slot);
 
 		/* observations are exact to 6 decimals within +-9223372036854 */
-		if (value != SCORE_STATE_ABSENT && layout.content == SCORE_OBSERVATIONS &&
+		if (value != SCORE_STATE_ABSENT && value != SCORE_STATE_NOT_APPLICABLE &&
+			layout.content == SCORE_OBSERVATIONS &&
 			(value > PG_INT64_MAX / 1000000 * 1000000 || value < -(PG_INT64_MAX / 1000000 * 1000000)))
 			CorruptScore("An observation is out of range.");
 	}
@@ -136,7 +137,11 @@ ScoreStateGet(const bytea *state, const ScoreStateLayout *layout, int slot)
 	if (layout->slot_size == sizeof(int64))
 		return (int64) StateLoad64(p);
 	point = (int32) StateLoad32(p);
-	return point == PG_INT32_MIN ? SCORE_STATE_ABSENT : point;
+	if (point == PG_INT32_MIN)
+		return SCORE_STATE_ABSENT;
+	if (point == PG_INT32_MIN + 1)
+		return SCORE_STATE_NOT_APPLICABLE;
+	return point;
 }
 
 void
@@ -147,5 +152,6 @@ ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 valu
 	if (layout->slot_size == sizeof(int64))
 		StateStore64(p, (uint64) value);
 	else
-		StateStore32(p, (uint32) (value == SCORE_STATE_ABSENT ? PG_INT32_MIN : (int32) value));
+		StateStore32(p, (uint32) (value == SCORE_STATE_ABSENT ? PG_INT32_MIN :
+								  value == SCORE_STATE_NOT_APPLICABLE ? PG_INT32_MIN + 1 : (int32) value));
 }

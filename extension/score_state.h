@@ -12,7 +12,8 @@
  *	 bytes 8-15  fingerprint of the criteria version's content
  *	 bytes 16-17 length of the version code, then the code
  *	 then, 8-byte aligned, one value per criterion (slot), or "absent" (the
- *	 type's minimum): thidua.score keeps the points (int32, at the version's
+ *	 type's minimum), or "not applicable" (the minimum + 1; format 2 on):
+ *	 thidua.score keeps the points (int32, at the version's
  *	 rounding scale), which is all a total needs and half the bytes to ship
  *	 and combine; thidua.score_detail keeps the observations (int64, in
  *	 millionths), which the breakdown reports.
@@ -30,9 +31,11 @@
 
 #include "criteria.h"
 
-#define SCORE_STATE_FORMAT 1
+/* 2: slots may say "not applicable" (0.6.0); format 1 is refused */
+#define SCORE_STATE_FORMAT 2
 #define SCORE_STATE_MAX_SLOTS 100000
 #define SCORE_STATE_ABSENT PG_INT64_MIN
+#define SCORE_STATE_NOT_APPLICABLE (PG_INT64_MIN + 1)
 
 typedef enum ScoreContent
 {
@@ -62,6 +65,7 @@ extern ScoreStateLayout ScoreStateValidate(const bytea *state);
 
 extern uint64 ScoreStateFingerprint(const bytea *state);
 extern void ScoreStateCode(const bytea *state, const char **code, int *length);
+/* Has an observation or a not-applicable marking. */
 extern bool ScoreStateHas(const bytea *state, const ScoreStateLayout *layout, int slot);
 extern int64 ScoreStateGet(const bytea *state, const ScoreStateLayout *layout, int slot);
 extern void ScoreStateSet(bytea *state, const ScoreStateLayout *layout, int slot, int64 value);

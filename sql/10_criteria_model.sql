@@ -35,6 +35,8 @@ CREATE TABLE thidua.criteria_version (
 	-- how averaged results (peer result, final total, tie-break keys) are rounded before class and rank
 	result_rounding text NOT NULL DEFAULT 'exact'
 		CONSTRAINT criteria_version_result_rounding_check CHECK (result_rounding OPERATOR(pg_catalog.~) '^(exact|[0-9])$'),
+	-- what a criterion marked not applicable to a unit counts for; NULL: markings refused
+	not_applicable text CHECK (not_applicable IN ('exclude_and_rescale', 'full_points', 'zero')),
 	UNIQUE (set_code, edition),
 	CONSTRAINT criteria_version_code_is_set_and_edition CHECK (version_code = set_code || '/' || edition)
 );

@@ -125,7 +125,7 @@ BEGIN
 	END IF;
 	FOR field IN SELECT jsonb_object_keys(doc) LOOP
 		IF field <> ALL (ARRAY['format', 'set', 'edition', 'title', 'rounding_scale',
-				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', 'result_rounding', '_source', '_line']) THEN
+				'allow_over_completion', 'classes', 'veto', 'tie_break', 'items', 'result_rounding', 'not_applicable', '_source', '_line']) THEN
 			PERFORM thidua._criteria_error(doc, NULL, field, 'is not a field of a criteria document');
 		END IF;
 	END LOOP;
@@ -163,6 +163,12 @@ BEGIN
 			OR (jsonb_typeof(doc -> 'result_rounding') = 'number' AND (doc ->> 'result_rounding') ~ '^[0-9]$')) THEN
 		PERFORM thidua._criteria_error(doc, NULL, 'result_rounding',
 			format('must be "exact" or a whole number of decimals from 0 to 9, not %s', doc -> 'result_rounding'));
+	END IF;
+	-- rule shapes: what a criterion marked not applicable to a unit counts for
+	IF doc ? 'not_applicable' AND (jsonb_typeof(doc -> 'not_applicable') <> 'string'
+			OR doc ->> 'not_applicable' NOT IN ('exclude_and_rescale', 'full_points', 'zero')) THEN
+		PERFORM thidua._criteria_error(doc, NULL, 'not_applicable',
+			format('must be exclude_and_rescale, full_points or zero, not %s', doc -> 'not_applicable'));
 	END IF;
 
 	-- Items: first each on its own, then the tree.
@@ -206,13 +212,21 @@ BEGIN
 				PERFORM thidua._criteria_error(doc, item, 'rule', 'only criteria have a rule');
 			END IF;
 			FOR field IN SELECT jsonb_object_keys(item) LOOP
-				IF field IN ('target', 'ceiling', 'bands', 'otherwise', 'per', 'floor') THEN
-					PERFORM thidua._criteria_error(doc, item, field, 'only criteria have rule parameters');
+				IF field IN ('target', 'ceiling', 'bands', 'otherwise', 'per')
+				   OR (field = 'floor' AND item ->> 'kind' <> 'section') THEN
+					PERFORM thidua._criteria_error(doc, item, field,
+						CASE field WHEN 'floor' THEN 'only sections (and per_occurrence criteria) have a floor'
+							 ELSE 'only criteria have rule parameters' END);
 				END IF;
 			END LOOP;
 			max_points := thidua._criteria_number(doc, item, 'max', true, scale);
 			IF max_points < 0 THEN
 				PERFORM thidua._criteria_error(doc, item, 'max', 'must not be negative');
+			END IF;
+			-- rule shapes: a section's floor ("trừ hết điểm"): its points never go below it
+			IF thidua._criteria_number(doc, item, 'floor', false, scale) > max_points THEN
+				PERFORM thidua._criteria_error(doc, item, 'floor',
+					format('%s is above the section''s max %s', item -> 'floor', max_points));
 			END IF;
 			CONTINUE;
 		END IF;
@@ -231,9 +245,26 @@ BEGIN
 			END IF;
 		END LOOP;
 		max_points := thidua._criteria_number(doc, item, 'max', item ->> 'rule' <> 'per_occurrence', scale);
+		-- rule shapes: a capped per-event criterion may state its standard points (max);
+		-- its ceiling caps the points, and the standard points must be reachable
 		IF item ->> 'rule' = 'per_occurrence' AND max_points IS NOT NULL THEN
-			PERFORM thidua._criteria_error(doc, item, 'max',
-				'a per_occurrence criterion is bounded by floor and ceiling, not max');
+			IF thidua._criteria_number(doc, item, 'per', true, 6) < 0 THEN
+				PERFORM thidua._criteria_error(doc, item, 'max',
+					'a deduction (per below zero) has no standard points: it is bounded by its floor');
+			END IF;
+			IF thidua._criteria_number(doc, item, 'ceiling', false, scale) IS NULL THEN
+				PERFORM thidua._criteria_error(doc, item, 'max',
+					'standard points need a ceiling (e.g. ceiling equal to max)');
+			END IF;
+			IF thidua._criteria_number(doc, item, 'ceiling', false, scale) < max_points THEN
+				PERFORM thidua._criteria_error(doc, item, 'ceiling',
+					format('%s is below max %s: the standard points could never be reached', item -> 'ceiling', max_points));
+			END IF;
+			IF thidua._criteria_number(doc, item, 'ceiling', false, scale) > max_points AND NOT over_completion THEN
+				PERFORM thidua._criteria_error(doc, item, 'ceiling',
+					format('%s is above max %s: over-completion is not allowed by this version (allow_over_completion is false)',
+						item -> 'ceiling', max_points));
+			END IF;
 		END IF;
 		IF max_points < 0 THEN
 			PERFORM thidua._criteria_error(doc, item, 'max', 'must not be negative');

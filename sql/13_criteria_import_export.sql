@@ -27,6 +27,8 @@ CREATE FUNCTION thidua.export_criteria(version text) RETURNS jsonb
 						'code', i.code, 'parent', i.parent_code, 'kind', i.kind, 'title', i.title,
 						'max', i.max_points, 'rule', i.rule)) || i.params ORDER BY i.position)
 				  FROM thidua.criteria_item i WHERE i.version_code OPERATOR(pg_catalog.=) v.version_code))
+		-- rule shapes: present only when the version says it
+		|| jsonb_strip_nulls(jsonb_build_object('not_applicable', v.not_applicable))
 	FROM thidua.criteria_version v JOIN thidua.criteria_set s USING (set_code)
 	WHERE v.version_code OPERATOR(pg_catalog.=) version
 $$;
@@ -77,14 +79,15 @@ BEGIN
 		VALUES (doc #>> '{set,code}', doc #>> '{set,name}')
 		ON CONFLICT (set_code) DO NOTHING;
 	INSERT INTO thidua.criteria_version (version_code, set_code, edition, title, rounding_scale,
-			allow_over_completion, veto_max_class, veto_reason, tie_break, result_rounding)
+			allow_over_completion, veto_max_class, veto_reason, tie_break, result_rounding, not_applicable)
 		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
 			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
 			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
 				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END,
-			coalesce(doc ->> 'result_rounding', 'exact'));
+			coalesce(doc ->> 'result_rounding', 'exact'),
+			doc ->> 'not_applicable');
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
 			max_points, rule, params)
 		SELECT version, i ->> 'code', i ->> 'parent', n, i ->> 'kind', i ->> 'title',
@@ -267,6 +270,8 @@ BEGIN
 					doc := doc || jsonb_build_object(key, CASE WHEN lower(params ->> key) = 'exact' THEN to_jsonb('exact'::text)
 						WHEN params ->> key ~ '^[0-9]+$' THEN to_jsonb((params ->> key)::integer)
 						ELSE to_jsonb(params ->> key) END);
+				WHEN 'not_applicable' THEN
+					doc := doc || jsonb_build_object(key, lower(params ->> key));
 				ELSE
 					PERFORM thidua._criteria_error(doc, NULL, key, 'is not a parameter of the version record');
 				END CASE;
@@ -386,9 +391,10 @@ CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 		SELECT 0 AS ord, ARRAY['set', d #>> '{set,code}', NULL, d #>> '{set,name}', NULL, NULL, NULL] AS r FROM doc
 		UNION ALL
 		SELECT 1, ARRAY['version', d ->> 'edition', NULL, d ->> 'title', NULL, NULL,
-			format('rounding_scale=%s; allow_over_completion=%s; tie_break=%s', d ->> 'rounding_scale',
+			format('rounding_scale=%s; allow_over_completion=%s; tie_break=%s%s', d ->> 'rounding_scale',
 				d ->> 'allow_over_completion',
-				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k))
+				(SELECT string_agg(k, ' ') FROM jsonb_array_elements_text(d -> 'tie_break') k),
+				'; not_applicable=' || (d ->> 'not_applicable'))
 			-- the default (exact) is left out, as spreadsheets written before it had it
 			|| coalesce('; result_rounding=' || nullif(d ->> 'result_rounding', 'exact'), '')] FROM doc
 		UNION ALL

@@ -69,10 +69,10 @@ BEGIN
 			USING ERRCODE = 'unique_violation', HINT = 'Choose another edition.';
 	END IF;
 	INSERT INTO thidua.criteria_version (version_code, set_code, edition, title, rounding_scale,
-			allow_over_completion, veto_max_class, veto_reason, tie_break, cloned_from, result_rounding)
+			allow_over_completion, veto_max_class, veto_reason, tie_break, cloned_from, result_rounding, not_applicable)
 		VALUES (target, source.set_code, new_edition, source.title, source.rounding_scale,
 			source.allow_over_completion, source.veto_max_class, source.veto_reason, source.tie_break, version,
-			source.result_rounding);
+			source.result_rounding, source.not_applicable);
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title, max_points, rule, params)
 		SELECT target, code, parent_code, position, kind, title, max_points, rule, params
 		FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) version;

@@ -50,6 +50,42 @@ CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed
 COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric) IS
 	'the score of one evaluation with its breakdown per item: points, caps applied, the rule that fired';
 
+-- Rule shapes: the same aggregates with an applicable flag. applicable = false
+-- marks the criterion not applicable to the unit (its observation must be NULL);
+-- the version's setting not_applicable says what it counts for.
+CREATE FUNCTION thidua._score_transition(state bytea, version text, criterion_code text, observed numeric,
+										 applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_transition(state bytea, version text, criterion_code text, observed numeric,
+												applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_transition'
+	LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score(text, text, numeric, boolean) IS
+	'total points of one evaluation; a row with applicable = false (observed NULL) marks its criterion not applicable to the unit, counted as the version''s not_applicable says (exclude_and_rescale, full_points, zero; an error when the version says nothing); applicable NULL is an error';
+
+CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_detail_transition,
+	STYPE = bytea,
+	SSPACE = 432,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_detail_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, boolean) IS
+	'score_detail with not-applicable markings (applicable = false, observed NULL): such criteria show "not_applicable": true, and a rescaled total shows "rescaled" {earned, applicable_max, standard_max}';
+
 CREATE FUNCTION thidua.classify(version text, total numeric, vetoed boolean DEFAULT false) RETURNS text
 	AS 'MODULE_PATHNAME', 'thidua_classify'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -103,6 +139,41 @@ CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed
 COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, numeric) IS
 	'thidua.score_detail with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
 
+-- Both at once, as standings need them: points scored in the bloc and
+-- not-applicable markings (applicable = false, observed and points NULL).
+CREATE FUNCTION thidua._score_in_bloc_transition(state bytea, version text, criterion_code text, observed numeric,
+												 points_in_bloc numeric, applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_in_bloc_transition'
+	LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION thidua._score_detail_in_bloc_transition(state bytea, version text, criterion_code text,
+														observed numeric, points_in_bloc numeric, applicable boolean)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'thidua_score_detail_in_bloc_transition'
+	LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE thidua.score(version text, criterion_code text, observed numeric, points_in_bloc numeric,
+							  applicable boolean) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score(text, text, numeric, numeric, boolean) IS
+	'thidua.score with both the points of criteria scored in the bloc (points_in_bloc) and not-applicable markings (applicable = false, observed NULL)';
+CREATE AGGREGATE thidua.score_detail(version text, criterion_code text, observed numeric, points_in_bloc numeric,
+									 applicable boolean) (
+	SFUNC = thidua._score_detail_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 432,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._score_detail_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.score_detail(text, text, numeric, numeric, boolean) IS
+	'thidua.score_detail with both the points of criteria scored in the bloc (points_in_bloc) and not-applicable markings (applicable = false, observed NULL)';
+
 -- Support functions take states from their caller: only the aggregates call
 -- them (PostgreSQL checks the aggregate owner's right, not the caller's).
 REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric),
@@ -110,3 +181,7 @@ REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric),
 	thidua._score_final(bytea), thidua._score_detail_final(bytea),
 	thidua._score_in_bloc_transition(bytea, text, text, numeric, numeric),
 	thidua._score_detail_in_bloc_transition(bytea, text, text, numeric, numeric) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._score_transition(bytea, text, text, numeric, boolean),
+	thidua._score_detail_transition(bytea, text, text, numeric, boolean),
+	thidua._score_in_bloc_transition(bytea, text, text, numeric, numeric, boolean),
+	thidua._score_detail_in_bloc_transition(bytea, text, text, numeric, numeric, boolean) FROM PUBLIC;

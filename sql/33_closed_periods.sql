@@ -49,6 +49,8 @@ CREATE TRIGGER recusal_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.re
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 CREATE TRIGGER veto_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.veto
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
+CREATE TRIGGER not_applicable_marking_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.not_applicable_marking
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
 -- Nothing of a period is truncated while any period is closed.
 CREATE TRIGGER evaluation_no_truncate BEFORE TRUNCATE ON thidua.evaluation
@@ -68,6 +70,8 @@ CREATE TRIGGER pact_no_truncate BEFORE TRUNCATE ON thidua.pact
 CREATE TRIGGER recusal_no_truncate BEFORE TRUNCATE ON thidua.recusal
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('closed_period');
 CREATE TRIGGER veto_no_truncate BEFORE TRUNCATE ON thidua.veto
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('closed_period');
+CREATE TRIGGER not_applicable_marking_no_truncate BEFORE TRUNCATE ON thidua.not_applicable_marking
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('closed_period');
 
 -- An observation leaves its evaluation (UPDATE or DELETE) only while the

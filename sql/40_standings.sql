@@ -25,6 +25,27 @@ CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observ
 );
 COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, numeric) IS
 	'thidua.tie_break_keys with the points of the criteria scored in the bloc given (points_in_bloc; NULL for every other criterion)';
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric, applicable boolean) (
+	SFUNC = thidua._score_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, boolean) IS
+	'tie_break_keys with not-applicable markings (applicable = false, observed NULL), as thidua.score(version, criterion, observed, applicable)';
+CREATE AGGREGATE thidua.tie_break_keys(version text, criterion_code text, observed numeric, points_in_bloc numeric,
+									   applicable boolean) (
+	SFUNC = thidua._score_in_bloc_transition,
+	STYPE = bytea,
+	SSPACE = 232,
+	COMBINEFUNC = thidua._score_combine,
+	FINALFUNC = thidua._tie_break_keys_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, numeric, boolean) IS
+	'tie_break_keys with both the points of criteria scored in the bloc and not-applicable markings, as thidua.score(version, criterion, observed, points_in_bloc, applicable)';
 -- Only the aggregate calls its final function (see 20_scoring.sql).
 REVOKE EXECUTE ON FUNCTION thidua._tie_break_keys_final(bytea) FROM PUBLIC;
 
@@ -122,14 +143,23 @@ CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points)
+		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
 					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points)
+		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
 			FILTER (WHERE o.criterion_code IS NOT NULL)
 	FROM thidua.evaluation e
 	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-	LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+	-- the observations, and the criteria marked not applicable to the unit
+	LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+			   FROM thidua.observation ob
+			   UNION ALL
+			   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
+			   FROM thidua.not_applicable_marking na
+			   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+				AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+				AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
+		ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
 	-- criteria scored in the bloc: their points, computed against the bloc
 	LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
 		AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code

@@ -51,11 +51,20 @@ BEGIN
 	), scores AS (
 		-- the unit's own evaluations, with their full breakdowns
 		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points)
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
 						FILTER (WHERE o.criterion_code IS NOT NULL),
 					 '{"total": 0, "items": []}'::jsonb) AS detail
 		FROM thidua.evaluation e
-		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		-- the observations, and the criteria marked not applicable to the unit
+		LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+				   FROM thidua.observation ob
+				   UNION ALL
+				   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
+				   FROM thidua.not_applicable_marking na
+				   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+					AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+					AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
+			ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
 		LEFT JOIN in_bloc b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
 			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
 		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
@@ -140,6 +149,21 @@ BEGIN
 						WHEN settings.peer_method OPERATOR(pg_catalog.=) 'schulze' THEN 'consensus'
 						ELSE nb.first_difference END)
 					ORDER BY nb.rank, nb.unit_code) FROM neighbours nb))
+		-- rule shapes: the criteria marked not applicable to the unit, and what they count for
+		|| CASE WHEN EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+							 WHERE na.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+							   AND na.period_code OPERATOR(pg_catalog.=) settings.period_code
+							   AND na.unit_code OPERATOR(pg_catalog.=) unit)
+			THEN jsonb_build_object('not_applicable', jsonb_build_object(
+				'treatment', (SELECT v.not_applicable FROM thidua.criteria_version v
+							  WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version),
+				'criteria', (SELECT jsonb_agg(jsonb_build_object('criterion', na.criterion_code, 'reason', na.reason,
+								'decided_by', na.decided_by) ORDER BY na.criterion_code)
+							 FROM thidua.not_applicable_marking na
+							 WHERE na.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+							   AND na.period_code OPERATOR(pg_catalog.=) settings.period_code
+							   AND na.unit_code OPERATOR(pg_catalog.=) unit)))
+			ELSE '{}'::jsonb END
 	INTO result;
 	RETURN result;
 END

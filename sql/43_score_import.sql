@@ -112,3 +112,35 @@ END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
 	'stores the scores staged in pg_temp.score_import for a bloc and period, all or nothing; returns the observations stored';
+
+-- Rule shapes: "not applicable" in a score file. The observed cell says it as
+-- n/a or KAD (không áp dụng), in any case. Such a row stores nothing: it only
+-- agrees with the marking the bloc's administrators made
+-- (thidua.not_applicable_marking); without one it is an error naming the line.
+CREATE FUNCTION thidua._observed_not_applicable(cell text) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT lower(btrim(cell)) IN ('n/a', 'kad', 'không áp dụng')
+$$;
+COMMENT ON FUNCTION thidua._observed_not_applicable(text) IS
+	'whether a score file''s observed cell says not applicable: n/a, KAD or "không áp dụng" (any case, spaces around ignored)';
+
+CREATE FUNCTION thidua._check_not_applicable_row(bloc text, period text, unit text, criterion text,
+												 source text, line integer) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+				   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period
+					 AND na.unit_code OPERATOR(pg_catalog.=) unit AND na.criterion_code OPERATOR(pg_catalog.=) criterion) THEN
+		RAISE EXCEPTION '%:%: field "observed": criterion "%" is not marked not applicable to unit "%" in bloc "%", period "%"',
+			coalesce(source, 'input'), line, criterion, unit, bloc, period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The bloc''s administrators mark it, with the reason, in thidua.not_applicable_marking.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_not_applicable_row(text, text, text, text, text, integer) IS
+	'raises an error naming source:line unless the criterion is marked not applicable to the unit in that bloc and period';

@@ -143,7 +143,8 @@ GRANT SELECT ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_it
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
-	thidua.role_unit, thidua.current_standings, thidua.published_standings, thidua.period_event FROM PUBLIC;
+	thidua.role_unit, thidua.current_standings, thidua.published_standings, thidua.period_event,
+	thidua.not_applicable_marking FROM PUBLIC;
 
 -- Functions that write or read unpublished scores are for the roles that may;
 -- create_roles() grants them. (Computing functions and aggregates stay public.)
@@ -173,7 +174,8 @@ REVOKE EXECUTE ON FUNCTION thidua._record_version_event() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION thidua._guard_version_content(), thidua._guard_criteria_set(),
 	thidua._guard_truncate(), thidua._guard_open_period(), thidua._check_observations(),
 	thidua._guard_closed_observation(), thidua._guard_period(), thidua._guard_bloc_period_version(),
-	thidua._check_revision_has_rows(), thidua._guard_member_dependents(), thidua._guard_departed_member() FROM PUBLIC;
+	thidua._check_revision_has_rows(), thidua._guard_member_dependents(), thidua._guard_departed_member(),
+	thidua._check_not_applicable() FROM PUBLIC;
 ALTER FUNCTION thidua.publish_standings(text, text, text) SECURITY DEFINER;
 
 -- Creates (when missing) the group roles and grants them their rights; safe to
@@ -221,7 +223,8 @@ BEGIN
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
 		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
-		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit TO thidua_admin;
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
 	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
 		thidua.published_standings TO thidua_admin;
 	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
@@ -243,7 +246,8 @@ BEGIN
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),
 	-- the people of those units, and what scoring needs to read.
 	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
-		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held TO thidua_scorer;
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking TO thidua_scorer;
 	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
 	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text) TO thidua_scorer;

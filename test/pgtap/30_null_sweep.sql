@@ -27,7 +27,7 @@ CREATE FUNCTION pg_temp.sample(name text, type regtype) RETURNS text LANGUAGE sq
 		WHEN name = 'total' THEN '85.5'
 		WHEN name IN ('year', 'as_of') THEN '2019'
 		WHEN name = 'trim' THEN '1'
-		WHEN name = 'achieved' THEN 'true'
+		WHEN name IN ('achieved', 'applicable') THEN 'true'
 		WHEN name = 'judge' THEN quote_literal('j1')
 		WHEN name = 'candidate' THEN quote_literal('c1')
 		WHEN name IN ('doc', 'document') THEN $e$thidua.export_criteria('stp/2019')$e$

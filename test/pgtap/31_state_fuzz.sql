@@ -38,6 +38,14 @@ INSERT INTO sample_rows VALUES
 		SELECT 'stp/2019'::text, code, CASE rule WHEN 'pass_fail' THEN 1 WHEN 'proportional' THEN (params ->> 'target')::numeric / 2
 			WHEN 'per_occurrence' THEN 1 WHEN 'manual' THEN 0 ELSE 60 END, NULL::numeric
 		FROM thidua.criteria_item WHERE version_code = 'stp/2019' AND kind = 'criterion'$q$),
+	('{version,criterion_code,observed,points_in_bloc,applicable}', $q$
+		SELECT 'stp/2019'::text, code, CASE rule WHEN 'pass_fail' THEN 1 WHEN 'proportional' THEN (params ->> 'target')::numeric / 2
+			WHEN 'per_occurrence' THEN 1 WHEN 'manual' THEN 0 ELSE 60 END, NULL::numeric, true
+		FROM thidua.criteria_item WHERE version_code = 'stp/2019' AND kind = 'criterion'$q$),
+	('{version,criterion_code,observed,applicable}', $q$
+		SELECT 'stp/2019'::text, code, CASE rule WHEN 'pass_fail' THEN 1 WHEN 'proportional' THEN (params ->> 'target')::numeric / 2
+			WHEN 'per_occurrence' THEN 1 WHEN 'manual' THEN 0 ELSE 60 END, true
+		FROM thidua.criteria_item WHERE version_code = 'stp/2019' AND kind = 'criterion'$q$),
 	('{value,trim}', 'SELECT v::numeric / 4, 2 FROM generate_series(1, 7) v'),
 	('{year,achieved,as_of}', 'SELECT y, y <> 2015, 2020 FROM generate_series(2010, 2020) y'),
 	('{year,achieved}', 'SELECT y, y <> 2015 FROM generate_series(2010, 2020) y'),
