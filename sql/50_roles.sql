@@ -153,6 +153,9 @@ REVOKE EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import
 	thidua.evaluation_scores(text, text),
 	thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
 	thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text) FROM PUBLIC;
+-- Imports of files: the criteria file's text, a score file's text or bytes.
+REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean),
+	thidua.import_scores(text, text, text, text), thidua.import_scores(text, text, bytea, text) FROM PUBLIC;
 
 -- Published records are written only by definer functions, so that no role (an
 -- administrator included) can forge them: the status history by its trigger,
@@ -221,7 +224,9 @@ BEGIN
 		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
 	thidua.evaluation_scores(text, text),
 		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
-		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text) TO thidua_admin;
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
 
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),
 	-- the people of those units, and what scoring needs to read.
@@ -229,7 +234,8 @@ BEGIN
 		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held TO thidua_scorer;
 	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
-	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text) TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
 
 	-- thidua_reader, and for now thidua_council: published standings and the
 	-- public structure they name; no personal data, no unpublished score.
