@@ -965,7 +965,7 @@ BEGIN
 	SELECT s.line, s.observed_text, s.separator INTO bad FROM pg_temp._thidua_scores s
 		WHERE s.observed IS NULL ORDER BY s.line LIMIT 1;
 	IF FOUND THEN
-		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line, 'observed');
+		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line::integer, 'observed');
 	END IF;
 	stored := thidua._store_scores(bloc, period, source);
 	DROP TABLE pg_temp._thidua_scores;
