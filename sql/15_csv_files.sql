@@ -20,7 +20,7 @@ CREATE FUNCTION thidua._csv_rows(content text, source text, columns text[], requ
 								 OUT line integer, OUT cells text[], OUT separator text)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'thidua_csv_rows'
-	LANGUAGE C STABLE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION thidua._csv_rows(text, text, text[], text[]) IS
 	'the rows of a CSV file (separator sniffed from the header: comma, semicolon or tab) as cells in the order of columns, trimmed, empty as NULL; padding rows and empty unnamed columns ignored; errors name source:line and column';
 

@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(48);
+SELECT plan(49);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
