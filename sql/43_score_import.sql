@@ -153,10 +153,8 @@ COMMENT ON FUNCTION thidua._score_file_fault(text, text, text, boolean) IS
 CREATE FUNCTION thidua._store_scores(bloc text, period text, source text) RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
-	-- statistics of the staged lines (a small sample is enough) and plans made
-	-- for each slice's bounds keep every statement a hash join
+	-- statistics of the staged lines: a small sample is enough for hash joins
 	SET default_statistics_target = 10
-	SET plan_cache_mode = force_custom_plan
 	AS $$
 DECLARE
 	stored bigint := 0;
@@ -201,14 +199,18 @@ BEGIN
 				OPERATOR(pg_catalog.*) part) OPERATOR(pg_catalog./) slices);
 			high := first_line OPERATOR(pg_catalog.+) (((end_line OPERATOR(pg_catalog.-) first_line)
 				OPERATOR(pg_catalog.*) (part OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./) slices);
-			INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
+			-- planned for these bounds (EXECUTE): a generic plan of the slice
+			-- could loop over the evaluations for every line
+			EXECUTE $sql$
+				INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
 				SELECT e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
 				FROM pg_temp._thidua_scores i
-				JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+				JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
 					AND e.unit_code OPERATOR(pg_catalog.=) i.unit
 					AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
 					AND e.stage OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END
-				WHERE i.line OPERATOR(pg_catalog.>=) low AND i.line OPERATOR(pg_catalog.<) high;
+				WHERE i.line OPERATOR(pg_catalog.>=) $3 AND i.line OPERATOR(pg_catalog.<) $4 $sql$
+				USING bloc, period, low, high;
 			GET DIAGNOSTICS inserted = ROW_COUNT;
 			stored := stored OPERATOR(pg_catalog.+) inserted;
 			PERFORM thidua._progress('storing', (15 OPERATOR(pg_catalog.+)
