@@ -27,36 +27,31 @@ cli_check_format(const CommandOptions *options, const char *allowed_a, const cha
 	return false;
 }
 
-/* thidua criteria import FILE [--format json|csv] [--replace] */
+/* thidua criteria import FILE [--format json|csv] [--replace]: the file streamed to the server */
 int
 cmd_criteria_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	const char *path = argv[0];
-	size_t		length;
-	char	   *data;
-	const char *values[4];
-	int			lengths[4] = {0, 0, 0, 0};
-	int			formats[4] = {1, 0, 0, 0};	/* the file goes as binary bytea */
+	const char *values[3];
+	CliProgress progress;
 	PGresult   *res;
 
 	(void) argc;
 	if (!cli_check_format(options, "json", "csv"))
 		return EXIT_ERROR;
-	data = cli_read_file(path, &length);
-	values[0] = data;
-	lengths[0] = (int) length;
-	values[1] = options->format;
-	values[2] = path;
-	values[3] = options->replace ? "true" : "false";
-	res = PQexecParams(conn, "SELECT thidua.import_criteria_file($1::bytea, $2, $3, $4::boolean)",
-					   4, NULL, values, lengths, formats, 0);
-	free(data);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	cli_progress_begin(&progress, conn, path);
+	if (!cli_upload_file(conn, path, &progress))
 	{
-		cli_report_result(res);
-		PQclear(res);
+		cli_progress_end(&progress, conn, false);
 		return cli_failure_code(conn);
 	}
+	values[0] = options->format;
+	values[1] = path;
+	values[2] = options->replace ? "true" : "false";
+	res = cli_run_import(conn, "SELECT thidua.import_criteria_file(" CLI_UPLOADED_FILE ", $1, $2, $3::boolean)",
+						 3, values, &progress);
+	if (res == NULL)
+		return cli_failure_code(conn);
 	values[0] = PQgetvalue(res, 0, 0);
 	{
 		PGresult   *summary = cli_query(conn,

@@ -71,17 +71,67 @@ cli_display_width(const char *text)
 	return width;
 }
 
+/* Whether text is a plain number (-2, 1.5, 1e2): a spreadsheet reads it as one. */
+static bool
+IsCsvNumber(const char *value)
+{
+	const char *p = value;
+	int			digits = 0;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (digits == 0)
+		return false;
+	if (*p == 'e' || *p == 'E')
+	{
+		int			exponent_digits = 0;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		for (; *p >= '0' && *p <= '9'; p++)
+			exponent_digits++;
+		if (exponent_digits == 0)
+			return false;
+	}
+	return *p == '\0';
+}
+
+/*
+ * Whether a spreadsheet would run the text as a formula (= + - @ first, after
+ * any apostrophes): such text gets an apostrophe in front, which spreadsheets
+ * show as text and thidua's importers remove. Numbers are left alone.
+ */
+static bool
+LooksLikeFormula(const char *value)
+{
+	const char *p = value;
+
+	while (*p == '\'')
+		p++;
+	return *p != '\0' && strchr("=+-@", *p) != NULL && !IsCsvNumber(value);
+}
+
+
 /* RFC 4180 field: quoted when it holds a separator, quote or line break. */
 static void
 PrintCsvField(FILE *out, const char *value)
 {
+	const char *neutraliser = LooksLikeFormula(value) ? "'" : "";
+
 	if (strpbrk(value, ",\"\r\n") == NULL && value[0] != ' ' &&
 		(value[0] == '\0' || value[strlen(value) - 1] != ' '))
 	{
-		fputs(value, out);
+		fprintf(out, "%s%s", neutraliser, value);
 		return;
 	}
 	fputc('"', out);
+	fputs(neutraliser, out);
 	for (const char *p = value; *p; p++)
 	{
 		if (*p == '"')

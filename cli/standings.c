@@ -5,11 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "thidua_cli.h"
-
-#define COPY_CHUNK (64 * 1024)
 
 /* A list of the explain document ($1), or [] when it is null (no peer score yet). */
 #define ARRAY_OR_EMPTY(key) \
@@ -59,103 +56,39 @@ NeedBlocAndPeriod(const CommandOptions *options, const char *command)
 	return false;
 }
 
-/* Runs a statement that returns nothing; reports a failure. */
-static bool
-Run(PGconn *conn, const char *sql)
-{
-	PGresult   *res = cli_query(conn, sql, 0, NULL);
-
-	PQclear(res);
-	return res != NULL;
-}
-
 /*
  * thidua scores import FILE --bloc B --period P
  *
- * The CSV (header unit,judge,criterion,observed,evidence; judge "self" for a
- * self-assessment) goes through COPY into a temporary table, so malformed
- * values are named by line and column; thidua.import_scores then checks and
- * stores it. One transaction: the whole file or nothing.
+ * The file (header unit,judge,criterion,observed,evidence; judge "self" for a
+ * self-assessment) is streamed to the server, and thidua.import_scores reads,
+ * checks and stores it as it would for any client: the whole file or nothing,
+ * errors naming file:line and the field. On a terminal a progress bar follows
+ * the sending, then the server's reading, checking and storing.
  */
 int
 cmd_scores_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	const char *path = argv[0];
-	size_t		length;
-	char	   *data;
-	const char *body;
-	size_t		sent = 0;
-	bool		progress = isatty(fileno(stderr));
+	CliProgress progress;
 	PGresult   *res;
 	const char *values[3];
 
 	(void) argc;
 	if (!NeedBlocAndPeriod(options, "scores import"))
 		return EXIT_ERROR;
-	data = cli_read_file(path, &length);
-	body = data;
-	/* spreadsheets begin UTF-8 files with a byte-order mark */
-	if (length >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+	cli_progress_begin(&progress, conn, path);
+	if (!cli_upload_file(conn, path, &progress))
 	{
-		body += 3;
-		length -= 3;
-	}
-
-	if (!Run(conn, "BEGIN") ||
-		!Run(conn, "SET LOCAL client_encoding = 'UTF8'") ||
-		!Run(conn, "CREATE TEMP TABLE score_import (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), "
-			 "unit text NOT NULL, judge text NOT NULL, criterion text NOT NULL, observed numeric NOT NULL, "
-			 "evidence text) ON COMMIT DROP"))
-	{
-		free(data);
+		cli_progress_end(&progress, conn, false);
 		return cli_failure_code(conn);
 	}
-
-	res = PQexec(conn, "COPY pg_temp.score_import (unit, judge, criterion, observed, evidence) "
-				 "FROM STDIN WITH (FORMAT csv, HEADER MATCH)");
-	if (PQresultStatus(res) != PGRES_COPY_IN)
-	{
-		cli_report_result(res);
-		PQclear(res);
-		free(data);
-		return cli_failure_code(conn);
-	}
-	PQclear(res);
-	while (sent < length)
-	{
-		size_t		chunk = length - sent < COPY_CHUNK ? length - sent : COPY_CHUNK;
-
-		if (PQputCopyData(conn, body + sent, (int) chunk) != 1)
-			break;
-		sent += chunk;
-		if (progress)
-			fprintf(stderr, "\rimporting %s: %3d%%", path, (int) (100.0 * sent / length));
-	}
-	if (progress)
-		fputc('\n', stderr);
-	free(data);
-	PQputCopyEnd(conn, sent < length ? "could not send the file" : NULL);
-	res = PQgetResult(conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-	{
-		fprintf(stderr, "%s: error: %s: the file is not a valid scores CSV\n", progname, path);
-		cli_report_result_with_context(res);
-		PQclear(res);
-		while ((res = PQgetResult(conn)) != NULL)
-			PQclear(res);
-		return cli_failure_code(conn);
-	}
-	PQclear(res);
-
 	values[0] = options->bloc;
 	values[1] = options->period;
 	values[2] = path;
-	res = cli_query(conn, "SELECT thidua.import_scores($1, $2, $3)", 3, values);
-	if (res == NULL || !Run(conn, "COMMIT"))
-	{
-		PQclear(res);
+	res = cli_run_import(conn, "SELECT thidua.import_scores($1, $2, " CLI_UPLOADED_FILE ", $3)",
+						 3, values, &progress);
+	if (res == NULL)
 		return cli_failure_code(conn);
-	}
 	printf("imported %s observations from %s into bloc %s, period %s\n",
 		   PQgetvalue(res, 0, 0), path, options->bloc, options->period);
 	PQclear(res);

@@ -117,8 +117,45 @@ typedef struct CommandOptions
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
 								int argc, char **argv);
 
-/* Files (files.c): read a whole input file, open and close --output. */
+/* The progress bar of an import (progress.c); drawn only on a terminal. */
+typedef struct CliProgress
+{
+	bool		on;
+	bool		drawn;
+	const char *label;
+	const char *phase;
+	char		phase_name[16];
+	int			percent;		/* of the whole import */
+} CliProgress;
+
+extern void cli_progress_begin(CliProgress *progress, PGconn *conn, const char *path);
+extern void cli_progress_update(CliProgress *progress, const char *phase, int phase_percent);
+extern void cli_progress_end(CliProgress *progress, PGconn *conn, bool done);
+
+/*
+ * Files (files.c): read a whole input file (small files only), stream a file
+ * to the server, open and close --output.
+ */
 extern char *cli_read_file(const char *path, size_t *length);
+
+/*
+ * Streams a file to the server in chunks (never whole in memory) into the
+ * temporary table pg_temp.thidua_upload, inside the caller's transaction; with
+ * the progress bar on, also sets thidua.progress so that the server reports
+ * its phases. Reports a failure and returns false.
+ */
+extern bool cli_upload_file(PGconn *conn, const char *path, CliProgress *progress);
+
+/* The uploaded file's bytes, as an SQL expression. */
+#define CLI_UPLOADED_FILE \
+	"(SELECT pg_catalog.string_agg(u.chunk, ''::pg_catalog.bytea ORDER BY u.n) FROM pg_temp.thidua_upload AS u)"
+
+/*
+ * Runs an import statement on the uploaded file (which must return one row)
+ * and commits; ends the progress bar, reports a failure. NULL on failure.
+ */
+extern PGresult *cli_run_import(PGconn *conn, const char *sql, int nparams, const char *const *values,
+								CliProgress *progress);
 extern FILE *cli_open_output(const CommandOptions *options);
 extern int	cli_close_output(FILE *out, const CommandOptions *options);
 

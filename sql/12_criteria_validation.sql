@@ -96,6 +96,7 @@ DECLARE
 	previous jsonb;
 	field text;
 	kinds jsonb := '{}';		-- code -> kind
+	number_codes jsonb := '{}';	-- a numeric code's value -> code
 	parents jsonb := '{}';		-- code -> parent
 	child_count jsonb := '{}';	-- code -> number of children
 	max_points numeric;
@@ -187,6 +188,16 @@ BEGIN
 		END IF;
 		IF kinds ? (item ->> 'code') THEN
 			PERFORM thidua._criteria_error(doc, item, 'code', 'is used by more than one item');
+		END IF;
+		-- 1.1 and 1.10 are one number to a spreadsheet, which would merge them
+		IF item ->> 'code' ~ '^[0-9]+(\.[0-9]+)?$' THEN
+			key := trim_scale((item ->> 'code')::numeric)::text;
+			IF number_codes ? key THEN
+				PERFORM thidua._criteria_error(doc, item, 'code',
+					format('items "%s" and "%s" differ only in zeros: a spreadsheet reads both as the number %s and merges them',
+						number_codes ->> key, item ->> 'code', key));
+			END IF;
+			number_codes := number_codes || jsonb_build_object(key, item ->> 'code');
 		END IF;
 		FOR field IN SELECT jsonb_object_keys(item) LOOP
 			IF field <> ALL (item_fields) THEN

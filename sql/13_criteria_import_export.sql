@@ -149,20 +149,24 @@ BEGIN
 END
 $$;
 
--- A CSV number as a JSON number, or an error naming the line and field.
+-- A CSV number as a JSON number, or an error naming the line and field. Read
+-- as every import reads numbers (_csv_number_text): a decimal comma in ";" and
+-- tab files, an exponent (1e2) anywhere.
 CREATE FUNCTION thidua._csv_number(value text, doc jsonb, line integer, field text) RETURNS jsonb
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	written text := thidua._csv_number_text(value, coalesce(doc ->> '_separator', ','));
 BEGIN
 	IF value IS NULL OR btrim(value) = '' THEN
 		RETURN NULL;
 	END IF;
-	IF btrim(value) !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$' THEN
+	IF written IS NULL THEN
 		PERFORM thidua._criteria_error(doc, jsonb_build_object('_line', line), field,
 			format('"%s" is not a number (use "." for decimals)', value));
 	END IF;
-	RETURN to_jsonb(btrim(value)::numeric);
+	RETURN to_jsonb(written::numeric);
 END
 $$;
 
@@ -207,44 +211,23 @@ CREATE FUNCTION thidua._criteria_csv_to_document(content text, source text) RETU
 DECLARE
 	columns constant text[] := ARRAY['kind', 'code', 'parent', 'title', 'max', 'rule', 'params'];
 	doc jsonb := jsonb_build_object('_source', source);
-	header text[];
-	position_of jsonb := '{}';
 	record record;
 	f jsonb;		-- the record's fields by column name
 	params jsonb;
 	item jsonb;
-	name text;
 	key text;
 	items jsonb := '[]';
 	classes jsonb := '[]';
 BEGIN
-	FOR record IN SELECT * FROM thidua._csv_records(content, source) LOOP
-		IF header IS NULL THEN
-			header := ARRAY(SELECT lower(btrim(h)) FROM unnest(record.fields) h);
-			FOR i IN 1 .. coalesce(array_length(header, 1), 0) LOOP
-				IF header[i] <> ALL (columns) THEN
-					PERFORM thidua._criteria_error(doc, jsonb_build_object('_line', record.line), header[i],
-						format('is not a column of a criteria CSV (columns: %s)', array_to_string(columns, ', ')));
-				END IF;
-				position_of := position_of || jsonb_build_object(header[i], i);
-			END LOOP;
-			FOREACH name IN ARRAY ARRAY['kind', 'code'] LOOP
-				IF NOT position_of ? name THEN
-					PERFORM thidua._criteria_error(doc, jsonb_build_object('_line', record.line), name,
-						'column is missing from the header');
-				END IF;
-			END LOOP;
-			CONTINUE;
-		END IF;
-		IF array_length(record.fields, 1) > array_length(header, 1) THEN
-			PERFORM thidua._criteria_error(doc, jsonb_build_object('_line', record.line), '(record)',
-				format('has %s fields, the header %s', array_length(record.fields, 1), array_length(header, 1)));
+	-- the reader every import uses: separator, padding, required cells, errors
+	FOR record IN SELECT * FROM thidua._csv_rows(content, source, columns, '{kind,code}') LOOP
+		IF NOT doc ? '_separator' THEN
+			doc := doc || jsonb_build_object('_separator', record.separator);
 		END IF;
 		f := '{}';
-		FOREACH name IN ARRAY header LOOP
-			f := f || jsonb_build_object(name, nullif(btrim(record.fields[(position_of ->> name)::integer]), ''));
+		FOR i IN 1 .. array_length(columns, 1) LOOP
+			f := f || jsonb_build_object(columns[i], record.cells[i]);
 		END LOOP;
-		CONTINUE WHEN f ->> 'kind' IS NULL AND f ->> 'code' IS NULL;	-- blank spreadsheet row
 		params := thidua._csv_params(f ->> 'params', doc, record.line);
 
 		CASE lower(f ->> 'kind')
@@ -307,22 +290,18 @@ BEGIN
 					coalesce(f ->> 'kind', '')));
 		END CASE;
 	END LOOP;
-	IF header IS NULL THEN
-		PERFORM thidua._criteria_error(doc, NULL, '(file)', 'is empty');
-	END IF;
-	RETURN doc || jsonb_build_object('format', 'thidua-criteria/1', 'items', items, 'classes', classes);
+	RETURN (doc - '_separator') || jsonb_build_object('format', 'thidua-criteria/1', 'items', items, 'classes', classes);
 END
 $$;
 
--- Imports a criteria file (JSON or CSV bytes) all or nothing; returns the version code.
-CREATE FUNCTION thidua.import_criteria_file(data bytea, format text DEFAULT NULL,
+-- Imports a criteria file (JSON or CSV text) all or nothing; returns the version code.
+CREATE FUNCTION thidua.import_criteria_file(content text, format text DEFAULT NULL,
 											source text DEFAULT 'input', replace_draft boolean DEFAULT false)
 	RETURNS text
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	content text := thidua._decode_utf8(data, source);
 	kind text := lower(coalesce(format, substring(source FROM '\.([A-Za-z]+)$'), ''));
 	doc jsonb;
 	message text;
@@ -351,17 +330,34 @@ BEGIN
 	RETURN thidua.import_criteria(doc, replace_draft);
 END
 $$;
-COMMENT ON FUNCTION thidua.import_criteria_file(bytea, text, text, boolean) IS
-	'imports a criteria file (JSON or CSV bytes, UTF-8) as a new draft version; returns its code';
+COMMENT ON FUNCTION thidua.import_criteria_file(text, text, text, boolean) IS
+	'imports a criteria file given as text (format json or csv, else from the extension of source, e.g. stp-2019.csv) as a new draft version, all or nothing; returns its code. Errors name source:line, the version, item and field';
 
--- One CSV field, quoted when it must be.
+-- The same from the file's bytes: invalid UTF-8 is refused naming its line.
+CREATE FUNCTION thidua.import_criteria_file(data bytea, format text DEFAULT NULL,
+											source text DEFAULT 'input', replace_draft boolean DEFAULT false)
+	RETURNS text
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT thidua.import_criteria_file(thidua._decode_utf8(data, source), format, source, replace_draft)
+$$;
+COMMENT ON FUNCTION thidua.import_criteria_file(bytea, text, text, boolean) IS
+	'imports a criteria file (JSON or CSV bytes, UTF-8; invalid UTF-8 is refused naming its line) as a new draft version; returns its code';
+
+-- One CSV field, quoted when it must be. Text that a spreadsheet would run as
+-- a formula (starting with = + - @, after any apostrophes) gets an apostrophe
+-- in front, which spreadsheets show as text and thidua's reader (_csv_rows)
+-- removes, so every text reads back as it was; numbers (-2) are left alone.
 CREATE FUNCTION thidua._csv_field(value text) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT CASE WHEN value IS NULL THEN ''
-				WHEN value ~ '[",;\r\n]|^\s|\s$' THEN '"' || replace(value, '"', '""') || '"'
-				ELSE value END
+	SELECT CASE WHEN v IS NULL THEN ''
+				WHEN v ~ '[",;\r\n]|^\s|\s$' THEN '"' || replace(v, '"', '""') || '"'
+				ELSE v END
+	FROM (SELECT CASE WHEN value ~ '^''*[=+@-]' AND value !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+					  THEN '''' || value ELSE value END AS v) AS neutralised
 $$;
 
 -- A criterion's rule parameters as CSV "params" text: "target=100; ceiling=3.5".
@@ -409,10 +405,12 @@ CREATE FUNCTION thidua.export_criteria_csv(version text) RETURNS text
 			i ->> 'rule', thidua._params_text(i)]
 		FROM doc, jsonb_array_elements(d -> 'items') WITH ORDINALITY AS items(i, n)
 	)
-	SELECT 'kind,code,parent,title,max,rule,params' || E'\n' ||
+	-- a byte-order mark, so that spreadsheets open the file as UTF-8
+	SELECT U&'\FEFF' || 'kind,code,parent,title,max,rule,params' || E'\n' ||
 		string_agg((SELECT string_agg(thidua._csv_field(x), ',' ORDER BY o) FROM unnest(r) WITH ORDINALITY AS f(x, o)),
 				   E'\n' ORDER BY ord) || E'\n'
 	FROM records
 	HAVING count(*) > 0
 $$;
-COMMENT ON FUNCTION thidua.export_criteria_csv(text) IS 'a criteria version as a criteria CSV';
+COMMENT ON FUNCTION thidua.export_criteria_csv(text) IS
+	'a criteria version as a criteria CSV: UTF-8 text starting with a byte-order mark; text cells starting with = + - @ get an apostrophe in front (the importer removes it)';

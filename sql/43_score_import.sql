@@ -1,36 +1,55 @@
 -- thidua SQL source: score files.
--- Holds import_scores(): stores a staged score file, all or nothing.
+-- Holds import_scores(): a score file (its text, its bytes, or rows staged in
+-- pg_temp.score_import) checked and stored all or nothing; _store_scores() and
+-- _score_file_fault(), the storing and the checks they share; _progress().
 
--- Stores the scores staged in pg_temp.score_import (line, unit, judge,
--- criterion, observed, evidence; judge "self" for a self-assessment) for a
--- bloc and period: the whole file or nothing, errors naming the line and field.
--- Returns the number of observations stored. It runs with the caller's rights:
--- row-level security decides what the caller may store (see 50_roles.sql).
-CREATE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
+-- Whether the client asked for progress reports: the setting thidua.progress
+-- (the CLI sets it for its progress bar).
+CREATE FUNCTION thidua._progress_on() RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(current_setting('thidua.progress', true), '') OPERATOR(pg_catalog.=) ANY ('{on,true,yes,1}')
+$$;
+
+-- Reports a phase of an import as a NOTICE "progress: PHASE N%" when asked for.
+CREATE FUNCTION thidua._progress(phase text, percent integer) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._progress_on() THEN
+		RAISE NOTICE 'progress: % %', phase, percent || '%';
+	END IF;
+END
+$$;
+
+-- Names the first line of pg_temp._thidua_scores at fault, checking in this
+-- order: members, the role's units, a unit scoring itself, then (when every
+-- is true) criteria, a score given twice, a score stored already, and last,
+-- line by line, the values by their rules. Raises source:line: field ...;
+-- returns when every line is fine.
+CREATE FUNCTION thidua._score_file_fault(bloc text, period text, source text, every boolean) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	settings thidua.bloc_period;
+	version text;
 	bad record;
-	stored bigint;
+	message text;
+	detail text;
+	hint text;
+	state text;
 BEGIN
-	SELECT * INTO settings FROM thidua.bloc_period bp
+	SELECT bp.criteria_version INTO version FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
-	END IF;
-	IF to_regclass('pg_temp.score_import') IS NULL THEN
-		RAISE EXCEPTION 'no scores are staged in pg_temp.score_import' USING ERRCODE = 'undefined_table';
-	END IF;
-
 	-- members: the unit, and the judge unless it is "self"
-	SELECT i.line, 'unit' AS field, i.unit AS value INTO bad FROM pg_temp.score_import i
+	SELECT i.line, 'unit' AS field, i.unit AS value INTO bad FROM pg_temp._thidua_scores i
 		WHERE NOT EXISTS (SELECT 1 FROM thidua.bloc_member m WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc
 			AND m.period_code OPERATOR(pg_catalog.=) period AND m.unit_code OPERATOR(pg_catalog.=) i.unit)
 		ORDER BY i.line LIMIT 1;
 	IF NOT FOUND THEN
-		SELECT i.line, 'judge' AS field, i.judge AS value INTO bad FROM pg_temp.score_import i
+		SELECT i.line, 'judge' AS field, i.judge AS value INTO bad FROM pg_temp._thidua_scores i
 			WHERE i.judge OPERATOR(pg_catalog.<>) 'self' AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
 				WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 				  AND m.unit_code OPERATOR(pg_catalog.=) i.judge)
@@ -46,7 +65,7 @@ BEGIN
 	IF NOT thidua._is_admin() THEN
 		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit,
 			thidua._caller_units() AS acts_for INTO bad
-		FROM pg_temp.score_import i
+		FROM pg_temp._thidua_scores i
 		WHERE NOT CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
 			OPERATOR(pg_catalog.=) ANY (thidua._caller_units())
 		ORDER BY i.line LIMIT 1;
@@ -59,29 +78,37 @@ BEGIN
 					  HINT = 'A thidua_admin maps roles to units in thidua.role_unit.';
 		END IF;
 	END IF;
-	SELECT i.line INTO bad FROM pg_temp.score_import i WHERE i.judge OPERATOR(pg_catalog.=) i.unit ORDER BY i.line LIMIT 1;
+	SELECT i.line INTO bad FROM pg_temp._thidua_scores i WHERE i.judge OPERATOR(pg_catalog.=) i.unit ORDER BY i.line LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%:%: field "judge": a member never scores itself as a peer; write "self" for a self-assessment',
 			source, bad.line USING ERRCODE = 'check_violation';
 	END IF;
-	SELECT i.line, i.criterion INTO bad FROM pg_temp.score_import i
-		WHERE EXISTS (SELECT 1 FROM pg_temp.score_import j WHERE j.line OPERATOR(pg_catalog.<) i.line
-			AND j.unit OPERATOR(pg_catalog.=) i.unit AND j.judge OPERATOR(pg_catalog.=) i.judge
-			AND j.criterion OPERATOR(pg_catalog.=) i.criterion)
+	IF NOT every THEN
+		RETURN;
+	END IF;
+	-- criteria: an item of the bloc's version, and a criterion (not a section)
+	SELECT i.line, i.criterion, c.kind INTO bad FROM pg_temp._thidua_scores i
+		LEFT JOIN thidua.criteria_item c ON c.version_code OPERATOR(pg_catalog.=) version
+			AND c.code OPERATOR(pg_catalog.=) i.criterion
+		WHERE c.kind IS DISTINCT FROM 'criterion'
 		ORDER BY i.line LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: field "criterion": "%" %', source, bad.line, bad.criterion,
+			CASE WHEN bad.kind IS NULL THEN format('is not an item of criteria version "%s"', version)
+				 ELSE format('is a %s of criteria version "%s", not a criterion', bad.kind, version) END
+			USING ERRCODE = 'foreign_key_violation',
+				  HINT = 'Scores are given to criteria; sections add up their criteria''s points.';
+	END IF;
+	SELECT d.line, d.criterion INTO bad FROM (
+		SELECT i.line, i.criterion, row_number() OVER (PARTITION BY i.unit, i.judge, i.criterion ORDER BY i.line) AS n
+		FROM pg_temp._thidua_scores i) AS d
+		WHERE d.n OPERATOR(pg_catalog.>) 1
+		ORDER BY d.line LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%:%: field "criterion": "%" is given twice for the same unit and judge',
 			source, bad.line, bad.criterion USING ERRCODE = 'unique_violation';
 	END IF;
-	-- each value by its criterion's rule, line by line so that the error names its line
-	FOR bad IN SELECT i.line, i.criterion, i.observed FROM pg_temp.score_import i ORDER BY i.line LOOP
-		BEGIN
-			PERFORM thidua.points(settings.criteria_version, bad.criterion, bad.observed);
-		EXCEPTION WHEN OTHERS THEN
-			RAISE EXCEPTION '%:%: field "observed": %', source, bad.line, SQLERRM USING ERRCODE = SQLSTATE;
-		END;
-	END LOOP;
-	SELECT i.line, i.unit, i.judge, i.criterion INTO bad FROM pg_temp.score_import i
+	SELECT i.line, i.unit, i.judge, i.criterion INTO bad FROM pg_temp._thidua_scores i
 		JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
 			AND e.unit_code OPERATOR(pg_catalog.=) i.unit
 			AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
@@ -93,25 +120,208 @@ BEGIN
 			bad.unit, bad.judge, bad.criterion
 			USING ERRCODE = 'unique_violation', HINT = 'Scores are never overwritten; delete the stored one first.';
 	END IF;
+	-- each value by its criterion's rule, in line order: one subtransaction for
+	-- the walk, not one per line
+	BEGIN
+		FOR bad IN SELECT i.line, i.criterion, i.observed FROM pg_temp._thidua_scores i ORDER BY i.line LOOP
+			PERFORM thidua.points(version, bad.criterion, bad.observed);
+		END LOOP;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+			detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+		message := format('%s:%s: field "observed": %s', source, bad.line, message);
+		IF coalesce(detail, '') OPERATOR(pg_catalog.=) '' AND coalesce(hint, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message;
+		ELSIF coalesce(hint, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = detail;
+		ELSIF coalesce(detail, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, HINT = hint;
+		ELSE
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = detail, HINT = hint;
+		END IF;
+	END;
+END
+$$;
+COMMENT ON FUNCTION thidua._score_file_fault(text, text, text, boolean) IS
+	'raises the first fault of the scores in pg_temp._thidua_scores, naming source:line and the field; returns when there is none';
 
-	INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
-		SELECT DISTINCT bloc, period, i.unit, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END,
-			CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
-		FROM pg_temp.score_import i
-		ON CONFLICT (bloc_code, period_code, unit_code, stage, judge_code) DO NOTHING;
-	INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
-		SELECT e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
-		FROM pg_temp.score_import i
-		JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-			AND e.unit_code OPERATOR(pg_catalog.=) i.unit
-			AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
-			AND e.stage OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END;
-	GET DIAGNOSTICS stored = ROW_COUNT;
+-- Checks and stores the scores in pg_temp._thidua_scores (line, unit, judge,
+-- criterion, observed numeric, evidence) for a bloc and period. The tables'
+-- constraints and the observations' rule check judge the whole file in two
+-- statements; only when they refuse it is the file searched for the first line
+-- at fault (_score_file_fault), so a good file costs no check per line.
+CREATE FUNCTION thidua._store_scores(bloc text, period text, source text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	-- statistics of the staged lines: a small sample is enough for hash joins
+	SET default_statistics_target = 10
+	AS $$
+DECLARE
+	stored bigint := 0;
+	inserted bigint;
+	first_line bigint;
+	end_line bigint;
+	low bigint;
+	high bigint;
+	slices bigint;
+	state text;
+	message text;
+	detail text;
+	hint text;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	PERFORM thidua._progress('checking', 0);
+	ANALYZE pg_temp._thidua_scores;
+	-- what row-level security would refuse without naming a line (and the
+	-- cheap checks before it, in their order)
+	IF NOT thidua._is_admin() THEN
+		PERFORM thidua._score_file_fault(bloc, period, source, false);
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+	BEGIN
+		INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
+			SELECT DISTINCT bloc, period, i.unit, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END,
+				CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+			FROM pg_temp._thidua_scores i
+			ON CONFLICT (bloc_code, period_code, unit_code, stage, judge_code) DO NOTHING;
+		PERFORM thidua._progress('storing', 15);
+		-- the observations' trigger checks every value by its criterion's rule;
+		-- a progress bar gets the file in ten slices of lines, so that it moves
+		SELECT min(i.line), max(i.line) OPERATOR(pg_catalog.+) 1 INTO first_line, end_line
+			FROM pg_temp._thidua_scores i;
+		slices := CASE WHEN thidua._progress_on() THEN 10 ELSE 1 END;
+		FOR part IN 0 .. slices OPERATOR(pg_catalog.-) 1 LOOP
+			-- (OPERATOR() binds left to right, hence the parentheses)
+			low := first_line OPERATOR(pg_catalog.+) (((end_line OPERATOR(pg_catalog.-) first_line)
+				OPERATOR(pg_catalog.*) part) OPERATOR(pg_catalog./) slices);
+			high := first_line OPERATOR(pg_catalog.+) (((end_line OPERATOR(pg_catalog.-) first_line)
+				OPERATOR(pg_catalog.*) (part OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./) slices);
+			-- planned for these bounds (EXECUTE): a generic plan of the slice
+			-- could loop over the evaluations for every line
+			EXECUTE $sql$
+				INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
+				SELECT e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
+				FROM pg_temp._thidua_scores i
+				JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
+					AND e.unit_code OPERATOR(pg_catalog.=) i.unit
+					AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+					AND e.stage OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END
+				WHERE i.line OPERATOR(pg_catalog.>=) $3 AND i.line OPERATOR(pg_catalog.<) $4 $sql$
+				USING bloc, period, low, high;
+			GET DIAGNOSTICS inserted = ROW_COUNT;
+			stored := stored OPERATOR(pg_catalog.+) inserted;
+			PERFORM thidua._progress('storing', (15 OPERATOR(pg_catalog.+)
+				((85 OPERATOR(pg_catalog.*) (part OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./) slices))::integer);
+		END LOOP;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+			detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+		PERFORM thidua._score_file_fault(bloc, period, source, true);
+		-- no line at fault (a closed period, say): the error as it came
+		IF coalesce(detail, '') OPERATOR(pg_catalog.=) '' AND coalesce(hint, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message;
+		ELSIF coalesce(hint, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = detail;
+		ELSIF coalesce(detail, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, HINT = hint;
+		ELSE
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = detail, HINT = hint;
+		END IF;
+	END;
+	RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION thidua._store_scores(text, text, text) IS
+	'checks and stores the scores in pg_temp._thidua_scores for a bloc and period; errors name source:line and field';
+
+-- A score file's text: the header names the columns unit, judge, criterion,
+-- observed, evidence (any order; evidence optional; judge "self" for a
+-- self-assessment), read by _csv_rows (so ";" and tab files, decimal commas
+-- there, padding rows and columns all read as every import reads them).
+-- Stores it for a bloc and period, all or nothing; returns the number of
+-- observations stored. Runs with the caller's rights: row-level security
+-- decides what the caller may store (see 50_roles.sql).
+CREATE FUNCTION thidua.import_scores(bloc text, period text, content text, source text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+	stored bigint;
+BEGIN
+	source := coalesce(source, 'input');
+	IF content IS NULL THEN
+		RAISE EXCEPTION '%: no file content', source USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_scores;
+	END IF;
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS unit, r.cells[2] AS judge, r.cells[3] AS criterion,
+			r.cells[4] AS observed_text, thidua._csv_number_text(r.cells[4], r.separator)::numeric AS observed,
+			r.cells[5] AS evidence, r.separator
+		FROM thidua._csv_rows(content, source, '{unit,judge,criterion,observed,evidence}',
+							  '{unit,judge,criterion,observed}') AS r;
+	SELECT s.line, s.observed_text, s.separator INTO bad FROM pg_temp._thidua_scores s
+		WHERE s.observed IS NULL ORDER BY s.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line::integer, 'observed');
+	END IF;
+	stored := thidua._store_scores(bloc, period, source);
+	DROP TABLE pg_temp._thidua_scores;
+	RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. Errors name source:line and the field; nothing is stored then';
+
+-- The same from the file's bytes: invalid UTF-8 is refused naming its line.
+CREATE FUNCTION thidua.import_scores(bloc text, period text, data bytea, source text) RETURNS bigint
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT thidua.import_scores(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_scores(text, text, bytea, text) IS
+	'stores a score file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line) for a bloc and period, all or nothing; returns the observations stored';
+
+-- Until 0.5.0 the only entry point: the rows staged by the caller in
+-- pg_temp.score_import (line, unit, judge, criterion, observed numeric, evidence).
+CREATE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	stored bigint;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp.score_import') IS NULL THEN
+		RAISE EXCEPTION 'no scores are staged in pg_temp.score_import' USING ERRCODE = 'undefined_table',
+			HINT = 'thidua.import_scores(bloc, period, content, source) takes the file''s text itself.';
+	END IF;
+	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_scores;
+	END IF;
+	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
+		SELECT i.line::bigint AS line, i.unit, i.judge, i.criterion, i.observed, i.evidence FROM pg_temp.score_import i;
+	stored := thidua._store_scores(bloc, period, coalesce(source, 'input'));
+	DROP TABLE pg_temp._thidua_scores;
 	RETURN stored;
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
-	'stores the scores staged in pg_temp.score_import for a bloc and period, all or nothing; returns the observations stored';
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself)';
 
 -- Rule shapes: "not applicable" in a score file. The observed cell says it as
 -- n/a or KAD (không áp dụng), in any case. Such a row stores nothing: it only

@@ -163,6 +163,10 @@ REVOKE EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people
 	thidua.add_recusal(text, text, text, text, text),
 	thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text) FROM PUBLIC;
 
+-- Imports of files: the criteria file's text, a score file's text or bytes.
+REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean),
+	thidua.import_scores(text, text, text, text), thidua.import_scores(text, text, bytea, text) FROM PUBLIC;
+
 -- Published records are written only by definer functions, so that no role (an
 -- administrator included) can forge them: the status history by its trigger,
 -- published standings by publish_standings (EXECUTE: thidua_admin only; PostgreSQL
@@ -232,7 +236,9 @@ BEGIN
 		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
 	thidua.evaluation_scores(text, text),
 		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
-		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text) TO thidua_admin;
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
 	-- setting up a zone (34_zone_setup.sql)
 	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
 		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
@@ -250,7 +256,8 @@ BEGIN
 		thidua.not_applicable_marking TO thidua_scorer;
 	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
-	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text) TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
 
 	-- thidua_reader, and for now thidua_council: published standings and the
 	-- public structure they name; no personal data, no unpublished score.

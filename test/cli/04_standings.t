@@ -18,7 +18,7 @@ observations() { psql -X -At -c "SELECT count(*) FROM thidua.observation"; }
 # Bad files: named line and field, nothing stored.
 printf 'unit,judge,criterion,observed,evidence\nAG,self,I.1,1,\nAG,self,I.2,abc,\n' > "$work/bad-number.csv"
 run scores import "$work/bad-number.csv" --bloc tnb --period 2019
-ok '[ $status -eq 1 ] && grep -q "invalid input syntax for type numeric: \"abc\"" $err && grep -q "line 3, column observed" $err' 'a malformed value is named by line and column'
+ok '[ $status -eq 1 ] && grep -q "bad-number.csv:3: field \"observed\": \"abc\" is not a number" $err' 'a malformed value is named by line and column'
 printf 'unit,judge,criterion,observed,evidence\nAG,self,I.1,1,\nXX,self,I.1,1,\n' > "$work/bad-unit.csv"
 run scores import "$work/bad-unit.csv" --bloc tnb --period 2019
 ok '[ $status -eq 1 ] && grep -q "bad-unit.csv:3: field \"unit\": \"XX\" is not a member of bloc \"tnb\"" $err' 'an unknown unit is named by line and field'
@@ -30,7 +30,7 @@ run scores import "$work/bad-judge.csv" --bloc tnb --period 2019
 ok '[ $status -eq 1 ] && grep -q "field \"judge\": a member never scores itself as a peer" $err' 'a unit scoring itself as a peer is refused'
 printf 'unit,judge,criterion,value\nAG,self,I.1,1\n' > "$work/bad-header.csv"
 run scores import "$work/bad-header.csv" --bloc tnb --period 2019
-ok '[ $status -eq 1 ] && grep -q "header line" $err && grep -q "line 1" $err' 'a header that is not unit,judge,criterion,observed,evidence is refused'
+ok '[ $status -eq 1 ] && grep -q "bad-header.csv:1: column 4 (\"value\"): is not a column of this file" $err && grep -q "hint: The columns are: unit, judge, criterion, observed, evidence." $err' 'a header that is not unit,judge,criterion,observed,evidence is refused'
 run scores import "$work/bad-unit.csv"
 ok '[ $status -eq 1 ] && grep -q "needs --bloc and --period" $err' '--bloc and --period are required'
 ok '[ "$(observations)" = 0 ]' 'nothing of the bad files is stored'

@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(48);
+SELECT plan(49);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
@@ -156,7 +156,8 @@ INSERT INTO function_model VALUES
 	('schulze_ranking(text,text,numeric)', $$SELECT thidua.schulze_ranking('a', 'b', 1)$$, '{all}'),
 	('judge_leniency(text,text,numeric)', $$SELECT thidua.judge_leniency('a', 'b', 1)$$, '{all}'),
 	('import_criteria(jsonb,boolean)', $$SELECT thidua.import_criteria('{}')$$, '{tap_admin}'),
-	('import_criteria_file(bytea,text,text,boolean)', $$SELECT thidua.import_criteria_file('{}', 'json')$$, '{tap_admin}'),
+	('import_criteria_file(bytea,text,text,boolean)', $$SELECT thidua.import_criteria_file('\x7b7d'::bytea, 'json')$$, '{tap_admin}'),
+	('import_criteria_file(text,text,text,boolean)', $$SELECT thidua.import_criteria_file('{}'::text, 'json')$$, '{tap_admin}'),
 	('publish_version(text,text)', $$SELECT thidua.publish_version('stp/tapdraft')$$, '{tap_admin}'),
 	('retire_version(text,text)', $$SELECT thidua.retire_version('stp/2019')$$, '{tap_admin}'),
 	('clone_version(text,text)', $$SELECT thidua.clone_version('stp/2019', 'tapclone')$$, '{tap_admin}'),
@@ -169,6 +170,8 @@ INSERT INTO function_model VALUES
 	('judge_report(text,text)', $$SELECT * FROM thidua.judge_report('tapb', 'tap')$$, '{tap_admin}'),
 	('publish_standings(text,text,text)', $$SELECT thidua.publish_standings('tapb', 'tap')$$, '{tap_admin}'),
 	('import_scores(text,text,text)', $$SELECT thidua.import_scores('tapb', 'tap')$$, '{tap_admin,tap_scorer}'),
+	('import_scores(text,text,text,text)', $$SELECT thidua.import_scores('tapb', 'tap', 'unit,judge,criterion,observed'::text, 'x.csv')$$, '{tap_admin,tap_scorer}'),
+	('import_scores(text,text,bytea,text)', $$SELECT thidua.import_scores('tapb', 'tap', '\x'::bytea, 'x.csv')$$, '{tap_admin,tap_scorer}'),
 	('create_roles()', $$SELECT thidua.create_roles()$$, '{}'),
 	('import_units(text,text)', $$SELECT thidua.import_units(E'code,name\nTA,Unit A\n')$$, '{tap_admin}'),
 	('import_people(text,text)', $$SELECT thidua.import_people(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n')$$, '{tap_admin}'),
@@ -254,6 +257,9 @@ SELECT is(pg_temp.import_as('tap_scorer', $$ ('TB', 'self', 'I.2', 80, NULL) $$)
 	'42501 scores.csv:2: field "judge": role "tap_scorer" may not file the scores given by "TB"',
 	'import_scores refuses another unit''s self-assessment');
 SELECT is(pg_temp.import_as('tap_admin', $$ ('TA', 'TC', 'I.2', 70, NULL) $$), 'ok', 'an administrator imports for any judge');
+SELECT is(pg_temp.try_as('tap_scorer', $$ SELECT thidua.import_scores('tapb', 'tap', E'unit,judge,criterion,observed\nTA,self,I.2,80\nTA,TC,I.2,70\n', 'scores.csv') $$),
+	'42501 scores.csv:3: field "judge": role "tap_scorer" may not file the scores given by "TC"',
+	'the file''s text through import_scores: the same rule, the line named');
 SELECT matches(pg_temp.import_as('tap_reader', $$ ('TA', 'self', 'I.2', 80, NULL) $$), '^42501', 'a reader imports nothing');
 
 -- Personal data: administrators and the person's own unit only.
