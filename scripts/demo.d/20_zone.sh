@@ -2,10 +2,18 @@
 # departments: set up, scores imported from the clerks' file, standings, an
 # explanation and the judges' report. (sourced by scripts/demo)
 
-step "The zone in 2019: 13 departments, Cần Thơ heads it, Đồng Tháp is deputy head"
-sql -q -f test/fixtures/zone-2019/setup.sql
-sql -c "SELECT m.role, u.name AS unit FROM thidua.bloc_member m JOIN thidua.unit u USING (unit_code)
-        WHERE m.bloc_code = 'tnb' ORDER BY m.role <> 'head', m.role <> 'deputy', u.name"
+step "The zone in 2019, set up from the clerks' files: 13 departments, Cần Thơ heads it, Đồng Tháp is deputy head"
+zone=test/fixtures/zone-2019
+"$thidua" units import $zone/units.csv
+"$thidua" period open 2019
+"$thidua" bloc create tnb "Khu vực thi đua các cơ quan Tư pháp các tỉnh miền Tây Nam Bộ" --kind zone
+"$thidua" bloc settings tnb --period 2019 --criteria stp/2019 --method trimmed_mean --trim 1 --quorum 8
+"$thidua" bloc members $zone/members.csv --bloc tnb --period 2019
+"$thidua" pact import $zone/pact.csv --bloc tnb --period 2019
+"$thidua" recusal add CM --judge BL --bloc tnb --period 2019 \
+	--reason "Giám đốc Sở Tư pháp Bạc Liêu nguyên là Phó Giám đốc Sở Tư pháp Cà Mau"
+"$thidua" veto add BL --bloc tnb --period 2019 --reason "Một công chức bị kỷ luật khiển trách năm 2019"
+"$thidua" bloc show tnb --period 2019
 
 step "Self and peer scores from the clerks' CSV: thidua scores import (8,450 observations, all or nothing)"
 "$thidua" scores import test/fixtures/zone-2019/scores.csv --bloc tnb --period 2019
