@@ -546,6 +546,33 @@ CheckBlocAndPeriod(PGconn *conn, const CommandOptions *options)
 	return status;
 }
 
+/*
+ * A --date as ISO 8601 (2025-07-01) or day/month/year (01/07/2025), the forms
+ * the imports take; anything else exits. The server reads the ISO form in any
+ * DateStyle, so 01/07/2025 is never taken for January 7.
+ */
+static const char *
+DateOption(const char *value)
+{
+	static char iso[11];
+	int			day,
+				month,
+				year;
+	char		rest;
+
+	if (sscanf(value, "%4d-%2d-%2d%c", &year, &month, &day, &rest) == 3 && strlen(value) == 10)
+		return value;
+	if (sscanf(value, "%2d/%2d/%4d%c", &day, &month, &year, &rest) == 3 &&
+		day >= 1 && day <= 31 && month >= 1 && month <= 12 && year >= 1000 && year <= 9999)
+	{
+		snprintf(iso, sizeof(iso), "%04d-%02d-%02d", year, month, day);
+		return iso;
+	}
+	cli_error("option \"--date\": \"%s\" is not a date", value);
+	cli_hint("Write dates as 2025-07-01 or 01/07/2025 (day/month/year).");
+	exit(EXIT_ERROR);
+}
+
 static void
 SetOption(CommandOptions *options, OptionFlag flag, char *value)
 {
@@ -603,7 +630,7 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 			options->judge = value;
 			break;
 		case OPT_DATE:
-			options->date = value;
+			options->date = DateOption(value);
 			break;
 		case OPT_INTO:
 			options->into = value;

@@ -2121,6 +2121,10 @@ BEGIN
 				USING ERRCODE = 'invalid_text_representation',
 					  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
 		END IF;
+		IF char_length(rec.cells[2]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "name": % characters, at most 300', source, rec.line, char_length(rec.cells[2])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
 		seen := array_position(codes, code);
 		IF seen IS NOT NULL THEN
 			RAISE EXCEPTION '%:%: column "code": unit "%" is given twice (line % too)', source, rec.line, code, lines[seen]
@@ -2220,6 +2224,14 @@ BEGIN
 			RAISE EXCEPTION '%:%: column "code": "%" is not a person code', source, rec.line, code
 				USING ERRCODE = 'invalid_text_representation',
 					  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
+		END IF;
+		IF char_length(rec.cells[2]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "name": % characters, at most 300', source, rec.line, char_length(rec.cells[2])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		IF char_length(rec.cells[8]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "post": % characters, at most 300', source, rec.line, char_length(rec.cells[8])
+				USING ERRCODE = 'string_data_right_truncation';
 		END IF;
 		sex := CASE lower(normalize(rec.cells[3], NFC)) WHEN 'male' THEN 'male' WHEN 'nam' THEN 'male'
 					WHEN 'female' THEN 'female' WHEN 'nữ' THEN 'female' END;
@@ -2386,6 +2398,9 @@ BEGIN
 	ELSIF kind IS NULL OR kind NOT IN ('bloc', 'zone') THEN
 		RAISE EXCEPTION 'the kind of bloc "%" is bloc (khối) or zone (cụm, khu vực), not "%"', bloc, coalesce(kind, '')
 			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF char_length(name) OPERATOR(pg_catalog.>) 300 THEN
+		RAISE EXCEPTION 'the name of bloc "%" has % characters, at most 300', bloc, char_length(name)
+			USING ERRCODE = 'string_data_right_truncation';
 	END IF;
 	SELECT * INTO existing FROM thidua.bloc b WHERE b.bloc_code OPERATOR(pg_catalog.=) create_bloc.bloc FOR UPDATE;
 	IF NOT FOUND THEN
@@ -2683,6 +2698,11 @@ BEGIN
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
 		  AND v.unit_code OPERATOR(pg_catalog.=) unit AND v.lifted_at IS NULL;
 	IF NOT FOUND THEN
+		-- lifted before: running the same step again is harmless
+		IF EXISTS (SELECT 1 FROM thidua.veto v WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc
+				AND v.period_code OPERATOR(pg_catalog.=) period AND v.unit_code OPERATOR(pg_catalog.=) unit) THEN
+			RETURN 'lifted already';
+		END IF;
 		RAISE EXCEPTION 'unit "%" is not vetoed in bloc "%", period "%"', unit, bloc, period
 			USING ERRCODE = 'no_data_found';
 	END IF;

@@ -2,7 +2,7 @@
 -- errors name file:line and the column and store nothing; imports again change
 -- nothing; a member that leaves during the year; removing a member.
 BEGIN;
-SELECT plan(31);
+SELECT plan(35);
 
 -- units
 SELECT is((SELECT row(added, changed, unchanged)::text FROM thidua.import_units(
@@ -51,6 +51,13 @@ SELECT is((SELECT row(added, changed, unchanged, targets)::text FROM thidua.impo
 	E'unit;signed_on;target;value\nZA;15/03/2151;hòa giải (%);80,5\n', 'pact.csv')), '(1,0,0,1)', 'import_pact');
 SELECT is(thidua.add_veto('zk', '2151', 'ZC', 'kỷ luật'), 'vetoed', 'add_veto');
 SELECT is(thidua.remove_veto('zk', '2151', 'ZC', 'hủy'), 'lifted', 'remove_veto lifts, on record');
+SELECT is(thidua.remove_veto('zk', '2151', 'ZC', 'hủy'), 'lifted already', 'remove_veto again: harmless, says so');
+SELECT throws_ok($$SELECT thidua.import_units(E'code,name\nZL,' || repeat('n', 301) || E'\n', 'long.csv')$$,
+	'22001', 'long.csv:2: column "name": 301 characters, at most 300', 'units import: a long name is named by line and column');
+SELECT throws_ok($$SELECT thidua.import_people(E'code,name,sex,unit,unit_from\nPL,' || repeat('n', 301) || E',nam,ZA,2010-01-01\n', 'long.csv')$$,
+	'22001', 'long.csv:2: column "name": 301 characters, at most 300', 'people import: a long name is named by line and column');
+SELECT throws_ok($$SELECT thidua.create_bloc('zlong', repeat('n', 301))$$,
+	'22001', 'the name of bloc "zlong" has 301 characters, at most 300', 'create_bloc: a long name is refused, named');
 SELECT is(thidua.add_recusal('zk', '2151', 'ZA', 'ZB', 'xung đột'), 'recused', 'add_recusal');
 
 -- a member that leaves during the year
