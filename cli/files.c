@@ -1,7 +1,7 @@
 /*
  * files.c
- *		Reading input files, streaming them to the server, and opening the
- *		output of the client.
+ *		Streaming input files to the server, and opening the output of the
+ *		client.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,56 +11,6 @@
 #include <sys/stat.h>
 
 #include "thidua_cli.h"
-
-#define MAX_FILE_SIZE (64 * 1024 * 1024)
-
-/* Reads a whole file; exits with a message naming it on failure. */
-char *
-cli_read_file(const char *path, size_t *length)
-{
-	FILE	   *file = fopen(path, "rb");
-	char	   *data;
-	size_t		capacity = 65536;
-	size_t		used = 0;
-
-	if (file == NULL)
-	{
-		cli_error("could not open file \"%s\": %s", path, strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	data = malloc(capacity);
-	while (data != NULL)
-	{
-		size_t		n = fread(data + used, 1, capacity - used, file);
-
-		used += n;
-		if (n == 0)
-			break;
-		if (used == capacity)
-		{
-			if (capacity >= MAX_FILE_SIZE)
-			{
-				cli_error("file \"%s\" is larger than %d MB", path, MAX_FILE_SIZE / (1024 * 1024));
-				exit(EXIT_ERROR);
-			}
-			capacity *= 2;
-			data = realloc(data, capacity);
-		}
-	}
-	if (data == NULL)
-	{
-		cli_error("out of memory reading \"%s\"", path);
-		exit(EXIT_ERROR);
-	}
-	if (ferror(file))
-	{
-		cli_error("could not read file \"%s\": %s", path, strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	fclose(file);
-	*length = used;
-	return data;
-}
 
 /* Runs a statement that returns nothing; reports a failure. */
 static bool

@@ -133,10 +133,9 @@ extern void cli_progress_update(CliProgress *progress, const char *phase, int ph
 extern void cli_progress_end(CliProgress *progress, PGconn *conn, bool done);
 
 /*
- * Files (files.c): read a whole input file (small files only), stream a file
- * to the server, open and close --output.
+ * Files (files.c): stream a file to the server (every import does, so no
+ * input file is ever read whole here), open and close --output.
  */
-extern char *cli_read_file(const char *path, size_t *length);
 
 /*
  * Streams a file to the server in chunks (never whole in memory) into the

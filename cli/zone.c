@@ -5,8 +5,9 @@
  *		veto add|remove | recusal add | pact import
  *
  * Each verb calls one SQL function of the extension (sql/34_zone_setup.sql),
- * which checks everything and writes all or nothing; files are sent whole as
- * text, with their name, so that errors name file:line and the column.
+ * which checks everything and writes all or nothing; files are streamed to the
+ * server (never read whole here) with their name, so that errors name
+ * file:line and the column.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,29 +15,23 @@
 
 #include "thidua_cli.h"
 
-/* A file's content as a NUL-terminated string (the server checks UTF-8). */
-static char *
-ReadText(const char *path)
+/*
+ * Streams a file to the server and runs the import statement on it (the
+ * uploaded bytes are CLI_UPLOADED_FILE in the statement): the server checks
+ * UTF-8 and reads the CSV, as for a score file. NULL on failure, reported.
+ */
+static PGresult *
+ImportFile(PGconn *conn, const char *path, const char *sql, int nparams, const char *const *values)
 {
-	size_t		length;
-	char	   *data = cli_read_file(path, &length);
-	char	   *text = malloc(length + 1);
+	CliProgress progress;
 
-	if (text == NULL)
+	cli_progress_begin(&progress, conn, path);
+	if (!cli_upload_file(conn, path, &progress))
 	{
-		cli_error("out of memory reading \"%s\"", path);
-		exit(EXIT_ERROR);
-	}
-	memcpy(text, data, length);
-	text[length] = '\0';
-	free(data);
-	if (strlen(text) != length)
-	{
-		cli_error("%s: the file holds a NUL byte: it is not a CSV text file", path);
-		free(text);
+		cli_progress_end(&progress, conn, false);
 		return NULL;
 	}
-	return text;
+	return cli_run_import(conn, sql, nparams, values, &progress);
 }
 
 /* Exits unless --bloc and --period are given. */
@@ -77,18 +72,13 @@ RunAndSay(PGconn *conn, const char *sql, int nparams, const char *const *values,
 int
 cmd_units_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[2];
-	char	   *text = ReadText(argv[0]);
+	const char *values[1] = {argv[0]};
 	PGresult   *res;
 
 	(void) options;
 	(void) argc;
-	if (text == NULL)
-		return EXIT_ERROR;
-	values[0] = text;
-	values[1] = argv[0];
-	res = cli_query(conn, "SELECT added, changed, unchanged FROM thidua.import_units($1, $2)", 2, values);
-	free(text);
+	res = ImportFile(conn, argv[0], "SELECT added, changed, unchanged FROM thidua.import_units("
+					 CLI_UPLOADED_FILE ", $1)", 1, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
 	printf("imported units from %s: %s added, %s changed, %s unchanged\n", argv[0],
@@ -101,19 +91,13 @@ cmd_units_import(PGconn *conn, const CommandOptions *options, int argc, char **a
 int
 cmd_people_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[2];
-	char	   *text = ReadText(argv[0]);
+	const char *values[1] = {argv[0]};
 	PGresult   *res;
 
 	(void) options;
 	(void) argc;
-	if (text == NULL)
-		return EXIT_ERROR;
-	values[0] = text;
-	values[1] = argv[0];
-	res = cli_query(conn, "SELECT added, changed, unchanged, memberships, posts FROM thidua.import_people($1, $2)",
-					2, values);
-	free(text);
+	res = ImportFile(conn, argv[0], "SELECT added, changed, unchanged, memberships, posts FROM thidua.import_people("
+					 CLI_UPLOADED_FILE ", $1)", 1, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
 	printf("imported people from %s: %s added, %s changed, %s unchanged; %s memberships and %s posts written\n",
@@ -278,23 +262,14 @@ cmd_bloc_show(PGconn *conn, const CommandOptions *options, int argc, char **argv
 int
 cmd_bloc_members(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[4];
-	char	   *text;
+	const char *values[3] = {options->bloc, options->period, argv[0]};
 	PGresult   *res;
 
 	(void) argc;
 	if (!NeedBlocAndPeriod(options))
 		return EXIT_ERROR;
-	text = ReadText(argv[0]);
-	if (text == NULL)
-		return EXIT_ERROR;
-	values[0] = options->bloc;
-	values[1] = options->period;
-	values[2] = text;
-	values[3] = argv[0];
-	res = cli_query(conn, "SELECT added, changed, unchanged, kept FROM thidua.import_bloc_members($1, $2, $3, $4)",
-					4, values);
-	free(text);
+	res = ImportFile(conn, argv[0], "SELECT added, changed, unchanged, kept FROM thidua.import_bloc_members($1, $2, "
+					 CLI_UPLOADED_FILE ", $3)", 3, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
 	printf("imported members of bloc %s, period %s, from %s: %s added, %s changed, %s unchanged, %s others kept\n",
@@ -388,23 +363,14 @@ cmd_recusal_add(PGconn *conn, const CommandOptions *options, int argc, char **ar
 int
 cmd_pact_import(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[4];
-	char	   *text;
+	const char *values[3] = {options->bloc, options->period, argv[0]};
 	PGresult   *res;
 
 	(void) argc;
 	if (!NeedBlocAndPeriod(options))
 		return EXIT_ERROR;
-	text = ReadText(argv[0]);
-	if (text == NULL)
-		return EXIT_ERROR;
-	values[0] = options->bloc;
-	values[1] = options->period;
-	values[2] = text;
-	values[3] = argv[0];
-	res = cli_query(conn, "SELECT added, changed, unchanged, targets FROM thidua.import_pact($1, $2, $3, $4)",
-					4, values);
-	free(text);
+	res = ImportFile(conn, argv[0], "SELECT added, changed, unchanged, targets FROM thidua.import_pact($1, $2, "
+					 CLI_UPLOADED_FILE ", $3)", 3, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
 	printf("imported the pact of bloc %s, period %s, from %s: %s targets; units %s added, %s changed, %s unchanged\n",

@@ -803,7 +803,12 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			AppendPoints(&out, "sum", breakdown.raw[i], scale);
+			/*
+			 * sum: the children's sum, raised to the floor ("trừ hết điểm"
+			 * stops at zero) but not capped, so that capped means sum > max;
+			 * a floored section shows the sum before the floor as well
+			 */
+			AppendPoints(&out, "sum", breakdown.floored[i] ? item->floor : breakdown.raw[i], scale);
 			AppendPoints(&out, "max", item->max, scale);
 			AppendPoints(&out, "points", breakdown.points[i], scale);
 			appendStringInfo(&out, ", \"capped\": %s", breakdown.raw[i] > item->max ? "true" : "false");
@@ -811,6 +816,8 @@ thidua_score_detail_final(PG_FUNCTION_ARGS)
 			{
 				AppendPoints(&out, "floor", item->floor, scale);
 				appendStringInfo(&out, ", \"floored\": %s", breakdown.floored[i] ? "true" : "false");
+				if (breakdown.floored[i])
+					AppendPoints(&out, "unfloored_sum", breakdown.raw[i], scale);
 			}
 		}
 		appendStringInfoChar(&out, '}');

@@ -106,6 +106,18 @@ $$;
 COMMENT ON FUNCTION thidua.import_units(text, text) IS
 	'imports units from CSV text (columns code, name, parent, kind; source names the file in errors): upserts by code, all or nothing; returns how many were added, changed, unchanged. Errors name source:line and the column: a bad code, a code twice, an unknown parent, a cycle, a bad kind';
 
+-- The same from the file's bytes (the client streams files as bytes):
+-- invalid UTF-8, a NUL byte included, is refused naming its line.
+CREATE FUNCTION thidua.import_units(data bytea, source text,
+									OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_units(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_units(bytea, text) IS
+	'imports units from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_units(text, text) does';
+
 -- People from a CSV file: one row per person and unit membership, with an
 -- optional post held in that unit (columns code, name, sex, date_of_birth,
 -- unit, unit_from, unit_to, post, post_from, post_to). A person with several
@@ -248,6 +260,18 @@ END
 $$;
 COMMENT ON FUNCTION thidua.import_people(text, text) IS
 	'imports people from CSV text (columns code, name, sex [male, female, nam, nữ], date_of_birth, unit, unit_from, unit_to, post, post_from, post_to; one row per membership, with an optional post; dates 2024-03-15 or 15/03/2024): upserts people by code, memberships by person, unit and start, posts by person, post and start; all or nothing; returns people added, changed, unchanged and the memberships and posts written. Errors name source:line and the column';
+
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_people(data bytea, source text,
+									 OUT added integer, OUT changed integer, OUT unchanged integer,
+									 OUT memberships integer, OUT posts integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_people(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_people(bytea, text) IS
+	'imports people from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_people(text, text) does';
 
 -- Opens a period: creates it (open), or says it is open already.
 CREATE FUNCTION thidua.open_period(period text, year integer DEFAULT NULL) RETURNS text
@@ -518,6 +542,17 @@ $$;
 COMMENT ON FUNCTION thidua.import_bloc_members(text, text, text, text) IS
 	'imports the members of a bloc in a period from CSV text (columns unit, role: head, deputy or member, default member): upserts by unit, all or nothing; members not in the file are kept; returns added, changed, unchanged and kept. Errors name source:line and the column: an unknown unit, a unit twice, a bad role, a second head';
 
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_bloc_members(bloc text, period text, data bytea, source text,
+										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_bloc_members(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_bloc_members(text, text, bytea, text) IS
+	'imports the members of a bloc in a period from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_bloc_members(text, text, text, text) does';
+
 -- The emulation pact from a CSV file: one row per unit and target registered
 -- (columns unit, signed_on, target, value). A unit's rows replace its targets.
 CREATE FUNCTION thidua.import_pact(bloc text, period text, content text, source text DEFAULT 'input',
@@ -572,6 +607,17 @@ END
 $$;
 COMMENT ON FUNCTION thidua.import_pact(text, text, text, text) IS
 	'imports the emulation pact of a bloc in a period from CSV text (columns unit, signed_on, target, value: one row per target registered, values exact decimals): a unit''s rows replace its signing date and targets, all or nothing; returns units added, changed, unchanged and the targets read. Errors name source:line and the column';
+
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_pact(bloc text, period text, data bytea, source text,
+								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_pact(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_pact(text, text, bytea, text) IS
+	'imports the emulation pact of a bloc in a period from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_pact(text, text, text, text) does';
 
 -- A veto caps a member's class; a lifted veto stays on record.
 CREATE FUNCTION thidua.add_veto(bloc text, period text, unit text, reason text) RETURNS text

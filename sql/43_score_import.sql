@@ -239,7 +239,8 @@ COMMENT ON FUNCTION thidua._store_scores(text, text, text) IS
 
 -- A score file's text: the header names the columns unit, judge, criterion,
 -- observed, evidence (any order; evidence optional; judge "self" for a
--- self-assessment), read by _csv_rows (so ";" and tab files, decimal commas
+-- self-assessment; observed n/a or KAD for a criterion marked not applicable
+-- to the unit), read by _csv_rows (so ";" and tab files, decimal commas
 -- there, padding rows and columns all read as every import reads them).
 -- Stores it for a bloc and period, all or nothing; returns the number of
 -- observations stored. Runs with the caller's rights: row-level security
@@ -270,18 +271,34 @@ BEGIN
 			r.cells[5] AS evidence, r.separator
 		FROM thidua._csv_rows(content, source, '{unit,judge,criterion,observed,evidence}',
 							  '{unit,judge,criterion,observed}') AS r;
-	SELECT s.line, s.observed_text, s.separator INTO bad FROM pg_temp._thidua_scores s
-		WHERE s.observed IS NULL ORDER BY s.line LIMIT 1;
+	-- an observed cell that is no number: "not applicable" (n/a, KAD) where the
+	-- bloc's administrators marked the criterion for the unit, which stores
+	-- nothing; else the first such line is an error
+	SELECT s.line, s.unit, s.criterion, s.observed_text, s.separator,
+		thidua._observed_not_applicable(s.observed_text) AS not_applicable INTO bad
+	FROM pg_temp._thidua_scores s
+	WHERE s.observed IS NULL
+	  AND NOT (thidua._observed_not_applicable(s.observed_text)
+			   AND EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+						   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period
+							 AND na.unit_code OPERATOR(pg_catalog.=) s.unit
+							 AND na.criterion_code OPERATOR(pg_catalog.=) s.criterion))
+	ORDER BY s.line LIMIT 1;
 	IF FOUND THEN
+		IF bad.not_applicable THEN
+			PERFORM thidua._check_not_applicable_row(bloc, period, bad.unit, bad.criterion, source, bad.line::integer);
+		END IF;
 		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line::integer, 'observed');
 	END IF;
+	DELETE FROM pg_temp._thidua_scores s
+		WHERE s.observed IS NULL AND thidua._observed_not_applicable(s.observed_text);
 	stored := thidua._store_scores(bloc, period, source);
 	DROP TABLE pg_temp._thidua_scores;
 	RETURN stored;
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
-	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. Errors name source:line and the field; nothing is stored then';
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then';
 
 -- The same from the file's bytes: invalid UTF-8 is refused naming its line.
 CREATE FUNCTION thidua.import_scores(bloc text, period text, data bytea, source text) RETURNS bigint

@@ -166,6 +166,9 @@ REVOKE EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people
 -- Imports of files: the criteria file's text, a score file's text or bytes.
 REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean),
 	thidua.import_scores(text, text, text, text), thidua.import_scores(text, text, bytea, text) FROM PUBLIC;
+-- the zone's files as bytes, as the client streams them
+REVOKE EXECUTE ON FUNCTION thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+	thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text) FROM PUBLIC;
 
 -- Published records are written only by definer functions, so that no role (an
 -- administrator included) can forge them: the status history by its trigger,
@@ -246,7 +249,9 @@ BEGIN
 		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
 		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
 		thidua.add_recusal(text, text, text, text, text),
-		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text)
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
 		TO thidua_admin;
 
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),

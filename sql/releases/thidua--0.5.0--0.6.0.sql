@@ -5483,3 +5483,197 @@ $$;
 -- (the export's comment, as the spreadsheet reader's section states it)
 COMMENT ON FUNCTION thidua.export_criteria_csv(text) IS
 	'a criteria version as a criteria CSV: UTF-8 text starting with a byte-order mark; text cells starting with = + - @ get an apostrophe in front (the importer removes it)';
+
+-- ---------------------------------------------------------------------------
+-- Wiring the release's parts together: a score file's "not applicable" cells
+-- (n/a, KAD) agree with the bloc's markings and store nothing; every zone
+-- import takes the file's bytes, as the client streams every file.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, content text, source text) RETURNS bigint
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+	stored bigint;
+BEGIN
+	source := coalesce(source, 'input');
+	IF content IS NULL THEN
+		RAISE EXCEPTION '%: no file content', source USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_scores;
+	END IF;
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS unit, r.cells[2] AS judge, r.cells[3] AS criterion,
+			r.cells[4] AS observed_text, thidua._csv_number_text(r.cells[4], r.separator)::numeric AS observed,
+			r.cells[5] AS evidence, r.separator
+		FROM thidua._csv_rows(content, source, '{unit,judge,criterion,observed,evidence}',
+							  '{unit,judge,criterion,observed}') AS r;
+	-- an observed cell that is no number: "not applicable" (n/a, KAD) where the
+	-- bloc's administrators marked the criterion for the unit, which stores
+	-- nothing; else the first such line is an error
+	SELECT s.line, s.unit, s.criterion, s.observed_text, s.separator,
+		thidua._observed_not_applicable(s.observed_text) AS not_applicable INTO bad
+	FROM pg_temp._thidua_scores s
+	WHERE s.observed IS NULL
+	  AND NOT (thidua._observed_not_applicable(s.observed_text)
+			   AND EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+						   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period
+							 AND na.unit_code OPERATOR(pg_catalog.=) s.unit
+							 AND na.criterion_code OPERATOR(pg_catalog.=) s.criterion))
+	ORDER BY s.line LIMIT 1;
+	IF FOUND THEN
+		IF bad.not_applicable THEN
+			PERFORM thidua._check_not_applicable_row(bloc, period, bad.unit, bad.criterion, source, bad.line::integer);
+		END IF;
+		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line::integer, 'observed');
+	END IF;
+	DELETE FROM pg_temp._thidua_scores s
+		WHERE s.observed IS NULL AND thidua._observed_not_applicable(s.observed_text);
+	stored := thidua._store_scores(bloc, period, source);
+	DROP TABLE pg_temp._thidua_scores;
+	RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then';
+
+-- The same from the file's bytes (the client streams files as bytes):
+-- invalid UTF-8, a NUL byte included, is refused naming its line.
+CREATE FUNCTION thidua.import_units(data bytea, source text,
+									OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_units(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_units(bytea, text) IS
+	'imports units from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_units(text, text) does';
+
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_people(data bytea, source text,
+									 OUT added integer, OUT changed integer, OUT unchanged integer,
+									 OUT memberships integer, OUT posts integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_people(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_people(bytea, text) IS
+	'imports people from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_people(text, text) does';
+
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_bloc_members(bloc text, period text, data bytea, source text,
+										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_bloc_members(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_bloc_members(text, text, bytea, text) IS
+	'imports the members of a bloc in a period from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_bloc_members(text, text, text, text) does';
+
+-- The same from the file's bytes.
+CREATE FUNCTION thidua.import_pact(bloc text, period text, data bytea, source text,
+								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_pact(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+COMMENT ON FUNCTION thidua.import_pact(text, text, bytea, text) IS
+	'imports the emulation pact of a bloc in a period from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_pact(text, text, text, text) does';
+
+REVOKE EXECUTE ON FUNCTION thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+	thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;

@@ -41,6 +41,10 @@ ok '[ $status -eq 1 ] && grep -q "units-bad.csv:4: column \"parent\": unit \"NOP
 printf 'code,name,colour\nZ1,Z,red\n' > "$work/units-col.csv"
 run units import "$work/units-col.csv"
 ok '[ $status -eq 1 ] && grep -q "units-col.csv:1: column 3 (\"colour\"): is not a column of this file" $err' 'units import: an unknown column is named'
+# streamed as bytes: the server checks UTF-8 and names the line (no file is read whole here)
+printf 'code,name\nZ1,Z\nZ2,Z\000\n' > "$work/units-nul.csv"
+run units import "$work/units-nul.csv"
+ok '[ $status -eq 1 ] && grep -q "units-nul.csv:3: invalid UTF-8 at character 5" $err && [ "$(count unit)" = 6 ]' 'units import: a NUL byte is named by line, nothing stored'
 printf 'code,name\nX,Đơn vị X mới\n' > "$work/units-rename.csv"
 run units import "$work/units-rename.csv"
 ok '[ $status -eq 0 ] && grep -q ": 0 added, 1 changed, 0 unchanged" $out' 'units import: a changed name is an update'

@@ -184,7 +184,11 @@ INSERT INTO function_model VALUES
 	('remove_veto(text,text,text,text)', $$SELECT thidua.add_veto('tapb', 'tap', 'TC', 'test'), thidua.remove_veto('tapb', 'tap', 'TC', 'test')$$, '{tap_admin}'),
 	('add_recusal(text,text,text,text,text)', $$SELECT thidua.add_recusal('tapb', 'tap', 'TC', 'TB', 'test')$$, '{tap_admin}'),
 	('set_member_status(text,text,text,text,date,text,text)', $$SELECT thidua.set_member_status('tapb', 'tap', 'TC', 'active')$$, '{tap_admin}'),
-	('remove_member(text,text,text)', $$SELECT thidua.remove_member('tapb', 'tap', 'TC')$$, '{tap_admin}');
+	('remove_member(text,text,text)', $$SELECT thidua.remove_member('tapb', 'tap', 'TC')$$, '{tap_admin}'),
+	('import_units(bytea,text)', $$SELECT thidua.import_units(convert_to(E'code,name\nTA,Unit A\n', 'UTF8'), 'u.csv')$$, '{tap_admin}'),
+	('import_people(bytea,text)', $$SELECT thidua.import_people(convert_to(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n', 'UTF8'), 'p.csv')$$, '{tap_admin}'),
+	('import_bloc_members(text,text,bytea,text)', $$SELECT thidua.import_bloc_members('tapb', 'tap', convert_to(E'unit,role\nTA,head\n', 'UTF8'), 'm.csv')$$, '{tap_admin}'),
+	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,

@@ -126,6 +126,22 @@ SELECT c, thidua._observed_not_applicable(c)
 FROM unnest(ARRAY['n/a', ' N/A ', 'KAD', 'kad', 'Không áp dụng', '0', '', NULL]) c;
 SELECT thidua._check_not_applicable_row('k', '2025', 'X', 'I.3', 'scores.csv', 4);
 SELECT thidua._check_not_applicable_row('k', '2025', 'Y', 'I.3', 'scores.csv', 5);
+-- a score file says it (case F07): X's self-assessment with I.3 n/a stores two
+-- observations; X earns 50 (I.1 100) + 25 of an applicable 80: 75 × 100 / 80 = 93.75
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nX,self,I.1,100\nX,self,I.2,25\nX,self,I.3,n/a\n', 'F07-scores.csv');
+SELECT unit_code, stage, total FROM thidua.evaluation_scores('k', '2025') WHERE stage = 'self';
+SELECT count(*) AS observed_i3 FROM thidua.observation o JOIN thidua.evaluation e USING (evaluation_id)
+WHERE e.bloc_code = 'k' AND o.criterion_code = 'I.3' AND e.unit_code = 'X';
+-- KAD for a peer score too: a file of it alone stores nothing; an unmarked
+-- n/a ("không áp dụng" for Y's I.3) is refused naming its line, and any other
+-- word as before (nothing stored: still two self observations)
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nX,Z,I.3,KAD\n', 'F07-peer.csv');
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nX,Z,I.3,KAD\nY,Z,I.3,Không áp dụng\n', 'F07-peer.csv');
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nY,self,I.1,90\nY,self,I.3,n/a\n', 'F07-scores.csv');
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nY,self,I.1,90\nY,self,I.3,none\n', 'F07-scores.csv');
+SELECT thidua.import_scores('k', '2025', E'unit,judge,criterion,observed\nY,self,I.1,ninety\nY,self,I.3,n/a\n', 'F07-scores.csv');
+SELECT count(*) AS self_observations FROM thidua.observation o JOIN thidua.evaluation e USING (evaluation_id)
+WHERE e.bloc_code = 'k' AND e.stage = 'self';
 
 ------------------------------------------------------------------------------
 -- 4. Floors (case F09): base 4, deductions 2, 3, 4 per violation, the section
@@ -151,6 +167,12 @@ SELECT thidua.score('dz/2025', c, o) FROM (VALUES ('I.1', 16::numeric), ('I.2.0'
 SELECT i FROM (SELECT thidua.score_detail('dz/2025', c, o) d
   FROM (VALUES ('I.1', 16::numeric), ('I.2.0', 1), ('I.2.2', 1), ('I.2.3', 1)) v(c, o)) s,
   jsonb_array_elements(d -> 'items') i WHERE i ->> 'kind' = 'section';
+-- the case's own queries: total 16.00, I.2's sum 0.00 (the floored value; the
+-- sum before the floor, −3.00, is its unfloored_sum)
+SELECT thidua.score('dz/2025', c, o) FROM (VALUES ('I.1', 16::numeric), ('I.2.0', 1), ('I.2.2', 1), ('I.2.3', 1)) v(c, o);
+SELECT i ->> 'code', i ->> 'sum', i ->> 'unfloored_sum' FROM (SELECT thidua.score_detail('dz/2025', c, o) d
+  FROM (VALUES ('I.1', 16::numeric), ('I.2.0', 1), ('I.2.2', 1), ('I.2.3', 1)) v(c, o)) s,
+  jsonb_array_elements(d -> 'items') i WHERE i ->> 'code' = 'I.2';
 -- one violation of the first kind: 4 − 2 = 2, no floor needed: 18.00
 SELECT thidua.score('dz/2025', c, o) FROM (VALUES ('I.1', 16::numeric), ('I.2.0', 1), ('I.2.1', 1)) v(c, o);
 -- validated: a number, at most max, only on sections (a criterion's floor is its rule's)
