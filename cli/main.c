@@ -630,7 +630,7 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 			options->judge = value;
 			break;
 		case OPT_DATE:
-			options->date = DateOption(value);
+			options->date = value;	/* read by DateOption once the command takes it */
 			break;
 		case OPT_INTO:
 			options->into = value;
@@ -872,6 +872,8 @@ main(int argc, char **argv)
 	cli_command_name = command->name;
 	cli_roles_needed = command->roles;
 	cli_set_expanded(options.expanded);
+	if (options.date != NULL)
+		options.date = DateOption(options.date);
 	conn = cli_connect(&connection);
 	status = EXIT_OK;
 	if ((command->checks & CHECK_BLOC_PERIOD) != 0)
