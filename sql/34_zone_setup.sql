@@ -714,7 +714,6 @@ CREATE FUNCTION thidua.set_member_status(bloc text, period text, unit text, stat
 	AS $$
 DECLARE
 	period_year integer;
-	later bigint;
 BEGIN
 	PERFORM thidua._member_or_error(bloc, period, unit, 'unit');
 	IF status IS NULL OR status NOT IN ('active', 'withdrawn', 'merged') THEN
@@ -746,16 +745,8 @@ BEGIN
 	ELSIF merged_into IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) merged_into) THEN
 		RAISE EXCEPTION 'unit "%" does not exist', merged_into USING ERRCODE = 'foreign_key_violation';
 	END IF;
-	SELECT count(*) INTO later FROM thidua.evaluation e
-		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-		  AND unit OPERATOR(pg_catalog.=) ANY (ARRAY[e.unit_code, e.judge_code])
-		  AND e.created_at OPERATOR(pg_catalog.>=) effective;
-	IF later OPERATOR(pg_catalog.>) 0 THEN
-		RAISE EXCEPTION 'unit "%" cannot leave bloc "%" on %: % evaluations naming it were filed on or after that date',
-			unit, bloc, effective, later
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A member that has left neither judges nor is judged; delete those evaluations first, or give the date it really left.';
-	END IF;
+	-- evaluations filed before the status may name it: the scores it gave
+	-- from the date do not count (thidua._judge_had_left), and it is not ranked
 	UPDATE thidua.bloc_member m SET status = set_member_status.status, status_date = effective,
 		merged_into = set_member_status.merged_into, status_reason = reason
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
@@ -766,7 +757,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.set_member_status(text, text, text, text, date, text, text) IS
-	'a member leaving during the year: status withdrawn or merged (merged_into: the unit it merged into) from a date of the period''s year, with a reason; active takes it back. From that date it neither judges nor is judged; the standings list it last, unranked, without class, flagged withdrawn:DATE or merged_into:UNIT:DATE. Refused while evaluations naming it were filed on or after the date';
+	'a member leaving during the year: status withdrawn or merged (merged_into: the unit it merged into) from a date of the period''s year, with a reason; active takes it back. From that date it neither judges nor is judged: evaluations naming it cannot be filed, peer scores it filed on or after the date do not count; the standings list it last, unranked, without class, flagged withdrawn:DATE or merged_into:UNIT:DATE';
 
 -- Removes a member that nothing depends on (see _guard_member_dependents).
 CREATE FUNCTION thidua.remove_member(bloc text, period text, unit text) RETURNS text

@@ -178,6 +178,22 @@ CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS nu
 	SELECT CASE WHEN digits IS NULL THEN value ELSE round(value, digits) END
 $$;
 
+-- Whether the evaluation's judge had left the bloc (withdrawn or merged) by the
+-- day it was filed: a member that left judges no more (34_zone_setup.sql).
+CREATE FUNCTION thidua._judge_had_left(evaluation bigint) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT EXISTS (SELECT 1 FROM thidua.evaluation e
+		JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND m.period_code OPERATOR(pg_catalog.=) e.period_code AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code
+		WHERE e.evaluation_id OPERATOR(pg_catalog.=) evaluation AND e.stage OPERATOR(pg_catalog.=) 'peer'
+		  AND m.status OPERATOR(pg_catalog.<>) 'active'
+		  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
+$$;
+COMMENT ON FUNCTION thidua._judge_had_left(bigint) IS
+	'whether a peer evaluation was filed on or after the day its judge left the bloc (withdrawn or merged): such scores do not count';
+
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
@@ -231,6 +247,8 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
+		  -- a member that left judges no more: its scores filed from that date do not count
+		  AND NOT thidua._judge_had_left(s.evaluation_id)
 	), peer_total AS (
 		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,

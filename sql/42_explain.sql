@@ -79,7 +79,9 @@ BEGIN
 		SELECT s.judge_code, (s.detail ->> 'total')::numeric AS total,
 			EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
 					AND r.period_code OPERATOR(pg_catalog.=) settings.period_code
-					AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code AND r.unit_code OPERATOR(pg_catalog.=) unit) AS recused,
+					AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code AND r.unit_code OPERATOR(pg_catalog.=) unit)
+				OR thidua._judge_had_left(s.evaluation_id) AS recused,
+			thidua._judge_had_left(s.evaluation_id) AS judge_left,
 			s.detail
 		FROM scores s WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'peer'
 	), ordered AS (
@@ -136,7 +138,7 @@ BEGIN
 		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
 					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
 						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),
-					'why_not', CASE WHEN p.recused THEN 'recused'
+					'why_not', CASE WHEN p.judge_left THEN 'judge left the bloc' WHEN p.recused THEN 'recused'
 									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
 										 AND o.n > 2 * settings.peer_trim AND o.up <= settings.peer_trim THEN 'trimmed (lowest)'
 									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'

@@ -5677,3 +5677,375 @@ BEGIN
 		TO thidua_reader, thidua_council;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- A member that left judges no more: its status may be recorded after the
+-- scores are in, and the peer scores it filed from that day do not count
+------------------------------------------------------------------------------
+
+CREATE FUNCTION thidua._judge_had_left(evaluation bigint) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT EXISTS (SELECT 1 FROM thidua.evaluation e
+		JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND m.period_code OPERATOR(pg_catalog.=) e.period_code AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code
+		WHERE e.evaluation_id OPERATOR(pg_catalog.=) evaluation AND e.stage OPERATOR(pg_catalog.=) 'peer'
+		  AND m.status OPERATOR(pg_catalog.<>) 'active'
+		  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
+$$;
+COMMENT ON FUNCTION thidua._judge_had_left(bigint) IS
+	'whether a peer evaluation was filed on or after the day its judge left the bloc (withdrawn or merged): such scores do not count';
+
+CREATE OR REPLACE FUNCTION thidua.set_member_status(bloc text, period text, unit text, status text, effective date DEFAULT NULL,
+										 merged_into text DEFAULT NULL, reason text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	period_year integer;
+BEGIN
+	PERFORM thidua._member_or_error(bloc, period, unit, 'unit');
+	IF status IS NULL OR status NOT IN ('active', 'withdrawn', 'merged') THEN
+		RAISE EXCEPTION 'a member''s status is active, withdrawn or merged, not "%"', coalesce(status, '')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF status OPERATOR(pg_catalog.=) 'active' THEN
+		UPDATE thidua.bloc_member m SET status = 'active', status_date = NULL, merged_into = NULL, status_reason = NULL
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) unit AND m.status OPERATOR(pg_catalog.<>) 'active';
+		RETURN CASE WHEN FOUND THEN 'active again' ELSE 'active already' END;
+	END IF;
+	SELECT p.year INTO period_year FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) period;
+	IF effective IS NULL OR extract(year FROM effective) OPERATOR(pg_catalog.<>) period_year THEN
+		RAISE EXCEPTION 'unit "%" leaves bloc "%" on a date of the year % (period "%"), not %', unit, bloc, period_year,
+			period, coalesce(effective::text, 'no date')
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF coalesce(btrim(reason), '') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'unit "%" leaving bloc "%" needs a reason', unit, bloc
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'E.g. the decision that merged or dissolved it.';
+	ELSIF status OPERATOR(pg_catalog.=) 'merged' AND merged_into IS NULL THEN
+		RAISE EXCEPTION 'unit "%" merged into which unit?', unit
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the unit it merged into (--into UNIT).';
+	ELSIF status OPERATOR(pg_catalog.=) 'withdrawn' AND merged_into IS NOT NULL THEN
+		RAISE EXCEPTION 'unit "%" is withdrawn, not merged: it merges into no unit', unit
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF merged_into OPERATOR(pg_catalog.=) unit THEN
+		RAISE EXCEPTION 'unit "%" cannot merge into itself', unit USING ERRCODE = 'invalid_parameter_value';
+	ELSIF merged_into IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) merged_into) THEN
+		RAISE EXCEPTION 'unit "%" does not exist', merged_into USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	-- evaluations filed before the status may name it: the scores it gave
+	-- from the date do not count (thidua._judge_had_left), and it is not ranked
+	UPDATE thidua.bloc_member m SET status = set_member_status.status, status_date = effective,
+		merged_into = set_member_status.merged_into, status_reason = reason
+		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+		  AND m.unit_code OPERATOR(pg_catalog.=) unit
+		  AND (m.status, m.status_date, m.merged_into, m.status_reason) IS DISTINCT FROM
+			  (set_member_status.status, effective, set_member_status.merged_into, reason);
+	RETURN CASE WHEN FOUND THEN set_member_status.status ELSE set_member_status.status || ' already' END;
+END
+$$;
+COMMENT ON FUNCTION thidua.set_member_status(text, text, text, text, date, text, text) IS
+	'a member leaving during the year: status withdrawn or merged (merged_into: the unit it merged into) from a date of the period''s year, with a reason; active takes it back. From that date it neither judges nor is judged: evaluations naming it cannot be filed, peer scores it filed on or after the date do not count; the standings list it last, unranked, without class, flagged withdrawn:DATE or merged_into:UNIT:DATE';
+
+CREATE OR REPLACE FUNCTION thidua.standings(bloc text, period text)
+	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
+				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
+				   tie_break jsonb, flags text[])
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	-- It only reads, so the blocs of one query may be ranked in parallel
+	-- workers; a call takes milliseconds, which the cost tells the planner.
+	-- One bloc's queries are small: they start no workers of their own.
+	COST 400000 ROWS 15
+	SET search_path = pg_catalog, pg_temp
+	SET max_parallel_workers_per_gather = 0
+	-- unit_name is vietnamese_text so that ORDER BY unit_name over the result
+	-- (and current_standings) sorts in Vietnamese, as the ties here do.
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
+BEGIN
+	SELECT * INTO settings FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
+			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
+	END IF;
+	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
+
+	RETURN QUERY
+	WITH members AS (
+		SELECT m.unit_code, m.role,
+			-- a member that left during the year is listed, not ranked (34_zone_setup.sql)
+			CASE m.status WHEN 'withdrawn' THEN 'withdrawn:' || to_char(m.status_date, 'YYYY-MM-DD')
+						  WHEN 'merged' THEN 'merged_into:' || m.merged_into || ':' || to_char(m.status_date, 'YYYY-MM-DD') END AS departed
+		FROM thidua.bloc_member m
+		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+	), scores AS (
+		SELECT * FROM thidua.evaluation_scores(bloc, period)
+	), recused AS (
+		SELECT r.unit_code, r.judge_code FROM thidua.recusal r
+		WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period
+	), keys AS (
+		-- the version's tie-break keys: name, and whether lower is better
+		SELECT k.n, k.key, CASE WHEN k.key OPERATOR(pg_catalog.=) 'penalty' THEN 'lower' ELSE 'higher' END AS better
+		FROM thidua.criteria_version v,
+			unnest(CASE WHEN cardinality(v.tie_break) OPERATOR(pg_catalog.=) 0 THEN '{total}' ELSE v.tie_break END)
+				WITH ORDINALITY AS k(key, n)
+		WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version
+	), peer AS (
+		SELECT s.unit_code, s.judge_code, s.total, s.tie_keys
+		FROM scores s
+		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
+		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
+						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
+		  -- a member that left judges no more: its scores filed from that date do not count
+		  AND NOT thidua._judge_had_left(s.evaluation_id)
+	), peer_total AS (
+		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
+		SELECT p.unit_code, count(*)::integer AS judges,
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END, digits) AS result
+		FROM peer p GROUP BY p.unit_code
+	), peer_key AS (
+		-- each tie-break key aggregated across the judges by the same method as the total
+		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
+				 ELSE avg(p.tie_keys[k.n]) END, digits) AS points
+		FROM peer p CROSS JOIN keys k
+		WHERE p.tie_keys IS NOT NULL
+		GROUP BY p.unit_code, k.n
+	), consensus AS (
+		SELECT r ->> 'candidate' AS unit_code, (r ->> 'rank')::integer AS consensus_rank
+		FROM (SELECT thidua.schulze_ranking(p.judge_code, p.unit_code, p.total) AS ranking FROM peer p
+			  WHERE NOT EXISTS (SELECT 1 FROM members d WHERE d.unit_code OPERATOR(pg_catalog.=) p.unit_code
+								AND d.departed IS NOT NULL)) s,
+			jsonb_array_elements(s.ranking) AS r
+		WHERE settings.peer_method OPERATOR(pg_catalog.=) 'schulze'
+	), adjusted AS (
+		SELECT a.unit_code, sum(a.points) AS points FROM thidua.adjustment a
+		WHERE a.bloc_code OPERATOR(pg_catalog.=) bloc AND a.period_code OPERATOR(pg_catalog.=) period
+		GROUP BY a.unit_code
+	), vetoed AS (
+		SELECT v.unit_code FROM thidua.veto v
+		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
+		  AND v.lifted_at IS NULL
+	), assembled AS (
+		SELECT m.unit_code, u.name AS unit_name, m.role, m.departed,
+			(SELECT s.total FROM scores s
+			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
+			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
+			coalesce(ad.points, 0) AS adjustment,
+			thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits) AS final_total,
+			EXISTS (SELECT 1 FROM vetoed v WHERE v.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS is_vetoed,
+			c.consensus_rank,
+			-- the version's tie-break order as one vector, larger is better
+			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+									   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
+								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
+								   ELSE k.points END ORDER BY k.n)
+			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
+			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+							   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
+							   ELSE k.points END) ORDER BY k.n)
+			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
+			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r
+				  WHERE r.unit_code OPERATOR(pg_catalog.=) m.unit_code ORDER BY r.judge_code) AS recusals
+		FROM members m
+		JOIN thidua.unit u ON u.unit_code OPERATOR(pg_catalog.=) m.unit_code
+		LEFT JOIN peer_total pt ON pt.unit_code OPERATOR(pg_catalog.=) m.unit_code
+		LEFT JOIN adjusted ad ON ad.unit_code OPERATOR(pg_catalog.=) m.unit_code
+		LEFT JOIN consensus c ON c.unit_code OPERATOR(pg_catalog.=) m.unit_code
+	)
+	SELECT a.unit_code, a.unit_name::thidua.vietnamese_text, a.role, a.self_total, a.peer_result, a.peer_judges, a.adjustment,
+		a.final_total,
+		CASE WHEN a.final_total IS NOT NULL AND a.departed IS NULL
+			 THEN thidua.classify(settings.criteria_version, a.final_total, a.is_vetoed) END,
+		-- units without a peer score come last, together; members that left after them
+		CASE WHEN a.departed IS NOT NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.departed IS NULL)
+			 WHEN a.final_total IS NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL AND x.departed IS NULL)
+			 ELSE rank() OVER (ORDER BY a.departed IS NOT NULL, a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
+		a.tie_break,
+		ARRAY(SELECT f FROM unnest(ARRAY[
+			CASE WHEN a.peer_judges OPERATOR(pg_catalog.=) 0 THEN 'no_peer_score' END,
+			CASE WHEN a.peer_judges OPERATOR(pg_catalog.<) settings.quorum THEN 'incomplete_quorum' END,
+			CASE WHEN a.self_total IS NULL THEN 'no_self_score' END,
+			CASE WHEN a.is_vetoed THEN 'vetoed' END, a.departed] || a.recusals) AS f WHERE f IS NOT NULL)
+	FROM assembled a
+	ORDER BY 10, a.unit_name;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.explain(unit text, period text, bloc text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	settings thidua.bloc_period;
+	standing record;
+	result jsonb;
+	blocs text[];
+	rounding jsonb;
+BEGIN
+	IF explain.bloc IS NULL THEN
+		-- a unit in two blocs that year: which one is for the caller to say
+		blocs := ARRAY(SELECT m.bloc_code FROM thidua.bloc_member m
+			WHERE m.unit_code OPERATOR(pg_catalog.=) unit AND m.period_code OPERATOR(pg_catalog.=) period
+			ORDER BY m.bloc_code);
+		IF cardinality(blocs) > 1 THEN
+			RAISE EXCEPTION 'unit "%" is a member of % blocs in period "%": %', unit, cardinality(blocs), period,
+				array_to_string(blocs, ', ')
+				USING ERRCODE = 'ambiguous_parameter',
+					  HINT = 'Name the bloc: thidua.explain(unit, period, bloc), or thidua explain UNIT --period P --bloc B.';
+		END IF;
+	END IF;
+	SELECT bp.* INTO settings FROM thidua.bloc_period bp
+	JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) bp.bloc_code
+		AND m.period_code OPERATOR(pg_catalog.=) bp.period_code
+	WHERE m.unit_code OPERATOR(pg_catalog.=) unit AND m.period_code OPERATOR(pg_catalog.=) period
+	  AND (explain.bloc IS NULL OR m.bloc_code OPERATOR(pg_catalog.=) explain.bloc)
+	ORDER BY bp.bloc_code LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'unit "%" is not a member of % in period "%"', unit,
+			coalesce('bloc "' || explain.bloc || '"', 'any bloc or zone'), period
+			USING ERRCODE = 'no_data_found';
+	END IF;
+	-- which setting rounded the averaged results (standings apply the same)
+	SELECT jsonb_build_object('setting', coalesce(settings.result_rounding, v.result_rounding),
+		'decided_by', CASE WHEN settings.result_rounding IS NOT NULL
+						   THEN format('bloc "%s" for period "%s"', settings.bloc_code, settings.period_code)
+						   ELSE format('criteria version "%s"', v.version_code) END)
+		INTO rounding
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
+
+	WITH in_bloc AS (
+		SELECT * FROM thidua._bloc_points(settings.bloc_code, settings.period_code)
+	), scores AS (
+		-- the unit's own evaluations, with their full breakdowns
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			coalesce(thidua.score_detail(settings.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
+						FILTER (WHERE o.criterion_code IS NOT NULL),
+					 '{"total": 0, "items": []}'::jsonb) AS detail
+		FROM thidua.evaluation e
+		-- the observations, and the criteria marked not applicable to the unit
+		LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+				   FROM thidua.observation ob
+				   UNION ALL
+				   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
+				   FROM thidua.not_applicable_marking na
+				   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+					AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+					AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
+			ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		LEFT JOIN in_bloc b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+		  AND e.period_code OPERATOR(pg_catalog.=) settings.period_code
+		  AND e.unit_code OPERATOR(pg_catalog.=) unit
+		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code
+	), standings AS (
+		SELECT * FROM thidua.standings(settings.bloc_code, settings.period_code)
+	), me AS (
+		SELECT * FROM standings s WHERE s.unit_code OPERATOR(pg_catalog.=) unit
+	), peers AS (
+		SELECT s.judge_code, (s.detail ->> 'total')::numeric AS total,
+			EXISTS (SELECT 1 FROM thidua.recusal r WHERE r.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+					AND r.period_code OPERATOR(pg_catalog.=) settings.period_code
+					AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code AND r.unit_code OPERATOR(pg_catalog.=) unit)
+				OR thidua._judge_had_left(s.evaluation_id) AS recused,
+			thidua._judge_had_left(s.evaluation_id) AS judge_left,
+			s.detail
+		FROM scores s WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'peer'
+	), ordered AS (
+		SELECT p.*, row_number() OVER (ORDER BY p.total, p.judge_code) AS up,
+			row_number() OVER (ORDER BY p.total DESC, p.judge_code DESC) AS down,
+			count(*) OVER () AS n
+		FROM peers p WHERE NOT p.recused
+	), items AS (
+		-- each item: the unit's own points, and its peers' points by the bloc's method
+		SELECT i.n, i.item ->> 'code' AS code, i.item ->> 'kind' AS kind,
+			(SELECT (x ->> 'points')::numeric FROM scores s, jsonb_array_elements(s.detail -> 'items') x
+			 WHERE s.unit_code OPERATOR(pg_catalog.=) unit AND s.stage OPERATOR(pg_catalog.=) 'self'
+			   AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS self_points,
+			(SELECT CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+						 THEN thidua.trimmed_mean((x ->> 'points')::numeric, settings.peer_trim)
+						 ELSE avg((x ->> 'points')::numeric) END
+			 FROM peers p, jsonb_array_elements(p.detail -> 'items') x
+			 WHERE NOT p.recused AND (x ->> 'code') OPERATOR(pg_catalog.=) (i.item ->> 'code')) AS peer_points
+		FROM (SELECT x AS item, n FROM (SELECT s.detail FROM scores s LIMIT 1) d,
+			  jsonb_array_elements(d.detail -> 'items') WITH ORDINALITY AS t(x, n)) i
+	), neighbours AS (
+		SELECT s.unit_code, s.rank, s.final_total, s.tie_break,
+			(SELECT a.e ->> 'key'
+			 FROM jsonb_array_elements(me.tie_break) WITH ORDINALITY AS a(e, n)
+			 JOIN jsonb_array_elements(s.tie_break) WITH ORDINALITY AS b(e, n) USING (n)
+			 WHERE (a.e ->> 'points')::numeric OPERATOR(pg_catalog.<>) (b.e ->> 'points')::numeric
+			 ORDER BY n LIMIT 1) AS first_difference
+		FROM standings s, me
+		WHERE s.unit_code OPERATOR(pg_catalog.<>) me.unit_code AND s.final_total IS NOT NULL AND me.final_total IS NOT NULL
+		  -- the units sharing its rank, and those of the nearest ranks above and below
+		  -- (after a tie at rank 7 the unit at rank 9 has rank 7 above it)
+		  AND (s.rank OPERATOR(pg_catalog.=) me.rank
+			   OR s.rank OPERATOR(pg_catalog.=) (SELECT max(x.rank) FROM standings x
+					WHERE x.final_total IS NOT NULL AND x.rank OPERATOR(pg_catalog.<) me.rank)
+			   OR s.rank OPERATOR(pg_catalog.=) (SELECT min(x.rank) FROM standings x
+					WHERE x.final_total IS NOT NULL AND x.rank OPERATOR(pg_catalog.>) me.rank))
+	)
+	SELECT jsonb_build_object(
+		'unit', unit, 'bloc', settings.bloc_code, 'period', settings.period_code,
+		'criteria_version', settings.criteria_version, 'peer_method', settings.peer_method,
+		'peer_trim', CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean' THEN settings.peer_trim END,
+		'result_rounding', rounding,
+		'standing', (SELECT to_jsonb(me) FROM me),
+		'items', (SELECT jsonb_agg(jsonb_build_object('code', i.code, 'kind', i.kind,
+					'self_points', i.self_points, 'peer_points', i.peer_points) ORDER BY i.n) FROM items i),
+		-- criteria scored in the bloc: per score of the unit, its target and the leader it was set against
+		'scored_in_bloc', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('criterion', b.criterion_code,
+					'stage', s.stage, 'judge', s.judge_code, 'observed', o.observed, 'target', b.target,
+					'leader_observed', b.leader_observed, 'leader_target', b.leader_target, 'points', b.points))
+					ORDER BY b.criterion_code, s.stage DESC, s.judge_code)
+				FROM in_bloc b JOIN scores s ON s.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+				JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) b.evaluation_id
+					AND o.criterion_code OPERATOR(pg_catalog.=) b.criterion_code),
+		'peer_totals', (SELECT jsonb_agg(jsonb_build_object('judge', p.judge_code, 'total', p.total,
+					'counted', NOT p.recused AND (settings.peer_method OPERATOR(pg_catalog.<>) 'trimmed_mean'
+						OR o.n <= 2 * settings.peer_trim OR (o.up > settings.peer_trim AND o.down > settings.peer_trim)),
+					'why_not', CASE WHEN p.judge_left THEN 'judge left the bloc' WHEN p.recused THEN 'recused'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.up <= settings.peer_trim THEN 'trimmed (lowest)'
+									WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+										 AND o.n > 2 * settings.peer_trim AND o.down <= settings.peer_trim THEN 'trimmed (highest)' END)
+					ORDER BY p.total DESC, p.judge_code)
+				FROM peers p LEFT JOIN ordered o ON o.judge_code OPERATOR(pg_catalog.=) p.judge_code),
+		'neighbours', (SELECT jsonb_agg(jsonb_build_object('unit', nb.unit_code, 'rank', nb.rank,
+					'final_total', nb.final_total,
+					'decided_by', CASE WHEN nb.rank OPERATOR(pg_catalog.=) (SELECT me.rank FROM me) THEN 'tie'
+						WHEN settings.peer_method OPERATOR(pg_catalog.=) 'schulze' THEN 'consensus'
+						ELSE nb.first_difference END)
+					ORDER BY nb.rank, nb.unit_code) FROM neighbours nb))
+		-- rule shapes: the criteria marked not applicable to the unit, and what they count for
+		|| CASE WHEN EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+							 WHERE na.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+							   AND na.period_code OPERATOR(pg_catalog.=) settings.period_code
+							   AND na.unit_code OPERATOR(pg_catalog.=) unit)
+			THEN jsonb_build_object('not_applicable', jsonb_build_object(
+				'treatment', (SELECT v.not_applicable FROM thidua.criteria_version v
+							  WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version),
+				'criteria', (SELECT jsonb_agg(jsonb_build_object('criterion', na.criterion_code, 'reason', na.reason,
+								'decided_by', na.decided_by) ORDER BY na.criterion_code)
+							 FROM thidua.not_applicable_marking na
+							 WHERE na.bloc_code OPERATOR(pg_catalog.=) settings.bloc_code
+							   AND na.period_code OPERATOR(pg_catalog.=) settings.period_code
+							   AND na.unit_code OPERATOR(pg_catalog.=) unit)))
+			ELSE '{}'::jsonb END
+	INTO result;
+	RETURN result;
+END
+$$;
