@@ -103,7 +103,7 @@ IsCsvNumber(const char *value)
 }
 
 /*
- * Whether a spreadsheet would run the text as a formula (= + - @ first, after
+ * Whether a spreadsheet would run the text as a formula (= + - @, tab or CR first, after
  * any apostrophes): such text gets an apostrophe in front, which spreadsheets
  * show as text and thidua's importers remove. Numbers are left alone.
  */
@@ -114,7 +114,7 @@ LooksLikeFormula(const char *value)
 
 	while (*p == '\'')
 		p++;
-	return *p != '\0' && strchr("=+-@", *p) != NULL && !IsCsvNumber(value);
+	return *p != '\0' && strchr("=+-@\t\r", *p) != NULL && !IsCsvNumber(value);
 }
 
 

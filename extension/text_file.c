@@ -525,7 +525,7 @@ thidua_csv_rows(PG_FUNCTION_ARGS)
 
 				while (k < n && s[k] == '\'')
 					k++;
-				if (k < n && s[k] != '\0' && strchr("=+-@", s[k]) != NULL)
+				if (k < n && s[k] != '\0' && strchr("=+-@\t\r", s[k]) != NULL)
 				{
 					s++;
 					n--;

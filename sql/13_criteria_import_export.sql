@@ -346,7 +346,7 @@ COMMENT ON FUNCTION thidua.import_criteria_file(bytea, text, text, boolean) IS
 	'imports a criteria file (JSON or CSV bytes, UTF-8; invalid UTF-8 is refused naming its line) as a new draft version; returns its code';
 
 -- One CSV field, quoted when it must be. Text that a spreadsheet would run as
--- a formula (starting with = + - @, after any apostrophes) gets an apostrophe
+-- a formula (starting with = + - @, tab or CR, after any apostrophes) gets an apostrophe
 -- in front, which spreadsheets show as text and thidua's reader (_csv_rows)
 -- removes, so every text reads back as it was; numbers (-2) are left alone.
 CREATE FUNCTION thidua._csv_field(value text) RETURNS text
@@ -356,7 +356,7 @@ CREATE FUNCTION thidua._csv_field(value text) RETURNS text
 	SELECT CASE WHEN v IS NULL THEN ''
 				WHEN v ~ '[",;\r\n]|^\s|\s$' THEN '"' || replace(v, '"', '""') || '"'
 				ELSE v END
-	FROM (SELECT CASE WHEN value ~ '^''*[=+@-]' AND value !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+	FROM (SELECT CASE WHEN value ~ '^''*[=+@\t\r-]' AND value !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'
 					  THEN '''' || value ELSE value END AS v) AS neutralised
 $$;
 

@@ -181,3 +181,23 @@ CREATE TRIGGER not_applicable_marking_checked_on_insert AFTER INSERT ON thidua.n
 CREATE TRIGGER not_applicable_marking_checked_on_update AFTER UPDATE ON thidua.not_applicable_marking
 	REFERENCING NEW TABLE AS new_markings
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._check_not_applicable();
+
+-- When an evaluation was filed is the server's to say: the departure of a
+-- member is checked against it, so a scorer cannot back-date it (row-level
+-- security already keeps created_by its own). Administrators (and restores)
+-- keep what they write, to record history.
+CREATE FUNCTION thidua._stamp_evaluation() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._is_admin() THEN
+		NEW.created_at := now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._stamp_evaluation() IS
+	'stamps an evaluation filed by a non-administrator with now() as its filing time, whatever the insert says';
+CREATE TRIGGER evaluation_stamped BEFORE INSERT ON thidua.evaluation
+	FOR EACH ROW EXECUTE FUNCTION thidua._stamp_evaluation();

@@ -385,11 +385,11 @@ BEGIN
 	ELSIF peer_method NOT IN ('mean', 'trimmed_mean', 'schulze') THEN
 		RAISE EXCEPTION 'peer method "%" is not mean, trimmed_mean or schulze', peer_method
 			USING ERRCODE = 'invalid_parameter_value';
-	ELSIF peer_trim OPERATOR(pg_catalog.<) 0 THEN
-		RAISE EXCEPTION 'the trim of bloc "%" must be 0 or more, not %', bloc, peer_trim
+	ELSIF peer_trim OPERATOR(pg_catalog.<) 0 OR peer_trim OPERATOR(pg_catalog.>) 100000 THEN
+		RAISE EXCEPTION 'the trim of bloc "%" must be from 0 to 100000, not %', bloc, peer_trim
 			USING ERRCODE = 'invalid_parameter_value';
-	ELSIF quorum OPERATOR(pg_catalog.<) 0 THEN
-		RAISE EXCEPTION 'the quorum of bloc "%" must be 0 or more, not %', bloc, quorum
+	ELSIF quorum OPERATOR(pg_catalog.<) 0 OR quorum OPERATOR(pg_catalog.>) 100000 THEN
+		RAISE EXCEPTION 'the quorum of bloc "%" must be from 0 to 100000, not %', bloc, quorum
 			USING ERRCODE = 'invalid_parameter_value';
 	ELSIF result_rounding OPERATOR(pg_catalog.!~) '^(exact|[0-9]|default)$' THEN
 		RAISE EXCEPTION 'result rounding "%" is not exact, a number of decimals 0-9, or default', result_rounding
@@ -561,6 +561,7 @@ CREATE FUNCTION thidua.import_pact(bloc text, period text, content text, source 
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	target_value numeric;
 	rec record;
 	pacts jsonb := '{}';		-- unit -> {line, signed_on, targets: {target: value}}
 	signed date;
@@ -585,8 +586,14 @@ BEGIN
 			RAISE EXCEPTION '%:%: column "target": unit "%" registers "%" twice', source, rec.line, rec.cells[1], target
 				USING ERRCODE = 'unique_violation';
 		END IF;
-		earlier := jsonb_set(earlier, ARRAY['targets', target],
-			to_jsonb(thidua._csv_decimal(rec.cells[4], rec.separator, source, rec.line, 'value')));
+		target_value := thidua._csv_decimal(rec.cells[4], rec.separator, source, rec.line, 'value');
+		-- a target is what a result is measured against: above zero, within the figures scoring takes
+		IF target_value OPERATOR(pg_catalog.<=) 0 OR target_value OPERATOR(pg_catalog.>=) 1000000000000
+				OR scale(target_value) OPERATOR(pg_catalog.>) 6 THEN
+			RAISE EXCEPTION '%:%: column "value": % is not a target (above 0, below 10^12, at most 6 decimals)',
+				source, rec.line, rec.cells[4] USING ERRCODE = 'numeric_value_out_of_range';
+		END IF;
+		earlier := jsonb_set(earlier, ARRAY['targets', target], to_jsonb(target_value));
 		pacts := pacts OPERATOR(pg_catalog.||) jsonb_build_object(rec.cells[1], earlier);
 		targets := targets OPERATOR(pg_catalog.+) 1;
 	END LOOP;
@@ -630,6 +637,15 @@ BEGIN
 	PERFORM thidua._member_or_error(bloc, period, unit, 'unit');
 	IF coalesce(btrim(reason), '') OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'a veto of "%" needs a reason', unit USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- a veto caps the class at the version's veto class: a version without one takes none
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp JOIN thidua.criteria_version v
+			ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+		  AND v.veto_max_class IS NOT NULL) THEN
+		RAISE EXCEPTION 'bloc "%" in period "%" has no veto to apply: its criteria version defines none', bloc, period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A criteria version states the class a veto caps (veto: max_class).';
 	END IF;
 	SELECT * INTO existing FROM thidua.veto v WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc
 		AND v.period_code OPERATOR(pg_catalog.=) period AND v.unit_code OPERATOR(pg_catalog.=) unit FOR UPDATE;

@@ -6049,3 +6049,207 @@ BEGIN
 	RETURN result;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Review findings: evaluations stamped by the server; pact targets, vetoes
+-- and bloc settings checked where they are given
+------------------------------------------------------------------------------
+
+-- When an evaluation was filed is the server's to say: the departure of a
+-- member is checked against it, so a scorer cannot back-date it (row-level
+-- security already keeps created_by its own). Administrators (and restores)
+-- keep what they write, to record history.
+CREATE FUNCTION thidua._stamp_evaluation() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._is_admin() THEN
+		NEW.created_at := now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._stamp_evaluation() IS
+	'stamps an evaluation filed by a non-administrator with now() as its filing time, whatever the insert says';
+CREATE TRIGGER evaluation_stamped BEFORE INSERT ON thidua.evaluation
+	FOR EACH ROW EXECUTE FUNCTION thidua._stamp_evaluation();
+REVOKE EXECUTE ON FUNCTION thidua._stamp_evaluation() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION thidua.import_pact(bloc text, period text, content text, source text DEFAULT 'input',
+								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	target_value numeric;
+	rec record;
+	pacts jsonb := '{}';		-- unit -> {line, signed_on, targets: {target: value}}
+	signed date;
+	target text;
+	earlier jsonb;
+BEGIN
+	source := coalesce(source, 'input');
+	targets := 0;
+	FOR rec IN SELECT * FROM thidua._csv_rows(content, source, '{unit,signed_on,target,value}',
+											  '{unit,signed_on,target,value}') LOOP
+		PERFORM thidua._member_or_error(bloc, period, rec.cells[1], 'unit', source, rec.line);
+		signed := thidua._csv_date(rec.cells[2], source, rec.line, 'signed_on');
+		target := normalize(rec.cells[3], NFC);
+		earlier := pacts -> rec.cells[1];
+		IF earlier IS NULL THEN
+			earlier := jsonb_build_object('line', rec.line, 'signed_on', signed, 'targets', '{}'::jsonb);
+		ELSIF (earlier ->> 'signed_on')::date OPERATOR(pg_catalog.<>) signed THEN
+			RAISE EXCEPTION '%:%: column "signed_on": unit "%" signed on % on line %', source, rec.line,
+				rec.cells[1], earlier ->> 'signed_on', earlier ->> 'line'
+				USING ERRCODE = 'unique_violation';
+		ELSIF earlier -> 'targets' ? target THEN
+			RAISE EXCEPTION '%:%: column "target": unit "%" registers "%" twice', source, rec.line, rec.cells[1], target
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		target_value := thidua._csv_decimal(rec.cells[4], rec.separator, source, rec.line, 'value');
+		-- a target is what a result is measured against: above zero, within the figures scoring takes
+		IF target_value OPERATOR(pg_catalog.<=) 0 OR target_value OPERATOR(pg_catalog.>=) 1000000000000
+				OR scale(target_value) OPERATOR(pg_catalog.>) 6 THEN
+			RAISE EXCEPTION '%:%: column "value": % is not a target (above 0, below 10^12, at most 6 decimals)',
+				source, rec.line, rec.cells[4] USING ERRCODE = 'numeric_value_out_of_range';
+		END IF;
+		earlier := jsonb_set(earlier, ARRAY['targets', target], to_jsonb(target_value));
+		pacts := pacts OPERATOR(pg_catalog.||) jsonb_build_object(rec.cells[1], earlier);
+		targets := targets OPERATOR(pg_catalog.+) 1;
+	END LOOP;
+
+	SELECT count(*) FILTER (WHERE p.unit_code IS NULL),
+		   count(*) FILTER (WHERE (p.signed_on, p.targets) IS DISTINCT FROM ((f.value ->> 'signed_on')::date, f.value -> 'targets')),
+		   count(*) FILTER (WHERE (p.signed_on, p.targets) IS NOT DISTINCT FROM ((f.value ->> 'signed_on')::date, f.value -> 'targets'))
+		INTO added, changed, unchanged
+	FROM jsonb_each(pacts) f
+	LEFT JOIN thidua.pact p ON p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
+		AND p.unit_code OPERATOR(pg_catalog.=) f.key;
+	changed := changed OPERATOR(pg_catalog.-) added;
+	INSERT INTO thidua.pact AS p (bloc_code, period_code, unit_code, signed_on, targets)
+		SELECT bloc, period, f.key, (f.value ->> 'signed_on')::date, f.value -> 'targets' FROM jsonb_each(pacts) f
+		ON CONFLICT (bloc_code, period_code, unit_code) DO UPDATE SET signed_on = excluded.signed_on, targets = excluded.targets
+		WHERE (p.signed_on, p.targets) IS DISTINCT FROM (excluded.signed_on, excluded.targets);
+END
+$$;
+CREATE OR REPLACE FUNCTION thidua.add_veto(bloc text, period text, unit text, reason text) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	existing thidua.veto;
+BEGIN
+	PERFORM thidua._member_or_error(bloc, period, unit, 'unit');
+	IF coalesce(btrim(reason), '') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'a veto of "%" needs a reason', unit USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- a veto caps the class at the version's veto class: a version without one takes none
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp JOIN thidua.criteria_version v
+			ON v.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+		  AND v.veto_max_class IS NOT NULL) THEN
+		RAISE EXCEPTION 'bloc "%" in period "%" has no veto to apply: its criteria version defines none', bloc, period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A criteria version states the class a veto caps (veto: max_class).';
+	END IF;
+	SELECT * INTO existing FROM thidua.veto v WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc
+		AND v.period_code OPERATOR(pg_catalog.=) period AND v.unit_code OPERATOR(pg_catalog.=) unit FOR UPDATE;
+	IF NOT FOUND THEN
+		INSERT INTO thidua.veto (bloc_code, period_code, unit_code, reason) VALUES (bloc, period, unit, reason);
+		RETURN 'vetoed';
+	ELSIF existing.lifted_at IS NULL THEN
+		RETURN 'vetoed already';
+	END IF;
+	UPDATE thidua.veto v SET reason = add_veto.reason, lifted_at = NULL, lifted_by = NULL, lifted_reason = NULL
+		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
+		  AND v.unit_code OPERATOR(pg_catalog.=) unit;
+	RETURN 'vetoed again';
+END
+$$;
+CREATE OR REPLACE FUNCTION thidua.set_bloc_settings(bloc text, period text, criteria_version text DEFAULT NULL,
+										 peer_method text DEFAULT NULL, peer_trim integer DEFAULT NULL,
+										 quorum integer DEFAULT NULL, result_rounding text DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	existing thidua.bloc_period;
+	wanted thidua.bloc_period;
+	scored bigint;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc b WHERE b.bloc_code OPERATOR(pg_catalog.=) bloc) THEN
+		RAISE EXCEPTION 'bloc "%" does not exist', bloc
+			USING ERRCODE = 'no_data_found', HINT = 'Create it first: thidua.create_bloc (thidua bloc create).';
+	ELSIF NOT EXISTS (SELECT 1 FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'period "%" does not exist', period
+			USING ERRCODE = 'no_data_found', HINT = 'Open it first: thidua.open_period (thidua period open).';
+	ELSIF criteria_version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.criteria_version v
+													 WHERE v.version_code OPERATOR(pg_catalog.=) criteria_version) THEN
+		RAISE EXCEPTION 'criteria version "%" does not exist', criteria_version
+			USING ERRCODE = 'no_data_found', HINT = 'The versions are listed by thidua criteria list.';
+	ELSIF peer_method NOT IN ('mean', 'trimmed_mean', 'schulze') THEN
+		RAISE EXCEPTION 'peer method "%" is not mean, trimmed_mean or schulze', peer_method
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF peer_trim OPERATOR(pg_catalog.<) 0 OR peer_trim OPERATOR(pg_catalog.>) 100000 THEN
+		RAISE EXCEPTION 'the trim of bloc "%" must be from 0 to 100000, not %', bloc, peer_trim
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF quorum OPERATOR(pg_catalog.<) 0 OR quorum OPERATOR(pg_catalog.>) 100000 THEN
+		RAISE EXCEPTION 'the quorum of bloc "%" must be from 0 to 100000, not %', bloc, quorum
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF result_rounding OPERATOR(pg_catalog.!~) '^(exact|[0-9]|default)$' THEN
+		RAISE EXCEPTION 'result rounding "%" is not exact, a number of decimals 0-9, or default', result_rounding
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'default takes the criteria version''s own setting.';
+	END IF;
+	SELECT * INTO existing FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period FOR UPDATE;
+	IF NOT FOUND THEN
+		IF criteria_version IS NULL THEN
+			RAISE EXCEPTION 'bloc "%" has no settings for period "%" yet: they start with its criteria version', bloc, period
+				USING ERRCODE = 'not_null_violation', HINT = 'Give the criteria version (thidua bloc settings --criteria VERSION).';
+		END IF;
+		INSERT INTO thidua.bloc_period (bloc_code, period_code, criteria_version, peer_method, peer_trim, quorum, result_rounding)
+			VALUES (bloc, period, criteria_version, coalesce(peer_method, 'trimmed_mean'), coalesce(peer_trim, 1),
+					coalesce(quorum, 1), nullif(result_rounding, 'default'));
+		RETURN 'created';
+	END IF;
+	wanted := existing;
+	wanted.criteria_version := coalesce(criteria_version, existing.criteria_version);
+	wanted.peer_method := coalesce(peer_method, existing.peer_method);
+	wanted.peer_trim := coalesce(peer_trim, existing.peer_trim);
+	wanted.quorum := coalesce(quorum, existing.quorum);
+	wanted.result_rounding := CASE WHEN result_rounding IS NULL THEN existing.result_rounding
+								   ELSE nullif(result_rounding, 'default') END;
+	IF wanted IS NOT DISTINCT FROM existing THEN
+		RETURN 'unchanged';
+	END IF;
+	IF wanted.criteria_version OPERATOR(pg_catalog.<>) existing.criteria_version THEN
+		-- observations were checked against the version they were scored under
+		SELECT count(*) INTO scored FROM thidua.evaluation e
+			WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period;
+		IF scored OPERATOR(pg_catalog.>) 0 THEN
+			RAISE EXCEPTION 'bloc "%" has % evaluations in period "%" scored under criteria version "%"',
+				bloc, scored, period, existing.criteria_version
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'The criteria version of a bloc changes only before its first scores.';
+		END IF;
+	END IF;
+	UPDATE thidua.bloc_period bp SET criteria_version = wanted.criteria_version, peer_method = wanted.peer_method,
+		peer_trim = wanted.peer_trim, quorum = wanted.quorum, result_rounding = wanted.result_rounding
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
+	RETURN 'changed';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._csv_field(value text) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN v IS NULL THEN ''
+				WHEN v ~ '[",;\r\n]|^\s|\s$' THEN '"' || replace(v, '"', '""') || '"'
+				ELSE v END
+	FROM (SELECT CASE WHEN value ~ '^''*[=+@\t\r-]' AND value !~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+					  THEN '''' || value ELSE value END AS v) AS neutralised
+$$;

@@ -13,13 +13,15 @@ psql_quiet "DO \$\$ BEGIN CREATE ROLE cli_setup_reader LOGIN IN ROLE thidua_read
 export PGDATABASE=thidua_cli_setup
 count() { psql -X -At -c "SELECT count(*) FROM thidua.$1"; }
 
-# The criteria of F11: two sections, averaged results rounded to 2 decimals.
+# The criteria of F11: two sections, averaged results rounded to 2 decimals;
+# a veto caps the class at B.
 cat > "$work/rc.csv" <<'CSV'
 kind,code,parent,title,max,rule,params
 set,rc,,Bộ tiêu chí thử làm tròn,,,
 version,2025,,Thử làm tròn kết quả bình quân,,,"rounding_scale=2; tie_break=total section:I"
 class,A,,Xuất sắc,,,min=85
 class,B,,Tốt,,,
+veto,B,,Có công chức bị kỷ luật,,,
 section,I,,Phần I,50,,
 criterion,I.1,I,Tiêu chí I.1,50,manual,
 section,II,,Phần II,50,,

@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(49);
+SELECT plan(50);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
@@ -348,6 +348,15 @@ SELECT is_empty($q$
 			END $d$$c$)) AS calls(who, call)) AS tried
 	WHERE result <> 'ok'
 $q$, 'no shadowing function or operator runs, in definer or ordinary functions, for any role');
+
+-- when and by whom an evaluation was filed is the server's to say for a scorer
+SET ROLE tap_scorer;
+INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code, created_at)
+	VALUES ('tapb', 'tap', 'TC', 'peer', 'TA', '2150-01-01');
+RESET ROLE;
+SELECT ok((SELECT created_at > now() - interval '1 hour' FROM thidua.evaluation
+		   WHERE (bloc_code, unit_code, judge_code) = ('tapb', 'TC', 'TA')),
+	'a scorer cannot back-date an evaluation');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,7 +2,7 @@
 -- errors name file:line and the column and store nothing; imports again change
 -- nothing; a member that leaves during the year; removing a member.
 BEGIN;
-SELECT plan(35);
+SELECT plan(38);
 
 -- units
 SELECT is((SELECT row(added, changed, unchanged)::text FROM thidua.import_units(
@@ -59,6 +59,11 @@ SELECT throws_ok($$SELECT thidua.import_people(E'code,name,sex,unit,unit_from\nP
 SELECT throws_ok($$SELECT thidua.create_bloc('zlong', repeat('n', 301))$$,
 	'22001', 'the name of bloc "zlong" has 301 characters, at most 300', 'create_bloc: a long name is refused, named');
 SELECT is(thidua.add_recusal('zk', '2151', 'ZA', 'ZB', 'xung đột'), 'recused', 'add_recusal');
+SELECT throws_ok($$SELECT thidua.import_pact('zk', '2151', E'unit,signed_on,target,value\nZA,2151-03-15,t,0\n', 'p.csv')$$,
+	'22003', 'p.csv:2: column "value": 0 is not a target (above 0, below 10^12, at most 6 decimals)', 'import_pact: a target of 0 is refused at its line');
+SELECT throws_ok($$SELECT thidua.set_bloc_settings('zk', '2151', peer_trim => 2000000000)$$,
+	'22023', 'the trim of bloc "zk" must be from 0 to 100000, not 2000000000', 'set_bloc_settings: an absurd trim is refused');
+SELECT ok(thidua._csv_field(E'\t=1+1') = E'''\t=1+1', 'a cell starting with a tab is neutralised');
 
 -- a member that leaves during the year
 INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code, created_at)
