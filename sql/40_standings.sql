@@ -247,8 +247,13 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
-		  -- a member that left judges no more: its scores filed from that date do not count
-		  AND NOT thidua._judge_had_left(s.evaluation_id)
+		  -- a member that left judges no more: its scores filed from that date do not
+		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
+		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
 	), peer_total AS (
 		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,

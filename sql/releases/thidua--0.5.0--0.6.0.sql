@@ -1394,6 +1394,7 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
+	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -1401,10 +1402,16 @@ BEGIN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
 			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
 	END IF;
+	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
 	RETURN QUERY
 	WITH members AS (
-		SELECT m.unit_code, m.role FROM thidua.bloc_member m
+		SELECT m.unit_code, m.role,
+			-- a member that left during the year is listed, not ranked (34_zone_setup.sql)
+			CASE m.status WHEN 'withdrawn' THEN 'withdrawn:' || to_char(m.status_date, 'YYYY-MM-DD')
+						  WHEN 'merged' THEN 'merged_into:' || m.merged_into || ':' || to_char(m.status_date, 'YYYY-MM-DD') END AS departed
+		FROM thidua.bloc_member m
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 	), scores AS (
 		SELECT * FROM thidua.evaluation_scores(bloc, period)
@@ -1424,23 +1431,33 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
+		  -- a member that left judges no more: its scores filed from that date do not
+		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
+		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
 	), peer_total AS (
+		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
-				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END AS result
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END, digits) AS result
 		FROM peer p GROUP BY p.unit_code
 	), peer_key AS (
 		-- each tie-break key aggregated across the judges by the same method as the total
 		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
 				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
-				 ELSE avg(p.tie_keys[k.n]) END AS points
+				 ELSE avg(p.tie_keys[k.n]) END, digits) AS points
 		FROM peer p CROSS JOIN keys k
 		WHERE p.tie_keys IS NOT NULL
 		GROUP BY p.unit_code, k.n
 	), consensus AS (
 		SELECT r ->> 'candidate' AS unit_code, (r ->> 'rank')::integer AS consensus_rank
-		FROM (SELECT thidua.schulze_ranking(p.judge_code, p.unit_code, p.total) AS ranking FROM peer p) s,
+		FROM (SELECT thidua.schulze_ranking(p.judge_code, p.unit_code, p.total) AS ranking FROM peer p
+			  WHERE NOT EXISTS (SELECT 1 FROM members d WHERE d.unit_code OPERATOR(pg_catalog.=) p.unit_code
+								AND d.departed IS NOT NULL)) s,
 			jsonb_array_elements(s.ranking) AS r
 		WHERE settings.peer_method OPERATOR(pg_catalog.=) 'schulze'
 	), adjusted AS (
@@ -1450,22 +1467,25 @@ BEGIN
 	), vetoed AS (
 		SELECT v.unit_code FROM thidua.veto v
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
+		  AND v.lifted_at IS NULL
 	), assembled AS (
-		SELECT m.unit_code, u.name AS unit_name, m.role,
+		SELECT m.unit_code, u.name AS unit_name, m.role, m.departed,
 			(SELECT s.total FROM scores s
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
 			coalesce(ad.points, 0) AS adjustment,
-			pt.result + coalesce(ad.points, 0) AS final_total,
+			thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits) AS final_total,
 			EXISTS (SELECT 1 FROM vetoed v WHERE v.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS is_vetoed,
 			c.consensus_rank,
 			-- the version's tie-break order as one vector, larger is better
-			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+									   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
 								   ELSE k.points END ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
 			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
-				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+							   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 							   ELSE k.points END) ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
 			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r
@@ -1478,18 +1498,20 @@ BEGIN
 	)
 	SELECT a.unit_code, a.unit_name::thidua.vietnamese_text, a.role, a.self_total, a.peer_result, a.peer_judges, a.adjustment,
 		a.final_total,
-		CASE WHEN a.final_total IS NOT NULL
+		CASE WHEN a.final_total IS NOT NULL AND a.departed IS NULL
 			 THEN thidua.classify(settings.criteria_version, a.final_total, a.is_vetoed) END,
-		-- units without a peer score come last, together
-		CASE WHEN a.final_total IS NULL
-			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL)
-			 ELSE rank() OVER (ORDER BY a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
+		-- units without a peer score come last, together; members that left after them
+		CASE WHEN a.departed IS NOT NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.departed IS NULL)
+			 WHEN a.final_total IS NULL
+			 THEN (SELECT count(*) + 1 FROM assembled x WHERE x.final_total IS NOT NULL AND x.departed IS NULL)
+			 ELSE rank() OVER (ORDER BY a.departed IS NOT NULL, a.final_total IS NULL, a.consensus_rank ASC NULLS LAST, a.sort_key DESC) END,
 		a.tie_break,
 		ARRAY(SELECT f FROM unnest(ARRAY[
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.=) 0 THEN 'no_peer_score' END,
 			CASE WHEN a.peer_judges OPERATOR(pg_catalog.<) settings.quorum THEN 'incomplete_quorum' END,
 			CASE WHEN a.self_total IS NULL THEN 'no_self_score' END,
-			CASE WHEN a.is_vetoed THEN 'vetoed' END] || a.recusals) AS f WHERE f IS NOT NULL)
+			CASE WHEN a.is_vetoed THEN 'vetoed' END, a.departed] || a.recusals) AS f WHERE f IS NOT NULL)
 	FROM assembled a
 	ORDER BY 10, a.unit_name;
 END
@@ -2917,6 +2939,7 @@ CREATE OR REPLACE FUNCTION thidua.standings(bloc text, period text)
 	AS $$
 DECLARE
 	settings thidua.bloc_period;
+	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -2924,6 +2947,8 @@ BEGIN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
 			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
 	END IF;
+	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
+		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
 
 	RETURN QUERY
 	WITH members AS (
@@ -2951,17 +2976,25 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
+		  -- a member that left judges no more: its scores filed from that date do not
+		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
+		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
 	), peer_total AS (
+		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
-				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END AS result
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+				 THEN thidua.trimmed_mean(p.total, settings.peer_trim) ELSE avg(p.total) END, digits) AS result
 		FROM peer p GROUP BY p.unit_code
 	), peer_key AS (
 		-- each tie-break key aggregated across the judges by the same method as the total
 		SELECT p.unit_code, k.n, min(k.key) AS key, min(k.better) AS better,
-			CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
+			thidua._rounded_result(CASE WHEN settings.peer_method OPERATOR(pg_catalog.=) 'trimmed_mean'
 				 THEN thidua.trimmed_mean(p.tie_keys[k.n], settings.peer_trim)
-				 ELSE avg(p.tie_keys[k.n]) END AS points
+				 ELSE avg(p.tie_keys[k.n]) END, digits) AS points
 		FROM peer p CROSS JOIN keys k
 		WHERE p.tie_keys IS NOT NULL
 		GROUP BY p.unit_code, k.n
@@ -2986,16 +3019,18 @@ BEGIN
 			 WHERE s.unit_code OPERATOR(pg_catalog.=) m.unit_code AND s.stage OPERATOR(pg_catalog.=) 'self') AS self_total,
 			pt.result AS peer_result, coalesce(pt.judges, 0) AS peer_judges,
 			coalesce(ad.points, 0) AS adjustment,
-			pt.result + coalesce(ad.points, 0) AS final_total,
+			thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits) AS final_total,
 			EXISTS (SELECT 1 FROM vetoed v WHERE v.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS is_vetoed,
 			c.consensus_rank,
 			-- the version's tie-break order as one vector, larger is better
-			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+			(SELECT array_agg(CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+									   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 								   WHEN k.better OPERATOR(pg_catalog.=) 'lower' THEN -k.points
 								   ELSE k.points END ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS sort_key,
 			(SELECT jsonb_agg(jsonb_build_object('key', k.key, 'better', k.better,
-				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total' THEN pt.result + coalesce(ad.points, 0)
+				'points', CASE WHEN k.key OPERATOR(pg_catalog.=) 'total'
+							   THEN thidua._rounded_result(pt.result + coalesce(ad.points, 0), digits)
 							   ELSE k.points END) ORDER BY k.n)
 			 FROM peer_key k WHERE k.unit_code OPERATOR(pg_catalog.=) m.unit_code) AS tie_break,
 			ARRAY(SELECT 'recused:' || r.judge_code FROM recused r
@@ -4035,6 +4070,13 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
+		  -- a member that left judges no more: its scores filed from that date do not
+		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
+		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
 	), peer_total AS (
 		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
@@ -5802,8 +5844,13 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
-		  -- a member that left judges no more: its scores filed from that date do not count
-		  AND NOT thidua._judge_had_left(s.evaluation_id)
+		  -- a member that left judges no more: its scores filed from that date do not
+		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
+		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
+			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
+			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
 	), peer_total AS (
 		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,
