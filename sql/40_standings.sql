@@ -139,32 +139,58 @@ $$;
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
 CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	RETURNS TABLE (evaluation_id bigint, unit_code text, stage text, judge_code text, total numeric, tie_keys numeric[])
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-		coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
-					FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-		thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
-			FILTER (WHERE o.criterion_code IS NOT NULL)
-	FROM thidua.evaluation e
-	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-	-- the observations, and the criteria marked not applicable to the unit
-	LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
-			   FROM thidua.observation ob
-			   UNION ALL
-			   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
-			   FROM thidua.not_applicable_marking na
-			   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
-				AND x.period_code OPERATOR(pg_catalog.=) na.period_code
-				AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
-		ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
-	-- criteria scored in the bloc: their points, computed against the bloc
-	LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
-		AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
-	WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-	GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version
+BEGIN
+	-- most blocs have neither criteria scored in the bloc nor markings: their
+	-- observations alone give the scores, without the joins those need
+	IF NOT EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+				   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period)
+	   AND NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+				   JOIN thidua.criteria_item i ON i.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+				   WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+					 AND (i.rule OPERATOR(pg_catalog.=) 'leader_relative'
+						  OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact')) THEN
+		RETURN QUERY
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
+						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
+				FILTER (WHERE o.criterion_code IS NOT NULL)
+		FROM thidua.evaluation e
+		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
+		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version;
+		RETURN;
+	END IF;
+	RETURN QUERY
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
+						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
+				FILTER (WHERE o.criterion_code IS NOT NULL)
+		FROM thidua.evaluation e
+		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
+		-- the observations, and the criteria marked not applicable to the unit
+		LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+				   FROM thidua.observation ob
+				   UNION ALL
+				   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
+				   FROM thidua.not_applicable_marking na
+				   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+					AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+					AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
+			ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		-- criteria scored in the bloc: their points, computed against the bloc
+		LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
+			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version;
+END
 $$;
 COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
 	'each evaluation of a bloc and period with its total and tie-break keys (an evaluation without observations totals 0; criteria scored in the bloc against the unit''s pact target or the bloc''s leader)';
