@@ -127,6 +127,38 @@ CREATE POLICY post_held_access ON thidua.post_held
 				ELSE unit_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[]) END)
 	WITH CHECK ((SELECT thidua._is_admin()));
 
+-- People's records (37_records.sql): as their persons; units' records: as the units.
+ALTER TABLE thidua.individual_rating ENABLE ROW LEVEL SECURITY;
+CREATE POLICY individual_rating_access ON thidua.individual_rating
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._person_visible(person_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.individual_award ENABLE ROW LEVEL SECURITY;
+CREATE POLICY individual_award_access ON thidua.individual_award
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._person_visible(person_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.discipline ENABLE ROW LEVEL SECURITY;
+CREATE POLICY discipline_access ON thidua.discipline
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._person_visible(person_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.initiative_author ENABLE ROW LEVEL SECURITY;
+CREATE POLICY initiative_author_access ON thidua.initiative_author
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._person_visible(person_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.unit_rating ENABLE ROW LEVEL SECURITY;
+CREATE POLICY unit_rating_access ON thidua.unit_rating
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE unit_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[]) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.unit_award ENABLE ROW LEVEL SECURITY;
+CREATE POLICY unit_award_access ON thidua.unit_award
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE unit_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[]) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+
 -- Views read with the rights (and row-level security) of whoever queries them.
 ALTER VIEW thidua.criteria_versions SET (security_invoker = true);
 ALTER VIEW thidua.current_standings SET (security_invoker = true);
@@ -140,6 +172,13 @@ REVOKE ALL ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item
 	thidua.criteria_version_event, thidua.criteria_versions FROM PUBLIC;
 GRANT SELECT ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item, thidua.class_band,
 	thidua.criteria_version_event, thidua.criteria_versions TO PUBLIC;
+-- The award catalog and published rulebooks are public documents like criteria tables.
+REVOKE ALL ON thidua.award, thidua.rulebook, thidua.rulebook_version, thidua.rulebook_entry,
+	thidua.rulebook_version_event FROM PUBLIC;
+GRANT SELECT ON thidua.award, thidua.rulebook, thidua.rulebook_version, thidua.rulebook_entry,
+	thidua.rulebook_version_event TO PUBLIC;
+REVOKE ALL ON thidua.individual_rating, thidua.unit_rating, thidua.individual_award, thidua.unit_award,
+	thidua.initiative, thidua.initiative_author, thidua.discipline FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
@@ -232,6 +271,11 @@ BEGIN
 		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
 		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
 	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
 		thidua.published_standings TO thidua_admin;
 	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
@@ -258,7 +302,8 @@ BEGIN
 	-- the people of those units, and what scoring needs to read.
 	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
 		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
-		thidua.not_applicable_marking TO thidua_scorer;
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
 	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
 	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),

@@ -97,7 +97,19 @@ INSERT INTO model VALUES
 	('standing_revision',      'S',    '',     'S', 'S', ''),
 	('standing_row',           'S',    '',     'S', 'S', ''),
 	('current_standings',      'S',    '',     '',  '',  ''),
-	('published_standings',    'S',    '',     'S', 'S', '');
+	('published_standings',    'S',    '',     'S', 'S', ''),
+	('award',                  'SIUD', 'S',    'S', 'S', 'S'),
+	('rulebook',               'SIUD', 'S',    'S', 'S', 'S'),
+	('rulebook_version',       'SIUD', 'S',    'S', 'S', 'S'),
+	('rulebook_entry',         'SIUD', 'S',    'S', 'S', 'S'),
+	('rulebook_version_event', 'S',    'S',    'S', 'S', 'S'),
+	('individual_rating',      'SIUD', 'S',    '',  '',  ''),
+	('unit_rating',            'SIUD', 'S',    '',  '',  ''),
+	('individual_award',       'SIUD', 'S',    '',  '',  ''),
+	('unit_award',             'SIUD', 'S',    '',  '',  ''),
+	('initiative',             'SIUD', 'S',    '',  '',  ''),
+	('initiative_author',      'SIUD', 'S',    '',  '',  ''),
+	('discipline',             'SIUD', 'S',    '',  '',  '');
 
 SELECT set_eq($$ SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'thidua'::regnamespace
 				 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') $$,

@@ -50,6 +50,8 @@ SELECT thidua.score_detail('up/2', 'C', 1.5) -> 'tie_break' AS tie_break,
 SELECT thidua.delete_draft('up/2');
 ALTER EXTENSION thidua UPDATE TO '0.6.0';
 SELECT thidua.version();
+ALTER EXTENSION thidua UPDATE TO '0.7.0';
+SELECT thidua.version();
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
