@@ -67,7 +67,7 @@ static const CommandOption command_options[] = {
 	{OPT_OUTPUT, "output", 'o', "FILE", "write to FILE instead of standard output"},
 	{OPT_EXPANDED, "expanded", 'x', NULL, "one \"column | value\" line per field (psql's \\x)"},
 	{OPT_YEAR, "year", 0, "YEAR", "the year of a period being opened"},
-	{OPT_KIND, "kind", 0, "KIND", "bloc or zone (bloc create); ratings, initiatives, awards or discipline (records import)"},
+	{OPT_KIND, "kind", 0, "KIND", "bloc|zone; ratings|initiatives|awards|discipline"},
 	{OPT_CRITERIA, "criteria", 0, "VERSION", "a bloc's criteria version (published)"},
 	{OPT_METHOD, "method", 0, "METHOD", "peer method: mean, trimmed_mean or schulze"},
 	{OPT_TRIM, "trim", 0, "N", "judges dropped at each end under trimmed_mean"},

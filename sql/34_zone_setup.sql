@@ -251,7 +251,8 @@ BEGIN
 	ORDER BY f.line, o.line NULLS FIRST LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%:%: column "post_from": the post "%" of "%" from % overlaps its period from % (%)', source,
-			overlap.line, overlap.post, overlap.person, overlap.valid_from, overlap.other_from,
+			overlap.line, overlap.post, overlap.person, to_char(overlap.valid_from, 'YYYY-MM-DD'),
+			to_char(overlap.other_from, 'YYYY-MM-DD'),
 			CASE WHEN overlap.other_line IS NULL THEN 'stored' ELSE 'line ' || overlap.other_line END
 			USING ERRCODE = 'exclusion_violation',
 				  HINT = 'A post is held once at a time: end one period (post_to) on or before the next starts.';

@@ -191,7 +191,7 @@ BEGIN
 	   AND (NEW.revoked_on, NEW.revocation_reason, NEW.revocation_decision)
 		   IS DISTINCT FROM (OLD.revoked_on, OLD.revocation_reason, OLD.revocation_decision) THEN
 		RAISE EXCEPTION 'award record % of "%" was revoked on %: a revocation is neither undone nor made again',
-			OLD.record_id, holder, OLD.revoked_on
+			OLD.record_id, holder, to_char(OLD.revoked_on, 'YYYY-MM-DD')
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A new decision awarding it again is a new award record.';
 	END IF;
@@ -267,7 +267,8 @@ BEGIN
 		ORDER BY p.valid_from LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'the post "%" of "%" from % overlaps its period from % to %', NEW.post, NEW.person_code,
-			NEW.valid_from, other.valid_from, coalesce(other.valid_to::text, 'now')
+			to_char(NEW.valid_from, 'YYYY-MM-DD'), to_char(other.valid_from, 'YYYY-MM-DD'),
+			coalesce(to_char(other.valid_to, 'YYYY-MM-DD'), 'now')
 			USING ERRCODE = 'exclusion_violation',
 				  HINT = 'A post is held once at a time: end one period (valid_to) on or before the next starts.';
 	END IF;

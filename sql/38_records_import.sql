@@ -203,10 +203,21 @@ BEGIN
 		FROM pg_temp._thidua_record_file f
 		LEFT JOIN thidua.%1$I r ON r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year $q$,
 		target, code_column) INTO added, changed, unchanged;
-	EXECUTE format($q$
-		INSERT INTO thidua.%1$I AS r (%2$I, year, rating) SELECT f.code, f.year, f.rating FROM pg_temp._thidua_record_file f
-		ON CONFLICT (%2$I, year) DO UPDATE SET rating = excluded.rating
-		WHERE r.rating OPERATOR(pg_catalog.<>) excluded.rating $q$, target, code_column);
+	-- an update of the changed, then an insert of the new (no ON CONFLICT: a
+	-- million speculative insertions cost more than an anti-join)
+	IF changed OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			UPDATE thidua.%1$I r SET rating = f.rating FROM pg_temp._thidua_record_file f
+			WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
+			  AND r.rating OPERATOR(pg_catalog.<>) f.rating $q$, target, code_column);
+	END IF;
+	IF added OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			INSERT INTO thidua.%1$I (%2$I, year, rating) SELECT f.code, f.year, f.rating FROM pg_temp._thidua_record_file f
+			WHERE NOT EXISTS (SELECT 1 FROM thidua.%1$I r
+							  WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year) $q$,
+			target, code_column);
+	END IF;
 	PERFORM thidua._progress('storing', 100);
 END
 $$;
@@ -351,7 +362,7 @@ BEGIN
 		ORDER BY f.line LIMIT 1;
 	IF FOUND AND bad.revoked_on IS NOT NULL THEN
 		PERFORM thidua._record_fault(source, bad.line, 'revocation_reason',
-			format('the revocation on %s needs a reason', bad.revoked_on), 'not_null_violation');
+			format('the revocation on %s needs a reason', to_char(bad.revoked_on, 'YYYY-MM-DD')), 'not_null_violation');
 	ELSIF FOUND THEN
 		PERFORM thidua._record_fault(source, bad.line, 'revoked_on', 'a revocation''s reason or decision is given, not its date',
 			'not_null_violation');
@@ -383,7 +394,7 @@ BEGIN
 	IF bad.line IS NOT NULL THEN
 		PERFORM thidua._record_fault(source, bad.line, 'revoked_on',
 			format('award record %s was revoked on %s: a revocation is neither undone nor made again', bad.record_id,
-				   bad.revoked_on), 'object_not_in_prerequisite_state',
+				   to_char(bad.revoked_on, 'YYYY-MM-DD')), 'object_not_in_prerequisite_state',
 			'Give the revocation as it is stored; a new decision awarding it again is a new line.');
 	END IF;
 	-- initiatives: people's awards only, each known, credited once, to an author
@@ -522,7 +533,7 @@ BEGIN
 	SELECT f.line, f.valid_from, f.valid_to INTO bad FROM pg_temp._thidua_record_file f
 		WHERE f.valid_to OPERATOR(pg_catalog.<) f.valid_from ORDER BY f.line LIMIT 1;
 	IF FOUND THEN
-		PERFORM thidua._record_fault(source, bad.line, 'to', format('%s is before from %s', bad.valid_to, bad.valid_from),
+		PERFORM thidua._record_fault(source, bad.line, 'to', format('%s is before from %s', to_char(bad.valid_to, 'YYYY-MM-DD'), to_char(bad.valid_from, 'YYYY-MM-DD')),
 			'check_violation');
 	END IF;
 	SELECT d.line, d.code, d.kind, d.valid_from, d.first INTO bad FROM (
@@ -531,7 +542,7 @@ BEGIN
 		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
 	IF FOUND THEN
 		PERFORM thidua._record_fault(source, bad.line, 'from',
-			format('the %s of "%s" from %s is given twice (line %s too)', bad.kind, bad.code, bad.valid_from, bad.first),
+			format('the %s of "%s" from %s is given twice (line %s too)', bad.kind, bad.code, to_char(bad.valid_from, 'YYYY-MM-DD'), bad.first),
 			'unique_violation');
 	END IF;
 	PERFORM thidua._progress('checking', 100);
@@ -662,7 +673,7 @@ BEGIN
 			USING ERRCODE = 'ambiguous_parameter',
 				  HINT = 'Set revoked_on, revocation_reason and revocation_decision of the one meant in thidua.individual_award or thidua.unit_award.';
 	ELSIF earlier IS NOT NULL THEN
-		RAISE EXCEPTION 'award record % of "%" was revoked on % already', record_id, holder, earlier
+		RAISE EXCEPTION 'award record % of "%" was revoked on % already', record_id, holder, to_char(earlier, 'YYYY-MM-DD')
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A revocation is neither undone nor made again.';
 	END IF;

@@ -4,6 +4,9 @@
 -- route (award kind and subject, initiatives used by their authors' awards,
 -- overlapping posts, the built-in catalog).
 \set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS thidua CASCADE;
+RESET client_min_messages;
 CREATE EXTENSION thidua;
 SELECT * FROM thidua.import_units(E'code,name,parent\nSTP,Sở Tư pháp,\nVP,Văn phòng Sở,STP\nPHC,Phòng Hành chính,STP\n', 'units.csv');
 SELECT * FROM thidua.import_people(E'code,name,sex,unit,unit_from,post,post_from,post_to\n'
