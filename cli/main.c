@@ -67,7 +67,7 @@ static const CommandOption command_options[] = {
 	{OPT_OUTPUT, "output", 'o', "FILE", "write to FILE instead of standard output"},
 	{OPT_EXPANDED, "expanded", 'x', NULL, "one \"column | value\" line per field (psql's \\x)"},
 	{OPT_YEAR, "year", 0, "YEAR", "the year of a period being opened"},
-	{OPT_KIND, "kind", 0, "KIND", "bloc (khối) or zone (cụm, khu vực)"},
+	{OPT_KIND, "kind", 0, "KIND", "bloc|zone; ratings|initiatives|awards|discipline"},
 	{OPT_CRITERIA, "criteria", 0, "VERSION", "a bloc's criteria version (published)"},
 	{OPT_METHOD, "method", 0, "METHOD", "peer method: mean, trimmed_mean or schulze"},
 	{OPT_TRIM, "trim", 0, "N", "judges dropped at each end under trimmed_mean"},
@@ -177,6 +177,11 @@ static const Command commands[] = {
 	"a judge's scores of the unit do not count"},
 	{"pact import", "FILE", cmd_pact_import, OPT_BLOC | OPT_PERIOD, OPT_BLOC | OPT_PERIOD, NULL, CHECK_BLOC_PERIOD, "thidua_admin",
 	"the pact's signing dates and targets from a CSV"},
+	/* people's and units' records, the award catalog (records.c) */
+	{"records import", "FILE", cmd_records_import, OPT_KIND, 0, NULL, 0, "thidua_admin",
+	"ratings, initiatives, awards or discipline from a CSV (all or nothing)"},
+	{"awards", "", cmd_awards, OPT_TABLE, 0, "table|csv|json", 0, NULL,
+	"the award catalog: titles and forms, subject, level, ladder"},
 	{NULL}
 };
 

@@ -200,4 +200,8 @@ extern int	cmd_veto_remove(PGconn *conn, const CommandOptions *options, int argc
 extern int	cmd_recusal_add(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_pact_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
+/* People's and units' records, the award catalog (records.c). */
+extern int	cmd_records_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_awards(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
 #endif							/* THIDUA_CLI_H */

@@ -142,6 +142,7 @@ DECLARE
 	post_to date;
 	key text;
 	earlier jsonb;
+	overlap record;
 BEGIN
 	source := coalesce(source, 'input');
 	FOR rec IN SELECT * FROM thidua._csv_rows(content, source,
@@ -229,6 +230,33 @@ BEGIN
 			END IF;
 		END IF;
 	END LOOP;
+	-- the periods of one post of a person do not overlap, in the file or with
+	-- those stored (a stored period the file gives again is the file's)
+	WITH file AS (
+		SELECT (h.value ->> 'line')::integer AS line, h.value ->> 'person' AS person, h.value ->> 'post' AS post,
+			(h.value ->> 'from')::date AS valid_from, (h.value ->> 'until')::date AS valid_to
+		FROM jsonb_each(held) h
+	), every_period AS (
+		SELECT f.* FROM file f
+		UNION ALL
+		SELECT NULL, p.person_code, p.post, p.valid_from, p.valid_to FROM thidua.post_held p
+		WHERE p.person_code OPERATOR(pg_catalog.=) ANY (SELECT f.person FROM file f)
+		  AND NOT held OPERATOR(pg_catalog.?) concat_ws('|', p.person_code, p.post, p.valid_from)
+	)
+	SELECT f.line, f.person, f.post, f.valid_from, o.valid_from AS other_from, o.line AS other_line INTO overlap
+	FROM file f JOIN every_period o ON o.person OPERATOR(pg_catalog.=) f.person AND o.post OPERATOR(pg_catalog.=) f.post
+		AND o.valid_from OPERATOR(pg_catalog.<>) f.valid_from
+		AND (o.line IS NULL OR o.line OPERATOR(pg_catalog.<) f.line)
+		AND daterange(o.valid_from, o.valid_to) OPERATOR(pg_catalog.&&) daterange(f.valid_from, f.valid_to)
+	ORDER BY f.line, o.line NULLS FIRST LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: column "post_from": the post "%" of "%" from % overlaps its period from % (%)', source,
+			overlap.line, overlap.post, overlap.person, to_char(overlap.valid_from, 'YYYY-MM-DD'),
+			to_char(overlap.other_from, 'YYYY-MM-DD'),
+			CASE WHEN overlap.other_line IS NULL THEN 'stored' ELSE 'line ' || overlap.other_line END
+			USING ERRCODE = 'exclusion_violation',
+				  HINT = 'A post is held once at a time: end one period (post_to) on or before the next starts.';
+	END IF;
 
 	SELECT count(*) FILTER (WHERE i.person_code IS NULL),
 		   count(*) FILTER (WHERE i.person_code IS NOT NULL AND (i.full_name, i.sex, i.date_of_birth)
@@ -259,7 +287,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.import_people(text, text) IS
-	'imports people from CSV text (columns code, name, sex [male, female, nam, nữ], date_of_birth, unit, unit_from, unit_to, post, post_from, post_to; one row per membership, with an optional post; dates 2024-03-15 or 15/03/2024): upserts people by code, memberships by person, unit and start, posts by person, post and start; all or nothing; returns people added, changed, unchanged and the memberships and posts written. Errors name source:line and the column';
+	'imports people from CSV text (columns code, name, sex [male, female, nam, nữ], date_of_birth, unit, unit_from, unit_to, post, post_from, post_to; one row per membership, with an optional post; dates 2024-03-15 or 15/03/2024): upserts people by code, memberships by person, unit and start, posts by person, post and start; all or nothing; returns people added, changed, unchanged and the memberships and posts written. Errors name source:line and the column; periods of one post of a person that overlap (in the file or with those stored) are an error';
 
 -- The same from the file's bytes.
 CREATE FUNCTION thidua.import_people(data bytea, source text,

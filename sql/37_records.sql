@@ -117,6 +117,11 @@ CREATE TABLE thidua.discipline (
 );
 COMMENT ON TABLE thidua.discipline IS 'disciplinary measures (with severity and period) and proceedings (consideration, investigation, complaint) of people';
 
+-- One numbering for both award tables, so that a record_id names one award
+-- (revoke_award): people's awards odd, units' even.
+ALTER TABLE thidua.individual_award ALTER COLUMN record_id SET INCREMENT BY 2 SET START WITH 1 RESTART;
+ALTER TABLE thidua.unit_award ALTER COLUMN record_id SET INCREMENT BY 2 SET START WITH 2 RESTART;
+
 SELECT pg_catalog.pg_extension_config_dump('thidua.individual_rating', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.unit_rating', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.individual_award', '');
@@ -136,3 +141,161 @@ CREATE TRIGGER initiative_nfc BEFORE INSERT OR UPDATE ON thidua.initiative
 	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('title');
 CREATE TRIGGER discipline_nfc BEFORE INSERT OR UPDATE ON thidua.discipline
 	FOR EACH ROW EXECUTE FUNCTION thidua._store_nfc('note');
+
+-- Guards of the records (every route: functions, INSERT, UPDATE, COPY).
+
+-- An award's kind defaults to its catalog kind (BEFORE, so that NOT NULL holds).
+CREATE FUNCTION thidua._award_kind_default() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NEW.kind IS NULL THEN
+		NEW.kind := (SELECT a.kind FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) NEW.award_code);
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER individual_award_kind BEFORE INSERT OR UPDATE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._award_kind_default();
+CREATE TRIGGER unit_award_kind BEFORE INSERT OR UPDATE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._award_kind_default();
+
+-- An award received matches its table's subject (a person's award is for
+-- individuals, a unit's for collectives); a revocation is final (neither undone
+-- nor made again); a person's award keeps the initiatives it used among the
+-- person's own.
+CREATE FUNCTION thidua._guard_award_record() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	wanted text := CASE TG_TABLE_NAME WHEN 'individual_award' THEN 'individual' ELSE 'collective' END;
+	subject text;
+	holder text := CASE TG_TABLE_NAME WHEN 'individual_award' THEN to_jsonb(NEW) ->> 'person_code'
+									  ELSE to_jsonb(NEW) ->> 'unit_code' END;
+	used text;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT a.subject INTO subject FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) NEW.award_code;
+	IF subject OPERATOR(pg_catalog.<>) wanted THEN
+		RAISE EXCEPTION 'award "%" is for %, not for %', NEW.award_code,
+			CASE subject WHEN 'individual' THEN 'individuals (people)' ELSE 'collectives (units)' END,
+			CASE wanted WHEN 'individual' THEN 'a person ("' || holder || '")' ELSE 'a unit ("' || holder || '")' END
+			USING ERRCODE = 'check_violation',
+				  HINT = 'People''s awards are in thidua.individual_award, units'' in thidua.unit_award.';
+	END IF;
+	IF TG_OP = 'UPDATE' AND OLD.revoked_on IS NOT NULL
+	   AND (NEW.revoked_on, NEW.revocation_reason, NEW.revocation_decision)
+		   IS DISTINCT FROM (OLD.revoked_on, OLD.revocation_reason, OLD.revocation_decision) THEN
+		RAISE EXCEPTION 'award record % of "%" was revoked on %: a revocation is neither undone nor made again',
+			OLD.record_id, holder, to_char(OLD.revoked_on, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A new decision awarding it again is a new award record.';
+	END IF;
+	IF TG_TABLE_NAME = 'individual_award' AND TG_OP = 'UPDATE' THEN
+		SELECT i.initiative_code INTO used FROM thidua.initiative i
+			WHERE i.used_by_award OPERATOR(pg_catalog.=) NEW.record_id
+			  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+							  WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+								AND ia.person_code OPERATOR(pg_catalog.=) holder)
+			LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'award record % used initiative "%", of which "%" is not an author', NEW.record_id, used, holder
+				USING ERRCODE = 'check_violation';
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER individual_award_guard AFTER INSERT OR UPDATE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_award_record();
+CREATE TRIGGER unit_award_guard AFTER INSERT OR UPDATE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_award_record();
+
+-- An initiative is used only by an award of one of its authors: checked when the
+-- initiative names the award and when an author leaves the list.
+CREATE FUNCTION thidua._guard_initiative_use() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code text := CASE TG_TABLE_NAME WHEN 'initiative' THEN NEW.initiative_code ELSE OLD.initiative_code END;
+	bad record;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT i.initiative_code, i.used_by_award, a.person_code INTO bad
+	FROM thidua.initiative i JOIN thidua.individual_award a ON a.record_id OPERATOR(pg_catalog.=) i.used_by_award
+	WHERE i.initiative_code OPERATOR(pg_catalog.=) code
+	  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+					  WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+						AND ia.person_code OPERATOR(pg_catalog.=) a.person_code);
+	IF FOUND THEN
+		RAISE EXCEPTION 'initiative "%" is used by award record % of "%", who is not one of its authors',
+			bad.initiative_code, bad.used_by_award, bad.person_code
+			USING ERRCODE = 'check_violation',
+				  HINT = 'An initiative counts for an award of one of its authors only.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER initiative_used_by_author AFTER INSERT OR UPDATE ON thidua.initiative
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_use();
+CREATE TRIGGER initiative_author_of_use AFTER UPDATE OR DELETE ON thidua.initiative_author
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_use();
+
+-- Periods of the same post of one person do not overlap ([from, to), to open:
+-- a post taken up again starts on or after the day the last one ended).
+CREATE FUNCTION thidua._guard_post_overlap() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	other thidua.post_held;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT p.* INTO other FROM thidua.post_held p
+		WHERE p.person_code OPERATOR(pg_catalog.=) NEW.person_code AND p.post OPERATOR(pg_catalog.=) NEW.post
+		  AND p.valid_from OPERATOR(pg_catalog.<>) NEW.valid_from
+		  AND daterange(p.valid_from, p.valid_to) OPERATOR(pg_catalog.&&) daterange(NEW.valid_from, NEW.valid_to)
+		ORDER BY p.valid_from LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'the post "%" of "%" from % overlaps its period from % to %', NEW.post, NEW.person_code,
+			to_char(NEW.valid_from, 'YYYY-MM-DD'), to_char(other.valid_from, 'YYYY-MM-DD'),
+			coalesce(to_char(other.valid_to, 'YYYY-MM-DD'), 'now')
+			USING ERRCODE = 'exclusion_violation',
+				  HINT = 'A post is held once at a time: end one period (valid_to) on or before the next starts.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER post_held_without_overlap AFTER INSERT OR UPDATE ON thidua.post_held
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_post_overlap();
+
+-- The built-in catalog changes with thidua's releases only (its own functions
+-- and scripts, which run as the table's owner); other awards are the users'.
+CREATE FUNCTION thidua._guard_builtin_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code text := CASE WHEN TG_OP = 'INSERT' THEN NEW.award_code ELSE OLD.award_code END;
+BEGIN
+	IF ((TG_OP <> 'INSERT' AND OLD.builtin) OR (TG_OP <> 'DELETE' AND NEW.builtin))
+	   AND NOT thidua._as_owner(TG_RELID) THEN
+		RAISE EXCEPTION 'award "%" is built into thidua: it cannot be %', code,
+			CASE TG_OP WHEN 'DELETE' THEN 'deleted' WHEN 'UPDATE' THEN 'changed' ELSE 'added as built in' END
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'The built-in catalog changes with thidua''s releases; add an award of your own (builtin false) instead.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER award_builtin_rows AFTER INSERT OR UPDATE OR DELETE ON thidua.award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_builtin_award();

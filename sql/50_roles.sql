@@ -209,6 +209,10 @@ REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean
 REVOKE EXECUTE ON FUNCTION thidua.import_units(bytea, text), thidua.import_people(bytea, text),
 	thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text) FROM PUBLIC;
 
+-- People's and units' records (38_records_import.sql): administrators only.
+REVOKE EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+	thidua.revoke_award(bigint, date, text, text) FROM PUBLIC;
+
 -- Published records are written only by definer functions, so that no role (an
 -- administrator included) can forge them: the status history by its trigger,
 -- published standings by publish_standings (EXECUTE: thidua_admin only; PostgreSQL
@@ -297,6 +301,9 @@ BEGIN
 		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
 		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
 		TO thidua_admin;
+	-- people's and units' records (38_records_import.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
 
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),
 	-- the people of those units, and what scoring needs to read.

@@ -429,3 +429,1119 @@ BEGIN
 		TO thidua_reader, thidua_council;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- People's and units' records: guards (37_records.sql), overlapping posts in
+-- import_people (34_zone_setup.sql), import_records and revoke_award
+-- (38_records_import.sql), their privileges (50_roles.sql)
+------------------------------------------------------------------------------
+-- One numbering for both award tables, so that a record_id names one award
+-- (revoke_award): people's awards odd, units' even.
+ALTER TABLE thidua.individual_award ALTER COLUMN record_id SET INCREMENT BY 2 SET START WITH 1 RESTART;
+ALTER TABLE thidua.unit_award ALTER COLUMN record_id SET INCREMENT BY 2 SET START WITH 2 RESTART;
+
+-- Guards of the records (every route: functions, INSERT, UPDATE, COPY).
+
+-- An award's kind defaults to its catalog kind (BEFORE, so that NOT NULL holds).
+CREATE FUNCTION thidua._award_kind_default() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NEW.kind IS NULL THEN
+		NEW.kind := (SELECT a.kind FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) NEW.award_code);
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER individual_award_kind BEFORE INSERT OR UPDATE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._award_kind_default();
+CREATE TRIGGER unit_award_kind BEFORE INSERT OR UPDATE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._award_kind_default();
+
+-- An award received matches its table's subject (a person's award is for
+-- individuals, a unit's for collectives); a revocation is final (neither undone
+-- nor made again); a person's award keeps the initiatives it used among the
+-- person's own.
+CREATE FUNCTION thidua._guard_award_record() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	wanted text := CASE TG_TABLE_NAME WHEN 'individual_award' THEN 'individual' ELSE 'collective' END;
+	subject text;
+	holder text := CASE TG_TABLE_NAME WHEN 'individual_award' THEN to_jsonb(NEW) ->> 'person_code'
+									  ELSE to_jsonb(NEW) ->> 'unit_code' END;
+	used text;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT a.subject INTO subject FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) NEW.award_code;
+	IF subject OPERATOR(pg_catalog.<>) wanted THEN
+		RAISE EXCEPTION 'award "%" is for %, not for %', NEW.award_code,
+			CASE subject WHEN 'individual' THEN 'individuals (people)' ELSE 'collectives (units)' END,
+			CASE wanted WHEN 'individual' THEN 'a person ("' || holder || '")' ELSE 'a unit ("' || holder || '")' END
+			USING ERRCODE = 'check_violation',
+				  HINT = 'People''s awards are in thidua.individual_award, units'' in thidua.unit_award.';
+	END IF;
+	IF TG_OP = 'UPDATE' AND OLD.revoked_on IS NOT NULL
+	   AND (NEW.revoked_on, NEW.revocation_reason, NEW.revocation_decision)
+		   IS DISTINCT FROM (OLD.revoked_on, OLD.revocation_reason, OLD.revocation_decision) THEN
+		RAISE EXCEPTION 'award record % of "%" was revoked on %: a revocation is neither undone nor made again',
+			OLD.record_id, holder, to_char(OLD.revoked_on, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A new decision awarding it again is a new award record.';
+	END IF;
+	IF TG_TABLE_NAME = 'individual_award' AND TG_OP = 'UPDATE' THEN
+		SELECT i.initiative_code INTO used FROM thidua.initiative i
+			WHERE i.used_by_award OPERATOR(pg_catalog.=) NEW.record_id
+			  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+							  WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+								AND ia.person_code OPERATOR(pg_catalog.=) holder)
+			LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'award record % used initiative "%", of which "%" is not an author', NEW.record_id, used, holder
+				USING ERRCODE = 'check_violation';
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER individual_award_guard AFTER INSERT OR UPDATE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_award_record();
+CREATE TRIGGER unit_award_guard AFTER INSERT OR UPDATE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_award_record();
+
+-- An initiative is used only by an award of one of its authors: checked when the
+-- initiative names the award and when an author leaves the list.
+CREATE FUNCTION thidua._guard_initiative_use() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code text := CASE TG_TABLE_NAME WHEN 'initiative' THEN NEW.initiative_code ELSE OLD.initiative_code END;
+	bad record;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT i.initiative_code, i.used_by_award, a.person_code INTO bad
+	FROM thidua.initiative i JOIN thidua.individual_award a ON a.record_id OPERATOR(pg_catalog.=) i.used_by_award
+	WHERE i.initiative_code OPERATOR(pg_catalog.=) code
+	  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+					  WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+						AND ia.person_code OPERATOR(pg_catalog.=) a.person_code);
+	IF FOUND THEN
+		RAISE EXCEPTION 'initiative "%" is used by award record % of "%", who is not one of its authors',
+			bad.initiative_code, bad.used_by_award, bad.person_code
+			USING ERRCODE = 'check_violation',
+				  HINT = 'An initiative counts for an award of one of its authors only.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER initiative_used_by_author AFTER INSERT OR UPDATE ON thidua.initiative
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_use();
+CREATE TRIGGER initiative_author_of_use AFTER UPDATE OR DELETE ON thidua.initiative_author
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_use();
+
+-- Periods of the same post of one person do not overlap ([from, to), to open:
+-- a post taken up again starts on or after the day the last one ended).
+CREATE FUNCTION thidua._guard_post_overlap() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	other thidua.post_held;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;
+	END IF;
+	SELECT p.* INTO other FROM thidua.post_held p
+		WHERE p.person_code OPERATOR(pg_catalog.=) NEW.person_code AND p.post OPERATOR(pg_catalog.=) NEW.post
+		  AND p.valid_from OPERATOR(pg_catalog.<>) NEW.valid_from
+		  AND daterange(p.valid_from, p.valid_to) OPERATOR(pg_catalog.&&) daterange(NEW.valid_from, NEW.valid_to)
+		ORDER BY p.valid_from LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'the post "%" of "%" from % overlaps its period from % to %', NEW.post, NEW.person_code,
+			to_char(NEW.valid_from, 'YYYY-MM-DD'), to_char(other.valid_from, 'YYYY-MM-DD'),
+			coalesce(to_char(other.valid_to, 'YYYY-MM-DD'), 'now')
+			USING ERRCODE = 'exclusion_violation',
+				  HINT = 'A post is held once at a time: end one period (valid_to) on or before the next starts.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER post_held_without_overlap AFTER INSERT OR UPDATE ON thidua.post_held
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_post_overlap();
+
+-- The built-in catalog changes with thidua's releases only (its own functions
+-- and scripts, which run as the table's owner); other awards are the users'.
+CREATE FUNCTION thidua._guard_builtin_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code text := CASE WHEN TG_OP = 'INSERT' THEN NEW.award_code ELSE OLD.award_code END;
+BEGIN
+	IF ((TG_OP <> 'INSERT' AND OLD.builtin) OR (TG_OP <> 'DELETE' AND NEW.builtin))
+	   AND NOT thidua._as_owner(TG_RELID) THEN
+		RAISE EXCEPTION 'award "%" is built into thidua: it cannot be %', code,
+			CASE TG_OP WHEN 'DELETE' THEN 'deleted' WHEN 'UPDATE' THEN 'changed' ELSE 'added as built in' END
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'The built-in catalog changes with thidua''s releases; add an award of your own (builtin false) instead.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER award_builtin_rows AFTER INSERT OR UPDATE OR DELETE ON thidua.award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_builtin_award();
+
+-- People from a CSV file: one row per person and unit membership, with an
+-- optional post held in that unit (columns code, name, sex, date_of_birth,
+-- unit, unit_from, unit_to, post, post_from, post_to). A person with several
+-- posts or units takes several rows that agree on name, sex and date of birth.
+CREATE OR REPLACE FUNCTION thidua.import_people(content text, source text DEFAULT 'input',
+									 OUT added integer, OUT changed integer, OUT unchanged integer,
+									 OUT memberships integer, OUT posts integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rec record;
+	people jsonb := '{}';		-- code -> {line, name, sex, born}
+	units jsonb := '{}';		-- code|unit|from -> {line, until}
+	held jsonb := '{}';			-- code|post|from -> {line, unit, until}
+	code text;
+	sex text;
+	born date;
+	unit_from date;
+	unit_to date;
+	post_from date;
+	post_to date;
+	key text;
+	earlier jsonb;
+	overlap record;
+BEGIN
+	source := coalesce(source, 'input');
+	FOR rec IN SELECT * FROM thidua._csv_rows(content, source,
+			'{code,name,sex,date_of_birth,unit,unit_from,unit_to,post,post_from,post_to}',
+			'{code,name,sex,unit,unit_from}') LOOP
+		code := rec.cells[1];
+		IF code OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._-]{0,63}$' THEN
+			RAISE EXCEPTION '%:%: column "code": "%" is not a person code', source, rec.line, code
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
+		END IF;
+		IF char_length(rec.cells[2]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "name": % characters, at most 300', source, rec.line, char_length(rec.cells[2])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		IF char_length(rec.cells[8]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "post": % characters, at most 300', source, rec.line, char_length(rec.cells[8])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		sex := CASE lower(normalize(rec.cells[3], NFC)) WHEN 'male' THEN 'male' WHEN 'nam' THEN 'male'
+					WHEN 'female' THEN 'female' WHEN 'nữ' THEN 'female' END;
+		IF sex IS NULL THEN
+			RAISE EXCEPTION '%:%: column "sex": "%" is not male, female, nam or nữ', source, rec.line, rec.cells[3]
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		born := thidua._csv_date(rec.cells[4], source, rec.line, 'date_of_birth');
+		IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) rec.cells[5]) THEN
+			RAISE EXCEPTION '%:%: column "unit": unit "%" does not exist', source, rec.line, rec.cells[5]
+				USING ERRCODE = 'foreign_key_violation', HINT = 'Import the units first (thidua units import).';
+		END IF;
+		unit_from := thidua._csv_date(rec.cells[6], source, rec.line, 'unit_from');
+		unit_to := thidua._csv_date(rec.cells[7], source, rec.line, 'unit_to');
+		IF unit_to OPERATOR(pg_catalog.<=) unit_from THEN
+			RAISE EXCEPTION '%:%: column "unit_to": % is not after unit_from %', source, rec.line, unit_to, unit_from
+				USING ERRCODE = 'check_violation';
+		END IF;
+		post_from := thidua._csv_date(rec.cells[9], source, rec.line, 'post_from');
+		post_to := thidua._csv_date(rec.cells[10], source, rec.line, 'post_to');
+		IF rec.cells[8] IS NULL AND (post_from IS NOT NULL OR post_to IS NOT NULL) THEN
+			RAISE EXCEPTION '%:%: column "post": dates of a post are given, not the post', source, rec.line
+				USING ERRCODE = 'not_null_violation';
+		ELSIF rec.cells[8] IS NOT NULL AND post_from IS NULL THEN
+			RAISE EXCEPTION '%:%: column "post_from": the post "%" needs the date it was taken up', source, rec.line, rec.cells[8]
+				USING ERRCODE = 'not_null_violation';
+		ELSIF post_to OPERATOR(pg_catalog.<=) post_from THEN
+			RAISE EXCEPTION '%:%: column "post_to": % is not after post_from %', source, rec.line, post_to, post_from
+				USING ERRCODE = 'check_violation';
+		END IF;
+
+		-- the rows of one person agree on who it is
+		earlier := people -> code;
+		IF earlier IS NULL THEN
+			people := people OPERATOR(pg_catalog.||) jsonb_build_object(code, jsonb_build_object(
+				'line', rec.line, 'name', normalize(rec.cells[2], NFC), 'sex', sex, 'born', born));
+		ELSIF (earlier ->> 'name', earlier ->> 'sex', (earlier ->> 'born')::date)
+			  IS DISTINCT FROM (normalize(rec.cells[2], NFC), sex, born) THEN
+			RAISE EXCEPTION '%:%: column "%": person "%" is given as someone else on line %', source, rec.line,
+				CASE WHEN earlier ->> 'name' IS DISTINCT FROM normalize(rec.cells[2], NFC) THEN 'name'
+					 WHEN earlier ->> 'sex' IS DISTINCT FROM sex THEN 'sex' ELSE 'date_of_birth' END,
+				code, earlier ->> 'line'
+				USING ERRCODE = 'unique_violation',
+					  HINT = 'Rows of one person give the same name, sex and date of birth.';
+		END IF;
+		key := concat_ws('|', code, rec.cells[5], unit_from);
+		earlier := units -> key;
+		IF earlier IS NULL THEN
+			units := units OPERATOR(pg_catalog.||) jsonb_build_object(key, jsonb_build_object(
+				'line', rec.line, 'person', code, 'unit', rec.cells[5], 'from', unit_from, 'until', unit_to));
+		ELSIF (earlier ->> 'until')::date IS DISTINCT FROM unit_to THEN
+			RAISE EXCEPTION '%:%: column "unit_to": the membership of "%" in "%" from % ends otherwise on line %',
+				source, rec.line, code, rec.cells[5], unit_from, earlier ->> 'line'
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		IF rec.cells[8] IS NOT NULL THEN
+			key := concat_ws('|', code, normalize(rec.cells[8], NFC), post_from);
+			earlier := held -> key;
+			IF earlier IS NULL THEN
+				held := held OPERATOR(pg_catalog.||) jsonb_build_object(key, jsonb_build_object(
+					'line', rec.line, 'person', code, 'post', normalize(rec.cells[8], NFC), 'unit', rec.cells[5],
+					'from', post_from, 'until', post_to));
+			ELSIF (earlier ->> 'unit', (earlier ->> 'until')::date) IS DISTINCT FROM (rec.cells[5], post_to) THEN
+				RAISE EXCEPTION '%:%: column "post": the post "%" of "%" from % is given otherwise on line %',
+					source, rec.line, rec.cells[8], code, post_from, earlier ->> 'line'
+					USING ERRCODE = 'unique_violation';
+			END IF;
+		END IF;
+	END LOOP;
+	-- the periods of one post of a person do not overlap, in the file or with
+	-- those stored (a stored period the file gives again is the file's)
+	WITH file AS (
+		SELECT (h.value ->> 'line')::integer AS line, h.value ->> 'person' AS person, h.value ->> 'post' AS post,
+			(h.value ->> 'from')::date AS valid_from, (h.value ->> 'until')::date AS valid_to
+		FROM jsonb_each(held) h
+	), every_period AS (
+		SELECT f.* FROM file f
+		UNION ALL
+		SELECT NULL, p.person_code, p.post, p.valid_from, p.valid_to FROM thidua.post_held p
+		WHERE p.person_code OPERATOR(pg_catalog.=) ANY (SELECT f.person FROM file f)
+		  AND NOT held OPERATOR(pg_catalog.?) concat_ws('|', p.person_code, p.post, p.valid_from)
+	)
+	SELECT f.line, f.person, f.post, f.valid_from, o.valid_from AS other_from, o.line AS other_line INTO overlap
+	FROM file f JOIN every_period o ON o.person OPERATOR(pg_catalog.=) f.person AND o.post OPERATOR(pg_catalog.=) f.post
+		AND o.valid_from OPERATOR(pg_catalog.<>) f.valid_from
+		AND (o.line IS NULL OR o.line OPERATOR(pg_catalog.<) f.line)
+		AND daterange(o.valid_from, o.valid_to) OPERATOR(pg_catalog.&&) daterange(f.valid_from, f.valid_to)
+	ORDER BY f.line, o.line NULLS FIRST LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: column "post_from": the post "%" of "%" from % overlaps its period from % (%)', source,
+			overlap.line, overlap.post, overlap.person, to_char(overlap.valid_from, 'YYYY-MM-DD'),
+			to_char(overlap.other_from, 'YYYY-MM-DD'),
+			CASE WHEN overlap.other_line IS NULL THEN 'stored' ELSE 'line ' || overlap.other_line END
+			USING ERRCODE = 'exclusion_violation',
+				  HINT = 'A post is held once at a time: end one period (post_to) on or before the next starts.';
+	END IF;
+
+	SELECT count(*) FILTER (WHERE i.person_code IS NULL),
+		   count(*) FILTER (WHERE i.person_code IS NOT NULL AND (i.full_name, i.sex, i.date_of_birth)
+							IS DISTINCT FROM (p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date)),
+		   count(*) FILTER (WHERE i.person_code IS NOT NULL AND (i.full_name, i.sex, i.date_of_birth)
+							IS NOT DISTINCT FROM (p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date))
+		INTO added, changed, unchanged
+	FROM jsonb_each(people) p LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) p.key;
+	INSERT INTO thidua.individual (person_code, full_name, sex, date_of_birth)
+		SELECT p.key, p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date FROM jsonb_each(people) p
+		ON CONFLICT (person_code) DO UPDATE SET full_name = excluded.full_name, sex = excluded.sex,
+			date_of_birth = excluded.date_of_birth
+		WHERE (individual.full_name, individual.sex, individual.date_of_birth)
+			IS DISTINCT FROM (excluded.full_name, excluded.sex, excluded.date_of_birth);
+	INSERT INTO thidua.membership (person_code, unit_code, valid_from, valid_to)
+		SELECT m.value ->> 'person', m.value ->> 'unit', (m.value ->> 'from')::date, (m.value ->> 'until')::date
+		FROM jsonb_each(units) m
+		ON CONFLICT (person_code, unit_code, valid_from) DO UPDATE SET valid_to = excluded.valid_to
+		WHERE membership.valid_to IS DISTINCT FROM excluded.valid_to;
+	GET DIAGNOSTICS memberships = ROW_COUNT;
+	INSERT INTO thidua.post_held (person_code, unit_code, post, valid_from, valid_to)
+		SELECT h.value ->> 'person', h.value ->> 'unit', h.value ->> 'post', (h.value ->> 'from')::date,
+			(h.value ->> 'until')::date
+		FROM jsonb_each(held) h
+		ON CONFLICT (person_code, post, valid_from) DO UPDATE SET unit_code = excluded.unit_code, valid_to = excluded.valid_to
+		WHERE (post_held.unit_code, post_held.valid_to) IS DISTINCT FROM (excluded.unit_code, excluded.valid_to);
+	GET DIAGNOSTICS posts = ROW_COUNT;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_people(text, text) IS
+	'imports people from CSV text (columns code, name, sex [male, female, nam, nữ], date_of_birth, unit, unit_from, unit_to, post, post_from, post_to; one row per membership, with an optional post; dates 2024-03-15 or 15/03/2024): upserts people by code, memberships by person, unit and start, posts by person, post and start; all or nothing; returns people added, changed, unchanged and the memberships and posts written. Errors name source:line and the column; periods of one post of a person that overlap (in the file or with those stored) are an error';
+
+-- The words of a records file, lower case and NFC, with the value each stands for.
+CREATE FUNCTION thidua._record_words(domain text) RETURNS TABLE (word text, value text)
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT w.word, w.value FROM (VALUES
+		('rating', 'khtnv', 'KHTNV'), ('rating', 'htnv', 'HTNV'), ('rating', 'httnv', 'HTTNV'), ('rating', 'htxsnv', 'HTXSNV'),
+		('rating', 'không hoàn thành nhiệm vụ', 'KHTNV'), ('rating', 'hoàn thành nhiệm vụ', 'HTNV'),
+		('rating', 'hoàn thành tốt nhiệm vụ', 'HTTNV'), ('rating', 'hoàn thành xuất sắc nhiệm vụ', 'HTXSNV'),
+		('scope', 'grassroots', 'grassroots'), ('scope', 'ministry_province', 'ministry_province'),
+		('scope', 'national', 'national'), ('scope', 'cơ sở', 'grassroots'), ('scope', 'cấp bộ', 'ministry_province'),
+		('scope', 'cấp tỉnh', 'ministry_province'), ('scope', 'toàn quốc', 'national'),
+		('award_kind', 'yearly', 'yearly'), ('award_kind', 'thematic', 'thematic'), ('award_kind', 'ad_hoc', 'ad_hoc'),
+		('award_kind', 'career', 'career'), ('award_kind', 'thường xuyên', 'yearly'),
+		('award_kind', 'chuyên đề', 'thematic'), ('award_kind', 'đột xuất', 'ad_hoc'),
+		('discipline_kind', 'measure', 'measure'), ('discipline_kind', 'consideration', 'consideration'),
+		('discipline_kind', 'investigation', 'investigation'), ('discipline_kind', 'complaint', 'complaint'),
+		('severity', 'reprimand', 'reprimand'), ('severity', 'warning', 'warning'), ('severity', 'demotion', 'demotion'),
+		('severity', 'removal', 'removal'), ('severity', 'dismissal', 'dismissal'),
+		('severity', 'khiển trách', 'reprimand'), ('severity', 'cảnh cáo', 'warning'),
+		('severity', 'hạ bậc lương', 'demotion'), ('severity', 'giáng chức', 'demotion'),
+		('severity', 'cách chức', 'removal'), ('severity', 'buộc thôi việc', 'dismissal')
+	) AS w(domain, word, value)
+	WHERE w.domain OPERATOR(pg_catalog.=) _record_words.domain
+$$;
+COMMENT ON FUNCTION thidua._record_words(text) IS
+	'the words a records file may write for a rating, scope, award_kind, discipline_kind or severity (lower case, NFC) and the value each stands for';
+
+-- The column names of a CSV text's header (lower case, trimmed), as _csv_rows
+-- reads them; read from its first 64 kB only, for telling the kind of a file.
+CREATE FUNCTION thidua._csv_header(content text) RETURNS text[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT array_agg(lower(btrim(c.name, E' \t\r"')) ORDER BY c.n)
+	FROM (SELECT l.line FROM regexp_split_to_table(ltrim(left(coalesce(content, ''), 65536), E'\uFEFF'), E'\n')
+			WITH ORDINALITY AS l(line, n)
+		  WHERE btrim(l.line, E' \t\r,;"') OPERATOR(pg_catalog.<>) '' ORDER BY l.n LIMIT 1) h,
+		regexp_split_to_table(h.line, thidua._csv_separator(h.line)) WITH ORDINALITY AS c(name, n)
+$$;
+
+-- Whether a records file names people or units: its column person or unit,
+-- exactly one of them.
+CREATE FUNCTION thidua._record_subject(header text[], source text) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF 'person' OPERATOR(pg_catalog.=) ANY (header) AND 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
+		RAISE EXCEPTION '%:1: columns "person" and "unit": a file holds the records of people or of units, not both', source
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Put people''s and units'' records in two files.';
+	ELSIF 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
+		RETURN 'unit';
+	ELSIF 'person' OPERATOR(pg_catalog.=) ANY (header) THEN
+		RETURN 'person';
+	END IF;
+	RAISE EXCEPTION '%:1: column "person" (or "unit") is missing from the header', source
+		USING ERRCODE = 'invalid_parameter_value',
+			  HINT = 'The column person names people by code; unit names units.';
+END
+$$;
+
+-- Raises the error of a line at fault (found by a query over the whole file).
+CREATE FUNCTION thidua._record_fault(source text, line bigint, field text, message text, state text,
+									 hint text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF hint IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = state, MESSAGE = format('%s:%s: column "%s": %s', source, line, field, message);
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = state, MESSAGE = format('%s:%s: column "%s": %s', source, line, field, message),
+		HINT = hint;
+END
+$$;
+
+-- Checks of every kind over pg_temp._thidua_record_file: the year (1900-2199),
+-- the subject (a person or unit that exists), texts within their lengths.
+CREATE FUNCTION thidua._record_file_common(source text, subject_column text, lengths jsonb) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+			WHERE NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) f.code)
+			ORDER BY f.line LIMIT 1;
+	ELSIF subject_column OPERATOR(pg_catalog.=) 'unit' THEN
+		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+			WHERE NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) f.code)
+			ORDER BY f.line LIMIT 1;
+	END IF;
+	IF subject_column IS NOT NULL AND FOUND THEN
+			PERFORM thidua._record_fault(source, bad.line, subject_column,
+				format('%s "%s" does not exist', subject_column, bad.code),
+				'foreign_key_violation', CASE subject_column WHEN 'person' THEN 'Import the people first (thidua people import).'
+											  ELSE 'Import the units first (thidua units import).' END);
+	END IF;
+	IF lengths OPERATOR(pg_catalog.?) 'year' THEN
+		SELECT f.line, f.year_text INTO bad FROM pg_temp._thidua_record_file f
+			WHERE f.year IS NULL OR f.year NOT BETWEEN 1900 AND 2199 ORDER BY f.line LIMIT 1;
+		IF FOUND THEN
+			PERFORM thidua._record_fault(source, bad.line, 'year', format('"%s" is not a year from 1900 to 2199', bad.year_text),
+				'invalid_parameter_value');
+		END IF;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM jsonb_object_keys(lengths) k WHERE k OPERATOR(pg_catalog.<>) 'year') THEN
+		RETURN;
+	END IF;
+	-- texts within their lengths, in line order
+	SELECT f.line, l.key AS field, char_length(to_jsonb(f) ->> l.key) AS length, l.value::integer AS most INTO bad
+		FROM pg_temp._thidua_record_file f, jsonb_each_text(lengths) l
+		WHERE l.key OPERATOR(pg_catalog.<>) 'year'
+		  AND char_length(to_jsonb(f) ->> l.key) OPERATOR(pg_catalog.>) l.value::integer
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, bad.field, format('%s characters, at most %s', bad.length, bad.most),
+			'string_data_right_truncation');
+	END IF;
+END
+$$;
+
+-- A word of the file's column (a rating, scope, ...) that is none of its words
+-- (field: the staged column, named without its _text in the error).
+CREATE FUNCTION thidua._record_file_words(source text, field text, domain text, hint text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	EXECUTE format($q$
+		SELECT f.line, f.%1$I AS written FROM pg_temp._thidua_record_file f
+		WHERE f.%1$I IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua._record_words($1) w
+			WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.%1$I, NFC)))
+		ORDER BY f.line LIMIT 1 $q$, field) INTO bad USING domain;
+	IF bad.line IS NOT NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, regexp_replace(field, '_text$', ''),
+			format('"%s" is not %s', bad.written, CASE domain WHEN 'rating' THEN 'a rating' WHEN 'scope' THEN 'a scope'
+				WHEN 'award_kind' THEN 'a kind of award' WHEN 'discipline_kind' THEN 'a kind of discipline record'
+				ELSE 'a severity' END), 'invalid_text_representation', hint);
+	END IF;
+END
+$$;
+
+-- Ratings: person | unit, year, rating. Key: the subject and year.
+CREATE FUNCTION thidua._import_ratings(content text, source text,
+									   OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	SET default_statistics_target = 10
+	AS $$
+DECLARE
+	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	target text := CASE subject_column WHEN 'person' THEN 'individual_rating' ELSE 'unit_rating' END;
+	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, CASE subject_column WHEN 'person' THEN r.cells[1] ELSE r.cells[2] END AS code,
+			r.cells[3] AS year_text, CASE WHEN r.cells[3] OPERATOR(pg_catalog.~) '^[0-9]{1,4}$' THEN r.cells[3]::integer END AS year,
+			r.cells[4] AS rating_text, w.value::thidua.completion_rating AS rating
+		FROM thidua._csv_rows(content, source, '{person,unit,year,rating}', ARRAY[subject_column, 'year', 'rating']) r
+		LEFT JOIN thidua._record_words('rating') w ON w.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[4], NFC));
+	ANALYZE pg_temp._thidua_record_file;
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, subject_column, '{"year": 0}');
+	SELECT f.line, f.rating_text INTO bad FROM pg_temp._thidua_record_file f WHERE f.rating IS NULL ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'rating', format('"%s" is not a rating', bad.rating_text),
+			'invalid_text_representation',
+			'A rating is HTXSNV, HTTNV, HTNV or KHTNV, or written in full: Hoàn thành xuất sắc nhiệm vụ, Hoàn thành tốt nhiệm vụ, Hoàn thành nhiệm vụ, Không hoàn thành nhiệm vụ.');
+	END IF;
+	SELECT d.line, d.code, d.year, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.year, min(f.line) OVER (PARTITION BY f.code, f.year) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'year',
+			format('the rating of "%s" for %s is given twice (line %s too)', bad.code, bad.year, bad.first), 'unique_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+	EXECUTE format($q$
+		SELECT count(*) FILTER (WHERE r.year IS NULL), count(*) FILTER (WHERE r.rating OPERATOR(pg_catalog.<>) f.rating),
+			count(*) FILTER (WHERE r.rating OPERATOR(pg_catalog.=) f.rating)
+		FROM pg_temp._thidua_record_file f
+		LEFT JOIN thidua.%1$I r ON r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year $q$,
+		target, code_column) INTO added, changed, unchanged;
+	-- an update of the changed, then an insert of the new (no ON CONFLICT: a
+	-- million speculative insertions cost more than an anti-join)
+	IF changed OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			UPDATE thidua.%1$I r SET rating = f.rating FROM pg_temp._thidua_record_file f
+			WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
+			  AND r.rating OPERATOR(pg_catalog.<>) f.rating $q$, target, code_column);
+	END IF;
+	IF added OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			INSERT INTO thidua.%1$I (%2$I, year, rating) SELECT f.code, f.year, f.rating FROM pg_temp._thidua_record_file f
+			WHERE NOT EXISTS (SELECT 1 FROM thidua.%1$I r
+							  WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year) $q$,
+			target, code_column);
+	END IF;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+-- Initiatives: code, title, scope, authors, recognition_decision, recognised_on.
+-- Key: the code; the authors of the file replace those stored.
+CREATE FUNCTION thidua._import_initiatives(content text, source text,
+										   OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS code, normalize(r.cells[2], NFC) AS title, r.cells[3] AS scope_text,
+			ARRAY(SELECT DISTINCT a FROM regexp_split_to_table(r.cells[4], '[[:space:],;]+') a
+				  WHERE a OPERATOR(pg_catalog.<>) '' ORDER BY a) AS authors,
+			r.cells[5] AS recognition_decision, thidua._csv_date(r.cells[6], source, r.line, 'recognised_on') AS recognised_on
+		FROM thidua._csv_rows(content, source, '{code,title,scope,authors,recognition_decision,recognised_on}',
+							  '{code,title,scope,authors,recognised_on}') r;
+	PERFORM thidua._progress('checking', 0);
+	SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+		WHERE f.code OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._/-]{0,63}$' ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'code', format('"%s" is not an initiative code', bad.code),
+			'invalid_text_representation',
+			'A code is a letter or digit, then up to 63 letters, digits, ".", "_", "/" or "-".');
+	END IF;
+	PERFORM thidua._record_file_common(source, NULL, '{"title": 1000, "recognition_decision": 100}');
+	PERFORM thidua._record_file_words(source, 'scope_text', 'scope',
+		'A scope is grassroots, ministry_province or national, or cơ sở, cấp bộ, cấp tỉnh, toàn quốc.');
+	SELECT d.line, d.code, d.first INTO bad FROM (
+		SELECT f.line, f.code, min(f.line) OVER (PARTITION BY f.code) AS first FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'code',
+			format('initiative "%s" is given twice (line %s too)', bad.code, bad.first), 'unique_violation');
+	END IF;
+	SELECT f.line, a.person INTO bad FROM pg_temp._thidua_record_file f, unnest(f.authors) a(person)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) a.person)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'authors', format('person "%s" does not exist', bad.person),
+			'foreign_key_violation', 'Authors are people''s codes, separated by spaces, commas or semicolons.');
+	END IF;
+	-- an initiative an award used keeps that award's holder among its authors
+	SELECT f.line, f.code, i.used_by_award, a.person_code INTO bad FROM pg_temp._thidua_record_file f
+		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) f.code
+		JOIN thidua.individual_award a ON a.record_id OPERATOR(pg_catalog.=) i.used_by_award
+		WHERE NOT a.person_code OPERATOR(pg_catalog.=) ANY (f.authors) ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'authors',
+			format('initiative "%s" is used by award record %s of "%s", who must stay one of its authors', bad.code,
+				   bad.used_by_award, bad.person_code), 'check_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+
+	SELECT count(*) FILTER (WHERE i.initiative_code IS NULL),
+		   count(*) FILTER (WHERE i.initiative_code IS NOT NULL AND s.same IS NOT TRUE),
+		   count(*) FILTER (WHERE s.same)
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f
+	LEFT JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) f.code
+	LEFT JOIN LATERAL (SELECT (i.title, i.scope, i.recognition_decision, i.recognised_on)
+			IS NOT DISTINCT FROM (f.title, w.value::thidua.initiative_scope, f.recognition_decision, f.recognised_on)
+			AND f.authors OPERATOR(pg_catalog.=) ARRAY(SELECT ia.person_code FROM thidua.initiative_author ia
+				WHERE ia.initiative_code OPERATOR(pg_catalog.=) f.code ORDER BY ia.person_code) AS same
+		FROM thidua._record_words('scope') w WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.scope_text, NFC))) s
+		ON i.initiative_code IS NOT NULL;
+	INSERT INTO thidua.initiative AS i (initiative_code, title, scope, recognition_decision, recognised_on)
+		SELECT f.code, f.title, w.value::thidua.initiative_scope, f.recognition_decision, f.recognised_on
+		FROM pg_temp._thidua_record_file f
+		JOIN thidua._record_words('scope') w ON w.word OPERATOR(pg_catalog.=) lower(normalize(f.scope_text, NFC))
+		ON CONFLICT (initiative_code) DO UPDATE SET title = excluded.title, scope = excluded.scope,
+			recognition_decision = excluded.recognition_decision, recognised_on = excluded.recognised_on
+		WHERE (i.title, i.scope, i.recognition_decision, i.recognised_on)
+			IS DISTINCT FROM (excluded.title, excluded.scope, excluded.recognition_decision, excluded.recognised_on);
+	DELETE FROM thidua.initiative_author ia USING pg_temp._thidua_record_file f
+		WHERE ia.initiative_code OPERATOR(pg_catalog.=) f.code AND NOT ia.person_code OPERATOR(pg_catalog.=) ANY (f.authors);
+	INSERT INTO thidua.initiative_author (initiative_code, person_code)
+		SELECT f.code, a.person FROM pg_temp._thidua_record_file f, unnest(f.authors) a(person)
+		ON CONFLICT DO NOTHING;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+-- Awards: person | unit, award, year, kind, decision_number, decision_date,
+-- issuer, initiatives, revoked_on, revocation_reason, revocation_decision. Key:
+-- the subject, award, year and decision number; the initiatives of the file are
+-- those the award used.
+CREATE FUNCTION thidua._import_awards(content text, source text,
+									  OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	target text := CASE subject_column WHEN 'person' THEN 'individual_award' ELSE 'unit_award' END;
+	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, CASE subject_column WHEN 'person' THEN r.cells[1] ELSE r.cells[2] END AS code,
+			r.cells[3] AS award, r.cells[4] AS year_text,
+			CASE WHEN r.cells[4] OPERATOR(pg_catalog.~) '^[0-9]{1,4}$' THEN r.cells[4]::integer END AS year,
+			r.cells[5] AS kind_text, NULL::text AS kind, r.cells[6] AS decision_number,
+			thidua._csv_date(r.cells[7], source, r.line, 'decision_date') AS decision_date,
+			normalize(r.cells[8], NFC) AS issuer,
+			ARRAY(SELECT DISTINCT a FROM regexp_split_to_table(r.cells[9], '[[:space:],;]+') a
+				  WHERE a OPERATOR(pg_catalog.<>) '' ORDER BY a) AS initiatives,
+			thidua._csv_date(r.cells[10], source, r.line, 'revoked_on') AS revoked_on,
+			normalize(r.cells[11], NFC) AS revocation_reason, r.cells[12] AS revocation_decision,
+			NULL::bigint AS record_id
+		FROM thidua._csv_rows(content, source, '{person,unit,award,year,kind,decision_number,decision_date,issuer,'
+							  'initiatives,revoked_on,revocation_reason,revocation_decision}', ARRAY[subject_column, 'award', 'year']) r;
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, NULL,
+		'{"year": 0, "decision_number": 100, "issuer": 300, "revocation_reason": 1000, "revocation_decision": 100}');
+	SELECT f.line, f.award, a.subject INTO bad FROM pg_temp._thidua_record_file f
+		LEFT JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) f.award
+		WHERE a.subject IS DISTINCT FROM CASE subject_column WHEN 'person' THEN 'individual' ELSE 'collective' END
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.subject IS NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award', format('award "%s" is not in the catalog', bad.award),
+			'foreign_key_violation', 'The catalog is listed by thidua awards (thidua.award).');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award',
+			format('award "%s" is for %s, and this file''s column "%s" names %s', bad.award,
+				   CASE bad.subject WHEN 'individual' THEN 'individuals (people)' ELSE 'collectives (units)' END,
+				   subject_column, CASE subject_column WHEN 'person' THEN 'people' ELSE 'units' END), 'check_violation',
+			'People''s awards and units'' awards go in separate files (column person or unit).');
+	END IF;
+	PERFORM thidua._record_file_words(source, 'kind_text', 'award_kind',
+		'A kind is yearly, thematic, ad_hoc or career, or thường xuyên, chuyên đề, đột xuất; empty: the catalog''s.');
+	PERFORM thidua._record_file_common(source, subject_column, '{}');
+	SELECT f.line, f.revoked_on, f.revocation_reason INTO bad FROM pg_temp._thidua_record_file f
+		WHERE (f.revoked_on IS NULL) OPERATOR(pg_catalog.<>) (f.revocation_reason IS NULL)
+		   OR (f.revoked_on IS NULL AND f.revocation_decision IS NOT NULL)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.revoked_on IS NOT NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revocation_reason',
+			format('the revocation on %s needs a reason', to_char(bad.revoked_on, 'YYYY-MM-DD')), 'not_null_violation');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revoked_on', 'a revocation''s reason or decision is given, not its date',
+			'not_null_violation');
+	END IF;
+	SELECT d.line, d.code, d.award, d.year, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.award, f.year,
+			min(f.line) OVER (PARTITION BY f.code, f.award, f.year, f.decision_number) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award',
+			format('the award "%s" of "%s" for %s is given twice with the same decision number (line %s too)',
+				   bad.award, bad.code, bad.year, bad.first), 'unique_violation');
+	END IF;
+	-- the record each line names already, if any
+	EXECUTE format($q$
+		UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
+		FROM (SELECT a.%2$I AS code, a.award_code, a.year, a.decision_number, min(a.record_id) AS record_id
+			  FROM thidua.%1$I a GROUP BY 1, 2, 3, 4) m
+		WHERE m.code OPERATOR(pg_catalog.=) f.code AND m.award_code OPERATOR(pg_catalog.=) f.award
+		  AND m.year OPERATOR(pg_catalog.=) f.year AND m.decision_number IS NOT DISTINCT FROM f.decision_number $q$,
+		target, code_column);
+	EXECUTE format($q$
+		SELECT f.line, a.record_id, a.revoked_on FROM pg_temp._thidua_record_file f
+		JOIN thidua.%1$I a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+		WHERE a.revoked_on IS NOT NULL AND (a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS DISTINCT FROM (f.revoked_on, f.revocation_reason, f.revocation_decision)
+		ORDER BY f.line LIMIT 1 $q$, target) INTO bad;
+	IF bad.line IS NOT NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revoked_on',
+			format('award record %s was revoked on %s: a revocation is neither undone nor made again', bad.record_id,
+				   to_char(bad.revoked_on, 'YYYY-MM-DD')), 'object_not_in_prerequisite_state',
+			'Give the revocation as it is stored; a new decision awarding it again is a new line.');
+	END IF;
+	-- initiatives: people's awards only, each known, credited once, to an author
+	SELECT f.line INTO bad FROM pg_temp._thidua_record_file f
+		WHERE subject_column OPERATOR(pg_catalog.=) 'unit' AND cardinality(f.initiatives) OPERATOR(pg_catalog.>) 0
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives', 'a unit''s award uses no initiatives', 'check_violation',
+			'Initiatives are people''s; a person''s award names those it used.');
+	END IF;
+	SELECT f.line, c.initiative INTO bad FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.initiative i WHERE i.initiative_code OPERATOR(pg_catalog.=) c.initiative)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives', format('initiative "%s" does not exist', bad.initiative),
+			'foreign_key_violation', 'Import the initiatives first (thidua records import).');
+	END IF;
+	SELECT d.line, d.initiative, d.first INTO bad FROM (
+		SELECT f.line, c.initiative, min(f.line) OVER (PARTITION BY c.initiative) AS first
+		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('initiative "%s" is credited to two awards (line %s too)', bad.initiative, bad.first), 'unique_violation',
+			'An initiative counts for one award only.');
+	END IF;
+	SELECT f.line, c.initiative, i.used_by_award INTO bad
+		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) c.initiative
+		WHERE i.used_by_award IS NOT NULL AND i.used_by_award IS DISTINCT FROM f.record_id
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('initiative "%s" is used by award record %s already', bad.initiative, bad.used_by_award),
+			'unique_violation', 'An initiative counts for one award only.');
+	END IF;
+	SELECT f.line, f.code, c.initiative INTO bad FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+						  WHERE ia.initiative_code OPERATOR(pg_catalog.=) c.initiative
+							AND ia.person_code OPERATOR(pg_catalog.=) f.code)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('"%s" is not an author of initiative "%s"', bad.code, bad.initiative), 'check_violation',
+			'An initiative counts for an award of one of its authors only.');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+
+	-- an empty kind is the catalog's
+	UPDATE pg_temp._thidua_record_file f SET kind = coalesce((SELECT w.value FROM thidua._record_words('award_kind') w
+			WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.kind_text, NFC))), a.kind)
+		FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) f.award;
+	EXECUTE format($q$
+		SELECT count(*) FILTER (WHERE f.record_id IS NULL),
+			count(*) FILTER (WHERE f.record_id IS NOT NULL AND NOT s.same), count(*) FILTER (WHERE s.same)
+		FROM pg_temp._thidua_record_file f
+		LEFT JOIN thidua.%1$I a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+		LEFT JOIN LATERAL (SELECT (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
+				IS NOT DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision)
+			AND f.initiatives OPERATOR(pg_catalog.=) ARRAY(SELECT i.initiative_code FROM thidua.initiative i
+				WHERE i.used_by_award OPERATOR(pg_catalog.=) a.record_id AND %2$L OPERATOR(pg_catalog.=) 'person'
+				ORDER BY i.initiative_code) AS same) s ON a.record_id IS NOT NULL $q$, target, subject_column)
+		INTO added, changed, unchanged;
+	EXECUTE format($q$
+		UPDATE thidua.%1$I a SET kind = f.kind, decision_date = f.decision_date, issuer = f.issuer,
+			revoked_on = f.revoked_on, revocation_reason = f.revocation_reason, revocation_decision = f.revocation_decision
+		FROM pg_temp._thidua_record_file f
+		WHERE a.record_id OPERATOR(pg_catalog.=) f.record_id
+		  AND (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision) $q$,
+		target);
+	EXECUTE format($q$
+		WITH added AS (
+			INSERT INTO thidua.%1$I (%2$I, award_code, year, kind, decision_number, decision_date, issuer,
+				revoked_on, revocation_reason, revocation_decision)
+			SELECT f.code, f.award, f.year, f.kind, f.decision_number, f.decision_date, f.issuer, f.revoked_on,
+				f.revocation_reason, f.revocation_decision
+			FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line
+			RETURNING %2$I AS code, award_code, year, decision_number, record_id)
+		UPDATE pg_temp._thidua_record_file f SET record_id = a.record_id FROM added a
+		WHERE f.record_id IS NULL AND a.code OPERATOR(pg_catalog.=) f.code AND a.award_code OPERATOR(pg_catalog.=) f.award
+		  AND a.year OPERATOR(pg_catalog.=) f.year AND a.decision_number IS NOT DISTINCT FROM f.decision_number $q$,
+		target, code_column);
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		-- the initiatives each award used: those of its line, no others
+		UPDATE thidua.initiative i SET used_by_award = NULL FROM pg_temp._thidua_record_file f
+			WHERE i.used_by_award OPERATOR(pg_catalog.=) f.record_id
+			  AND NOT i.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives);
+		UPDATE thidua.initiative i SET used_by_award = f.record_id
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+			WHERE i.initiative_code OPERATOR(pg_catalog.=) c.initiative
+			  AND i.used_by_award IS DISTINCT FROM f.record_id;
+	END IF;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+-- Discipline: person, kind, severity, from, to, decision, note. Key: the
+-- person, kind and start.
+CREATE FUNCTION thidua._import_discipline(content text, source text,
+										  OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS code, r.cells[2] AS kind_text, k.value AS kind,
+			r.cells[3] AS severity_text, s.value::thidua.discipline_severity AS severity,
+			r.valid_from, r.valid_to, r.cells[6] AS decision, normalize(r.cells[7], NFC) AS note,
+			NULL::bigint AS record_id
+		FROM (SELECT c.line, c.cells, thidua._csv_date(c.cells[4], source, c.line, 'from') AS valid_from,
+				thidua._csv_date(c.cells[5], source, c.line, 'to') AS valid_to
+			  FROM thidua._csv_rows(content, source, '{person,kind,severity,from,to,decision,note}', '{person,kind,from}') c
+			  OFFSET 0) r
+		LEFT JOIN thidua._record_words('discipline_kind') k ON k.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[2], NFC))
+		LEFT JOIN thidua._record_words('severity') s ON s.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[3], NFC));
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, 'person', '{"decision": 100, "note": 1000}');
+	PERFORM thidua._record_file_words(source, 'kind_text', 'discipline_kind',
+		'A kind is measure (a disciplinary measure), consideration, investigation or complaint (proceedings).');
+	PERFORM thidua._record_file_words(source, 'severity_text', 'severity',
+		'A severity is reprimand, warning, demotion, removal or dismissal, or khiển trách, cảnh cáo, hạ bậc lương, giáng chức, cách chức, buộc thôi việc.');
+	SELECT f.line, f.kind INTO bad FROM pg_temp._thidua_record_file f
+		WHERE (f.kind OPERATOR(pg_catalog.=) 'measure') OPERATOR(pg_catalog.<>) (f.severity IS NOT NULL)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.kind OPERATOR(pg_catalog.=) 'measure' THEN
+		PERFORM thidua._record_fault(source, bad.line, 'severity', 'a disciplinary measure needs its severity',
+			'not_null_violation', 'reprimand, warning, demotion, removal or dismissal.');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'severity', format('%s %s has no severity', CASE bad.kind WHEN 'investigation' THEN 'an' ELSE 'a' END, bad.kind),
+			'check_violation', 'Only a measure has a severity; a proceeding is a consideration, investigation or complaint.');
+	END IF;
+	SELECT f.line, f.valid_from, f.valid_to INTO bad FROM pg_temp._thidua_record_file f
+		WHERE f.valid_to OPERATOR(pg_catalog.<) f.valid_from ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'to', format('%s is before from %s', to_char(bad.valid_to, 'YYYY-MM-DD'), to_char(bad.valid_from, 'YYYY-MM-DD')),
+			'check_violation');
+	END IF;
+	SELECT d.line, d.code, d.kind, d.valid_from, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.kind, f.valid_from, min(f.line) OVER (PARTITION BY f.code, f.kind, f.valid_from) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'from',
+			format('the %s of "%s" from %s is given twice (line %s too)', bad.kind, bad.code, to_char(bad.valid_from, 'YYYY-MM-DD'), bad.first),
+			'unique_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+	UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
+		FROM (SELECT d.person_code, d.kind, d.valid_from, min(d.record_id) AS record_id FROM thidua.discipline d
+			  GROUP BY 1, 2, 3) m
+		WHERE m.person_code OPERATOR(pg_catalog.=) f.code AND m.kind OPERATOR(pg_catalog.=) f.kind
+		  AND m.valid_from OPERATOR(pg_catalog.=) f.valid_from;
+	SELECT count(*) FILTER (WHERE f.record_id IS NULL),
+		   count(*) FILTER (WHERE f.record_id IS NOT NULL AND (d.severity, d.valid_to, d.decision, d.note)
+							IS DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note)),
+		   count(*) FILTER (WHERE f.record_id IS NOT NULL AND (d.severity, d.valid_to, d.decision, d.note)
+							IS NOT DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note))
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f LEFT JOIN thidua.discipline d ON d.record_id OPERATOR(pg_catalog.=) f.record_id;
+	UPDATE thidua.discipline d SET severity = f.severity, valid_to = f.valid_to, decision = f.decision, note = f.note
+		FROM pg_temp._thidua_record_file f
+		WHERE d.record_id OPERATOR(pg_catalog.=) f.record_id
+		  AND (d.severity, d.valid_to, d.decision, d.note) IS DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note);
+	INSERT INTO thidua.discipline (person_code, kind, severity, valid_from, valid_to, decision, note)
+		SELECT f.code, f.kind, f.severity, f.valid_from, f.valid_to, f.decision, f.note
+		FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+-- The importer of a kind (given, or told by the header).
+CREATE FUNCTION thidua._import_records(wanted text, content text, source text,
+									   OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	header text[];
+	result record;
+BEGIN
+	source := coalesce(source, 'input');
+	IF content IS NULL THEN
+		RAISE EXCEPTION '%: no file content', source USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	kind := lower(btrim(wanted));
+	IF kind IS NULL THEN
+		header := thidua._csv_header(content);
+		kind := CASE WHEN 'rating' OPERATOR(pg_catalog.=) ANY (header) THEN 'ratings'
+					 WHEN 'award' OPERATOR(pg_catalog.=) ANY (header) THEN 'awards'
+					 WHEN 'severity' OPERATOR(pg_catalog.=) ANY (header) OR 'from' OPERATOR(pg_catalog.=) ANY (header)
+						THEN 'discipline'
+					 WHEN 'authors' OPERATOR(pg_catalog.=) ANY (header) OR 'scope' OPERATOR(pg_catalog.=) ANY (header)
+						THEN 'initiatives' END;
+		IF kind IS NULL THEN
+			RAISE EXCEPTION '%:1: the header does not tell which records the file holds', source
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Ratings have a column rating, awards a column award, initiatives authors and scope, discipline from and severity; or give the kind (--kind ratings|initiatives|awards|discipline).';
+		END IF;
+	ELSIF kind NOT IN ('ratings', 'initiatives', 'awards', 'discipline') THEN
+		RAISE EXCEPTION 'records of kind "%" are not known', wanted
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'The kinds are ratings, initiatives, awards and discipline.';
+	END IF;
+	IF to_regclass('pg_temp._thidua_record_file') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_file;
+	END IF;
+	CASE kind
+		WHEN 'ratings' THEN SELECT * INTO result FROM thidua._import_ratings(content, source);
+		WHEN 'initiatives' THEN SELECT * INTO result FROM thidua._import_initiatives(content, source);
+		WHEN 'awards' THEN SELECT * INTO result FROM thidua._import_awards(content, source);
+		ELSE SELECT * INTO result FROM thidua._import_discipline(content, source);
+	END CASE;
+	DROP TABLE pg_temp._thidua_record_file;
+	added := result.added;
+	changed := result.changed;
+	unchanged := result.unchanged;
+END
+$$;
+
+CREATE FUNCTION thidua.import_records(kind text, content text, source text DEFAULT 'input',
+									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua._import_records($1, $2, $3)
+$$;
+COMMENT ON FUNCTION thidua.import_records(text, text, text) IS
+	'imports people''s and units'' records from CSV text (source names the file in errors): kind ratings (person | unit, year, rating: HTXSNV.. or the phrase in full), initiatives (code, title, scope, authors, recognition_decision, recognised_on), awards (person | unit, award, year, kind, decision_number, decision_date, issuer, initiatives, revoked_on, revocation_reason, revocation_decision) or discipline (person, kind, severity, from, to, decision, note); NULL: told by the header. Upserts by key (ratings: subject and year; initiatives: code; awards: subject, award, year, decision number; discipline: person, kind, from), all or nothing; returns the kind and how many records were added, changed, unchanged. Errors name source:line and the column: an unknown person, unit, award or initiative, a word outside its scale, a year outside 1900-2199, an award for the other subject, an initiative credited twice or to a non-author, a revocation without reason or undone, a measure without severity, to before from, a key twice';
+
+CREATE FUNCTION thidua.import_records(kind text, content bytea, source text,
+									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua._import_records($1, thidua._decode_utf8($2, coalesce($3, 'input')), $3)
+$$;
+COMMENT ON FUNCTION thidua.import_records(text, bytea, text) IS
+	'imports records from a CSV file given as bytes (UTF-8, with or without a byte-order mark; invalid UTF-8 is refused naming its line), as import_records(text, text, text) does';
+
+-- Revokes an award received (a person's or a unit's), with its date, reason and
+-- decision; final: a revocation is neither undone nor made again.
+CREATE FUNCTION thidua.revoke_award(record_id bigint, revoked_on date, reason text, decision text DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found_in text[] := '{}';
+	holder text;
+	earlier date;
+BEGIN
+	reason := normalize(btrim(reason), NFC);
+	IF revoked_on IS NULL THEN
+		RAISE EXCEPTION 'revoking award record % needs the date of the revocation', record_id
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF coalesce(reason, '') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'revoking award record % needs a reason', record_id USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT a.person_code, a.revoked_on INTO holder, earlier FROM thidua.individual_award a
+		WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id FOR UPDATE;
+	IF FOUND THEN
+		found_in := found_in OPERATOR(pg_catalog.||) 'individual_award'::text;
+	END IF;
+	IF EXISTS (SELECT 1 FROM thidua.unit_award a WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id) THEN
+		found_in := found_in OPERATOR(pg_catalog.||) 'unit_award'::text;
+		SELECT a.unit_code, a.revoked_on INTO holder, earlier FROM thidua.unit_award a
+			WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id FOR UPDATE;
+	END IF;
+	IF cardinality(found_in) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'award record % does not exist', record_id USING ERRCODE = 'no_data_found';
+	ELSIF cardinality(found_in) OPERATOR(pg_catalog.>) 1 THEN
+		RAISE EXCEPTION 'award record % is both a person''s award and a unit''s', record_id
+			USING ERRCODE = 'ambiguous_parameter',
+				  HINT = 'Set revoked_on, revocation_reason and revocation_decision of the one meant in thidua.individual_award or thidua.unit_award.';
+	ELSIF earlier IS NOT NULL THEN
+		RAISE EXCEPTION 'award record % of "%" was revoked on % already', record_id, holder, to_char(earlier, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is neither undone nor made again.';
+	END IF;
+	EXECUTE format('UPDATE thidua.%I a SET revoked_on = $1, revocation_reason = $2, revocation_decision = $3
+		WHERE a.record_id OPERATOR(pg_catalog.=) $4', found_in[1])
+		USING revoked_on, reason, decision, record_id;
+	RETURN 'revoked';
+END
+$$;
+COMMENT ON FUNCTION thidua.revoke_award(bigint, date, text, text) IS
+	'revokes the award record record_id (thidua.individual_award or thidua.unit_award) on a date, with a reason (required) and the revoking decision; returns revoked. A revoked award stays on record and counts nowhere; revoking it again is an error, and no route undoes a revocation';
+
+-- People's and units' records (38_records_import.sql): administrators only.
+REVOKE EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+	thidua.revoke_award(bigint, date, text, text) FROM PUBLIC;
+
+-- Creates (when missing) the group roles and grants them their rights; safe to
+-- call again, e.g. after ALTER EXTENSION thidua UPDATE: it first takes back
+-- whatever the four roles held on thidua's objects.
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+	-- people's and units' records (38_records_import.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;
+COMMENT ON FUNCTION thidua.create_roles() IS
+	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';

@@ -200,7 +200,10 @@ INSERT INTO function_model VALUES
 	('import_units(bytea,text)', $$SELECT thidua.import_units(convert_to(E'code,name\nTA,Unit A\n', 'UTF8'), 'u.csv')$$, '{tap_admin}'),
 	('import_people(bytea,text)', $$SELECT thidua.import_people(convert_to(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n', 'UTF8'), 'p.csv')$$, '{tap_admin}'),
 	('import_bloc_members(text,text,bytea,text)', $$SELECT thidua.import_bloc_members('tapb', 'tap', convert_to(E'unit,role\nTA,head\n', 'UTF8'), 'm.csv')$$, '{tap_admin}'),
-	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}');
+	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}'),
+	('import_records(text,text,text)', $$SELECT thidua.import_records('ratings', E'unit,year,rating\nTA,2150,HTNV\n', 'r.csv')$$, '{tap_admin}'),
+	('import_records(text,bytea,text)', $$SELECT thidua.import_records(NULL, convert_to(E'unit,year,rating\nTA,2150,HTNV\n', 'UTF8'), 'r.csv')$$, '{tap_admin}'),
+	('revoke_award(bigint,date,text,text)', $$SELECT thidua.revoke_award(1, '2150-01-01', 'test')$$, '{tap_admin}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,
