@@ -290,8 +290,15 @@ CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	locked thidua.rulebook_version := thidua._lock_rulebook_version(version);
 BEGIN
-	PERFORM thidua._lock_rulebook_version(version);
+	-- said before a clone's reference to it would refuse the deletion less clearly
+	IF locked.status <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is % and cannot be deleted', version, locked.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Published versions are kept forever; retire it instead.';
+	END IF;
 	DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
 END
 $$;
@@ -310,8 +317,28 @@ CREATE VIEW thidua.rulebook_versions AS
 COMMENT ON VIEW thidua.rulebook_versions IS
 	'rulebook versions with their dates, status, number of award entries and the time of the last status change; drafts only for administrators';
 
--- What changed from version a to version b: awards added, removed or changed,
--- and the version's own settings as the award "(version)".
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating),
+-- so that a diff names the node that changed rather than the whole rule.
+CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_each(doc) AS e,
+			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
+	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
+	ELSE
+		RETURN QUERY SELECT prefix, doc;
+	END IF;
+END
+$$;
+
+-- What changed from version a to version b: awards added, removed or changed
+-- (each changed leaf by its path), and the version's own settings as the award
+-- "(version)".
 CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb)
 	RETURNS SETOF record
 	LANGUAGE plpgsql STABLE
@@ -341,16 +368,17 @@ BEGIN
 	SELECT e.code,
 		CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END,
 		CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old)
-			 ELSE (SELECT jsonb_object_agg(k, jsonb_build_object('from', e.old -> k, 'to', e.new -> k))
-				   FROM (SELECT jsonb_object_keys(e.old) UNION SELECT jsonb_object_keys(e.new)) keys(k)
-				   WHERE e.old -> k IS DISTINCT FROM e.new -> k) END
+			 ELSE (SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value))
+				   FROM thidua._json_leaves(e.old, '') AS o
+				   FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
+				   WHERE o.value IS DISTINCT FROM n.value) END
 	FROM everything e
 	WHERE e.old IS DISTINCT FROM e.new
 	ORDER BY e.ord, e.code;
 END
 $$;
 COMMENT ON FUNCTION thidua.rulebook_diff(text, text) IS
-	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed field of the entry (rule, quota, council, disclosure, note) as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
+	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
 
 -- The published version in force for an award on a date.
 CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) RETURNS text
