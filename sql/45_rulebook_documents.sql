@@ -224,7 +224,7 @@ BEGIN
 	valid_to := thidua._rulebook_date(doc, award, place, source, 'effective_to', false);
 	IF valid_to < valid_from THEN
 		PERFORM thidua._rulebook_error(doc, award, place, 'effective_to',
-			format('%s is before effective_from %s', valid_to, valid_from));
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
 	END IF;
 	verified := thidua._rulebook_boolean(doc, award, place, source, 'verified', true);
 	status := thidua._rulebook_word(doc, award, place, source, 'status', true, ARRAY['V', 'V*', 'S', 'N'],
@@ -453,7 +453,7 @@ BEGIN
 	valid_to := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_to', false);
 	IF valid_to < valid_from THEN
 		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'effective_to',
-			format('%s is before effective_from %s', valid_to, valid_from));
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
 	END IF;
 
 	-- the general rules: all four, each a value with its source

@@ -663,7 +663,7 @@ BEGIN
 	valid_to := thidua._rulebook_date(doc, award, place, source, 'effective_to', false);
 	IF valid_to < valid_from THEN
 		PERFORM thidua._rulebook_error(doc, award, place, 'effective_to',
-			format('%s is before effective_from %s', valid_to, valid_from));
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
 	END IF;
 	verified := thidua._rulebook_boolean(doc, award, place, source, 'verified', true);
 	status := thidua._rulebook_word(doc, award, place, source, 'status', true, ARRAY['V', 'V*', 'S', 'N'],
@@ -892,7 +892,7 @@ BEGIN
 	valid_to := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_to', false);
 	IF valid_to < valid_from THEN
 		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'effective_to',
-			format('%s is before effective_from %s', valid_to, valid_from));
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
 	END IF;
 
 	-- the general rules: all four, each a value with its source
@@ -1137,8 +1137,8 @@ BEGIN
 		ORDER BY o.effective_from LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'rulebook version "%" (% to %) overlaps published version "%" (% to %)',
-			version, this.effective_from, coalesce(this.effective_to::text, 'open'),
-			other.version_code, other.effective_from, coalesce(other.effective_to::text, 'open')
+			version, to_char(this.effective_from, 'YYYY-MM-DD'), coalesce(to_char(this.effective_to, 'YYYY-MM-DD'), 'open'),
+			other.version_code, to_char(other.effective_from, 'YYYY-MM-DD'), coalesce(to_char(other.effective_to, 'YYYY-MM-DD'), 'open')
 			USING ERRCODE = 'exclusion_violation',
 				  DETAIL = 'Two published versions of one rulebook may not be in force on the same day.',
 				  HINT = format('Change the draft''s effective dates, or retire "%s" first.', other.version_code);
@@ -1472,7 +1472,7 @@ BEGIN
 	  AND EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code
 				  AND e.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award);
 	IF cardinality(found) > 1 THEN
-		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, on_date,
+		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, to_char(on_date, 'YYYY-MM-DD'),
 			array_to_string(found, ', ')
 			USING ERRCODE = 'ambiguous_parameter', HINT = 'Name the rulebook (or the version) to apply.';
 	END IF;

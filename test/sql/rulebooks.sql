@@ -6,6 +6,8 @@
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
 SET client_min_messages = warning;
+-- (the test before may leave its database set up)
+DROP EXTENSION IF EXISTS thidua CASCADE;
 CREATE EXTENSION thidua;
 
 -- A small valid document: an individual title with a quota, council and
