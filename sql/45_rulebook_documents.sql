@@ -582,6 +582,34 @@ $$;
 COMMENT ON FUNCTION thidua.export_rulebook(text) IS
 	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged; NULL when the version does not exist or is a draft the caller may not see';
 
+-- A rulebook file's bytes as a document: invalid UTF-8 and JSON syntax errors
+-- named by file and line; the file's name kept ("_source") for validation errors.
+CREATE FUNCTION thidua._rulebook_file(data bytea, source text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc jsonb;
+	message text;
+	detail text;
+	context text;
+BEGIN
+	BEGIN
+		doc := thidua._decode_utf8(data, source)::jsonb;
+	EXCEPTION WHEN invalid_text_representation THEN
+		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+			context = PG_EXCEPTION_CONTEXT;
+		RAISE EXCEPTION '%:%: %', source,
+			coalesce(substring(context FROM 'JSON data, line ([0-9]+)'), '?'), message
+			USING ERRCODE = 'invalid_text_representation', DETAIL = detail;
+	END;
+	IF jsonb_typeof(doc) = 'object' THEN
+		doc := doc || jsonb_build_object('_source', source);
+	END IF;
+	RETURN doc;
+END
+$$;
+
 -- Stores a rulebook document as a new draft version; returns its code.
 CREATE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
 	LANGUAGE plpgsql
