@@ -20,6 +20,8 @@ BEGIN
 		USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_error(jsonb, text, text, text, text) IS
+	'raises invalid_parameter_value naming the file (doc _source), the version, the award, the node path and the field of a rulebook document';
 
 -- Refuses keys of an object other than those allowed.
 CREATE FUNCTION thidua._rulebook_keys(doc jsonb, award text, path text, holder jsonb, allowed text[], what text)
@@ -38,6 +40,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_keys(jsonb, text, text, jsonb, text[], text) IS
+	'refuses (invalid_parameter_value) a key of an object of a rulebook document that is not among those allowed';
 
 -- A whole number of at least low (NULL allowed when nullable): the value, or an error.
 CREATE FUNCTION thidua._rulebook_integer(doc jsonb, award text, path text, holder jsonb, field text,
@@ -64,6 +68,8 @@ BEGIN
 	RETURN (value #>> '{}')::integer;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_integer(jsonb, text, text, jsonb, text, boolean, integer, boolean) IS
+	'a whole-number field of a rulebook document (low to 1000; NULL when absent, or null where allowed), else invalid_parameter_value';
 
 -- A share in (0, 1].
 CREATE FUNCTION thidua._rulebook_share(doc jsonb, award text, path text, holder jsonb, field text)
@@ -84,6 +90,8 @@ BEGIN
 	RETURN (value #>> '{}')::numeric;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_share(jsonb, text, text, jsonb, text) IS
+	'a share field of a rulebook document, in (0, 1], else invalid_parameter_value';
 
 -- One of a list of words.
 CREATE FUNCTION thidua._rulebook_word(doc jsonb, award text, path text, holder jsonb, field text,
@@ -108,6 +116,8 @@ BEGIN
 	RETURN value #>> '{}';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_word(jsonb, text, text, jsonb, text, boolean, text[], text) IS
+	'a field of a rulebook document that must be one of the given words, else invalid_parameter_value';
 
 -- A boolean.
 CREATE FUNCTION thidua._rulebook_boolean(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
@@ -130,6 +140,8 @@ BEGIN
 	RETURN (value #>> '{}')::boolean;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_boolean(jsonb, text, text, jsonb, text, boolean) IS
+	'a true/false field of a rulebook document, else invalid_parameter_value';
 
 -- A text of at most most characters; empty text is refused.
 CREATE FUNCTION thidua._rulebook_text(doc jsonb, award text, path text, holder jsonb, field text,
@@ -157,6 +169,8 @@ BEGIN
 	RETURN value #>> '{}';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_text(jsonb, text, text, jsonb, text, boolean, integer) IS
+	'a non-empty text field of a rulebook document of at most the given characters, else invalid_parameter_value';
 
 -- A date written YYYY-MM-DD.
 CREATE FUNCTION thidua._rulebook_date(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
@@ -188,6 +202,8 @@ BEGIN
 	RETURN result;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_date(jsonb, text, text, jsonb, text, boolean) IS
+	'a YYYY-MM-DD date field of a rulebook document, else invalid_parameter_value';
 
 -- A legal source: document, article, clause, point, dates, verified, status, note.
 -- Status is LAW.md's letter: V (the clause read: verified), V* (content read,
@@ -239,6 +255,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook_source(jsonb, text, text, jsonb) IS
+	'checks the legal source of a rule: document, verified and status (V, V*, S, N) required; verified exactly when the status is V';
 
 -- An award code of the catalog; its subject.
 CREATE FUNCTION thidua._rulebook_award(doc jsonb, award text, path text, holder jsonb, field text)
@@ -258,6 +276,8 @@ BEGIN
 	RETURN found_subject;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_award(jsonb, text, text, jsonb, text) IS
+	'an award code of the catalog named by a rulebook document; returns its subject (individual or collective)';
 
 -- A rule node: {"all_of": [...]} or {"any_of": [...]} (optional "label"), or a
 -- leaf {"kind": ..., parameters, "source", "label"}. subject is the judged
@@ -403,6 +423,8 @@ BEGIN
 	END CASE;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook_node(jsonb, text, text, text, jsonb) IS
+	'checks a rule node (all_of, any_of, or a rule kind with its parameters and source) and its children, for an award of the given subject';
 
 -- Checks a rulebook document (the format in the README); raises the first
 -- error found. Run at import and again at publish on the exported document.
@@ -557,6 +579,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
+	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
 
 -- The stored version as a rulebook document (what import takes back); NULL
 -- when the version does not exist (or is a draft hidden from the caller).
@@ -609,6 +633,8 @@ BEGIN
 	RETURN doc;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_file(bytea, text) IS
+	'the bytes of a rulebook file as a document: invalid UTF-8 and JSON syntax errors named by file and line; the file name kept as "_source" for validation errors';
 
 -- Stores a rulebook document as a new draft version; returns its code.
 CREATE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text

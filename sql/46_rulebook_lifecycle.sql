@@ -40,6 +40,8 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_entry() IS
+	'trigger: the entries of a published or retired rulebook version cannot be inserted, updated or deleted (restores pass)';
 CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_entry
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
 
@@ -75,6 +77,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
 
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated, no overlap) -> retired; only drafts may be deleted.
@@ -132,6 +136,8 @@ BEGIN
 	RETURN NEW;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_version() IS
+	'trigger: a rulebook version is created as a draft, goes draft -> published (validated) -> retired, never changes once published, and only drafts are deleted';
 CREATE TRIGGER rulebook_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_version();
 
@@ -155,6 +161,8 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook() IS
+	'trigger: a rulebook with published versions keeps its code and name';
 CREATE TRIGGER rulebook_frozen_when_published AFTER UPDATE OR DELETE ON thidua.rulebook
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook();
 
@@ -171,6 +179,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_truncate() IS
+	'trigger: no TRUNCATE of the rulebook tables while a version is published or retired';
 CREATE TRIGGER rulebook_no_truncate BEFORE TRUNCATE ON thidua.rulebook
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
 CREATE TRIGGER rulebook_version_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version
@@ -203,6 +213,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION thidua._record_rulebook_event() IS
+	'trigger (definer): records every status a rulebook version takes in rulebook_version_event, with thidua.status_note';
 CREATE TRIGGER rulebook_version_history AFTER INSERT OR UPDATE ON thidua.rulebook_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_rulebook_event();
 
@@ -223,6 +235,8 @@ BEGIN
 	RETURN locked;
 END
 $$;
+COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
+	'locks a rulebook version for a change; no_data_found when it does not exist';
 
 -- Moves a version to a status (the triggers check the move), recording the note.
 CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
@@ -237,6 +251,8 @@ BEGIN
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
+COMMENT ON FUNCTION thidua._set_rulebook_status(text, text, text) IS
+	'moves a rulebook version to a status (the triggers check the move), recording the note';
 
 CREATE FUNCTION thidua.publish_rulebook(version text, note text DEFAULT NULL) RETURNS void
 	LANGUAGE sql
@@ -335,6 +351,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
 
 -- What changed from version a to version b: awards added, removed or changed
 -- (each changed leaf by its path), and the version's own settings as the award

@@ -99,6 +99,8 @@ CREATE FUNCTION thidua._rulebook_version_visible(version text) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code OPERATOR(pg_catalog.=) version) $$;
+COMMENT ON FUNCTION thidua._rulebook_version_visible(text) IS
+	'whether the caller may see the rulebook version (its row-level security), for the policies of its entries and history';
 ALTER TABLE thidua.rulebook_version ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rulebook_version_access ON thidua.rulebook_version
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE status OPERATOR(pg_catalog.<>) 'draft' END)

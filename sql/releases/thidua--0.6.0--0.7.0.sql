@@ -459,6 +459,8 @@ BEGIN
 		USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_error(jsonb, text, text, text, text) IS
+	'raises invalid_parameter_value naming the file (doc _source), the version, the award, the node path and the field of a rulebook document';
 
 -- Refuses keys of an object other than those allowed.
 CREATE FUNCTION thidua._rulebook_keys(doc jsonb, award text, path text, holder jsonb, allowed text[], what text)
@@ -477,6 +479,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_keys(jsonb, text, text, jsonb, text[], text) IS
+	'refuses (invalid_parameter_value) a key of an object of a rulebook document that is not among those allowed';
 
 -- A whole number of at least low (NULL allowed when nullable): the value, or an error.
 CREATE FUNCTION thidua._rulebook_integer(doc jsonb, award text, path text, holder jsonb, field text,
@@ -503,6 +507,8 @@ BEGIN
 	RETURN (value #>> '{}')::integer;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_integer(jsonb, text, text, jsonb, text, boolean, integer, boolean) IS
+	'a whole-number field of a rulebook document (low to 1000; NULL when absent, or null where allowed), else invalid_parameter_value';
 
 -- A share in (0, 1].
 CREATE FUNCTION thidua._rulebook_share(doc jsonb, award text, path text, holder jsonb, field text)
@@ -523,6 +529,8 @@ BEGIN
 	RETURN (value #>> '{}')::numeric;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_share(jsonb, text, text, jsonb, text) IS
+	'a share field of a rulebook document, in (0, 1], else invalid_parameter_value';
 
 -- One of a list of words.
 CREATE FUNCTION thidua._rulebook_word(doc jsonb, award text, path text, holder jsonb, field text,
@@ -547,6 +555,8 @@ BEGIN
 	RETURN value #>> '{}';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_word(jsonb, text, text, jsonb, text, boolean, text[], text) IS
+	'a field of a rulebook document that must be one of the given words, else invalid_parameter_value';
 
 -- A boolean.
 CREATE FUNCTION thidua._rulebook_boolean(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
@@ -569,6 +579,8 @@ BEGIN
 	RETURN (value #>> '{}')::boolean;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_boolean(jsonb, text, text, jsonb, text, boolean) IS
+	'a true/false field of a rulebook document, else invalid_parameter_value';
 
 -- A text of at most most characters; empty text is refused.
 CREATE FUNCTION thidua._rulebook_text(doc jsonb, award text, path text, holder jsonb, field text,
@@ -596,6 +608,8 @@ BEGIN
 	RETURN value #>> '{}';
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_text(jsonb, text, text, jsonb, text, boolean, integer) IS
+	'a non-empty text field of a rulebook document of at most the given characters, else invalid_parameter_value';
 
 -- A date written YYYY-MM-DD.
 CREATE FUNCTION thidua._rulebook_date(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
@@ -627,6 +641,8 @@ BEGIN
 	RETURN result;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_date(jsonb, text, text, jsonb, text, boolean) IS
+	'a YYYY-MM-DD date field of a rulebook document, else invalid_parameter_value';
 
 -- A legal source: document, article, clause, point, dates, verified, status, note.
 -- Status is LAW.md's letter: V (the clause read: verified), V* (content read,
@@ -678,6 +694,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook_source(jsonb, text, text, jsonb) IS
+	'checks the legal source of a rule: document, verified and status (V, V*, S, N) required; verified exactly when the status is V';
 
 -- An award code of the catalog; its subject.
 CREATE FUNCTION thidua._rulebook_award(doc jsonb, award text, path text, holder jsonb, field text)
@@ -697,6 +715,8 @@ BEGIN
 	RETURN found_subject;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_award(jsonb, text, text, jsonb, text) IS
+	'an award code of the catalog named by a rulebook document; returns its subject (individual or collective)';
 
 -- A rule node: {"all_of": [...]} or {"any_of": [...]} (optional "label"), or a
 -- leaf {"kind": ..., parameters, "source", "label"}. subject is the judged
@@ -842,6 +862,8 @@ BEGIN
 	END CASE;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook_node(jsonb, text, text, text, jsonb) IS
+	'checks a rule node (all_of, any_of, or a rule kind with its parameters and source) and its children, for an award of the given subject';
 
 -- Checks a rulebook document (the format in the README); raises the first
 -- error found. Run at import and again at publish on the exported document.
@@ -996,6 +1018,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
+	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
 
 -- The stored version as a rulebook document (what import takes back); NULL
 -- when the version does not exist (or is a draft hidden from the caller).
@@ -1048,6 +1072,8 @@ BEGIN
 	RETURN doc;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_file(bytea, text) IS
+	'the bytes of a rulebook file as a document: invalid UTF-8 and JSON syntax errors named by file and line; the file name kept as "_source" for validation errors';
 
 -- Stores a rulebook document as a new draft version; returns its code.
 CREATE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
@@ -1138,6 +1164,8 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_entry() IS
+	'trigger: the entries of a published or retired rulebook version cannot be inserted, updated or deleted (restores pass)';
 CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_entry
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
 
@@ -1173,6 +1201,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
 
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated, no overlap) -> retired; only drafts may be deleted.
@@ -1230,6 +1260,8 @@ BEGIN
 	RETURN NEW;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_version() IS
+	'trigger: a rulebook version is created as a draft, goes draft -> published (validated) -> retired, never changes once published, and only drafts are deleted';
 CREATE TRIGGER rulebook_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_version();
 
@@ -1253,6 +1285,8 @@ BEGIN
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook() IS
+	'trigger: a rulebook with published versions keeps its code and name';
 CREATE TRIGGER rulebook_frozen_when_published AFTER UPDATE OR DELETE ON thidua.rulebook
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook();
 
@@ -1269,6 +1303,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION thidua._guard_rulebook_truncate() IS
+	'trigger: no TRUNCATE of the rulebook tables while a version is published or retired';
 CREATE TRIGGER rulebook_no_truncate BEFORE TRUNCATE ON thidua.rulebook
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
 CREATE TRIGGER rulebook_version_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version
@@ -1301,6 +1337,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION thidua._record_rulebook_event() IS
+	'trigger (definer): records every status a rulebook version takes in rulebook_version_event, with thidua.status_note';
 CREATE TRIGGER rulebook_version_history AFTER INSERT OR UPDATE ON thidua.rulebook_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_rulebook_event();
 
@@ -1321,6 +1359,8 @@ BEGIN
 	RETURN locked;
 END
 $$;
+COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
+	'locks a rulebook version for a change; no_data_found when it does not exist';
 
 -- Moves a version to a status (the triggers check the move), recording the note.
 CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
@@ -1335,6 +1375,8 @@ BEGIN
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
+COMMENT ON FUNCTION thidua._set_rulebook_status(text, text, text) IS
+	'moves a rulebook version to a status (the triggers check the move), recording the note';
 
 CREATE FUNCTION thidua.publish_rulebook(version text, note text DEFAULT NULL) RETURNS void
 	LANGUAGE sql
@@ -1433,6 +1475,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
 
 -- What changed from version a to version b: awards added, removed or changed
 -- (each changed leaf by its path), and the version's own settings as the award
@@ -1516,6 +1560,8 @@ CREATE FUNCTION thidua._rulebook_version_visible(version text) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code OPERATOR(pg_catalog.=) version) $$;
+COMMENT ON FUNCTION thidua._rulebook_version_visible(text) IS
+	'whether the caller may see the rulebook version (its row-level security), for the policies of its entries and history';
 ALTER TABLE thidua.rulebook_version ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rulebook_version_access ON thidua.rulebook_version
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE status OPERATOR(pg_catalog.<>) 'draft' END)
