@@ -37,7 +37,7 @@ PG_CPPFLAGS = -DTHIDUA_VERSION=\"$(EXTVERSION)\" -Iextension
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
 
-REGRESS = existing_database upgrade catalog_drift version scoring criteria criteria_defaults ranking trimmed_mean_state standings standings_rules guarantees concurrency draft_edges criteria_structure vietnamese_text rule_shapes csv_files records
+REGRESS = existing_database upgrade catalog_drift version scoring criteria criteria_defaults ranking trimmed_mean_state standings standings_rules guarantees concurrency draft_edges criteria_structure vietnamese_text rule_shapes csv_files records rulebooks
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 # Prefer the versioned pg_config: Debian's /usr/bin/pg_config belongs to libpq-dev.
@@ -48,8 +48,8 @@ ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 
 all: cli-all
-install: cli-install
-uninstall: cli-uninstall
+install: cli-install rulebooks-install
+uninstall: cli-uninstall rulebooks-uninstall
 clean: cli-clean
 installcheck: install
 else
@@ -59,7 +59,7 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: cli-all cli-install cli-uninstall cli-clean deps test demo bench sanitize valgrind
+.PHONY: cli-all cli-install cli-uninstall cli-clean rulebooks-install rulebooks-uninstall deps test demo bench sanitize valgrind
 cli-all:
 	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
 cli-install:
@@ -68,6 +68,15 @@ cli-uninstall:
 	$(MAKE) -C cli uninstall PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
 cli-clean:
 	$(MAKE) -C cli clean PG_CONFIG=$(PG_CONFIG)
+
+# The shipped rulebooks (data, imported with thidua rulebook import) go beside
+# the extension's scripts: $(datadir)/extension/thidua-rulebooks/.
+RULEBOOKS = $(wildcard rulebooks/*.json)
+rulebooks-install:
+	$(MKDIR_P) '$(DESTDIR)$(datadir)/extension/thidua-rulebooks'
+	$(INSTALL_DATA) $(RULEBOOKS) '$(DESTDIR)$(datadir)/extension/thidua-rulebooks/'
+rulebooks-uninstall:
+	rm -rf '$(DESTDIR)$(datadir)/extension/thidua-rulebooks'
 
 deps:
 	scripts/ensure-deps

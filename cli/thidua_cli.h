@@ -176,6 +176,16 @@ extern int	cmd_criteria_publish(PGconn *conn, const CommandOptions *options, int
 extern int	cmd_criteria_clone(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_criteria_retire(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
+/* The rulebook commands (rulebook.c). */
+extern int	cmd_rulebook_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_list(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_export(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_diff(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_clone(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_rulebook_retire(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
 /* Scores and standings (standings.c). */
 extern int	cmd_scores_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_standings(PGconn *conn, const CommandOptions *options, int argc, char **argv);

@@ -55,6 +55,8 @@ CREATE TABLE thidua.rulebook_entry (
 	council jsonb,
 	note text CONSTRAINT rulebook_entry_note_in_nfc CHECK (thidua._is_nfc(note))
 		CONSTRAINT rulebook_entry_note_at_most_1000_characters CHECK (char_length(note) <= 1000),
+	-- {"working_days", "source"}: the nominees' list published before the council meets; NULL: none
+	disclosure jsonb,
 	PRIMARY KEY (version_code, award_code),
 	UNIQUE (version_code, position)
 );

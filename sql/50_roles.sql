@@ -93,6 +93,28 @@ CREATE POLICY criteria_version_event_access ON thidua.criteria_version_event FOR
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
 				ELSE thidua._version_visible(version_code) END);
 
+-- Rulebooks (44-46): as criteria, published and retired versions are public
+-- documents; drafts are the administrators' work in progress.
+CREATE FUNCTION thidua._rulebook_version_visible(version text) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code OPERATOR(pg_catalog.=) version) $$;
+COMMENT ON FUNCTION thidua._rulebook_version_visible(text) IS
+	'whether the caller may see the rulebook version (its row-level security), for the policies of its entries and history';
+ALTER TABLE thidua.rulebook_version ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_version_access ON thidua.rulebook_version
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE status OPERATOR(pg_catalog.<>) 'draft' END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.rulebook_entry ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_entry_access ON thidua.rulebook_entry
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._rulebook_version_visible(version_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.rulebook_version_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_version_event_access ON thidua.rulebook_version_event FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._rulebook_version_visible(version_code) END);
+
 -- Scores: a scorer sees and writes the evaluations its units give (judge_code is
 -- the unit itself for a self-assessment, the judging member for a peer score),
 -- and files them in its own name; an observation goes with its evaluation.
@@ -163,6 +185,7 @@ CREATE POLICY unit_award_access ON thidua.unit_award
 ALTER VIEW thidua.criteria_versions SET (security_invoker = true);
 ALTER VIEW thidua.current_standings SET (security_invoker = true);
 ALTER VIEW thidua.published_standings SET (security_invoker = true);
+ALTER VIEW thidua.rulebook_versions SET (security_invoker = true);
 
 -- What PUBLIC keeps. Criteria tables are public documents (công khai), and the
 -- scoring functions compile a version by reading them with the caller's rights,
@@ -177,6 +200,14 @@ REVOKE ALL ON thidua.award, thidua.rulebook, thidua.rulebook_version, thidua.rul
 	thidua.rulebook_version_event FROM PUBLIC;
 GRANT SELECT ON thidua.award, thidua.rulebook, thidua.rulebook_version, thidua.rulebook_entry,
 	thidua.rulebook_version_event TO PUBLIC;
+REVOKE ALL ON thidua.rulebook_versions FROM PUBLIC;
+GRANT SELECT ON thidua.rulebook_versions TO PUBLIC;
+-- Writing rulebooks: administrators (create_roles); reading them stays public.
+REVOKE EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+	thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text) FROM PUBLIC;
+-- The rulebook guards and history writer that run with the owner's rights are triggers only.
+REVOKE EXECUTE ON FUNCTION thidua._guard_rulebook_entry(), thidua._guard_rulebook(), thidua._guard_rulebook_truncate(),
+	thidua._record_rulebook_event() FROM PUBLIC;
 REVOKE ALL ON thidua.individual_rating, thidua.unit_rating, thidua.individual_award, thidua.unit_award,
 	thidua.initiative, thidua.initiative_author, thidua.discipline FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
@@ -280,6 +311,9 @@ BEGIN
 		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
 		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
 	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
+		TO thidua_admin;
 	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
 		thidua.published_standings TO thidua_admin;
 	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),

@@ -1545,3 +1545,1351 @@ END
 $$;
 COMMENT ON FUNCTION thidua.create_roles() IS
 	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
+
+------------------------------------------------------------------------------
+-- Rulebooks as documents: validation, import and export (45_rulebook_documents.sql);
+-- their lifecycle and guards (46_rulebook_lifecycle.sql); row-level security and
+-- privileges (50_roles.sql)
+------------------------------------------------------------------------------
+ALTER TABLE thidua.rulebook_entry ADD COLUMN disclosure jsonb;
+
+-- thidua SQL source: rulebook documents.
+-- Holds _rulebook_error(), the checks of sources, rule nodes, quotas, councils
+-- and disclosure, _validate_rulebook(): run at import and again at publish,
+-- errors naming the version, the award, the node path and the field;
+-- import_rulebook() and export_rulebook(), which round-trip.
+
+-- Raises a validation error: the file (when known), the version, the award,
+-- the node path (rule.all_of[1].any_of[0]) and the field.
+CREATE FUNCTION thidua._rulebook_error(doc jsonb, award text, path text, field text, message text)
+	RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	RAISE EXCEPTION '%', format('%srulebook version "%s/%s"%s%s, field "%s": %s',
+		coalesce((doc ->> '_source') || ': ', ''),
+		coalesce(doc #>> '{rulebook,code}', '?'), coalesce(doc ->> 'edition', '?'),
+		coalesce(', award "' || award || '"', ''), coalesce(', ' || nullif(path, ''), ''),
+		field, message)
+		USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_error(jsonb, text, text, text, text) IS
+	'raises invalid_parameter_value naming the file (doc _source), the version, the award, the node path and the field of a rulebook document';
+
+-- Refuses keys of an object other than those allowed.
+CREATE FUNCTION thidua._rulebook_keys(doc jsonb, award text, path text, holder jsonb, allowed text[], what text)
+	RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	key text;
+BEGIN
+	FOR key IN SELECT k FROM jsonb_object_keys(holder) k ORDER BY k LOOP
+		IF NOT key OPERATOR(pg_catalog.=) ANY (allowed) THEN
+			PERFORM thidua._rulebook_error(doc, award, path, key,
+				format('is not a field of %s (fields: %s)', what, array_to_string(allowed, ', ')));
+		END IF;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_keys(jsonb, text, text, jsonb, text[], text) IS
+	'refuses (invalid_parameter_value) a key of an object of a rulebook document that is not among those allowed';
+
+-- A whole number of at least low (NULL allowed when nullable): the value, or an error.
+CREATE FUNCTION thidua._rulebook_integer(doc jsonb, award text, path text, holder jsonb, field text,
+										 required boolean, low integer, nullable boolean DEFAULT false)
+	RETURNS integer
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required AND NOT (nullable AND value IS NOT NULL) THEN
+			PERFORM thidua._rulebook_error(doc, award, path, field,
+				CASE WHEN nullable THEN 'is required (a whole number, or null)' ELSE 'is required' END);
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <> trunc((value #>> '{}')::numeric)
+	   OR (value #>> '{}')::numeric < low OR (value #>> '{}')::numeric > 1000 THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s is not a whole number from %s to 1000', value, low));
+	END IF;
+	RETURN (value #>> '{}')::integer;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_integer(jsonb, text, text, jsonb, text, boolean, integer, boolean) IS
+	'a whole-number field of a rulebook document (low to 1000; NULL when absent, or null where allowed), else invalid_parameter_value';
+
+-- A share in (0, 1].
+CREATE FUNCTION thidua._rulebook_share(doc jsonb, award text, path text, holder jsonb, field text)
+	RETURNS numeric
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field, 'is required');
+	END IF;
+	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <= 0 OR (value #>> '{}')::numeric > 1 THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s is not a share in (0, 1] (write 15 %% as 0.15)', value));
+	END IF;
+	RETURN (value #>> '{}')::numeric;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_share(jsonb, text, text, jsonb, text) IS
+	'a share field of a rulebook document, in (0, 1], else invalid_parameter_value';
+
+-- One of a list of words.
+CREATE FUNCTION thidua._rulebook_word(doc jsonb, award text, path text, holder jsonb, field text,
+									  required boolean, allowed text[], what text)
+	RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM thidua._rulebook_error(doc, award, path, field, 'is required');
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'string' OR NOT (value #>> '{}') OPERATOR(pg_catalog.=) ANY (allowed) THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s is not %s (one of %s)', value, what, array_to_string(allowed, ', ')));
+	END IF;
+	RETURN value #>> '{}';
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_word(jsonb, text, text, jsonb, text, boolean, text[], text) IS
+	'a field of a rulebook document that must be one of the given words, else invalid_parameter_value';
+
+-- A boolean.
+CREATE FUNCTION thidua._rulebook_boolean(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
+	RETURNS boolean
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM thidua._rulebook_error(doc, award, path, field, 'is required (true or false)');
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'boolean' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be true or false, not %s', value));
+	END IF;
+	RETURN (value #>> '{}')::boolean;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_boolean(jsonb, text, text, jsonb, text, boolean) IS
+	'a true/false field of a rulebook document, else invalid_parameter_value';
+
+-- A text of at most most characters; empty text is refused.
+CREATE FUNCTION thidua._rulebook_text(doc jsonb, award text, path text, holder jsonb, field text,
+									  required boolean, most integer)
+	RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM thidua._rulebook_error(doc, award, path, field, 'is required');
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' = '' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be a non-empty text, not %s', value));
+	END IF;
+	IF char_length(value #>> '{}') > most THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s characters, at most %s', char_length(value #>> '{}'), most));
+	END IF;
+	RETURN value #>> '{}';
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_text(jsonb, text, text, jsonb, text, boolean, integer) IS
+	'a non-empty text field of a rulebook document of at most the given characters, else invalid_parameter_value';
+
+-- A date written YYYY-MM-DD.
+CREATE FUNCTION thidua._rulebook_date(doc jsonb, award text, path text, holder jsonb, field text, required boolean)
+	RETURNS date
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	value jsonb := holder -> field;
+	result date;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM thidua._rulebook_error(doc, award, path, field, 'is required (a date, YYYY-MM-DD)');
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date (YYYY-MM-DD)', value));
+	END IF;
+	BEGIN
+		result := to_date(value #>> '{}', 'YYYY-MM-DD');
+	EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+		result := NULL;
+	END;
+	IF result IS NULL OR to_char(result, 'YYYY-MM-DD') <> value #>> '{}' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date of the calendar', value));
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_date(jsonb, text, text, jsonb, text, boolean) IS
+	'a YYYY-MM-DD date field of a rulebook document, else invalid_parameter_value';
+
+-- A legal source: document, article, clause, point, dates, verified, status, note.
+-- Status is LAW.md's letter: V (the clause read: verified), V* (content read,
+-- numbering inferred), S (a summary only), N (not found): unverified but V.
+CREATE FUNCTION thidua._validate_rulebook_source(doc jsonb, award text, path text, holder jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	source jsonb := holder -> 'source';
+	place text := concat_ws('.', nullif(path, ''), 'source');
+	status text;
+	verified boolean;
+	valid_from date;
+	valid_to date;
+	field text;
+BEGIN
+	IF source IS NULL OR jsonb_typeof(source) = 'null' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, 'source', 'is required: every rule names its legal source');
+	END IF;
+	IF jsonb_typeof(source) <> 'object' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, 'source', format('must be an object, not %s', source));
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, award, place, source,
+		ARRAY['document', 'article', 'clause', 'point', 'effective_from', 'effective_to', 'verified', 'status', 'note'],
+		'a legal source');
+	PERFORM thidua._rulebook_text(doc, award, place, source, 'document', true, 300);
+	FOREACH field IN ARRAY ARRAY['article', 'clause', 'point'] LOOP
+		PERFORM thidua._rulebook_text(doc, award, place, source, field, false, 100);
+	END LOOP;
+	PERFORM thidua._rulebook_text(doc, award, place, source, 'note', false, 1000);
+	valid_from := thidua._rulebook_date(doc, award, place, source, 'effective_from', false);
+	valid_to := thidua._rulebook_date(doc, award, place, source, 'effective_to', false);
+	IF valid_to < valid_from THEN
+		PERFORM thidua._rulebook_error(doc, award, place, 'effective_to',
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
+	END IF;
+	verified := thidua._rulebook_boolean(doc, award, place, source, 'verified', true);
+	status := thidua._rulebook_word(doc, award, place, source, 'status', true, ARRAY['V', 'V*', 'S', 'N'],
+		'a verification status');
+	IF verified AND status <> 'V' THEN
+		PERFORM thidua._rulebook_error(doc, award, place, 'verified',
+			format('is true but the status is %s: only a clause read with its number (V) is verified', status));
+	END IF;
+	IF NOT verified AND status = 'V' THEN
+		PERFORM thidua._rulebook_error(doc, award, place, 'verified',
+			'is false but the status is V (the clause read with its number): make it true, or give the status it has');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook_source(jsonb, text, text, jsonb) IS
+	'checks the legal source of a rule: document, verified and status (V, V*, S, N) required; verified exactly when the status is V';
+
+-- An award code of the catalog; its subject.
+CREATE FUNCTION thidua._rulebook_award(doc jsonb, award text, path text, holder jsonb, field text)
+	RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code text := thidua._rulebook_text(doc, award, path, holder, field, true, 64);
+	found_subject text;
+BEGIN
+	SELECT a.subject INTO found_subject FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) code;
+	IF found_subject IS NULL THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('"%s" is not an award of the catalog (thidua.award)', code));
+	END IF;
+	RETURN found_subject;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_award(jsonb, text, text, jsonb, text) IS
+	'an award code of the catalog named by a rulebook document; returns its subject (individual or collective)';
+
+-- A rule node: {"all_of": [...]} or {"any_of": [...]} (optional "label"), or a
+-- leaf {"kind": ..., parameters, "source", "label"}. subject is the judged
+-- award's: individual or collective.
+CREATE FUNCTION thidua._validate_rulebook_node(doc jsonb, award text, subject text, path text, node jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ratings constant text[] := enum_range(NULL::thidua.completion_rating)::text[];
+	scopes constant text[] := enum_range(NULL::thidua.initiative_scope)::text[];
+	severities constant text[] := enum_range(NULL::thidua.discipline_severity)::text[];
+	collective_kinds constant text[] := ARRAY['members_with_award', 'members_rated', 'members_without_discipline'];
+	individual_kinds constant text[] := ARRAY['initiatives', 'service_years', 'no_discipline'];
+	parameters constant jsonb := '{
+		"rating_this_year": ["rating"], "rating_streak": ["years", "rating"],
+		"award_held": ["award", "within_years"], "award_streak": ["award", "times", "every_years"],
+		"initiatives": ["count", "scope", "window_years"], "service_years": ["posts", "in_sector", "men", "women"],
+		"no_discipline": ["window_years", "severity", "proceedings"], "once_only": [],
+		"members_with_award": ["award", "share", "count", "comparison"], "members_rated": ["rating", "share"],
+		"members_without_discipline": ["severity"]}';
+	combinator text;
+	kind text;
+	child jsonb;
+	n bigint;
+	named_subject text;
+	post jsonb;
+BEGIN
+	IF jsonb_typeof(node) IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, '(node)',
+			format('a rule is an object (all_of, any_of, or a rule kind), not %s', coalesce(node::text, 'nothing')));
+	END IF;
+	IF node ? 'all_of' OR node ? 'any_of' THEN
+		IF node ? 'all_of' AND node ? 'any_of' THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'any_of', 'a node has all_of or any_of, not both');
+		END IF;
+		combinator := CASE WHEN node ? 'all_of' THEN 'all_of' ELSE 'any_of' END;
+		PERFORM thidua._rulebook_keys(doc, award, path, node, ARRAY[combinator, 'label'], 'an ' || combinator || ' node');
+		PERFORM thidua._rulebook_text(doc, award, path, node, 'label', false, 300);
+		IF jsonb_typeof(node -> combinator) IS DISTINCT FROM 'array' OR jsonb_array_length(node -> combinator) = 0 THEN
+			PERFORM thidua._rulebook_error(doc, award, path, combinator,
+				format('must be a non-empty array of rules, not %s', node -> combinator));
+		END IF;
+		FOR child, n IN SELECT value, ordinality FROM jsonb_array_elements(node -> combinator) WITH ORDINALITY LOOP
+			PERFORM thidua._validate_rulebook_node(doc, award, subject,
+				format('%s.%s[%s]', path, combinator, n - 1), child);
+		END LOOP;
+		RETURN;
+	END IF;
+
+	IF NOT node ? 'kind' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, 'kind', 'is required (or all_of, any_of)');
+	END IF;
+	kind := thidua._rulebook_word(doc, award, path, node, 'kind', true,
+		ARRAY(SELECT jsonb_object_keys(parameters) ORDER BY 1), 'a rule kind');
+	PERFORM thidua._rulebook_keys(doc, award, path, node,
+		ARRAY['kind', 'source', 'label'] || ARRAY(SELECT jsonb_array_elements_text(parameters -> kind)),
+		'a ' || kind || ' rule');
+	PERFORM thidua._rulebook_text(doc, award, path, node, 'label', false, 300);
+	IF subject = 'individual' AND kind = ANY (collective_kinds) THEN
+		PERFORM thidua._rulebook_error(doc, award, path, 'kind',
+			format('%s judges a collective''s members, and "%s" is awarded to individuals', kind, award));
+	END IF;
+	IF subject = 'collective' AND kind = ANY (individual_kinds) THEN
+		PERFORM thidua._rulebook_error(doc, award, path, 'kind',
+			format('%s judges a person, and "%s" is awarded to collectives', kind, award));
+	END IF;
+	PERFORM thidua._validate_rulebook_source(doc, award, path, node);
+
+	CASE kind
+	WHEN 'rating_this_year' THEN
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'rating', true, ratings, 'a rating');
+	WHEN 'rating_streak' THEN
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'years', true, 1);
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'rating', true, ratings, 'a rating');
+	WHEN 'award_held', 'award_streak' THEN
+		named_subject := thidua._rulebook_award(doc, award, path, node, 'award');
+		IF named_subject <> subject THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'award',
+				format('"%s" is awarded to %ss and "%s" to %ss: a subject holds only awards of its own kind',
+					node ->> 'award', named_subject, award, subject));
+		END IF;
+		IF kind = 'award_held' THEN
+			PERFORM thidua._rulebook_integer(doc, award, path, node, 'within_years', false, 1, true);
+		ELSE
+			PERFORM thidua._rulebook_integer(doc, award, path, node, 'times', true, 1);
+			PERFORM thidua._rulebook_integer(doc, award, path, node, 'every_years', false, 1);
+		END IF;
+	WHEN 'initiatives' THEN
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'count', true, 1);
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'scope', true, scopes, 'an initiative scope');
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'window_years', false, 1, true);
+	WHEN 'service_years' THEN
+		IF node ? 'posts' = node ? 'in_sector' THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'posts',
+				'give either posts (a list of post names) or "in_sector": true');
+		END IF;
+		IF node ? 'posts' THEN
+			IF jsonb_typeof(node -> 'posts') <> 'array' OR jsonb_array_length(node -> 'posts') = 0 THEN
+				PERFORM thidua._rulebook_error(doc, award, path, 'posts',
+					format('must be a non-empty array of post names, not %s', node -> 'posts'));
+			END IF;
+			FOR post IN SELECT value FROM jsonb_array_elements(node -> 'posts') LOOP
+				IF jsonb_typeof(post) <> 'string' OR post #>> '{}' = '' OR char_length(post #>> '{}') > 300 THEN
+					PERFORM thidua._rulebook_error(doc, award, path, 'posts',
+						format('%s is not a post name (a non-empty text of at most 300 characters)', post));
+				END IF;
+			END LOOP;
+		ELSIF node -> 'in_sector' <> 'true' THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'in_sector',
+				format('must be true (or give posts), not %s', node -> 'in_sector'));
+		END IF;
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'men', true, 0);
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'women', true, 0);
+	WHEN 'no_discipline' THEN
+		PERFORM thidua._rulebook_integer(doc, award, path, node, 'window_years', true, 1);
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'severity', false, severities, 'a disciplinary severity');
+		PERFORM thidua._rulebook_boolean(doc, award, path, node, 'proceedings', false);
+	WHEN 'once_only' THEN
+		NULL;
+	WHEN 'members_with_award' THEN
+		named_subject := thidua._rulebook_award(doc, award, path, node, 'award');
+		IF named_subject <> 'individual' THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'award',
+				format('"%s" is awarded to collectives: members hold awards to individuals', node ->> 'award'));
+		END IF;
+		IF node ? 'share' = node ? 'count' THEN
+			PERFORM thidua._rulebook_error(doc, award, path, 'share', 'give either share or count');
+		END IF;
+		IF node ? 'share' THEN
+			PERFORM thidua._rulebook_share(doc, award, path, node, 'share');
+		ELSE
+			PERFORM thidua._rulebook_integer(doc, award, path, node, 'count', true, 1);
+		END IF;
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'comparison', true,
+			ARRAY['more_than', 'at_least'], 'a comparison');
+	WHEN 'members_rated' THEN
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'rating', true, ratings, 'a rating');
+		PERFORM thidua._rulebook_share(doc, award, path, node, 'share');
+	WHEN 'members_without_discipline' THEN
+		PERFORM thidua._rulebook_word(doc, award, path, node, 'severity', true, severities, 'a disciplinary severity');
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook_node(jsonb, text, text, text, jsonb) IS
+	'checks a rule node (all_of, any_of, or a rule kind with its parameters and source) and its children, for an award of the given subject';
+
+-- Checks a rulebook document (the format in the README); raises the first
+-- error found. Run at import and again at publish on the exported document.
+CREATE FUNCTION thidua._validate_rulebook(doc jsonb) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code_pattern constant text := '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+	general_rules constant text[] := ARRAY['thematic_and_ad_hoc_awards_count', 'revoked_awards_count',
+		'initiative_counts_once', 'achievements_after_discipline'];
+	valid_from date;
+	valid_to date;
+	rule_name text;
+	general_rule jsonb;
+	entry jsonb;
+	n bigint;
+	award text;
+	subject text;
+	seen text[] := '{}';
+	part jsonb;
+	ballot boolean;
+BEGIN
+	IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error('{}', NULL, NULL, '(document)', 'must be a JSON object');
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, NULL, doc, ARRAY['format', 'rulebook', 'edition', 'title',
+		'effective_from', 'effective_to', 'general', 'awards', '_source'], 'a rulebook document');
+	IF doc -> 'format' IS DISTINCT FROM '1' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'format',
+			format('must be 1 (the rulebook format this version reads), not %s', coalesce((doc -> 'format')::text, 'missing')));
+	END IF;
+	IF jsonb_typeof(doc -> 'rulebook') IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'rulebook', 'is required: {"code": ..., "name": ...}');
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, 'rulebook', doc -> 'rulebook', ARRAY['code', 'name'], 'a rulebook');
+	IF jsonb_typeof(doc #> '{rulebook,code}') IS DISTINCT FROM 'string' OR doc #>> '{rulebook,code}' !~ code_pattern THEN
+		PERFORM thidua._rulebook_error(doc, NULL, 'rulebook', 'code',
+			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+	END IF;
+	PERFORM thidua._rulebook_text(doc, NULL, 'rulebook', doc -> 'rulebook', 'name', true, 300);
+	IF jsonb_typeof(doc -> 'edition') IS DISTINCT FROM 'string' OR doc ->> 'edition' !~ code_pattern THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'edition',
+			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+	END IF;
+	PERFORM thidua._rulebook_text(doc, NULL, NULL, doc, 'title', true, 1000);
+	valid_from := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_from', true);
+	valid_to := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_to', false);
+	IF valid_to < valid_from THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'effective_to',
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
+	END IF;
+
+	-- the general rules: all four, each a value with its source
+	IF jsonb_typeof(doc -> 'general') IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'general',
+			format('is required: an object with %s', array_to_string(general_rules, ', ')));
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, 'general', doc -> 'general', general_rules, 'the general rules');
+	FOREACH rule_name IN ARRAY general_rules LOOP
+		general_rule := doc -> 'general' -> rule_name;
+		IF jsonb_typeof(general_rule) IS DISTINCT FROM 'object' THEN
+			PERFORM thidua._rulebook_error(doc, NULL, 'general', rule_name,
+				'is required: {"value": true or false, "source": {...}}');
+		END IF;
+		PERFORM thidua._rulebook_keys(doc, NULL, 'general.' || rule_name, general_rule, ARRAY['value', 'source', 'note'],
+			'a general rule');
+		PERFORM thidua._rulebook_boolean(doc, NULL, 'general.' || rule_name, general_rule, 'value', true);
+		PERFORM thidua._rulebook_text(doc, NULL, 'general.' || rule_name, general_rule, 'note', false, 1000);
+		PERFORM thidua._validate_rulebook_source(doc, NULL, 'general.' || rule_name, general_rule);
+	END LOOP;
+
+	-- the awards
+	IF jsonb_typeof(doc -> 'awards') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'awards') = 0 THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'awards', 'must be a non-empty array of award entries');
+	END IF;
+	FOR entry, n IN SELECT value, ordinality FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY LOOP
+		IF jsonb_typeof(entry) <> 'object' THEN
+			PERFORM thidua._rulebook_error(doc, NULL, format('awards[%s]', n - 1), '(entry)',
+				format('an award entry is an object, not %s', entry));
+		END IF;
+		award := thidua._rulebook_text(doc, NULL, format('awards[%s]', n - 1), entry, 'award', true, 64);
+		subject := thidua._rulebook_award(doc, NULL, format('awards[%s]', n - 1), entry, 'award');
+		IF award = ANY (seen) THEN
+			PERFORM thidua._rulebook_error(doc, award, NULL, 'award', 'has more than one entry in the version');
+		END IF;
+		seen := seen || award;
+		PERFORM thidua._rulebook_keys(doc, award, NULL, entry,
+			ARRAY['award', 'rule', 'quota', 'council', 'disclosure', 'note'], 'an award entry');
+		PERFORM thidua._rulebook_text(doc, award, NULL, entry, 'note', false, 1000);
+		IF NOT entry ? 'rule' THEN
+			PERFORM thidua._rulebook_error(doc, award, NULL, 'rule', 'is required');
+		END IF;
+		PERFORM thidua._validate_rulebook_node(doc, award, subject, 'rule', entry -> 'rule');
+
+		-- quota: a share of a base award's holders, or a fixed count
+		part := entry -> 'quota';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'quota', format('must be an object or null, not %s', part));
+			END IF;
+			IF part ? 'count' THEN
+				PERFORM thidua._rulebook_keys(doc, award, 'quota', part, ARRAY['count', 'per', 'source'], 'a fixed quota');
+				PERFORM thidua._rulebook_integer(doc, award, 'quota', part, 'count', true, 0);
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'per', true, ARRAY['unit', 'bloc'], 'what a quota counts per');
+			ELSE
+				PERFORM thidua._rulebook_keys(doc, award, 'quota', part,
+					ARRAY['base_award', 'share', 'rounding', 'minimum', 'per', 'source'], 'a quota (or count, per, source)');
+				IF thidua._rulebook_award(doc, award, 'quota', part, 'base_award') <> subject THEN
+					PERFORM thidua._rulebook_error(doc, award, 'quota', 'base_award',
+						format('"%s" is not awarded to the same subjects as "%s"', part ->> 'base_award', award));
+				END IF;
+				PERFORM thidua._rulebook_share(doc, award, 'quota', part, 'share');
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'rounding', true,
+					ARRAY['down', 'half_up', 'up'], 'a rounding');
+				PERFORM thidua._rulebook_integer(doc, award, 'quota', part, 'minimum', false, 0);
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'per', false, ARRAY['unit'], 'what a share quota counts per');
+			END IF;
+			PERFORM thidua._validate_rulebook_source(doc, award, 'quota', part);
+		END IF;
+
+		-- council: whether it votes, on what share of which members
+		part := entry -> 'council';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'council', format('must be an object or null, not %s', part));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, 'council', part,
+				ARRAY['ballot', 'threshold', 'comparison', 'secret', 'base', 'source'], 'the council settings');
+			ballot := thidua._rulebook_boolean(doc, award, 'council', part, 'ballot', true);
+			IF ballot OR part ? 'threshold' THEN
+				PERFORM thidua._rulebook_share(doc, award, 'council', part, 'threshold');
+			END IF;
+			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'comparison', ballot,
+				ARRAY['at_least', 'more_than'], 'a comparison');
+			PERFORM thidua._rulebook_boolean(doc, award, 'council', part, 'secret', false);
+			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'base', ballot,
+				ARRAY['all_members', 'all_members_less_recused'], 'a base of the vote');
+			PERFORM thidua._validate_rulebook_source(doc, award, 'council', part);
+		END IF;
+
+		-- public disclosure of the nominees before the council meets
+		part := entry -> 'disclosure';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'disclosure', format('must be an object or null, not %s', part));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, 'disclosure', part, ARRAY['working_days', 'source'], 'a disclosure');
+			PERFORM thidua._rulebook_integer(doc, award, 'disclosure', part, 'working_days', true, 1);
+			PERFORM thidua._validate_rulebook_source(doc, award, 'disclosure', part);
+		END IF;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
+	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
+
+-- The stored version as a rulebook document (what import takes back); NULL
+-- when the version does not exist (or is a draft hidden from the caller).
+CREATE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT jsonb_build_object(
+		'format', 1,
+		'rulebook', jsonb_build_object('code', r.rulebook_code, 'name', r.name),
+		'edition', v.edition,
+		'title', v.title,
+		'effective_from', to_char(v.effective_from, 'YYYY-MM-DD'),
+		'effective_to', to_char(v.effective_to, 'YYYY-MM-DD'),
+		'general', v.general,
+		'awards', coalesce((SELECT jsonb_agg(jsonb_build_object(
+						'award', e.award_code, 'rule', e.rule, 'quota', e.quota, 'council', e.council,
+						'disclosure', e.disclosure, 'note', e.note) ORDER BY e.position)
+					FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), '[]'))
+	FROM thidua.rulebook_version v JOIN thidua.rulebook r USING (rulebook_code)
+	WHERE v.version_code OPERATOR(pg_catalog.=) version
+$$;
+COMMENT ON FUNCTION thidua.export_rulebook(text) IS
+	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged; NULL when the version does not exist or is a draft the caller may not see';
+
+-- A rulebook file's bytes as a document: invalid UTF-8 and JSON syntax errors
+-- named by file and line; the file's name kept ("_source") for validation errors.
+CREATE FUNCTION thidua._rulebook_file(data bytea, source text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc jsonb;
+	message text;
+	detail text;
+	context text;
+BEGIN
+	BEGIN
+		doc := thidua._decode_utf8(data, source)::jsonb;
+	EXCEPTION WHEN invalid_text_representation THEN
+		GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+			context = PG_EXCEPTION_CONTEXT;
+		RAISE EXCEPTION '%:%: %', source,
+			coalesce(substring(context FROM 'JSON data, line ([0-9]+)'), '?'), message
+			USING ERRCODE = 'invalid_text_representation', DETAIL = detail;
+	END;
+	IF jsonb_typeof(doc) = 'object' THEN
+		doc := doc || jsonb_build_object('_source', source);
+	END IF;
+	RETURN doc;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_file(bytea, text) IS
+	'the bytes of a rulebook file as a document: invalid UTF-8 and JSON syntax errors named by file and line; the file name kept as "_source" for validation errors';
+
+-- Stores a rulebook document as a new draft version; returns its code.
+CREATE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc jsonb;
+	version text;
+	existing text;
+BEGIN
+	-- text is stored in Unicode NFC, so that equal-looking names compare equal
+	doc := thidua._nfc(document::text)::jsonb;
+	PERFORM thidua._validate_rulebook(doc);
+	version := (doc #>> '{rulebook,code}') || '/' || (doc ->> 'edition');
+
+	SELECT status INTO existing FROM thidua.rulebook_version
+		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
+	IF existing IS NOT NULL THEN
+		IF existing = 'draft' AND import_rulebook.replace THEN
+			DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+		ELSE
+			RAISE EXCEPTION '%rulebook version "%" already exists (%)',
+				coalesce((doc ->> '_source') || ': ', ''), version, existing
+				USING ERRCODE = 'unique_violation',
+					  HINT = CASE WHEN existing = 'draft'
+						THEN 'Replace the draft (replace => true, or thidua rulebook import --replace).'
+						ELSE 'Give the new edition another "edition".' END;
+		END IF;
+	END IF;
+
+	INSERT INTO thidua.rulebook (rulebook_code, name)
+		VALUES (doc #>> '{rulebook,code}', doc #>> '{rulebook,name}')
+		ON CONFLICT (rulebook_code) DO NOTHING;
+	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to, general)
+		VALUES (version, doc #>> '{rulebook,code}', doc ->> 'edition', doc ->> 'title',
+			(doc ->> 'effective_from')::date, (doc ->> 'effective_to')::date, doc -> 'general');
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure, note)
+		SELECT version, e ->> 'award', n, e -> 'rule',
+			nullif(e -> 'quota', 'null'), nullif(e -> 'council', 'null'), nullif(e -> 'disclosure', 'null'),
+			e ->> 'note'
+		FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY AS entries(e, n);
+	RETURN version;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_rulebook(jsonb, boolean) IS
+	'import_rulebook(document jsonb, replace boolean DEFAULT false) -> text: validates a rulebook document (format 1, see the README) and stores it as a new draft version, all or nothing; returns its code RULEBOOK/EDITION. replace: a draft of the same code is replaced. Errors (invalid_parameter_value) name the version, the award, the node path and the field, e.g. award "CSTDCS", rule.all_of[1].any_of[0], field "rating"; an existing version is unique_violation. A key "_source" names the file in errors';
+
+-- thidua SQL source: the rulebook lifecycle and its guards.
+-- Holds the triggers that freeze published rulebook versions against every
+-- statement (TRUNCATE and COPY included; restores pass through _restoring),
+-- keep the status history append-only and written by thidua alone, and refuse
+-- a published version overlapping another of its rulebook; publish_rulebook(),
+-- retire_rulebook(), clone_rulebook(), delete_rulebook_draft(), rulebook_diff(),
+-- the view rulebook_versions and rulebook_in_force().
+--
+-- As for criteria (11_criteria_guards.sql), the guards are AFTER row triggers,
+-- judging each row as stored after any BEFORE trigger.
+
+-- Entries may change only while their version is a draft. The version row is
+-- share-locked, so a publication waits for open edits and an edit waits for a
+-- publication in progress (then sees it published).
+CREATE FUNCTION thidua._guard_rulebook_entry() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	version text;
+	current_status text;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NEW;
+	END IF;
+	FOREACH version IN ARRAY ARRAY[
+		CASE WHEN TG_OP <> 'INSERT' THEN OLD.version_code END,
+		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
+	LOOP
+		CONTINUE WHEN version IS NULL;
+		SELECT status INTO current_status FROM thidua.rulebook_version
+			WHERE version_code OPERATOR(pg_catalog.=) version
+			FOR SHARE;
+		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
+			RAISE EXCEPTION 'rulebook version "%" is %: its entries cannot be changed', version, current_status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Clone it into a new draft (thidua.clone_rulebook) and change that.';
+		END IF;
+	END LOOP;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_entry() IS
+	'trigger: the entries of a published or retired rulebook version cannot be inserted, updated or deleted (restores pass)';
+CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_entry
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
+
+-- Publishing: the version validated as exported, and no date overlap with
+-- another published version of its rulebook (naming it). Only administrators
+-- publish, and they see every version; the rulebook row is locked, so two
+-- overlapping publications cannot pass together.
+CREATE FUNCTION thidua._check_rulebook_publication(version text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	this thidua.rulebook_version;
+	other thidua.rulebook_version;
+BEGIN
+	SELECT * INTO this FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM 1 FROM thidua.rulebook r WHERE r.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code FOR UPDATE;
+	PERFORM thidua._validate_rulebook(thidua.export_rulebook(version));
+	SELECT * INTO other FROM thidua.rulebook_version o
+		WHERE o.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code
+		  AND o.version_code OPERATOR(pg_catalog.<>) version
+		  AND o.status OPERATOR(pg_catalog.=) 'published'
+		  AND daterange(o.effective_from, o.effective_to, '[]') OPERATOR(pg_catalog.&&)
+			  daterange(this.effective_from, this.effective_to, '[]')
+		ORDER BY o.effective_from LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" (% to %) overlaps published version "%" (% to %)',
+			version, to_char(this.effective_from, 'YYYY-MM-DD'), coalesce(to_char(this.effective_to, 'YYYY-MM-DD'), 'open'),
+			other.version_code, to_char(other.effective_from, 'YYYY-MM-DD'), coalesce(to_char(other.effective_to, 'YYYY-MM-DD'), 'open')
+			USING ERRCODE = 'exclusion_violation',
+				  DETAIL = 'Two published versions of one rulebook may not be in force on the same day.',
+				  HINT = format('Change the draft''s effective dates, or retire "%s" first.', other.version_code);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
+
+-- A version's own row: drafts change freely; then only draft -> published
+-- (validated, no overlap) -> retired; only drafts may be deleted.
+CREATE FUNCTION thidua._guard_rulebook_version() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		IF OLD.status <> 'draft' THEN
+			RAISE EXCEPTION 'rulebook version "%" is % and cannot be deleted', OLD.version_code, OLD.status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Published versions are kept forever; retire it instead.';
+		END IF;
+		RETURN OLD;
+	END IF;
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status <> 'draft' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+			RAISE EXCEPTION 'rulebook version "%" must be created as a draft', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		RETURN NEW;
+	END IF;
+	IF NEW.version_code <> OLD.version_code THEN
+		RAISE EXCEPTION 'the code of rulebook version "%" cannot be changed', OLD.version_code
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF OLD.status = 'draft' AND NEW.status = 'draft' THEN
+		RETURN NEW;
+	END IF;
+	IF (to_jsonb(NEW) - 'status') OPERATOR(pg_catalog.<>) (to_jsonb(OLD) - 'status') THEN
+		RAISE EXCEPTION 'rulebook version "%" is %: only its status can change', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Clone it into a new draft (thidua.clone_rulebook) and change that.';
+	END IF;
+	IF NEW.status = OLD.status THEN
+		RAISE EXCEPTION 'rulebook version "%" is already %', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
+			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
+		RAISE EXCEPTION 'rulebook version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
+	END IF;
+	IF NEW.status = 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') <> 'read committed' THEN
+			RAISE EXCEPTION 'rulebook version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
+		PERFORM thidua._check_rulebook_publication(NEW.version_code);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_version() IS
+	'trigger: a rulebook version is created as a draft, goes draft -> published (validated) -> retired, never changes once published, and only drafts are deleted';
+CREATE TRIGGER rulebook_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_version();
+
+-- A rulebook's code and name are part of every version published in it.
+CREATE FUNCTION thidua._guard_rulebook() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	published text;
+BEGIN
+	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
+		FROM (SELECT x.version_code, x.status FROM thidua.rulebook_version x
+			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) OLD.rulebook_code FOR SHARE) AS v;
+	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
+		RAISE EXCEPTION 'rulebook "%" has published versions (such as "%"): it cannot be changed',
+			OLD.rulebook_code, published
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A published version shows its rulebook as it was.';
+	END IF;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook() IS
+	'trigger: a rulebook with published versions keeps its code and name';
+CREATE TRIGGER rulebook_frozen_when_published AFTER UPDATE OR DELETE ON thidua.rulebook
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook();
+
+-- No TRUNCATE of the rulebook tables while a version is published or retired.
+CREATE FUNCTION thidua._guard_rulebook_truncate() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE status OPERATOR(pg_catalog.<>) 'draft') THEN
+		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds published records', TG_TABLE_NAME
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_truncate() IS
+	'trigger: no TRUNCATE of the rulebook tables while a version is published or retired';
+CREATE TRIGGER rulebook_no_truncate BEFORE TRUNCATE ON thidua.rulebook
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+CREATE TRIGGER rulebook_version_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+CREATE TRIGGER rulebook_entry_no_truncate BEFORE TRUNCATE ON thidua.rulebook_entry
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+-- the history never
+CREATE TRIGGER rulebook_version_event_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version_event
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
+CREATE TRIGGER rulebook_version_event_append_only AFTER UPDATE OR DELETE ON thidua.rulebook_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER rulebook_version_event_by_thidua AFTER INSERT ON thidua.rulebook_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
+
+-- Records every status a version takes (the note from thidua.status_note);
+-- the one writer of the history.
+CREATE FUNCTION thidua._record_rulebook_event() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;	-- a restore brings the history along with the versions
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+		INSERT INTO thidua.rulebook_version_event (version_code, from_status, to_status, note)
+		VALUES (NEW.version_code, CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END, NEW.status,
+				nullif(current_setting('thidua.status_note', true), ''));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION thidua._record_rulebook_event() IS
+	'trigger (definer): records every status a rulebook version takes in rulebook_version_event, with thidua.status_note';
+CREATE TRIGGER rulebook_version_history AFTER INSERT OR UPDATE ON thidua.rulebook_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._record_rulebook_event();
+
+-- Looks a version up for a change, with a clear error when it does not exist.
+CREATE FUNCTION thidua._lock_rulebook_version(version text) RETURNS thidua.rulebook_version
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	locked thidua.rulebook_version;
+BEGIN
+	SELECT * INTO locked FROM thidua.rulebook_version
+		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', version
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN locked;
+END
+$$;
+COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
+	'locks a rulebook version for a change; no_data_found when it does not exist';
+
+-- Moves a version to a status (the triggers check the move), recording the note.
+CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._lock_rulebook_version(version);
+	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
+	UPDATE thidua.rulebook_version SET status = _set_rulebook_status.status
+		WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM set_config('thidua.status_note', '', true);
+END
+$$;
+COMMENT ON FUNCTION thidua._set_rulebook_status(text, text, text) IS
+	'moves a rulebook version to a status (the triggers check the move), recording the note';
+
+CREATE FUNCTION thidua.publish_rulebook(version text, note text DEFAULT NULL) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT thidua._set_rulebook_status(version, 'published', note) $$;
+COMMENT ON FUNCTION thidua.publish_rulebook(text, text) IS
+	'publish_rulebook(version text, note text DEFAULT NULL): validates a draft rulebook version again and publishes it; from then on it never changes. Refuses (exclusion_violation) a date overlap with another published version of the same rulebook, naming it; invalid_parameter_value for a validation error; the note is recorded in rulebook_version_event';
+
+CREATE FUNCTION thidua.retire_rulebook(version text, note text DEFAULT NULL) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT thidua._set_rulebook_status(version, 'retired', note) $$;
+COMMENT ON FUNCTION thidua.retire_rulebook(text, text) IS
+	'retire_rulebook(version text, note text DEFAULT NULL): retires a published rulebook version: it stays readable but is never in force again (its dates are free for another version); the note is recorded';
+
+CREATE FUNCTION thidua.clone_rulebook(version text, new_edition text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	source thidua.rulebook_version := thidua._lock_rulebook_version(version);
+	target text;
+BEGIN
+	IF new_edition IS NULL THEN
+		IF source.edition !~ '^[0-9]{4}$' THEN
+			RAISE EXCEPTION 'name the new edition of rulebook version "%"', version
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Only a year edition has an obvious successor (2024 -> 2025).';
+		END IF;
+		new_edition := (source.edition::integer + 1)::text;
+	END IF;
+	target := source.rulebook_code || '/' || new_edition;
+	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
+		RAISE EXCEPTION 'rulebook version "%" already exists', target
+			USING ERRCODE = 'unique_violation', HINT = 'Choose another edition.';
+	END IF;
+	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to,
+			general, cloned_from)
+		VALUES (target, source.rulebook_code, new_edition, source.title, source.effective_from, source.effective_to,
+			source.general, version);
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure, note)
+		SELECT target, award_code, position, rule, quota, council, disclosure, note
+		FROM thidua.rulebook_entry WHERE version_code OPERATOR(pg_catalog.=) version;
+	RETURN target;
+END
+$$;
+COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
+	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version';
+
+CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	locked thidua.rulebook_version := thidua._lock_rulebook_version(version);
+BEGIN
+	-- said before a clone's reference to it would refuse the deletion less clearly
+	IF locked.status <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is % and cannot be deleted', version, locked.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Published versions are kept forever; retire it instead.';
+	END IF;
+	DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+END
+$$;
+COMMENT ON FUNCTION thidua.delete_rulebook_draft(text) IS
+	'delete_rulebook_draft(version text): deletes a draft rulebook version and its entries; published and retired versions are kept forever (object_not_in_prerequisite_state); no_data_found for an unknown version';
+
+-- The versions with their dates, status and size, for listings.
+CREATE VIEW thidua.rulebook_versions AS
+	SELECT v.version_code, v.rulebook_code, v.edition, v.title, v.status, v.effective_from, v.effective_to,
+		(SELECT count(*) FROM thidua.rulebook_entry e
+		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS awards,
+		(SELECT max(e.changed_at) FROM thidua.rulebook_version_event e
+		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS status_since,
+		v.cloned_from
+	FROM thidua.rulebook_version v;
+COMMENT ON VIEW thidua.rulebook_versions IS
+	'rulebook versions with their dates, status, number of award entries and the time of the last status change; drafts only for administrators';
+
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating),
+-- so that a diff names the node that changed rather than the whole rule.
+CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_each(doc) AS e,
+			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
+	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
+	ELSE
+		RETURN QUERY SELECT prefix, doc;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
+
+-- What changed from version a to version b: awards added, removed or changed
+-- (each changed leaf by its path), and the version's own settings as the award
+-- "(version)".
+CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb)
+	RETURNS SETOF record
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc_a jsonb := thidua.export_rulebook(a);
+	doc_b jsonb := thidua.export_rulebook(b);
+BEGIN
+	IF doc_a IS NULL OR doc_b IS NULL THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', CASE WHEN doc_a IS NULL THEN a ELSE b END
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN QUERY
+	WITH settings AS (
+		SELECT '(version)' AS code, doc_a - ARRAY['awards', 'edition', 'format'] AS old,
+			doc_b - ARRAY['awards', 'edition', 'format'] AS new, 0::bigint AS ord
+	), entries AS (
+		SELECT coalesce(ea ->> 'award', eb ->> 'award') AS code, ea - 'award' AS old, eb - 'award' AS new,
+			coalesce(nb, na) AS ord
+		FROM (SELECT e AS ea, n AS na FROM jsonb_array_elements(doc_a -> 'awards') WITH ORDINALITY AS x(e, n)) l
+		FULL JOIN (SELECT e AS eb, n AS nb FROM jsonb_array_elements(doc_b -> 'awards') WITH ORDINALITY AS y(e, n)) r
+			ON (ea ->> 'award') OPERATOR(pg_catalog.=) (eb ->> 'award')
+	), everything AS (
+		SELECT * FROM settings UNION ALL SELECT * FROM entries
+	)
+	SELECT e.code,
+		CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END,
+		CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old)
+			 ELSE (SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value))
+				   FROM thidua._json_leaves(e.old, '') AS o
+				   FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
+				   WHERE o.value IS DISTINCT FROM n.value) END
+	FROM everything e
+	WHERE e.old IS DISTINCT FROM e.new
+	ORDER BY e.ord, e.code;
+END
+$$;
+COMMENT ON FUNCTION thidua.rulebook_diff(text, text) IS
+	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
+
+-- The published version in force for an award on a date.
+CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found text[];
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award) THEN
+		RAISE EXCEPTION 'award "%" does not exist', award
+			USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
+	END IF;
+	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
+	FROM thidua.rulebook_version v
+	WHERE v.status OPERATOR(pg_catalog.=) 'published'
+	  AND v.effective_from OPERATOR(pg_catalog.<=) on_date
+	  AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
+	  AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
+		   OR v.version_code OPERATOR(pg_catalog.=) rulebook)
+	  AND EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code
+				  AND e.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award);
+	IF cardinality(found) > 1 THEN
+		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, to_char(on_date, 'YYYY-MM-DD'),
+			array_to_string(found, ', ')
+			USING ERRCODE = 'ambiguous_parameter', HINT = 'Name the rulebook (or the version) to apply.';
+	END IF;
+	RETURN found[1];
+END
+$$;
+COMMENT ON FUNCTION thidua.rulebook_in_force(text, date, text) IS
+	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version whose [effective_from, effective_to] contains on_date and which has an entry for the award; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award';
+
+-- Rulebooks (44-46): as criteria, published and retired versions are public
+-- documents; drafts are the administrators' work in progress.
+CREATE FUNCTION thidua._rulebook_version_visible(version text) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code OPERATOR(pg_catalog.=) version) $$;
+COMMENT ON FUNCTION thidua._rulebook_version_visible(text) IS
+	'whether the caller may see the rulebook version (its row-level security), for the policies of its entries and history';
+ALTER TABLE thidua.rulebook_version ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_version_access ON thidua.rulebook_version
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE status OPERATOR(pg_catalog.<>) 'draft' END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.rulebook_entry ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_entry_access ON thidua.rulebook_entry
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._rulebook_version_visible(version_code) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
+ALTER TABLE thidua.rulebook_version_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rulebook_version_event_access ON thidua.rulebook_version_event FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE thidua._rulebook_version_visible(version_code) END);
+
+ALTER VIEW thidua.rulebook_versions SET (security_invoker = true);
+REVOKE ALL ON thidua.rulebook_versions FROM PUBLIC;
+GRANT SELECT ON thidua.rulebook_versions TO PUBLIC;
+-- Writing rulebooks: administrators (create_roles); reading them stays public.
+REVOKE EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+	thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text) FROM PUBLIC;
+-- The rulebook guards and history writer that run with the owner's rights are triggers only.
+REVOKE EXECUTE ON FUNCTION thidua._guard_rulebook_entry(), thidua._guard_rulebook(), thidua._guard_rulebook_truncate(),
+	thidua._record_rulebook_event() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
+		TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- create_roles() with every part's grants of this release
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
+		TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+	-- people's and units' records (38_records_import.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;

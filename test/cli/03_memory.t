@@ -2,6 +2,7 @@
 # The client under valgrind and under AddressSanitizer/UBSan: no errors, no leaks.
 . "$(dirname "$0")/lib.sh"
 fixtures=$(cd "$(dirname "$0")/../fixtures/criteria" && pwd)
+rulebooks=$(cd "$(dirname "$0")/../../rulebooks" && pwd)
 cli_dir=$(dirname "$THIDUA_CLI")
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$out" "$err"' EXIT
@@ -34,6 +35,22 @@ commands=(
 	"criteria retire stp/2019"
 	"criteria import $work/missing.json"
 	"criteria show"
+	"rulebook --help"
+	"rulebook import $rulebooks/justice-2024.json"
+	"rulebook import --replace $rulebooks/justice-2024.json"
+	"rulebook import $work/bad-rulebook.json"
+	"rulebook list"
+	"rulebook list --format json"
+	"rulebook list --format csv"
+	"rulebook show justice/2024"
+	"rulebook show justice/2024 --format json"
+	"rulebook show nope/1"
+	"rulebook export justice/2024 -o $work/rulebook.json"
+	"rulebook diff justice/2024 justice/2024 --format json"
+	"rulebook publish justice/2024 --note n"
+	"rulebook clone justice/2024"
+	"rulebook diff justice/2024 justice/2025"
+	"rulebook retire justice/2024"
 	"-x"
 	"scores import $work/missing.csv --bloc tnb --period 2019"
 	"scores import $fixtures/stp-2019.csv --bloc nope --period 2019"
@@ -67,6 +84,7 @@ commands=(
 	"period reopen 2019 --reason r"
 	"period reopen 2019"
 )
+printf '{"format": 1,\n  "x": }\n' > "$work/bad-rulebook.json"
 # files for the zone set-up commands
 printf 'code,name\nU1,Unit 1\nU2,Unit 2\n' > "$work/units.csv"
 printf 'code,name\nU1,Unit\000 1\n' > "$work/nul.csv"

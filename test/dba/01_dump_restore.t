@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A backup restores: plain and custom-format dumps of a database holding every
-# kind of thidua data (drafts, published and retired criteria versions, units,
+# kind of thidua data (drafts, published and retired criteria versions and
+# rulebook versions, units,
 # people, a closed period, scores, adjustments, published standings with a
 # correction) restore with the ordinary commands, every row identical, and the
 # protections of published and closed data hold afterwards.
@@ -19,6 +20,13 @@ run criteria clone stp/2019 2018
 run criteria publish stp/2018
 run criteria retire stp/2018 --note "superseded"
 run criteria clone stp/2019 2020
+rulebooks=$(cd "$(dirname "$0")/../../rulebooks" && pwd)
+for edition in 2018 2024 2025-09; do
+	run rulebook import "$rulebooks/justice-$edition.json"
+done
+run rulebook publish justice/2018 --note "LAW.md"
+run rulebook retire justice/2018 --note "Law 06/2022"
+run rulebook publish justice/2024
 psql -X -q -v ON_ERROR_STOP=1 -f "$fixtures/zone-2019/setup.sql" >/dev/null || echo "Bail out! setup failed"
 run scores import "$fixtures/zone-2019/scores.csv" --bloc tnb --period 2019
 ok '[ $status -eq 0 ]' 'the source database holds the 2019 zone scores'
@@ -54,7 +62,7 @@ ORDER BY 1
 SQL
 }
 content $source_db > "$work/source.txt"
-ok '[ $(grep -c . "$work/source.txt") -gt 20 ] && ! grep -Eq "^(observation|standing_row|criteria_item|criteria_version_event|period) 0 " "$work/source.txt"' \
+ok '[ $(grep -c . "$work/source.txt") -gt 20 ] && ! grep -Eq "^(observation|standing_row|criteria_item|criteria_version_event|period|rulebook_entry|rulebook_version_event) 0 " "$work/source.txt"' \
 	'the source holds rows in every kind of table'
 
 # The protections that must hold in a restored database, for the superuser and
@@ -65,6 +73,8 @@ frozen_checks() {
 	ok 'grep -q "is published: its criteria items cannot be changed" $err' "$db as $who: a published version's items cannot change"
 	psql -X -U "$who" -d "$db" -c "INSERT INTO thidua.criteria_item (version_code, code, kind, title, position) VALUES ('stp/2019', 'Z', 'section', 'extra', 999)" >/dev/null 2>"$err"
 	ok 'grep -q "is published" $err' "$db as $who: nothing can be added to a published version"
+	psql -X -U "$who" -d "$db" -c "UPDATE thidua.rulebook_entry SET quota = NULL WHERE version_code = 'justice/2018'" >/dev/null 2>"$err"
+	ok 'grep -q "rulebook version \"justice/2018\" is retired: its entries cannot be changed" $err' "$db as $who: a retired rulebook version's entries cannot change"
 	psql -X -U "$who" -d "$db" -c "DELETE FROM thidua.observation WHERE criterion_code = 'I.1'" >/dev/null 2>"$err"
 	ok 'grep -q "closed" $err' "$db as $who: the closed period's observations cannot be deleted"
 	psql -X -U "$who" -d "$db" -c "TRUNCATE thidua.observation CASCADE" >/dev/null 2>"$err"

@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(50);
+SELECT plan(52);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
@@ -33,6 +33,8 @@ INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_c
 INSERT INTO thidua.observation (evaluation_id, criterion_code, observed)
 	SELECT evaluation_id, 'I.1', 1 FROM thidua.evaluation WHERE bloc_code = 'tapb';
 SELECT thidua.clone_version('stp/2019', 'tapdraft');
+SELECT thidua.import_rulebook(pg_read_file((SELECT setting FROM pg_config WHERE name = 'SHAREDIR')
+	|| '/extension/thidua-rulebooks/justice-2024.json')::jsonb);
 
 -- Runs a statement as a role (with a search_path), undoes everything it did,
 -- and says 'ok' or the SQLSTATE and message it failed with.
@@ -103,6 +105,7 @@ INSERT INTO model VALUES
 	('rulebook_version',       'SIUD', 'S',    'S', 'S', 'S'),
 	('rulebook_entry',         'SIUD', 'S',    'S', 'S', 'S'),
 	('rulebook_version_event', 'S',    'S',    'S', 'S', 'S'),
+	('rulebook_versions',      'S',    'S',    'S', 'S', 'S'),
 	('individual_rating',      'SIUD', 'S',    '',  '',  ''),
 	('unit_rating',            'SIUD', 'S',    '',  '',  ''),
 	('individual_award',       'SIUD', 'S',    '',  '',  ''),
@@ -185,6 +188,14 @@ INSERT INTO function_model VALUES
 	('import_scores(text,text,text,text)', $$SELECT thidua.import_scores('tapb', 'tap', 'unit,judge,criterion,observed'::text, 'x.csv')$$, '{tap_admin,tap_scorer}'),
 	('import_scores(text,text,bytea,text)', $$SELECT thidua.import_scores('tapb', 'tap', '\x'::bytea, 'x.csv')$$, '{tap_admin,tap_scorer}'),
 	('create_roles()', $$SELECT thidua.create_roles()$$, '{}'),
+	('export_rulebook(text)', $$SELECT thidua.export_rulebook('justice/2024')$$, '{all}'),
+	('rulebook_diff(text,text)', $$SELECT * FROM thidua.rulebook_diff('justice/2024', 'justice/2024')$$, '{all}'),
+	('rulebook_in_force(text,date,text)', $$SELECT thidua.rulebook_in_force('LDTT', '2024-06-30')$$, '{all}'),
+	('import_rulebook(jsonb,boolean)', $$SELECT thidua.import_rulebook('{}')$$, '{tap_admin}'),
+	('publish_rulebook(text,text)', $$SELECT thidua.publish_rulebook('justice/2024')$$, '{tap_admin}'),
+	('retire_rulebook(text,text)', $$SELECT thidua.retire_rulebook('justice/2024')$$, '{tap_admin}'),
+	('clone_rulebook(text,text)', $$SELECT thidua.clone_rulebook('justice/2024', 'tapclone')$$, '{tap_admin}'),
+	('delete_rulebook_draft(text)', $$SELECT thidua.delete_rulebook_draft('justice/2024')$$, '{tap_admin}'),
 	('import_units(text,text)', $$SELECT thidua.import_units(E'code,name\nTA,Unit A\n')$$, '{tap_admin}'),
 	('import_people(text,text)', $$SELECT thidua.import_people(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n')$$, '{tap_admin}'),
 	('open_period(text,integer)', $$SELECT thidua.open_period('tap', 2150)$$, '{tap_admin}'),
@@ -302,6 +313,12 @@ SELECT is(pg_temp.value_as('tap_reader', $$ SELECT coalesce(thidua.export_criter
 SELECT is(pg_temp.value_as('tap_admin', $$ SELECT count(*)::text FROM thidua.criteria_versions WHERE version_code = 'stp/tapdraft' $$), '1',
 	'an administrator sees drafts');
 
+SELECT is(pg_temp.value_as('tap_reader', $$ SELECT count(*) || ' ' || coalesce(thidua.export_rulebook('justice/2024')::text, 'none')
+	|| ' ' || (SELECT count(*) FROM thidua.rulebook_entry WHERE version_code = 'justice/2024') FROM thidua.rulebook_versions
+	WHERE version_code = 'justice/2024' $$), '0 none 0', 'a draft rulebook, its export and entries are invisible to a role without thidua_admin');
+SELECT is(pg_temp.value_as('tap_admin', $$ SELECT status FROM thidua.rulebook_versions WHERE version_code = 'justice/2024' $$), 'draft',
+	'an administrator sees draft rulebooks');
+
 -- Published standings: written only by publish_standings, read by readers.
 SELECT is(pg_temp.try_as('tap_admin', $$ SELECT thidua.publish_standings('tapb', 'tap') $$), 'ok',
 	'an administrator publishes standings (definer function; no INSERT on the table)');
@@ -348,6 +365,11 @@ SELECT is_empty($q$
 			('tap_admin', $c$SELECT thidua.clone_version('stp/taphijack', 'tapnext')$c$),
 			('tap_admin', $c$SELECT thidua.import_criteria(thidua.export_criteria('stp/taphijack') || '{"edition": "tapimp"}')$c$),
 			('tap_admin', $c$SELECT thidua.publish_version(thidua.clone_version('stp/taphijack', 'tappub'))$c$),
+			('tap_admin', $c$SELECT thidua.publish_rulebook(thidua.import_rulebook(thidua.export_rulebook('justice/2024') || '{"edition": "taphijack"}'))$c$),
+			('tap_admin', $c$SELECT thidua.delete_rulebook_draft(thidua.clone_rulebook('justice/2024', 'tapnext'))$c$),
+			('tap_admin', $c$SELECT * FROM thidua.rulebook_diff('justice/2024', 'justice/2024')$c$),
+			('tap_bare', $c$SELECT thidua.rulebook_in_force('LDTT', '2024-06-30')$c$),
+			('tap_bare', $c$SELECT * FROM thidua.rulebook_versions$c$),
 			('tap_admin', $c$SELECT * FROM thidua.standings('tapb', 'tap')$c$),
 			('tap_admin', $c$SELECT thidua.explain('TA', 'tap')$c$),
 			('tap_admin', $c$SELECT * FROM thidua.judge_report('tapb', 'tap')$c$),

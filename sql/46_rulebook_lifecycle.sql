@@ -1,0 +1,431 @@
+-- thidua SQL source: the rulebook lifecycle and its guards.
+-- Holds the triggers that freeze published rulebook versions against every
+-- statement (TRUNCATE and COPY included; restores pass through _restoring),
+-- keep the status history append-only and written by thidua alone, and refuse
+-- a published version overlapping another of its rulebook; publish_rulebook(),
+-- retire_rulebook(), clone_rulebook(), delete_rulebook_draft(), rulebook_diff(),
+-- the view rulebook_versions and rulebook_in_force().
+--
+-- As for criteria (11_criteria_guards.sql), the guards are AFTER row triggers,
+-- judging each row as stored after any BEFORE trigger.
+
+-- Entries may change only while their version is a draft. The version row is
+-- share-locked, so a publication waits for open edits and an edit waits for a
+-- publication in progress (then sees it published).
+CREATE FUNCTION thidua._guard_rulebook_entry() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	version text;
+	current_status text;
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NEW;
+	END IF;
+	FOREACH version IN ARRAY ARRAY[
+		CASE WHEN TG_OP <> 'INSERT' THEN OLD.version_code END,
+		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
+	LOOP
+		CONTINUE WHEN version IS NULL;
+		SELECT status INTO current_status FROM thidua.rulebook_version
+			WHERE version_code OPERATOR(pg_catalog.=) version
+			FOR SHARE;
+		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
+			RAISE EXCEPTION 'rulebook version "%" is %: its entries cannot be changed', version, current_status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Clone it into a new draft (thidua.clone_rulebook) and change that.';
+		END IF;
+	END LOOP;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_entry() IS
+	'trigger: the entries of a published or retired rulebook version cannot be inserted, updated or deleted (restores pass)';
+CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_entry
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
+
+-- Publishing: the version validated as exported, and no date overlap with
+-- another published version of its rulebook (naming it). Only administrators
+-- publish, and they see every version; the rulebook row is locked, so two
+-- overlapping publications cannot pass together.
+CREATE FUNCTION thidua._check_rulebook_publication(version text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	this thidua.rulebook_version;
+	other thidua.rulebook_version;
+BEGIN
+	SELECT * INTO this FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM 1 FROM thidua.rulebook r WHERE r.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code FOR UPDATE;
+	PERFORM thidua._validate_rulebook(thidua.export_rulebook(version));
+	SELECT * INTO other FROM thidua.rulebook_version o
+		WHERE o.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code
+		  AND o.version_code OPERATOR(pg_catalog.<>) version
+		  AND o.status OPERATOR(pg_catalog.=) 'published'
+		  AND daterange(o.effective_from, o.effective_to, '[]') OPERATOR(pg_catalog.&&)
+			  daterange(this.effective_from, this.effective_to, '[]')
+		ORDER BY o.effective_from LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" (% to %) overlaps published version "%" (% to %)',
+			version, to_char(this.effective_from, 'YYYY-MM-DD'), coalesce(to_char(this.effective_to, 'YYYY-MM-DD'), 'open'),
+			other.version_code, to_char(other.effective_from, 'YYYY-MM-DD'), coalesce(to_char(other.effective_to, 'YYYY-MM-DD'), 'open')
+			USING ERRCODE = 'exclusion_violation',
+				  DETAIL = 'Two published versions of one rulebook may not be in force on the same day.',
+				  HINT = format('Change the draft''s effective dates, or retire "%s" first.', other.version_code);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
+
+-- A version's own row: drafts change freely; then only draft -> published
+-- (validated, no overlap) -> retired; only drafts may be deleted.
+CREATE FUNCTION thidua._guard_rulebook_version() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		IF OLD.status <> 'draft' THEN
+			RAISE EXCEPTION 'rulebook version "%" is % and cannot be deleted', OLD.version_code, OLD.status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Published versions are kept forever; retire it instead.';
+		END IF;
+		RETURN OLD;
+	END IF;
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status <> 'draft' AND NOT thidua._restoring(TG_TABLE_NAME) THEN
+			RAISE EXCEPTION 'rulebook version "%" must be created as a draft', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		RETURN NEW;
+	END IF;
+	IF NEW.version_code <> OLD.version_code THEN
+		RAISE EXCEPTION 'the code of rulebook version "%" cannot be changed', OLD.version_code
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF OLD.status = 'draft' AND NEW.status = 'draft' THEN
+		RETURN NEW;
+	END IF;
+	IF (to_jsonb(NEW) - 'status') OPERATOR(pg_catalog.<>) (to_jsonb(OLD) - 'status') THEN
+		RAISE EXCEPTION 'rulebook version "%" is %: only its status can change', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Clone it into a new draft (thidua.clone_rulebook) and change that.';
+	END IF;
+	IF NEW.status = OLD.status THEN
+		RAISE EXCEPTION 'rulebook version "%" is already %', OLD.version_code, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
+			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
+		RAISE EXCEPTION 'rulebook version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
+	END IF;
+	IF NEW.status = 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') <> 'read committed' THEN
+			RAISE EXCEPTION 'rulebook version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
+		PERFORM thidua._check_rulebook_publication(NEW.version_code);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_version() IS
+	'trigger: a rulebook version is created as a draft, goes draft -> published (validated) -> retired, never changes once published, and only drafts are deleted';
+CREATE TRIGGER rulebook_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.rulebook_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_version();
+
+-- A rulebook's code and name are part of every version published in it.
+CREATE FUNCTION thidua._guard_rulebook() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	published text;
+BEGIN
+	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
+		FROM (SELECT x.version_code, x.status FROM thidua.rulebook_version x
+			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) OLD.rulebook_code FOR SHARE) AS v;
+	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
+		RAISE EXCEPTION 'rulebook "%" has published versions (such as "%"): it cannot be changed',
+			OLD.rulebook_code, published
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A published version shows its rulebook as it was.';
+	END IF;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook() IS
+	'trigger: a rulebook with published versions keeps its code and name';
+CREATE TRIGGER rulebook_frozen_when_published AFTER UPDATE OR DELETE ON thidua.rulebook
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook();
+
+-- No TRUNCATE of the rulebook tables while a version is published or retired.
+CREATE FUNCTION thidua._guard_rulebook_truncate() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE status OPERATOR(pg_catalog.<>) 'draft') THEN
+		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds published records', TG_TABLE_NAME
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_rulebook_truncate() IS
+	'trigger: no TRUNCATE of the rulebook tables while a version is published or retired';
+CREATE TRIGGER rulebook_no_truncate BEFORE TRUNCATE ON thidua.rulebook
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+CREATE TRIGGER rulebook_version_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+CREATE TRIGGER rulebook_entry_no_truncate BEFORE TRUNCATE ON thidua.rulebook_entry
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_rulebook_truncate();
+-- the history never
+CREATE TRIGGER rulebook_version_event_no_truncate BEFORE TRUNCATE ON thidua.rulebook_version_event
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('always');
+CREATE TRIGGER rulebook_version_event_append_only AFTER UPDATE OR DELETE ON thidua.rulebook_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_append_only();
+CREATE TRIGGER rulebook_version_event_by_thidua AFTER INSERT ON thidua.rulebook_version_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_record_insert();
+
+-- Records every status a version takes (the note from thidua.status_note);
+-- the one writer of the history.
+CREATE FUNCTION thidua._record_rulebook_event() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NULL;	-- a restore brings the history along with the versions
+	END IF;
+	IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+		INSERT INTO thidua.rulebook_version_event (version_code, from_status, to_status, note)
+		VALUES (NEW.version_code, CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END, NEW.status,
+				nullif(current_setting('thidua.status_note', true), ''));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION thidua._record_rulebook_event() IS
+	'trigger (definer): records every status a rulebook version takes in rulebook_version_event, with thidua.status_note';
+CREATE TRIGGER rulebook_version_history AFTER INSERT OR UPDATE ON thidua.rulebook_version
+	FOR EACH ROW EXECUTE FUNCTION thidua._record_rulebook_event();
+
+-- Looks a version up for a change, with a clear error when it does not exist.
+CREATE FUNCTION thidua._lock_rulebook_version(version text) RETURNS thidua.rulebook_version
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	locked thidua.rulebook_version;
+BEGIN
+	SELECT * INTO locked FROM thidua.rulebook_version
+		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', version
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN locked;
+END
+$$;
+COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
+	'locks a rulebook version for a change; no_data_found when it does not exist';
+
+-- Moves a version to a status (the triggers check the move), recording the note.
+CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._lock_rulebook_version(version);
+	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
+	UPDATE thidua.rulebook_version SET status = _set_rulebook_status.status
+		WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM set_config('thidua.status_note', '', true);
+END
+$$;
+COMMENT ON FUNCTION thidua._set_rulebook_status(text, text, text) IS
+	'moves a rulebook version to a status (the triggers check the move), recording the note';
+
+CREATE FUNCTION thidua.publish_rulebook(version text, note text DEFAULT NULL) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT thidua._set_rulebook_status(version, 'published', note) $$;
+COMMENT ON FUNCTION thidua.publish_rulebook(text, text) IS
+	'publish_rulebook(version text, note text DEFAULT NULL): validates a draft rulebook version again and publishes it; from then on it never changes. Refuses (exclusion_violation) a date overlap with another published version of the same rulebook, naming it; invalid_parameter_value for a validation error; the note is recorded in rulebook_version_event';
+
+CREATE FUNCTION thidua.retire_rulebook(version text, note text DEFAULT NULL) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT thidua._set_rulebook_status(version, 'retired', note) $$;
+COMMENT ON FUNCTION thidua.retire_rulebook(text, text) IS
+	'retire_rulebook(version text, note text DEFAULT NULL): retires a published rulebook version: it stays readable but is never in force again (its dates are free for another version); the note is recorded';
+
+CREATE FUNCTION thidua.clone_rulebook(version text, new_edition text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	source thidua.rulebook_version := thidua._lock_rulebook_version(version);
+	target text;
+BEGIN
+	IF new_edition IS NULL THEN
+		IF source.edition !~ '^[0-9]{4}$' THEN
+			RAISE EXCEPTION 'name the new edition of rulebook version "%"', version
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Only a year edition has an obvious successor (2024 -> 2025).';
+		END IF;
+		new_edition := (source.edition::integer + 1)::text;
+	END IF;
+	target := source.rulebook_code || '/' || new_edition;
+	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
+		RAISE EXCEPTION 'rulebook version "%" already exists', target
+			USING ERRCODE = 'unique_violation', HINT = 'Choose another edition.';
+	END IF;
+	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to,
+			general, cloned_from)
+		VALUES (target, source.rulebook_code, new_edition, source.title, source.effective_from, source.effective_to,
+			source.general, version);
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure, note)
+		SELECT target, award_code, position, rule, quota, council, disclosure, note
+		FROM thidua.rulebook_entry WHERE version_code OPERATOR(pg_catalog.=) version;
+	RETURN target;
+END
+$$;
+COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
+	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version';
+
+CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	locked thidua.rulebook_version := thidua._lock_rulebook_version(version);
+BEGIN
+	-- said before a clone's reference to it would refuse the deletion less clearly
+	IF locked.status <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is % and cannot be deleted', version, locked.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Published versions are kept forever; retire it instead.';
+	END IF;
+	DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+END
+$$;
+COMMENT ON FUNCTION thidua.delete_rulebook_draft(text) IS
+	'delete_rulebook_draft(version text): deletes a draft rulebook version and its entries; published and retired versions are kept forever (object_not_in_prerequisite_state); no_data_found for an unknown version';
+
+-- The versions with their dates, status and size, for listings.
+CREATE VIEW thidua.rulebook_versions AS
+	SELECT v.version_code, v.rulebook_code, v.edition, v.title, v.status, v.effective_from, v.effective_to,
+		(SELECT count(*) FROM thidua.rulebook_entry e
+		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS awards,
+		(SELECT max(e.changed_at) FROM thidua.rulebook_version_event e
+		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS status_since,
+		v.cloned_from
+	FROM thidua.rulebook_version v;
+COMMENT ON VIEW thidua.rulebook_versions IS
+	'rulebook versions with their dates, status, number of award entries and the time of the last status change; drafts only for administrators';
+
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating),
+-- so that a diff names the node that changed rather than the whole rule.
+CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_each(doc) AS e,
+			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
+	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
+		RETURN QUERY SELECT l.path, l.value FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
+	ELSE
+		RETURN QUERY SELECT prefix, doc;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
+
+-- What changed from version a to version b: awards added, removed or changed
+-- (each changed leaf by its path), and the version's own settings as the award
+-- "(version)".
+CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb)
+	RETURNS SETOF record
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc_a jsonb := thidua.export_rulebook(a);
+	doc_b jsonb := thidua.export_rulebook(b);
+BEGIN
+	IF doc_a IS NULL OR doc_b IS NULL THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', CASE WHEN doc_a IS NULL THEN a ELSE b END
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN QUERY
+	WITH settings AS (
+		SELECT '(version)' AS code, doc_a - ARRAY['awards', 'edition', 'format'] AS old,
+			doc_b - ARRAY['awards', 'edition', 'format'] AS new, 0::bigint AS ord
+	), entries AS (
+		SELECT coalesce(ea ->> 'award', eb ->> 'award') AS code, ea - 'award' AS old, eb - 'award' AS new,
+			coalesce(nb, na) AS ord
+		FROM (SELECT e AS ea, n AS na FROM jsonb_array_elements(doc_a -> 'awards') WITH ORDINALITY AS x(e, n)) l
+		FULL JOIN (SELECT e AS eb, n AS nb FROM jsonb_array_elements(doc_b -> 'awards') WITH ORDINALITY AS y(e, n)) r
+			ON (ea ->> 'award') OPERATOR(pg_catalog.=) (eb ->> 'award')
+	), everything AS (
+		SELECT * FROM settings UNION ALL SELECT * FROM entries
+	)
+	SELECT e.code,
+		CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END,
+		CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old)
+			 ELSE (SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value))
+				   FROM thidua._json_leaves(e.old, '') AS o
+				   FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
+				   WHERE o.value IS DISTINCT FROM n.value) END
+	FROM everything e
+	WHERE e.old IS DISTINCT FROM e.new
+	ORDER BY e.ord, e.code;
+END
+$$;
+COMMENT ON FUNCTION thidua.rulebook_diff(text, text) IS
+	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
+
+-- The published version in force for an award on a date.
+CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found text[];
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award) THEN
+		RAISE EXCEPTION 'award "%" does not exist', award
+			USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
+	END IF;
+	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
+	FROM thidua.rulebook_version v
+	WHERE v.status OPERATOR(pg_catalog.=) 'published'
+	  AND v.effective_from OPERATOR(pg_catalog.<=) on_date
+	  AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
+	  AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
+		   OR v.version_code OPERATOR(pg_catalog.=) rulebook)
+	  AND EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code
+				  AND e.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award);
+	IF cardinality(found) > 1 THEN
+		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, to_char(on_date, 'YYYY-MM-DD'),
+			array_to_string(found, ', ')
+			USING ERRCODE = 'ambiguous_parameter', HINT = 'Name the rulebook (or the version) to apply.';
+	END IF;
+	RETURN found[1];
+END
+$$;
+COMMENT ON FUNCTION thidua.rulebook_in_force(text, date, text) IS
+	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version whose [effective_from, effective_to] contains on_date and which has an entry for the award; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award';
