@@ -598,7 +598,7 @@ BEGIN
 	sql := format('WITH RECURSIVE scope_units AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = %L
 			UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code),
 		subjects AS (%s)%s
-		SELECT subject_code, subject_name, unit_code, %s AS passed, %s AS reasons, %s AS missing, %s AS lacks
+		SELECT subject_code, subject_name, unit_code, %s AS passed, %s AS reasons, (%s)::integer AS missing, %s AS lacks
 		FROM (SELECT s.subject_code, s.subject_name, s.unit_code%s FROM subjects s%s) l1%s',
 		unit, subjects, sources,
 		pass_of ->> 'rule',

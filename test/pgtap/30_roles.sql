@@ -200,7 +200,12 @@ INSERT INTO function_model VALUES
 	('import_units(bytea,text)', $$SELECT thidua.import_units(convert_to(E'code,name\nTA,Unit A\n', 'UTF8'), 'u.csv')$$, '{tap_admin}'),
 	('import_people(bytea,text)', $$SELECT thidua.import_people(convert_to(E'code,name,sex,unit,unit_from\nPA,Nguyễn Văn A,male,TA,2010-01-01\n', 'UTF8'), 'p.csv')$$, '{tap_admin}'),
 	('import_bloc_members(text,text,bytea,text)', $$SELECT thidua.import_bloc_members('tapb', 'tap', convert_to(E'unit,role\nTA,head\n', 'UTF8'), 'm.csv')$$, '{tap_admin}'),
-	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}');
+	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}'),
+	('eligibility(text,text,integer,text,date)', $$SELECT * FROM thidua.eligibility('PA', 'LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('eligible(text,integer,text,boolean,text)', $$SELECT * FROM thidua.eligible('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('forecast(text,integer,text,text)', $$SELECT * FROM thidua.forecast('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('quota(text,text,integer,text)', $$SELECT * FROM thidua.quota('CSTDCS', 'TA', 2150)$$, '{tap_admin,tap_scorer}'),
+	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,
