@@ -273,12 +273,16 @@ BEGIN
 				rating_from := least(coalesce(rating_from, y), y - at_least + 1);
 				r_aggs := r_aggs || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) AS %s_streak',
 					rating, y, leaf);
-				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years', leaf, y, cut_ok);
+				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years,
+					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut', leaf, y, cut_ok);
 				pass_e := format('(%s_years >= %s)', leaf, at_least);
-				evidence_e := format($e$CASE WHEN %1$s_years = 0 THEN 'not rated %2$s in %3$s; %4$s consecutive years required'
+				evidence_e := format($e$CASE WHEN %1$s_rated = 0 THEN 'not rated %2$s in %3$s; %4$s consecutive years required'
+					WHEN %1$s_years = 0 THEN 'no year counted; %4$s consecutive years required'
 					ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - %1$s_years + 1, %3$s) g)
 						|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' consecutive years' END
-						|| ', %4$s required' END$e$,
+						|| ', %4$s required' END
+					|| CASE WHEN %1$s_rated > %1$s_years THEN '; ' || (%1$s_rated - %1$s_years)
+						|| ' not counted: a disciplinary measure lasted until ' || %1$s_cut ELSE '' END$e$,
 					leaf, rating || CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, y, at_least);
 				missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
 				lacks_e := format('CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L)] END',
