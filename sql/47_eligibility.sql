@@ -161,6 +161,11 @@ DECLARE
 	a_aggs text[] := '{}';
 	i_aggs text[] := '{}';
 	d_aggs text[] := '{}';
+	-- in eligible mode, conditions a subject must meet (under all_of only): the
+	-- sources filter on them, so that only candidates are joined
+	r_having text[] := '{}';
+	aw_having text[] := '{}';
+	required boolean;
 	extra_sources text[] := '{}';
 	extra_joins text[] := '{}';
 	l1 text[] := '{}';
@@ -254,10 +259,14 @@ BEGIN
 		ELSE
 			k := k + 1;
 			leaf := 'k' || k;
+			required := mode IN ('eligible', 'why') AND strpos(n.node, 'any_of') = 0;
 			rating := p ->> 'rating';
 			CASE p ->> 'kind'
 			WHEN 'rating_this_year' THEN
 				r_aggs := r_aggs || format('max(r.rating) FILTER (WHERE r.year = %s) AS rating_y', y);
+				IF required THEN
+					r_having := r_having || format('max(r.rating) FILTER (WHERE r.year = %s) >= %L::thidua.completion_rating', y, rating);
+				END IF;
 				rating_from := least(coalesce(rating_from, y), y);
 				l1 := l1 || format('r.rating_y AS %s_rating, %s AS %s_cut', leaf, cut_ok, leaf);
 				pass_e := format('coalesce(%1$s_rating >= %2$L::thidua.completion_rating AND %1$s_cut < %3$s, false)', leaf, rating, y);
@@ -273,6 +282,10 @@ BEGIN
 				rating_from := least(coalesce(rating_from, y), y - at_least + 1);
 				r_aggs := r_aggs || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) AS %s_streak',
 					rating, y, leaf);
+				IF required AND at_least > 0 THEN
+					r_having := r_having || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) >= %s',
+						rating, y, at_least);
+				END IF;
 				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years,
 					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut', leaf, y, cut_ok);
 				pass_e := format('(%s_years >= %s)', leaf, at_least);
@@ -292,6 +305,10 @@ BEGIN
 				window_from := CASE WHEN jsonb_typeof(p -> 'within_years') = 'number' THEN y - (p ->> 'within_years')::integer + 1 END;
 				a_aggs := a_aggs || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) AS %s_held',
 					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
+				IF required THEN
+					aw_having := aw_having || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) IS NOT NULL',
+						p ->> 'award', coalesce(window_from, 1900), cc, cut_ok);
+				END IF;
 				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.year >= %s AND NOT (%s AND a.year > %s)) AS %s_void',
 					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
 				l1 := l1 || format('aw.%1$s_held AS %1$s_held, coalesce(aw.%1$s_void, 0) AS %1$s_void', leaf);
@@ -553,17 +570,18 @@ BEGIN
 		joins := joins || ' LEFT JOIN cut x ON x.subject_code = s.subject_code';
 	END IF;
 	IF cardinality(r_aggs) > 0 THEN
-		sources := sources || format(', r AS (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s)',
+		sources := sources || format(', r AS (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s',
 			who, array_to_string(ARRAY(SELECT DISTINCT a FROM unnest(r_aggs) a), ', '),
 			CASE WHEN forecast THEN format(
 				'(SELECT r.%1$s, r.year, r.rating FROM %2$s r WHERE r.year BETWEEN %3$s AND %4$s%6$s
 				  UNION ALL SELECT r.%1$s, %5$s, r.rating FROM %2$s r WHERE r.year = %4$s%6$s) r',
 				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'))
-			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END);
-		joins := joins || ' LEFT JOIN r ON r.subject_code = s.subject_code';
+			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END)
+			|| CASE WHEN cardinality(r_having) > 0 THEN ' HAVING ' || array_to_string(r_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(r_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' r ON r.subject_code = s.subject_code';
 	END IF;
 	IF cardinality(a_aggs) > 0 THEN
-		sources := sources || format(', aw AS (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s)',
+		sources := sources || format(', aw AS (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s',
 			who, array_to_string(a_aggs, ', '),
 			CASE WHEN forecast THEN format(
 				'(SELECT a.%1$s, a.award_code, a.year, a.kind, a.revoked_on FROM %2$s a WHERE a.award_code = ANY (%3$L::text[]) AND a.year <= %4$s%6$s
@@ -572,8 +590,9 @@ BEGIN
 				who, award_table, award_codes, assumed, y, format(rec_key, 'a'))
 			ELSE format('%s a', award_table) END,
 			CASE WHEN after_discipline THEN ' LEFT JOIN cut x ON x.subject_code = a.' || who ELSE '' END
-			|| CASE WHEN forecast THEN ' WHERE true' ELSE format(' WHERE a.award_code = ANY (%L::text[]) AND a.year <= %s%s', award_codes, y, format(rec_key, 'a')) END);
-		joins := joins || ' LEFT JOIN aw ON aw.subject_code = s.subject_code';
+			|| CASE WHEN forecast THEN ' WHERE true' ELSE format(' WHERE a.award_code = ANY (%L::text[]) AND a.year <= %s%s', award_codes, y, format(rec_key, 'a')) END)
+			|| CASE WHEN cardinality(aw_having) > 0 THEN ' HAVING ' || array_to_string(aw_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(aw_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' aw ON aw.subject_code = s.subject_code';
 		IF after_discipline THEN
 			needs_cut := true;
 		END IF;
