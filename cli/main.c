@@ -86,7 +86,7 @@ static const CommandOption command_options[] = {
 	{OPT_UNIT, "unit", 0, "UNIT", "a unit, with its sub-units (default: everyone)"},
 	{OPT_WHY, "why", 0, NULL, "the evidence of each rule"},
 	{OPT_SUBJECT, "subject", 0, "CODE", "a person (or unit, for a collective award)"},
-	{OPT_DRAFT, "draft", 0, "VERSION", "a draft rulebook version to compare with the one in force"},
+	{OPT_DRAFT, "draft", 0, "VERSION", "a draft rulebook version, against the one in force"},
 };
 #define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
 
