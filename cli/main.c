@@ -41,7 +41,13 @@ typedef enum OptionFlag
 	OPT_ROUNDING = 1 << 15,
 	OPT_JUDGE = 1 << 16,
 	OPT_DATE = 1 << 17,
-	OPT_INTO = 1 << 18
+	OPT_INTO = 1 << 18,
+	/* eligibility (eligibility.c) */
+	OPT_AWARD = 1 << 19,
+	OPT_UNIT = 1 << 20,
+	OPT_WHY = 1 << 21,
+	OPT_SUBJECT = 1 << 22,
+	OPT_DRAFT = 1 << 23
 } OptionFlag;
 
 /* What a table-printing command takes besides its own options. */
@@ -76,6 +82,11 @@ static const CommandOption command_options[] = {
 	{OPT_JUDGE, "judge", 0, "UNIT", "the judging member of a recusal"},
 	{OPT_DATE, "date", 0, "DATE", "the date a member left (YYYY-MM-DD)"},
 	{OPT_INTO, "into", 0, "UNIT", "the unit a leaving member merged into"},
+	{OPT_AWARD, "award", 0, "AWARD", "an award of the catalog (LDTT, CSTDCS, ...)"},
+	{OPT_UNIT, "unit", 0, "UNIT", "a unit, with its sub-units (default: everyone)"},
+	{OPT_WHY, "why", 0, NULL, "the evidence of each rule"},
+	{OPT_SUBJECT, "subject", 0, "CODE", "a person (or unit, for a collective award)"},
+	{OPT_DRAFT, "draft", 0, "VERSION", "a draft rulebook version, against the one in force"},
 };
 #define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
 
@@ -198,6 +209,21 @@ static const Command commands[] = {
 	"ratings, initiatives, awards or discipline from a CSV (all or nothing)"},
 	{"awards", "", cmd_awards, OPT_TABLE, 0, "table|csv|json", 0, NULL,
 	"the award catalog: titles and forms, subject, level, ladder"},
+	{"eligible", "", cmd_eligible, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT | OPT_WHY, OPT_AWARD | OPT_YEAR,
+	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
+	"who is eligible for an award in a year, in a unit and its sub-units, with the evidence on demand"},
+	{"eligibility", "", cmd_eligibility, OPT_TABLE | OPT_SUBJECT | OPT_AWARD | OPT_YEAR, OPT_SUBJECT | OPT_AWARD | OPT_YEAR,
+	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
+	"one person's (or unit's) eligibility for an award: each rule, passed or not, its evidence and legal source"},
+	{"forecast", "", cmd_forecast, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT, OPT_AWARD | OPT_YEAR,
+	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
+	"who becomes eligible next year if this year's rating holds, and what the others still lack"},
+	{"quota", "", cmd_quota, OPT_TABLE | OPT_AWARD | OPT_UNIT | OPT_YEAR, OPT_AWARD | OPT_UNIT | OPT_YEAR,
+	"table|csv|json", 0, "thidua_admin, thidua_scorer",
+	"how many of a unit may be proposed for an award, with the arithmetic and its legal source"},
+	{"whatif", "", cmd_whatif, OPT_TABLE | OPT_DRAFT | OPT_AWARD | OPT_YEAR | OPT_UNIT, OPT_DRAFT | OPT_AWARD | OPT_YEAR,
+	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
+	"who gains and who loses eligibility under a draft rulebook, and the rule that made the difference"},
 	{NULL}
 };
 
@@ -655,6 +681,21 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 			break;
 		case OPT_INTO:
 			options->into = value;
+			break;
+		case OPT_AWARD:
+			options->award = value;
+			break;
+		case OPT_UNIT:
+			options->unit = value;
+			break;
+		case OPT_WHY:
+			options->why = true;
+			break;
+		case OPT_SUBJECT:
+			options->subject = value;
+			break;
+		case OPT_DRAFT:
+			options->draft = value;
 			break;
 	}
 }

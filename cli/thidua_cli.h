@@ -112,6 +112,12 @@ typedef struct CommandOptions
 	const char *judge;			/* --judge */
 	const char *date;			/* --date */
 	const char *into;			/* --into */
+	/* eligibility (eligibility.c) */
+	const char *award;			/* --award */
+	const char *unit;			/* --unit */
+	bool		why;			/* --why */
+	const char *subject;		/* --subject */
+	const char *draft;			/* --draft */
 } CommandOptions;
 
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
@@ -192,6 +198,13 @@ extern int	cmd_standings(PGconn *conn, const CommandOptions *options, int argc, 
 extern int	cmd_standings_publish(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_explain(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_judges(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/* Eligibility, forecasts, quotas and what-if (eligibility.c). */
+extern int	cmd_eligible(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_eligibility(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_forecast(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_quota(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_whatif(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 /* Setting up a zone (zone.c). */
 extern int	cmd_units_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);

@@ -233,6 +233,12 @@ REVOKE EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people
 	thidua.add_recusal(text, text, text, text, text),
 	thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text) FROM PUBLIC;
 
+-- Eligibility, forecasts, quotas and what-if (47, 48) read people's records with
+-- the caller's rights: administrators, and scorers for their own people.
+REVOKE EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
+	thidua.eligible(text, integer, text, boolean, text), thidua.forecast(text, integer, text, text),
+	thidua.quota(text, text, integer, text), thidua.eligibility_changes(text, integer, text, text) FROM PUBLIC;
+
 -- Imports of files: the criteria file's text, a score file's text or bytes.
 REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean),
 	thidua.import_scores(text, text, text, text), thidua.import_scores(text, text, bytea, text) FROM PUBLIC;
@@ -349,6 +355,13 @@ BEGIN
 	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
 	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
 		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- eligibility, forecasts, quotas and what-if (47, 48): row-level security
+	-- limits a scorer to the people of its own units
+	GRANT EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
+		thidua.eligible(text, integer, text, boolean, text), thidua.forecast(text, integer, text, text),
+		thidua.quota(text, text, integer, text), thidua.eligibility_changes(text, integer, text, text)
+		TO thidua_admin, thidua_scorer;
 
 	-- thidua_reader, and for now thidua_council: published standings and the
 	-- public structure they name; no personal data, no unpublished score.

@@ -214,7 +214,12 @@ INSERT INTO function_model VALUES
 	('import_pact(text,text,bytea,text)', $$SELECT thidua.import_pact('tapb', 'tap', convert_to(E'unit,signed_on,target,value\nTA,2150-03-01,t,1\n', 'UTF8'), 'pact.csv')$$, '{tap_admin}'),
 	('import_records(text,text,text)', $$SELECT thidua.import_records('ratings', E'unit,year,rating\nTA,2150,HTNV\n', 'r.csv')$$, '{tap_admin}'),
 	('import_records(text,bytea,text)', $$SELECT thidua.import_records(NULL, convert_to(E'unit,year,rating\nTA,2150,HTNV\n', 'UTF8'), 'r.csv')$$, '{tap_admin}'),
-	('revoke_award(bigint,date,text,text)', $$SELECT thidua.revoke_award(1, '2150-01-01', 'test')$$, '{tap_admin}');
+	('revoke_award(bigint,date,text,text)', $$SELECT thidua.revoke_award(1, '2150-01-01', 'test')$$, '{tap_admin}'),
+	('eligibility(text,text,integer,text,date)', $$SELECT * FROM thidua.eligibility('PA', 'LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('eligible(text,integer,text,boolean,text)', $$SELECT * FROM thidua.eligible('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('forecast(text,integer,text,text)', $$SELECT * FROM thidua.forecast('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
+	('quota(text,text,integer,text)', $$SELECT * FROM thidua.quota('CSTDCS', 'TA', 2150)$$, '{tap_admin,tap_scorer}'),
+	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,

@@ -1,0 +1,736 @@
+-- thidua SQL source: eligibility.
+-- Holds _rulebook_for (the version that judges a year), _general_rule,
+-- _legal_source_text, _rule_nodes (a rule tree, flattened), _days_in,
+-- _eligibility_query (the compiler), eligibility() and eligible().
+--
+-- A rule tree is compiled into ONE query per call: each record table the rule
+-- needs is read once, grouped by subject, with FILTER aggregates (one per
+-- leaf) and thidua.streak for rating streaks; the boolean tree is then a plain
+-- expression over those columns. No function runs per person, so the query
+-- is as parallel as a GROUP BY. eligibility() runs the same query for one
+-- subject with the evidence of every node in words, so that the reasons given
+-- for one person and the list of everyone eligible can never disagree.
+--
+-- The functions pin search_path to pg_catalog, pg_temp: the generated SQL then
+-- resolves every operator and function in pg_catalog (or thidua, qualified),
+-- whatever the caller's path holds. They run with the caller's rights, so
+-- row-level security decides whose records are read.
+
+-- The rulebook version that judges an award on a date: the one asked for
+-- (draft, published or retired, if it has an entry for the award), else the
+-- PUBLISHED version in force on that date with an entry for the award. When
+-- several rulebooks qualify, the caller must name one. When none does: an
+-- error, or NULL when must is false. (thidua.rulebook_in_force, of the
+-- rulebook lifecycle, has the same meaning; this is its one caller here.)
+CREATE FUNCTION thidua._rulebook_for(award text, on_date date, rulebook_version text DEFAULT NULL,
+									 must boolean DEFAULT true) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found text[];
+BEGIN
+	IF rulebook_version IS NOT NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code = rulebook_version) THEN
+			RAISE EXCEPTION 'rulebook version "%" does not exist', rulebook_version
+				USING ERRCODE = 'no_data_found', HINT = 'See thidua rulebook list.';
+		END IF;
+		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code = rulebook_version
+					   AND e.award_code = award) THEN
+			RAISE EXCEPTION 'rulebook version "%" has no entry for award "%"', rulebook_version, award
+				USING ERRCODE = 'no_data_found';
+		END IF;
+		RETURN rulebook_version;
+	END IF;
+	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
+	FROM thidua.rulebook_version v
+	JOIN thidua.rulebook_entry e ON e.version_code = v.version_code AND e.award_code = award
+	WHERE v.status = 'published' AND v.effective_from <= on_date
+	  AND (v.effective_to IS NULL OR v.effective_to >= on_date);
+	IF found IS NULL THEN
+		IF NOT must THEN
+			RETURN NULL;
+		END IF;
+		IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code = award) THEN
+			RAISE EXCEPTION 'award "%" does not exist', award
+				USING ERRCODE = 'no_data_found', HINT = 'See thidua awards for the catalog.';
+		END IF;
+		RAISE EXCEPTION 'no published rulebook in force on % has an entry for award "%"', on_date, award
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = 'A year is judged by the published version whose effective dates contain its judging date.',
+				  HINT = 'Publish a rulebook version for that date, or name a version (rulebook_version).';
+	ELSIF cardinality(found) > 1 THEN
+		RAISE EXCEPTION 'several rulebooks in force on % have an entry for award "%": %', on_date, award,
+			array_to_string(found, ', ')
+			USING ERRCODE = 'cardinality_violation', HINT = 'Name the version to apply (rulebook_version).';
+	END IF;
+	RETURN found[1];
+END
+$$;
+
+-- A general rule of a version (revoked_awards_count, ...): its value, or the
+-- law's default when the version does not state it.
+CREATE FUNCTION thidua._general_rule(general jsonb, name text) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((general -> name ->> 'value')::boolean,
+		CASE name WHEN 'thematic_and_ad_hoc_awards_count' THEN false WHEN 'revoked_awards_count' THEN false
+			WHEN 'initiative_counts_once' THEN true WHEN 'achievements_after_discipline' THEN true END)
+$$;
+
+-- A legal source in words: "Law 06/2022/QH15, art. 23, cl. 1 (V)".
+CREATE FUNCTION thidua._legal_source_text(source jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN source IS NULL OR jsonb_typeof(source) <> 'object' THEN NULL
+		ELSE concat_ws(', ', source ->> 'document', 'art. ' || (source ->> 'article'), 'cl. ' || (source ->> 'clause'),
+			'pt. ' || (source ->> 'point')) || coalesce(' (' || (source ->> 'status') || ')', '') END
+$$;
+
+-- Days in a set of date ranges (overlaps counted once).
+CREATE FUNCTION thidua._days_in(periods datemultirange) RETURNS integer
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer FROM unnest(periods) r $$;
+
+-- A rule tree, flattened depth first: node ('rule', 'rule.all_of[1].any_of[0]'),
+-- parent, position in depth-first order, depth, and the node's JSON.
+CREATE FUNCTION thidua._rule_nodes(rule jsonb) RETURNS TABLE (node text, parent text, ordinal integer, depth integer, body jsonb)
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE tree(node, parent, sort_key, body) AS (
+		SELECT 'rule'::text, NULL::text, ARRAY[0]::integer[], rule
+		UNION ALL
+		SELECT t.node || '.' || g.key || '[' || (c.n - 1) || ']', t.node, t.sort_key || c.n::integer, c.child
+		FROM tree t
+		CROSS JOIN LATERAL (SELECT k AS key FROM unnest(ARRAY['all_of', 'any_of']) k WHERE t.body ? k) g
+		CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(t.body -> g.key) = 'array'
+			THEN t.body -> g.key ELSE '[]' END) WITH ORDINALITY c(child, n))
+	SELECT node, parent, (row_number() OVER (ORDER BY sort_key))::integer, cardinality(sort_key) - 1, body
+	FROM tree ORDER BY sort_key
+$$;
+
+-- "one more year", "2 more years"
+CREATE FUNCTION thidua._how_many(n text, one text, many text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT CASE WHEN n = '1' THEN 'one ' || one ELSE n || ' ' || many END $$;
+
+/*
+ * The compiler. Returns the text of one query whose rows are
+ *   (subject_code text, subject_name text, unit_code text, passed boolean,
+ *    reasons jsonb, missing integer, lacks text[])
+ * for the subjects of a unit and its sub-units (unit), one subject (subject),
+ * or everyone (both NULL): people who are members on the judging date for an
+ * individual award, units for a collective one. mode:
+ *   eligible  the eligible subjects only; reasons, missing, lacks NULL
+ *   why       the eligible subjects, with reasons: one object per node
+ *   all       every subject, with reasons (eligibility(), what-if)
+ *   forecast  every subject, with missing and lacks; the year is the one
+ *             forecast, judged with the ratings and yearly awards of the year
+ *             before repeated in it
+ */
+CREATE FUNCTION thidua._eligibility_query(award text, year integer, judged_on date, version text,
+										  unit text, subject text, mode text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	entry record;
+	general jsonb;
+	collective boolean;
+	forecast boolean := mode = 'forecast';
+	with_reasons boolean := mode IN ('why', 'all');
+	y integer := year;
+	d text := quote_literal(judged_on) || '::date';
+	-- the year whose ratings and awards are assumed to repeat (forecast)
+	assumed integer := year - 1;
+	counts_thematic boolean;
+	counts_revoked boolean;
+	counts_once boolean;
+	after_discipline boolean;
+	n record;
+	k integer := 0;
+	leaf text;
+	p jsonb;
+	-- per source: its aggregate columns
+	r_aggs text[] := '{}';
+	a_aggs text[] := '{}';
+	i_aggs text[] := '{}';
+	d_aggs text[] := '{}';
+	-- in eligible mode, conditions a subject must meet (under all_of only): the
+	-- sources filter on them, so that only candidates are joined
+	r_having text[] := '{}';
+	aw_having text[] := '{}';
+	required boolean;
+	extra_sources text[] := '{}';
+	extra_joins text[] := '{}';
+	l1 text[] := '{}';
+	-- per node: expressions over the columns of level 1
+	pass_of jsonb := '{}';
+	evidence_of jsonb := '{}';
+	missing_of jsonb := '{}';
+	lacks_of jsonb := '{}';
+	pass_e text;
+	evidence_e text;
+	missing_e text;
+	lacks_e text;
+	rating_from integer := NULL;
+	award_codes text[] := '{}';
+	needs_cut boolean := false;
+	cc text;
+	cut_ok text;
+	rating text;
+	scope text;
+	at_least integer;
+	window_from integer;
+	children text[];
+	child_pass text[];
+	child_missing text[];
+	child_lacks text[];
+	child_evidence text[];
+	subjects text;
+	sources text := '';
+	joins text := '';
+	reasons text;
+	sql text;
+	who text;
+	rec_table text;
+	rec_key text;
+	rating_table text;
+	award_table text;
+BEGIN
+	SELECT e.rule, v.general INTO entry
+	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
+	WHERE e.version_code = version AND e.award_code = award;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" has no entry for award "%"', version, award USING ERRCODE = 'no_data_found';
+	END IF;
+	general := entry.general;
+	collective := (SELECT a.subject = 'collective' FROM thidua.award a WHERE a.award_code = award);
+	counts_thematic := thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count');
+	counts_revoked := thidua._general_rule(general, 'revoked_awards_count');
+	counts_once := thidua._general_rule(general, 'initiative_counts_once');
+	after_discipline := thidua._general_rule(general, 'achievements_after_discipline') AND NOT collective;
+	who := CASE WHEN collective THEN 'unit_code' ELSE 'person_code' END;
+	rating_table := CASE WHEN collective THEN 'thidua.unit_rating' ELSE 'thidua.individual_rating' END;
+	award_table := CASE WHEN collective THEN 'thidua.unit_award' ELSE 'thidua.individual_award' END;
+	-- the condition under which a record of an award counts toward another
+	cc := concat_ws(' AND ', 'true',
+		CASE WHEN NOT counts_revoked THEN 'a.revoked_on IS NULL' END,
+		CASE WHEN NOT counts_thematic THEN 'a.kind IN (''yearly'', ''career'')' END);
+	cut_ok := CASE WHEN after_discipline THEN 'coalesce(x.cut_year, 0)' ELSE '0' END;
+
+	-- leaves first: reversed depth-first order visits children before parents
+	FOR n IN SELECT * FROM thidua._rule_nodes(entry.rule) ORDER BY ordinal DESC LOOP
+		p := n.body;
+		IF jsonb_typeof(p) <> 'object' THEN
+			RAISE EXCEPTION 'rulebook "%", award "%", %: a rule node must be an object', version, award, n.node
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF p ? 'all_of' OR p ? 'any_of' THEN
+			SELECT array_agg(c.node ORDER BY c.ordinal) INTO children
+			FROM thidua._rule_nodes(entry.rule) c WHERE c.parent = n.node;
+			IF children IS NULL THEN
+				RAISE EXCEPTION 'rulebook "%", award "%", %: % is empty', version, award, n.node,
+					CASE WHEN p ? 'all_of' THEN 'all_of' ELSE 'any_of' END USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			SELECT array_agg(pass_of ->> c ORDER BY o), array_agg(missing_of ->> c ORDER BY o),
+				array_agg(lacks_of ->> c ORDER BY o), array_agg(evidence_of ->> c ORDER BY o)
+			INTO child_pass, child_missing, child_lacks, child_evidence
+			FROM unnest(children) WITH ORDINALITY u(c, o);
+			IF p ? 'all_of' THEN
+				pass_e := '(' || array_to_string(child_pass, ' AND ') || ')';
+				missing_e := '(' || array_to_string(child_missing, ' + ') || ')';
+				lacks_e := '(' || array_to_string(child_lacks, ' || ') || ')';
+				evidence_e := format('format(''all of: %%s of %s met'', %s)', cardinality(children),
+					'(' || (SELECT string_agg('(' || c || ')::int', ' + ') FROM unnest(child_pass) c) || ')');
+			ELSE
+				pass_e := '(' || array_to_string(child_pass, ' OR ') || ')';
+				missing_e := 'LEAST(' || array_to_string(child_missing, ', ') || ')';
+				lacks_e := 'CASE' || (SELECT string_agg(format(' WHEN %s = %s THEN %s', m, missing_e, l), '' ORDER BY o)
+					FROM unnest(child_missing, child_lacks) WITH ORDINALITY u(m, l, o)) || ' END';
+				evidence_e := format('format(''any of: %%s of %s met'', %s)', cardinality(children),
+					'(' || (SELECT string_agg('(' || c || ')::int', ' + ') FROM unnest(child_pass) c) || ')');
+			END IF;
+		ELSE
+			k := k + 1;
+			leaf := 'k' || k;
+			required := mode IN ('eligible', 'why') AND strpos(n.node, 'any_of') = 0;
+			rating := p ->> 'rating';
+			CASE p ->> 'kind'
+			WHEN 'rating_this_year' THEN
+				r_aggs := r_aggs || format('max(r.rating) FILTER (WHERE r.year = %s) AS rating_y', y);
+				IF required THEN
+					r_having := r_having || format('max(r.rating) FILTER (WHERE r.year = %s) >= %L::thidua.completion_rating', y, rating);
+				END IF;
+				rating_from := least(coalesce(rating_from, y), y);
+				l1 := l1 || format('r.rating_y AS %s_rating, %s AS %s_cut', leaf, cut_ok, leaf);
+				pass_e := format('coalesce(%1$s_rating >= %2$L::thidua.completion_rating AND %1$s_cut < %3$s, false)', leaf, rating, y);
+				evidence_e := format($e$CASE WHEN %1$s_rating IS NULL THEN 'no rating for %3$s; %2$s required'
+					ELSE %1$s_rating::text || ' in %3$s; %2$s required' END
+					|| CASE WHEN %1$s_cut >= %3$s THEN '; not counted: a disciplinary measure lasted until ' || %1$s_cut ELSE '' END$e$,
+					leaf, rating, y);
+				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
+					format('a rating of %s in %s', rating, y));
+			WHEN 'rating_streak' THEN
+				at_least := (p ->> 'years')::integer;
+				rating_from := least(coalesce(rating_from, y), y - at_least + 1);
+				r_aggs := r_aggs || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) AS %s_streak',
+					rating, y, leaf);
+				IF required AND at_least > 0 THEN
+					r_having := r_having || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) >= %s',
+						rating, y, at_least);
+				END IF;
+				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years,
+					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut', leaf, y, cut_ok);
+				pass_e := format('(%s_years >= %s)', leaf, at_least);
+				evidence_e := format($e$CASE WHEN %1$s_rated = 0 THEN 'not rated %2$s in %3$s; %4$s consecutive years required'
+					WHEN %1$s_years = 0 THEN 'no year counted; %4$s consecutive years required'
+					ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - %1$s_years + 1, %3$s) g)
+						|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' consecutive years' END
+						|| ', %4$s required' END
+					|| CASE WHEN %1$s_rated > %1$s_years THEN '; ' || (%1$s_rated - %1$s_years)
+						|| ' not counted: a disciplinary measure lasted until ' || %1$s_cut ELSE '' END$e$,
+					leaf, rating || CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, y, at_least);
+				missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
+				lacks_e := format('CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L)] END',
+					leaf, at_least, 'more year rated ' || rating, 'more years rated ' || rating);
+			WHEN 'award_held' THEN
+				award_codes := award_codes || (p ->> 'award');
+				window_from := CASE WHEN jsonb_typeof(p -> 'within_years') = 'number' THEN y - (p ->> 'within_years')::integer + 1 END;
+				a_aggs := a_aggs || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) AS %s_held',
+					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
+				IF required THEN
+					aw_having := aw_having || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) IS NOT NULL',
+						p ->> 'award', coalesce(window_from, 1900), cc, cut_ok);
+				END IF;
+				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.year >= %s AND NOT (%s AND a.year > %s)) AS %s_void',
+					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
+				l1 := l1 || format('aw.%1$s_held AS %1$s_held, coalesce(aw.%1$s_void, 0) AS %1$s_void', leaf);
+				pass_e := format('(%s_held IS NOT NULL)', leaf);
+				evidence_e := format($e$CASE WHEN %1$s_held IS NOT NULL THEN '%2$s ' || %1$s_held ELSE 'no %2$s %3$s' END
+					|| CASE WHEN %1$s_void > 0 THEN '; ' || %1$s_void || ' not counted (revoked, thematic or ad hoc, or before a disciplinary measure ended)' ELSE '' END$e$,
+					leaf, p ->> 'award', CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END);
+				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
+					p ->> 'award' || CASE WHEN window_from IS NULL THEN '' WHEN window_from = y THEN ' in ' || y
+						ELSE format(' in %s-%s', window_from, y) END);
+			WHEN 'award_streak' THEN
+				award_codes := award_codes || (p ->> 'award');
+				at_least := (p ->> 'times')::integer;
+				DECLARE
+					every integer := coalesce((p ->> 'every_years')::integer, 1);
+					run text;
+				BEGIN
+					a_aggs := a_aggs || format('bit_or(1 << ((%2$s - a.year) / %3$s)) FILTER (WHERE a.award_code = %1$L AND %4$s
+						AND a.year > %5$s AND a.year > %2$s - %6$s AND (%2$s - a.year) %% %3$s = 0) AS %7$s_mask',
+						p ->> 'award', y, every, cc, cut_ok, at_least * every, leaf);
+					-- the run of held years from Y back
+					run := (SELECT 'CASE' || string_agg(format(' WHEN coalesce(aw.%s_mask, 0) & %s = 0 THEN %s', leaf, 1 << i, i), '' ORDER BY i)
+						|| format(' ELSE %s END', at_least) FROM generate_series(0, at_least - 1) i);
+					l1 := l1 || format('%s AS %s_times', run, leaf);
+					pass_e := format('(%s_times >= %s)', leaf, at_least);
+					evidence_e := format($e$CASE WHEN %1$s_times = 0 THEN 'no %2$s in %3$s; %4$s times required'
+						ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - (%1$s_times - 1) * %5$s, %3$s, %5$s) g)
+							|| ': ' || %1$s_times || ' %6$s, %4$s required' END$e$,
+						leaf, p ->> 'award', y, at_least, every,
+						CASE WHEN every = 1 THEN 'in a row' ELSE format('in a row, every %s years', every) END);
+					missing_e := format('greatest(0, %s - %s_times)', at_least, leaf);
+					lacks_e := format('CASE WHEN %1$s_times >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_times)::text, %3$L, %4$L)] END',
+						leaf, at_least, 'more year holding ' || (p ->> 'award'), 'more years holding ' || (p ->> 'award')
+						|| CASE WHEN every = 1 THEN '' ELSE format(' (every %s years)', every) END);
+				END;
+			WHEN 'initiatives' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				at_least := (p ->> 'count')::integer;
+				scope := coalesce(p ->> 'scope', 'grassroots');
+				window_from := CASE WHEN jsonb_typeof(p -> 'window_years') = 'number' THEN y - (p ->> 'window_years')::integer + 1 END;
+				DECLARE
+					used_ok text := CASE WHEN counts_once THEN format(
+						'(i.used_by_award IS NULL OR (u.award_code = %L AND u.year = %s AND u.person_code = ia.person_code))', award, y)
+						ELSE 'true' END;
+					in_window text := format('i.scope >= %L::thidua.initiative_scope AND extract(year FROM i.recognised_on) >= %s',
+						scope, coalesce(window_from, 1900));
+				BEGIN
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND %s AND extract(year FROM i.recognised_on) > %s) AS %s_count',
+						in_window, used_ok, replace(cut_ok, 'x.', 'c.'), leaf);
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND NOT %s) AS %s_used', in_window, used_ok, leaf);
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND %s AND extract(year FROM i.recognised_on) <= %s) AS %s_cut',
+						in_window, used_ok, replace(cut_ok, 'x.', 'c.'), leaf);
+				END;
+				IF after_discipline THEN
+					needs_cut := true;
+				END IF;
+				l1 := l1 || format('coalesce(ini.%1$s_count, 0) AS %1$s_count, coalesce(ini.%1$s_used, 0) AS %1$s_used, coalesce(ini.%1$s_cut, 0) AS %1$s_cut', leaf);
+				pass_e := format('(%s_count >= %s)', leaf, at_least);
+				evidence_e := format($e$%1$s_count || ' initiative' || CASE WHEN %1$s_count = 1 THEN '' ELSE 's' END
+					|| ' of scope %2$s%3$s recognised %4$s; %5$s required'
+					|| CASE WHEN %1$s_used > 0 THEN '; ' || %1$s_used || ' not counted: already used by another award' ELSE '' END
+					|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted: recognised before a disciplinary measure ended' ELSE '' END$e$,
+					leaf, scope, CASE WHEN scope <> 'national' THEN ' or wider' ELSE '' END,
+					CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END, at_least);
+				missing_e := format('greatest(0, %s - %s_count)', at_least, leaf);
+				lacks_e := format('CASE WHEN %1$s_count >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_count)::text, %3$L, %4$L)] END',
+					leaf, at_least, 'initiative of scope ' || scope, 'initiatives of scope ' || scope);
+			WHEN 'service_years' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				DECLARE
+					in_sector boolean := coalesce((p ->> 'in_sector')::boolean, false);
+					posts text[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p -> 'posts', '[]')));
+					where_e text;
+					what text;
+				BEGIN
+					what := CASE WHEN in_sector THEN 'in the sector' ELSE 'in ' || array_to_string(posts, ', ') END;
+					where_e := CASE WHEN in_sector THEN 'true' ELSE format('t.post = ANY (%L::text[])', posts) END;
+					extra_sources := extra_sources || format(
+						'%1$s AS (SELECT t.person_code AS subject_code, thidua._days_in(range_agg(daterange(t.valid_from,
+							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS days
+						FROM %3$s t WHERE t.valid_from <= %2$s AND %4$s GROUP BY t.person_code)',
+						leaf || '_src', d, CASE WHEN in_sector THEN 'thidua.membership' ELSE 'thidua.post_held' END, where_e);
+					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
+					l1 := l1 || format('coalesce(%1$s_src.days, 0) / 365 AS %1$s_years, coalesce(%1$s_src.days, 0) AS %1$s_days,
+						CASE WHEN s.sex = ''female'' THEN %2$s ELSE %3$s END AS %1$s_needed, s.sex AS %1$s_sex',
+						leaf, (p ->> 'women')::integer, (p ->> 'men')::integer);
+					pass_e := format('(%1$s_years >= %1$s_needed)', leaf);
+					evidence_e := format($e$%1$s_years || ' full years %2$s to %3$s (' || %1$s_days || ' days); '
+						|| %1$s_needed || ' required for a ' || CASE WHEN %1$s_sex = 'female' THEN 'woman' ELSE 'man' END$e$,
+						leaf, replace(what, '''', ''''''), judged_on);
+					missing_e := format('greatest(0, %1$s_needed - %1$s_years)', leaf);
+					lacks_e := format('CASE WHEN %1$s_years >= %1$s_needed THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%1$s_needed - %1$s_years)::text, %2$L, %3$L)] END',
+						leaf, 'more year ' || CASE WHEN in_sector THEN 'in the sector' ELSE 'in post' END,
+						'more years ' || CASE WHEN in_sector THEN 'in the sector' ELSE 'in post' END);
+				END;
+			WHEN 'no_discipline' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				window_from := y - coalesce((p ->> 'window_years')::integer, 1) + 1;
+				DECLARE
+					measure_e text := format('x.kind = ''measure'' AND (x.valid_to IS NULL OR x.valid_to >= %L::date)%s',
+						make_date(window_from, 1, 1),
+						CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' AND x.severity >= %L::thidua.discipline_severity', p ->> 'severity') ELSE '' END);
+					open_e text := CASE WHEN coalesce((p ->> 'proceedings')::boolean, false)
+						THEN format('x.kind <> ''measure'' AND (x.valid_to IS NULL OR x.valid_to >= %s)', d) ELSE 'false' END;
+				BEGIN
+					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_measures', measure_e, leaf);
+					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_open', open_e, leaf);
+					IF with_reasons THEN
+						d_aggs := d_aggs || format($e$string_agg(CASE WHEN x.kind = 'measure' THEN x.severity::text ELSE x.kind END
+							|| ' from ' || x.valid_from || coalesce(' to ' || x.valid_to, ', open') || coalesce(' (' || x.decision || ')', ''), '; '
+							ORDER BY x.valid_from) FILTER (WHERE (%s) OR (%s)) AS %s_list$e$, measure_e, open_e, leaf);
+					ELSE
+						d_aggs := d_aggs || format('NULL::text AS %s_list', leaf);
+					END IF;
+				END;
+				l1 := l1 || format('coalesce(x.%1$s_measures, 0) + coalesce(x.%1$s_open, 0) AS %1$s_found, x.%1$s_list AS %1$s_list', leaf);
+				pass_e := format('(%s_found = 0)', leaf);
+				evidence_e := format($e$CASE WHEN %1$s_found = 0 THEN 'no disciplinary measure%2$s overlapping %3$s to %4$s%5$s'
+					ELSE %1$s_list END$e$, leaf,
+					CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' of %s or heavier', p ->> 'severity') ELSE '' END,
+					make_date(window_from, 1, 1), judged_on,
+					CASE WHEN coalesce((p ->> 'proceedings')::boolean, false) THEN format('; no proceedings open on %s', judged_on) ELSE '' END);
+				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L || %s_list] END', pass_e,
+					'no disciplinary measure or proceedings: ', leaf);
+			WHEN 'once_only' THEN
+				award_codes := award_codes || award;
+				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.revoked_on IS NULL AND a.year < %s) AS %s_prior',
+					award, CASE WHEN forecast THEN assumed ELSE y END, leaf);
+				a_aggs := a_aggs || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.revoked_on IS NULL AND a.year < %s) AS %s_when',
+					award, CASE WHEN forecast THEN assumed ELSE y END, leaf);
+				l1 := l1 || format('coalesce(aw.%1$s_prior, 0) AS %1$s_prior, aw.%1$s_when AS %1$s_when', leaf);
+				pass_e := format('(%s_prior = 0)', leaf);
+				evidence_e := format($e$CASE WHEN %1$s_prior = 0 THEN 'not received before' ELSE 'received in ' || %1$s_when || ' (once only)' END$e$, leaf);
+				-- never again: no forecast
+				missing_e := format('CASE WHEN %s THEN 0 END', pass_e);
+				lacks_e := 'ARRAY[]::text[]';
+			WHEN 'members_with_award', 'members_rated', 'members_without_discipline' THEN
+				IF NOT collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to collectives only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				DECLARE
+					member_year integer := CASE WHEN forecast THEN assumed ELSE y END;
+					hit text;
+					what text;
+					share numeric := (p ->> 'share')::numeric;
+					how_many integer := (p ->> 'count')::integer;
+					more_than boolean := coalesce(p ->> 'comparison', 'at_least') = 'more_than';
+					needed text;
+					lacking text;
+				BEGIN
+					IF p ->> 'kind' = 'members_with_award' THEN
+						hit := format('EXISTS (SELECT 1 FROM thidua.individual_award a WHERE a.person_code = m.person_code
+							AND a.award_code = %L AND a.year = %s AND %s)', p ->> 'award', member_year, cc);
+						what := format('hold %s %s', p ->> 'award', member_year);
+						lacking := format('holding %s', p ->> 'award');
+					ELSIF p ->> 'kind' = 'members_rated' THEN
+						hit := format('EXISTS (SELECT 1 FROM thidua.individual_rating r WHERE r.person_code = m.person_code
+							AND r.year = %s AND r.rating >= %L::thidua.completion_rating)', member_year, rating);
+						what := format('rated %s%s in %s', rating, CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, member_year);
+						lacking := format('rated %s', rating);
+						IF share IS NULL AND how_many IS NULL THEN
+							share := 1;
+						END IF;
+					ELSE
+						hit := format('EXISTS (SELECT 1 FROM thidua.discipline x WHERE x.person_code = m.person_code
+							AND x.kind = ''measure'' AND x.severity >= %L::thidua.discipline_severity
+							AND x.valid_from <= %L::date AND (x.valid_to IS NULL OR x.valid_to >= %L::date))',
+							coalesce(p ->> 'severity', 'reprimand'), make_date(member_year, 12, 31), make_date(member_year, 1, 1));
+						what := format('had a measure of %s or heavier in %s', coalesce(p ->> 'severity', 'reprimand'), member_year);
+					END IF;
+					extra_sources := extra_sources || format(
+						'%1$s AS (SELECT m.unit_code AS subject_code, count(DISTINCT m.person_code) AS members,
+							count(DISTINCT m.person_code) FILTER (WHERE %2$s) AS hits
+						FROM thidua.membership m WHERE m.valid_from <= %3$s AND (m.valid_to IS NULL OR m.valid_to > %3$s)
+						GROUP BY m.unit_code)', leaf || '_src', hit, d);
+					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
+					l1 := l1 || format('coalesce(%1$s_src.members, 0) AS %1$s_members, coalesce(%1$s_src.hits, 0) AS %1$s_hits', leaf);
+					IF p ->> 'kind' = 'members_without_discipline' THEN
+						needed := '0';
+						pass_e := format('(%s_hits = 0)', leaf);
+						evidence_e := format($e$CASE WHEN %1$s_hits = 0 THEN 'no member of ' || %1$s_members || ' %2$s'
+							ELSE %1$s_hits || ' of ' || %1$s_members || ' members %2$s' END$e$, leaf, replace(what, '''', ''''''));
+						missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+						lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
+							'no member with a disciplinary measure');
+					ELSE
+						-- the fewest members that pass, exact: at least ceil(share x members), or one more than share x members
+						needed := CASE WHEN share IS NOT NULL THEN
+								CASE WHEN more_than THEN format('(floor(%s::numeric * %s_members)::integer + 1)', share, leaf)
+									 ELSE format('ceil(%s::numeric * %s_members)::integer', share, leaf) END
+							ELSE CASE WHEN more_than THEN (how_many + 1)::text ELSE how_many::text END END;
+						pass_e := format('(%1$s_members > 0 AND %1$s_hits >= %2$s)', leaf, needed);
+						evidence_e := format($e$%1$s_hits || ' of ' || %1$s_members || ' members %2$s'
+							|| CASE WHEN %1$s_members > 0 THEN ' (' || trim_scale(round(100.0 * %1$s_hits / %1$s_members, 1)) || ' %%)' ELSE '' END
+							|| '; %3$s required'$e$, leaf, replace(what, '''', ''''''),
+							CASE WHEN share IS NOT NULL THEN format('%s %s %%', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, trim_scale(share * 100))
+								ELSE format('%s %s', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, how_many) END);
+						missing_e := format('greatest(0, %s - %s_hits)', needed, leaf);
+						lacks_e := format('CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many(greatest(1, %2$s - %3$s_hits)::text, %4$L, %5$L)] END',
+							pass_e, needed, leaf, 'more member ' || lacking, 'more members ' || lacking);
+					END IF;
+				END;
+			ELSE
+				RAISE EXCEPTION 'rulebook "%", award "%", %: unknown rule kind %', version, award, n.node,
+					coalesce('"' || (p ->> 'kind') || '"', '(none)')
+					USING ERRCODE = 'invalid_parameter_value';
+			END CASE;
+		END IF;
+		pass_of := pass_of || jsonb_build_object(n.node, pass_e);
+		evidence_of := evidence_of || jsonb_build_object(n.node, evidence_e);
+		missing_of := missing_of || jsonb_build_object(n.node, missing_e);
+		lacks_of := lacks_of || jsonb_build_object(n.node, lacks_e);
+	END LOOP;
+
+	-- the subjects: members on the judging date (of the unit and its sub-units), or units
+	IF collective THEN
+		subjects := format('SELECT u.unit_code AS subject_code, u.name::text AS subject_name, u.parent_code AS unit_code,
+			NULL::text AS sex FROM thidua.unit u WHERE %s',
+			CASE WHEN subject IS NOT NULL THEN format('u.unit_code = %L', subject)
+				 WHEN unit IS NOT NULL THEN 'u.unit_code IN (SELECT unit_code FROM scope_units)' ELSE 'true' END);
+	ELSIF subject IS NOT NULL THEN
+		subjects := format('SELECT i.person_code AS subject_code, i.full_name::text AS subject_name,
+			(SELECT min(m.unit_code) FROM thidua.membership m WHERE m.person_code = i.person_code AND m.valid_from <= %s
+			 AND (m.valid_to IS NULL OR m.valid_to > %s)) AS unit_code, i.sex
+			FROM thidua.individual i WHERE i.person_code = %L', d, d, subject);
+	ELSE
+		subjects := format('SELECT m.subject_code, i.full_name::text AS subject_name, m.unit_code, i.sex
+			FROM (SELECT m.person_code AS subject_code, min(m.unit_code) AS unit_code FROM thidua.membership m
+				  WHERE m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to > %s)%s GROUP BY m.person_code) m
+			JOIN thidua.individual i ON i.person_code = m.subject_code', d, d,
+			CASE WHEN unit IS NOT NULL THEN ' AND m.unit_code IN (SELECT unit_code FROM scope_units)' ELSE '' END);
+	END IF;
+	-- records of the subjects in scope only, when the scope is narrower than everyone
+	rec_key := CASE WHEN unit IS NOT NULL OR subject IS NOT NULL
+		THEN format(' AND %%s.%s IN (SELECT subject_code FROM subjects)', who) ELSE '' END;
+
+	-- the last year whose achievements a disciplinary measure voids (achievements_after_discipline)
+	IF after_discipline THEN
+		d_aggs := d_aggs || format('max(CASE WHEN x.valid_to IS NULL OR x.valid_to > %s THEN %s ELSE extract(year FROM x.valid_to)::integer END)
+			FILTER (WHERE x.kind = ''measure'') AS cut_year', d, y);
+	END IF;
+	IF cardinality(d_aggs) > 0 AND NOT collective THEN
+		sources := sources || format(', cut AS (SELECT x.person_code AS subject_code, %s FROM thidua.discipline x
+			WHERE x.valid_from <= %s%s GROUP BY x.person_code)', array_to_string(d_aggs, ', '), d, format(rec_key, 'x'));
+		joins := joins || ' LEFT JOIN cut x ON x.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(r_aggs) > 0 THEN
+		sources := sources || format(', r AS (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s',
+			who, array_to_string(ARRAY(SELECT DISTINCT a FROM unnest(r_aggs) a), ', '),
+			CASE WHEN forecast THEN format(
+				'(SELECT r.%1$s, r.year, r.rating FROM %2$s r WHERE r.year BETWEEN %3$s AND %4$s%6$s
+				  UNION ALL SELECT r.%1$s, %5$s, r.rating FROM %2$s r WHERE r.year = %4$s%6$s) r',
+				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'))
+			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END)
+			|| CASE WHEN cardinality(r_having) > 0 THEN ' HAVING ' || array_to_string(r_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(r_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' r ON r.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(a_aggs) > 0 THEN
+		sources := sources || format(', aw AS (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s',
+			who, array_to_string(a_aggs, ', '),
+			CASE WHEN forecast THEN format(
+				'(SELECT a.%1$s, a.award_code, a.year, a.kind, a.revoked_on FROM %2$s a WHERE a.award_code = ANY (%3$L::text[]) AND a.year <= %4$s%6$s
+				  UNION ALL SELECT a.%1$s, a.award_code, %5$s, a.kind, a.revoked_on FROM %2$s a
+				  WHERE a.award_code = ANY (%3$L::text[]) AND a.year = %4$s AND a.kind = ''yearly''%6$s) a',
+				who, award_table, award_codes, assumed, y, format(rec_key, 'a'))
+			ELSE format('%s a', award_table) END,
+			CASE WHEN after_discipline THEN ' LEFT JOIN cut x ON x.subject_code = a.' || who ELSE '' END
+			|| CASE WHEN forecast THEN ' WHERE true' ELSE format(' WHERE a.award_code = ANY (%L::text[]) AND a.year <= %s%s', award_codes, y, format(rec_key, 'a')) END)
+			|| CASE WHEN cardinality(aw_having) > 0 THEN ' HAVING ' || array_to_string(aw_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(aw_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' aw ON aw.subject_code = s.subject_code';
+		IF after_discipline THEN
+			needs_cut := true;
+		END IF;
+	END IF;
+	IF cardinality(i_aggs) > 0 THEN
+		sources := sources || format(', ini AS (SELECT ia.person_code AS subject_code, %s
+			FROM thidua.initiative_author ia JOIN thidua.initiative i ON i.initiative_code = ia.initiative_code
+			LEFT JOIN thidua.individual_award u ON u.record_id = i.used_by_award%s
+			WHERE i.recognised_on <= %s%s GROUP BY ia.person_code)',
+			array_to_string(i_aggs, ', '), CASE WHEN after_discipline THEN ' LEFT JOIN cut c ON c.subject_code = ia.person_code' ELSE '' END,
+			d, format(rec_key, 'ia'));
+		joins := joins || ' LEFT JOIN ini ON ini.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(extra_sources) > 0 THEN
+		sources := sources || ', ' || array_to_string(extra_sources, ', ');
+		joins := joins || ' ' || array_to_string(extra_joins, ' ');
+	END IF;
+
+	IF with_reasons THEN
+		SELECT string_agg(format('jsonb_build_array(jsonb_build_object(''node'', %L, ''kind'', %L, ''passed'', %s, ''evidence'', %s))',
+			t.node, coalesce(t.body ->> 'kind', CASE WHEN t.body ? 'all_of' THEN 'all_of' ELSE 'any_of' END),
+			pass_of ->> t.node, evidence_of ->> t.node), ' || ' ORDER BY t.ordinal)
+		INTO reasons FROM thidua._rule_nodes(entry.rule) t;
+	END IF;
+
+	sql := format('WITH RECURSIVE scope_units AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = %L
+			UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code),
+		subjects AS (%s)%s
+		SELECT subject_code, subject_name, unit_code, %s AS passed, %s AS reasons, (%s)::integer AS missing, %s AS lacks
+		FROM (SELECT s.subject_code, s.subject_name, s.unit_code%s FROM subjects s%s) l1%s',
+		unit, subjects, sources,
+		pass_of ->> 'rule',
+		CASE WHEN with_reasons THEN reasons ELSE 'NULL::jsonb' END,
+		CASE WHEN forecast THEN missing_of ->> 'rule' ELSE 'NULL::integer' END,
+		CASE WHEN forecast THEN lacks_of ->> 'rule' ELSE 'NULL::text[]' END,
+		CASE WHEN cardinality(l1) > 0 THEN ', ' || array_to_string(l1, ', ') ELSE '' END,
+		joins,
+		CASE WHEN mode IN ('eligible', 'why') THEN ' WHERE ' || (pass_of ->> 'rule') ELSE '' END);
+	RETURN sql;
+END
+$$;
+COMMENT ON FUNCTION thidua._eligibility_query(text, integer, date, text, text, text, text) IS
+	'compiles an award''s rule in a rulebook version into one query (text) over the record tables; see eligible()';
+
+-- The subject checked and the judging date defaulted, for the public functions.
+CREATE FUNCTION thidua._check_award_year(award text, year integer) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	subject text;
+BEGIN
+	IF award IS NULL OR year IS NULL THEN
+		RAISE EXCEPTION 'award and year are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT a.subject INTO subject FROM thidua.award a WHERE a.award_code = award;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'award "%" does not exist', award
+			USING ERRCODE = 'no_data_found', HINT = 'See thidua awards for the catalog.';
+	END IF;
+	IF year NOT BETWEEN 1900 AND 2198 THEN
+		RAISE EXCEPTION 'year % is out of range', year
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Years from 1900 to 2198 are judged.';
+	END IF;
+	RETURN subject;
+END
+$$;
+
+CREATE FUNCTION thidua._check_unit(unit text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code = unit) THEN
+		RAISE EXCEPTION 'unit "%" does not exist', unit USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION thidua.eligibility(subject text, award text, year integer, rulebook_version text DEFAULT NULL,
+								   judged_on date DEFAULT NULL)
+	RETURNS TABLE (node text, kind text, passed boolean, evidence text, legal_source text, verified boolean)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	award_subject text := thidua._check_award_year(award, year);
+	on_date date := coalesce(judged_on, make_date(year, 12, 31));
+	version text;
+	outcome record;
+	rule jsonb;
+BEGIN
+	IF subject IS NULL THEN
+		RAISE EXCEPTION 'subject is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF award_subject = 'individual' AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code = subject) THEN
+		RAISE EXCEPTION 'person "%" does not exist', subject
+			USING ERRCODE = 'no_data_found', DETAIL = format('Award "%s" is for individuals.', award);
+	ELSIF award_subject = 'collective' AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code = subject) THEN
+		RAISE EXCEPTION 'unit "%" does not exist', subject
+			USING ERRCODE = 'no_data_found', DETAIL = format('Award "%s" is for collectives (units).', award);
+	END IF;
+	version := thidua._rulebook_for(award, on_date, rulebook_version);
+	SELECT e.rule INTO rule FROM thidua.rulebook_entry e WHERE e.version_code = version AND e.award_code = award;
+	EXECUTE thidua._eligibility_query(award, year, on_date, version, NULL, subject, 'all') INTO outcome;
+	RETURN QUERY
+		SELECT r ->> 'node', r ->> 'kind', (r ->> 'passed')::boolean,
+			CASE WHEN t.node = 'rule' THEN format('%s %s for %s %s under %s, judged on %s: ', award,
+				CASE WHEN (r ->> 'passed')::boolean THEN 'eligible' ELSE 'not eligible' END, subject, year, version, on_date)
+				ELSE '' END || (r ->> 'evidence'),
+			thidua._legal_source_text(t.body -> 'source'),
+			(t.body -> 'source' ->> 'verified')::boolean
+		FROM jsonb_array_elements(outcome.reasons) WITH ORDINALITY AS x(r, n)
+		JOIN thidua._rule_nodes(rule) t ON t.node = r ->> 'node'
+		ORDER BY t.ordinal;
+END
+$$;
+COMMENT ON FUNCTION thidua.eligibility(text, text, integer, text, date) IS
+	'eligibility(subject, award, year [, rulebook_version [, judged_on]]): one row per node of the award''s rule, depth first; the first (node ''rule'') is the overall answer; evidence in words and the legal source of each rule. subject: a person code (individual awards) or unit code (collective ones). The year is judged on judged_on (default 31 December) by the published rulebook version in force then with an entry for the award, unless one is named. Errors: unknown award, person or unit; no version or several in force.';
+
+CREATE FUNCTION thidua.eligible(award text, year integer, unit text DEFAULT NULL, why boolean DEFAULT false,
+								rulebook_version text DEFAULT NULL)
+	RETURNS TABLE (subject_code text, subject_name thidua.vietnamese_text, unit_code text, reasons jsonb)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	on_date date;
+	version text;
+BEGIN
+	PERFORM thidua._check_award_year(award, year);
+	PERFORM thidua._check_unit(unit);
+	on_date := make_date(year, 12, 31);
+	version := thidua._rulebook_for(award, on_date, rulebook_version);
+	RETURN QUERY EXECUTE format('SELECT q.subject_code, q.subject_name::thidua.vietnamese_text, q.unit_code, q.reasons FROM (%s) q',
+		thidua._eligibility_query(award, year, on_date, version, unit, NULL,
+			CASE WHEN coalesce(why, false) THEN 'why' ELSE 'eligible' END));
+END
+$$;
+COMMENT ON FUNCTION thidua.eligible(text, integer, text, boolean, text) IS
+	'eligible(award, year [, unit [, why [, rulebook_version]]]): the subjects eligible for the award in the year (judged on 31 December): the people who are members of the unit or its sub-units on that date (everyone when unit is NULL), or the units of that subtree for a collective award; one set-based query; with why, reasons holds one object per rule node (node, kind, passed, evidence). Unordered. Errors: unknown award or unit; no rulebook version in force (or several).';
