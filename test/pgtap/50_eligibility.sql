@@ -6,97 +6,10 @@
 BEGIN;
 SELECT plan(68);
 
--- units: DEPT with DIV1 and DIST under it; OTHER elsewhere
-INSERT INTO thidua.unit (unit_code, name, parent_code) VALUES
-	('DEPT', 'Sở Tư pháp', NULL), ('DIV1', 'Phòng Hành chính tư pháp', 'DEPT'),
-	('DIST', 'Phòng Tư pháp huyện', 'DEPT'), ('OTHER', 'Đơn vị khác', NULL);
-INSERT INTO thidua.individual (person_code, full_name, sex) VALUES
-	('P01', 'Nguyễn Văn Một', 'male'), ('P02', 'Trần Thị Hai', 'female'), ('P03', 'Lê Văn Ba', 'male'),
-	('P04', 'Phạm Thị Bốn', 'female'), ('P05', 'Hoàng Thị Năm', 'female'), ('P06', 'Vũ Văn Sáu', 'male'),
-	('P07', 'Đặng Văn Bảy', 'male'), ('P08', 'Bùi Thị Tám', 'female'), ('P09', 'Đỗ Văn Chín', 'male'),
-	('P10', 'Hồ Thị Mười', 'female'), ('P11', 'Ngô Văn Mười Một', 'male');
-INSERT INTO thidua.membership (person_code, unit_code, valid_from, valid_to)
-	SELECT p, CASE WHEN p IN ('P10') THEN 'DIST' WHEN p = 'P11' THEN 'OTHER' ELSE 'DIV1' END, '2010-01-01', NULL
-	FROM unnest(ARRAY['P01','P02','P03','P04','P05','P06','P07','P08','P09','P10','P11']) p;
--- ratings 2020..2024: HTXSNV unless said otherwise
-INSERT INTO thidua.individual_rating (person_code, year, rating)
-	SELECT p, y, (CASE
-		WHEN p = 'P02' AND y = 2023 THEN 'HTTNV'          -- the streak broken by one HTTNV year
-		WHEN p = 'P06' AND y = 2024 THEN 'HTTNV'
-		WHEN p = 'P08' AND y = 2024 THEN 'HTNV'
-		ELSE 'HTXSNV' END)::thidua.completion_rating
-	FROM unnest(ARRAY['P01','P02','P03','P04','P05','P06','P07','P08','P09','P10','P11']) p, generate_series(2020, 2024) y;
--- awards: LDTT every year for everyone but P04 (2024 revoked) and P08 (2024 thematic)
-INSERT INTO thidua.individual_award (person_code, award_code, year, kind, revoked_on, revocation_reason)
-	SELECT p, 'LDTT', y, CASE WHEN p = 'P08' AND y = 2024 THEN 'thematic' ELSE 'yearly' END,
-		CASE WHEN p = 'P04' AND y = 2024 THEN DATE '2025-03-01' END,
-		CASE WHEN p = 'P04' AND y = 2024 THEN 'hồ sơ không trung thực' END
-	FROM unnest(ARRAY['P01','P02','P03','P04','P05','P06','P07','P08','P09','P10','P11']) p, generate_series(2020, 2024) y;
-INSERT INTO thidua.individual_award (person_code, award_code, year, kind)
-	VALUES ('P01', 'CSTDCS', 2022, 'yearly'), ('P01', 'CSTDCS', 2023, 'yearly'), ('P01', 'CSTDCS', 2024, 'yearly'),
-		   ('P03', 'CSTDCS', 2022, 'yearly'), ('P03', 'CSTDCS', 2023, 'yearly'), ('P03', 'CSTDCS', 2024, 'yearly'),
-		   ('P09', 'KNC-TP', 2019, 'career'), ('P03', 'BK-BTP', 2021, 'yearly');
--- initiatives: P01 one of ministry scope; P03's was used by his Bằng khen 2021; P01 and P03 share a grassroots one
-INSERT INTO thidua.initiative (initiative_code, title, scope, recognised_on, used_by_award) VALUES
-	('SK-1', 'Số hóa sổ hộ tịch', 'ministry_province', '2023-06-01', NULL),
-	('SK-2', 'Một cửa liên thông', 'ministry_province', '2022-05-01',
-		(SELECT record_id FROM thidua.individual_award WHERE person_code = 'P03' AND award_code = 'BK-BTP')),
-	('SK-3', 'Mẫu hợp đồng chuẩn', 'grassroots', '2024-04-01', NULL);
-INSERT INTO thidua.initiative_author VALUES ('SK-1', 'P01'), ('SK-2', 'P03'), ('SK-3', 'P01'), ('SK-3', 'P03');
--- posts: P05 (a woman) 3 years as director, P06 (a man) 3 years too; P07's overlapping posts counted once
-INSERT INTO thidua.post_held (person_code, unit_code, post, valid_from, valid_to) VALUES
-	('P05', 'DIV1', 'Giám đốc', '2022-01-01', NULL),
-	('P06', 'DIV1', 'Giám đốc', '2022-01-01', NULL),
-	('P07', 'DIV1', 'Phó Giám đốc', '2017-01-01', '2021-01-01'),
-	('P07', 'DIV1', 'Giám đốc', '2020-01-01', NULL);
--- discipline: P07 a warning in 2024; P10 an investigation open at the end of 2024;
--- P02 a reprimand that ended in 2021 (achievements up to 2021 do not count)
-INSERT INTO thidua.discipline (person_code, kind, severity, valid_from, valid_to, decision) VALUES
-	('P07', 'measure', 'warning', '2024-03-01', '2024-09-01', 'QĐ 12/KL'),
-	('P10', 'investigation', NULL, '2024-11-01', NULL, NULL),
-	('P02', 'measure', 'reprimand', '2021-02-01', '2021-08-01', 'QĐ 3/KL');
--- units' records
-INSERT INTO thidua.unit_rating (unit_code, year, rating) VALUES
-	('DIV1', 2023, 'HTXSNV'), ('DIV1', 2024, 'HTXSNV'), ('DIST', 2024, 'HTXSNV'), ('DEPT', 2024, 'HTTNV');
-INSERT INTO thidua.unit_award (unit_code, award_code, year, kind) VALUES
-	('DIV1', 'TTLDXS', 2023, 'yearly'), ('DIV1', 'TTLDXS', 2024, 'yearly'), ('DIST', 'TTLDXS', 2024, 'yearly');
-
--- rulebooks: t/2018 (to 2023) and t/2024 (from 2024), published; t/draft a draft
-INSERT INTO thidua.rulebook VALUES ('t', 'Thử nghiệm');
-INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to, general) VALUES
-	('t/2018', 't', '2018', 'Thử 2018', '2018-01-01', '2023-12-31', '{}'),
-	('t/2024', 't', '2024', 'Thử 2024', '2024-01-01', NULL,
-	 '{"thematic_and_ad_hoc_awards_count": {"value": false, "source": {"document": "Law 06/2022/QH15", "verified": false, "status": "S"}},
-	   "revoked_awards_count": {"value": false, "source": {"document": "Law 06/2022/QH15", "verified": false, "status": "S"}},
-	   "initiative_counts_once": {"value": true, "source": {"document": "Law 06/2022/QH15", "verified": false, "status": "S"}},
-	   "achievements_after_discipline": {"value": true, "source": {"document": "Law 06/2022/QH15", "verified": false, "status": "S"}}}'),
-	('t/draft', 't', 'draft', 'Thử dự thảo', '2024-01-01', NULL, '{}');
-CREATE TEMP TABLE src AS SELECT '{"document": "Law 06/2022/QH15", "article": "24", "clause": "1", "verified": true, "status": "V"}'::jsonb AS s;
-INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota)
-SELECT v, a, pos, replace(r, '"SRC"', (SELECT s::text FROM src))::jsonb, replace(q, '"SRC"', (SELECT s::text FROM src))::jsonb FROM (VALUES
-	('t/2018', 'LDTT', 1, '{"kind": "rating_this_year", "rating": "HTNV", "source": "SRC"}', NULL),
-	('t/2024', 'LDTT', 1, '{"all_of": [{"kind": "rating_this_year", "rating": "HTTNV", "source": "SRC"},
-		{"kind": "no_discipline", "window_years": 1, "severity": null, "proceedings": true, "source": "SRC"}]}', NULL),
-	('t/2024', 'CSTDCS', 2, '{"all_of": [{"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"},
-		{"any_of": [{"kind": "rating_this_year", "rating": "HTXSNV", "source": "SRC"},
-					{"kind": "initiatives", "count": 1, "scope": "grassroots", "window_years": 1, "source": "SRC"}]}]}',
-	 '{"base_award": "LDTT", "share": 0.15, "rounding": "down", "minimum": 0, "per": "unit", "source": "SRC"}'),
-	('t/2024', 'CSTD-BT', 3, '{"all_of": [{"kind": "award_streak", "award": "CSTDCS", "times": 3, "source": "SRC"},
-		{"kind": "rating_streak", "years": 3, "rating": "HTXSNV", "source": "SRC"},
-		{"kind": "initiatives", "count": 1, "scope": "ministry_province", "window_years": 3, "source": "SRC"}]}', NULL),
-	('t/2024', 'KNC-TP', 4, '{"all_of": [{"kind": "service_years", "posts": ["Giám đốc", "Phó Giám đốc"], "men": 5, "women": 3, "source": "SRC"},
-		{"kind": "once_only", "source": "SRC"}]}', NULL),
-	('t/2024', 'BK-BTP', 5, '{"all_of": [{"kind": "rating_streak", "years": 2, "rating": "HTXSNV", "source": "SRC"},
-		{"kind": "service_years", "in_sector": true, "men": 10, "women": 10, "source": "SRC"}]}',
-	 '{"count": 2, "per": "unit", "source": "SRC"}'),
-	('t/2024', 'TTLDXS', 6, '{"all_of": [{"kind": "rating_this_year", "rating": "HTXSNV", "source": "SRC"},
-		{"kind": "members_with_award", "award": "LDTT", "share": 0.5, "comparison": "more_than", "source": "SRC"},
-		{"kind": "members_rated", "rating": "HTNV", "share": 1, "source": "SRC"},
-		{"kind": "members_without_discipline", "severity": "warning", "source": "SRC"}]}', NULL),
-	('t/2024', 'CTD-BT', 7, '{"kind": "award_streak", "award": "TTLDXS", "times": 2, "source": "SRC"}', NULL),
-	('t/draft', 'LDTT', 1, '{"kind": "rating_this_year", "rating": "HTXSNV", "source": "SRC"}', NULL)
-) e(v, a, pos, r, q);
-UPDATE thidua.rulebook_version SET status = 'published' WHERE version_code IN ('t/2018', 't/2024');
+-- the records and rulebooks of the client's tests (P01..P11, t/2018, t/2024, t/draft)
+\o /dev/null
+\ir ../fixtures/eligibility/records.sql
+\o
 -- 15 % of 13: five more holders of LDTT 2024 under DEPT
 INSERT INTO thidua.unit (unit_code, name, parent_code) VALUES ('DIST2', 'Phòng Tư pháp huyện 2', 'DEPT');
 INSERT INTO thidua.individual (person_code, full_name, sex)
@@ -104,23 +17,25 @@ INSERT INTO thidua.individual (person_code, full_name, sex)
 INSERT INTO thidua.membership (person_code, unit_code, valid_from) SELECT 'Q' || n, 'DIST2', '2015-01-01' FROM generate_series(1, 5) n;
 INSERT INTO thidua.individual_award (person_code, award_code, year, kind) SELECT 'Q' || n, 'LDTT', 2024, 'yearly' FROM generate_series(1, 5) n;
 -- drafts: every general rule the other way; quota roundings
-INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, general) VALUES
-	('t/lenient', 't', 'lenient', 'Thử nới', '2024-01-01',
-	 '{"thematic_and_ad_hoc_awards_count": {"value": true}, "revoked_awards_count": {"value": true},
-	   "initiative_counts_once": {"value": false}, "achievements_after_discipline": {"value": false}}'),
-	('t/q-half', 't', 'q-half', 'Thử làm tròn', '2024-01-01', '{}'),
-	('t/q-up', 't', 'q-up', 'Thử làm tròn lên', '2024-01-01', '{}');
-INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota)
-SELECT v, a, pos, replace(r, '"SRC"', (SELECT s::text FROM src))::jsonb, replace(q, '"SRC"', (SELECT s::text FROM src))::jsonb FROM (VALUES
-	('t/lenient', 'LDTT', 1, '{"kind": "rating_this_year", "rating": "HTTNV", "source": "SRC"}', NULL),
-	('t/lenient', 'CSTDCS', 2, '{"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"}', NULL),
-	('t/lenient', 'CSTD-BT', 3, '{"kind": "initiatives", "count": 1, "scope": "ministry_province", "window_years": 3, "source": "SRC"}', NULL),
-	('t/lenient', 'BK-BTP', 4, '{"kind": "rating_streak", "years": 20, "rating": "HTTNV", "source": "SRC"}', NULL),
-	('t/q-half', 'CSTDCS', 1, '{"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"}',
-	 '{"base_award": "LDTT", "share": 0.15, "rounding": "half_up", "minimum": 0, "per": "unit", "source": "SRC"}'),
-	('t/q-up', 'CSTDCS', 1, '{"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"}',
-	 '{"base_award": "LDTT", "share": 0.15, "rounding": "up", "minimum": 3, "per": "unit", "source": "SRC"}')
-) e(v, a, pos, r, q);
+\o /dev/null
+SELECT pg_temp.test_rulebook('t', 'lenient', 'Thử nới', '"effective_from": "2024-01-01"', $$
+	{"award": "LDTT", "rule": {"kind": "rating_this_year", "rating": "HTTNV", "source": "SRC"}},
+	{"award": "CSTDCS", "rule": {"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"}},
+	{"award": "CSTD-BT", "rule": {"kind": "initiatives", "count": 1, "scope": "ministry_province", "window_years": 3, "source": "SRC"}},
+	{"award": "BK-BTP", "rule": {"kind": "rating_streak", "years": 20, "rating": "HTTNV", "source": "SRC"}}
+$$, '{"thematic_and_ad_hoc_awards_count": {"value": true, "source": "SUMMARY"},
+	"revoked_awards_count": {"value": true, "source": "SUMMARY"},
+	"initiative_counts_once": {"value": false, "source": "SUMMARY"},
+	"achievements_after_discipline": {"value": false, "source": "SUMMARY"}}');
+SELECT pg_temp.test_rulebook('t', 'q-half', 'Thử làm tròn', '"effective_from": "2024-01-01"', $$
+	{"award": "CSTDCS", "rule": {"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"},
+	 "quota": {"base_award": "LDTT", "share": 0.15, "rounding": "half_up", "minimum": 0, "per": "unit", "source": "SRC"}}
+$$);
+SELECT pg_temp.test_rulebook('t', 'q-up', 'Thử làm tròn lên', '"effective_from": "2024-01-01"', $$
+	{"award": "CSTDCS", "rule": {"kind": "award_held", "award": "LDTT", "within_years": 1, "source": "SRC"},
+	 "quota": {"base_award": "LDTT", "share": 0.15, "rounding": "up", "minimum": 3, "per": "unit", "source": "SRC"}}
+$$);
+\o
 
 -- "passed | evidence" of one node
 CREATE FUNCTION pg_temp.node(subject text, award text, year integer, node text, version text DEFAULT NULL) RETURNS text
@@ -323,11 +238,11 @@ SELECT is_empty($$ SELECT award, subject_code, reasons FROM outcome WHERE mode =
 	EXCEPT SELECT award, subject_code, reasons FROM outcome WHERE mode = 'serial' $$, 'and nothing else');
 
 -- two rulebooks in force: the caller names one
-INSERT INTO thidua.rulebook VALUES ('u', 'Khác');
-INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from) VALUES ('u/1', 'u', '1', 'Khác', '2024-01-01');
-INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule)
-	VALUES ('u/1', 'LDTT', 1, '{"kind": "rating_this_year", "rating": "KHTNV", "source": {"document": "x", "verified": false, "status": "N"}}');
-UPDATE thidua.rulebook_version SET status = 'published' WHERE version_code = 'u/1';
+\o /dev/null
+SELECT thidua.publish_rulebook(pg_temp.test_rulebook('u', '1', 'Khác', '"effective_from": "2024-01-01"', $$
+	{"award": "LDTT", "rule": {"kind": "rating_this_year", "rating": "KHTNV", "source": {"document": "x", "verified": false, "status": "N"}}}
+$$));
+\o
 SELECT throws_ok($$ SELECT * FROM thidua.eligible('LDTT', 2024) $$, '21000',
 	'several rulebooks in force on 2024-12-31 have an entry for award "LDTT": t/2024, u/1', 'two rulebooks in force: an error asks for one');
 SELECT is(pg_temp.who('LDTT', 2024, 'DEPT', 'u/1'), 'P01 P02 P03 P04 P05 P06 P08 P09 P10',
