@@ -17,56 +17,47 @@
 -- row-level security decides whose records are read.
 
 -- The rulebook version that judges an award on a date: the one asked for
--- (draft, published or retired, if it has an entry for the award), else the
--- PUBLISHED version in force on that date with an entry for the award. When
--- several rulebooks qualify, the caller must name one. When none does: an
--- error, or NULL when must is false. (thidua.rulebook_in_force, of the
--- rulebook lifecycle, has the same meaning; this is its one caller here.)
+-- (draft, published or retired, whatever its dates, if it has an entry for the
+-- award: what-if and tests name drafts), else thidua.rulebook_in_force's
+-- answer, so that eligibility and the rulebook listings never disagree on the
+-- version in force (published, dates containing the date, an entry for the
+-- award; an error asking for one when several rulebooks qualify). When none
+-- is in force: an error, or NULL when must is false.
 CREATE FUNCTION thidua._rulebook_for(award text, on_date date, rulebook_version text DEFAULT NULL,
 									 must boolean DEFAULT true) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	found text[];
+	in_force text;
 BEGIN
 	IF rulebook_version IS NOT NULL THEN
-		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_version v WHERE v.version_code = rulebook_version) THEN
+		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_version v
+					   WHERE v.version_code OPERATOR(pg_catalog.=) rulebook_version) THEN
 			RAISE EXCEPTION 'rulebook version "%" does not exist', rulebook_version
 				USING ERRCODE = 'no_data_found', HINT = 'See thidua rulebook list.';
 		END IF;
-		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code = rulebook_version
-					   AND e.award_code = award) THEN
+		IF NOT EXISTS (SELECT 1 FROM thidua.rulebook_entry e
+					   WHERE e.version_code OPERATOR(pg_catalog.=) rulebook_version
+						 AND e.award_code OPERATOR(pg_catalog.=) award) THEN
 			RAISE EXCEPTION 'rulebook version "%" has no entry for award "%"', rulebook_version, award
 				USING ERRCODE = 'no_data_found';
 		END IF;
 		RETURN rulebook_version;
 	END IF;
-	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
-	FROM thidua.rulebook_version v
-	JOIN thidua.rulebook_entry e ON e.version_code = v.version_code AND e.award_code = award
-	WHERE v.status = 'published' AND v.effective_from <= on_date
-	  AND (v.effective_to IS NULL OR v.effective_to >= on_date);
-	IF found IS NULL THEN
-		IF NOT must THEN
-			RETURN NULL;
-		END IF;
-		IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code = award) THEN
-			RAISE EXCEPTION 'award "%" does not exist', award
-				USING ERRCODE = 'no_data_found', HINT = 'See thidua awards for the catalog.';
-		END IF;
-		RAISE EXCEPTION 'no published rulebook in force on % has an entry for award "%"', on_date, award
+	-- raises for an unknown award and when several rulebooks qualify
+	in_force := thidua.rulebook_in_force(award, on_date);
+	IF in_force IS NULL AND must THEN
+		RAISE EXCEPTION 'no published rulebook in force on % has an entry for award "%"', to_char(on_date, 'YYYY-MM-DD'), award
 			USING ERRCODE = 'no_data_found',
 				  DETAIL = 'A year is judged by the published version whose effective dates contain its judging date.',
 				  HINT = 'Publish a rulebook version for that date, or name a version (rulebook_version).';
-	ELSIF cardinality(found) > 1 THEN
-		RAISE EXCEPTION 'several rulebooks in force on % have an entry for award "%": %', on_date, award,
-			array_to_string(found, ', ')
-			USING ERRCODE = 'cardinality_violation', HINT = 'Name the version to apply (rulebook_version).';
 	END IF;
-	RETURN found[1];
+	RETURN in_force;
 END
 $$;
+COMMENT ON FUNCTION thidua._rulebook_for(text, date, text, boolean) IS
+	'the rulebook version judging an award on a date: the one named (any status or dates, with an entry for the award), else thidua.rulebook_in_force''s (ambiguous_parameter when several rulebooks qualify); no_data_found when none is in force (NULL instead when must is false), for an unknown award or version, or a version without the award';
 
 -- A general rule of a version (revoked_awards_count, ...): its value, or the
 -- law's default when the version does not state it.

@@ -4,7 +4,7 @@
 -- forecast wording, what-if, and eligible() identical serially and under
 -- forced parallel partial aggregation.
 BEGIN;
-SELECT plan(68);
+SELECT plan(70);
 
 -- the records and rulebooks of the client's tests (P01..P11, t/2018, t/2024, t/draft)
 \o /dev/null
@@ -243,10 +243,19 @@ SELECT thidua.publish_rulebook(pg_temp.test_rulebook('u', '1', 'Khác', '"effect
 	{"award": "LDTT", "rule": {"kind": "rating_this_year", "rating": "KHTNV", "source": {"document": "x", "verified": false, "status": "N"}}}
 $$));
 \o
-SELECT throws_ok($$ SELECT * FROM thidua.eligible('LDTT', 2024) $$, '21000',
-	'several rulebooks in force on 2024-12-31 have an entry for award "LDTT": t/2024, u/1', 'two rulebooks in force: an error asks for one');
+SELECT throws_ok($$ SELECT * FROM thidua.eligible('LDTT', 2024) $$, '42P08',
+	'several rulebooks are in force for award "LDTT" on 2024-12-31: t/2024, u/1',
+	'two rulebooks in force: an error asks for one (the one of rulebook_in_force)');
 SELECT is(pg_temp.who('LDTT', 2024, 'DEPT', 'u/1'), 'P01 P02 P03 P04 P05 P06 P08 P09 P10',
 	'naming one: its rules (Q1..Q5 have no rating; P07''s 2024 does not count)');
+\o /dev/null
+SELECT thidua.retire_rulebook('t/2024');
+\o
+SELECT is(substring((SELECT evidence FROM thidua.eligibility('P01', 'LDTT', 2024) WHERE node = 'rule') FROM 'under ([^,]+),')
+		|| ' ' || thidua.rulebook_in_force('LDTT', '2024-12-31'), 'u/1 u/1',
+	'the version applied is rulebook_in_force''s: t/2024 retired, u/1');
+SELECT is(pg_temp.who('LDTT', 2024, 'DEPT'), 'P01 P02 P03 P04 P05 P06 P08 P09 P10',
+	'a retired version is in force nowhere: u/1 alone judges LDTT 2024');
 
 SELECT * FROM finish();
 ROLLBACK;
