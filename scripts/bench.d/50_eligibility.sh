@@ -26,15 +26,27 @@ INSERT INTO thidua.discipline (person_code, kind, severity, valid_from, valid_to
 	SELECT 'p' || p, 'measure', 'reprimand', make_date(2010 + p % 15, 3, 1), make_date(2010 + p % 15, 9, 1)
 	FROM generate_series(1, :people, 100) p;
 RESET session_replication_role;
-INSERT INTO thidua.rulebook VALUES ('bench', 'Bench');
-INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from)
-	VALUES ('bench/1', 'bench', '1', 'Bench', '2000-01-01'), ('bench/20', 'bench', '20', 'Bench, 20 years', '2000-01-01');
+-- the rules as documents, through the rulebook import and publication
+CREATE TEMP TABLE bench_source AS SELECT '{"document": "bench", "verified": false, "status": "N"}'::jsonb AS s;
+CREATE TEMP TABLE bench_general AS SELECT jsonb_build_object(
+	'thematic_and_ad_hoc_awards_count', jsonb_build_object('value', false, 'source', s),
+	'revoked_awards_count', jsonb_build_object('value', false, 'source', s),
+	'initiative_counts_once', jsonb_build_object('value', true, 'source', s),
+	'achievements_after_discipline', jsonb_build_object('value', true, 'source', s)) AS g FROM bench_source;
 -- CSTĐ-like: five years in a row rated HTXSNV and no measure in those five years
-INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule) VALUES
-	('bench/1', 'CSTD-BT', 1, '{"all_of": [{"kind": "rating_streak", "years": 5, "rating": "HTXSNV", "source": {"document": "bench", "verified": false, "status": "N"}},
-		{"kind": "no_discipline", "window_years": 5, "severity": null, "source": {"document": "bench", "verified": false, "status": "N"}}]}'),
-	('bench/20', 'CSTD-BT', 1, '{"kind": "rating_streak", "years": 20, "rating": "HTTNV", "source": {"document": "bench", "verified": false, "status": "N"}}');
-UPDATE thidua.rulebook_version SET status = 'published' WHERE version_code = 'bench/1';
+SELECT thidua.import_rulebook(jsonb_build_object('format', 1, 'rulebook', '{"code": "bench", "name": "Bench"}'::jsonb,
+	'edition', '1', 'title', 'Bench', 'effective_from', '2000-01-01', 'general', g,
+	'awards', jsonb_build_array(jsonb_build_object('award', 'CSTD-BT', 'rule', jsonb_build_object('all_of', jsonb_build_array(
+		jsonb_build_object('kind', 'rating_streak', 'years', 5, 'rating', 'HTXSNV', 'source', s),
+		jsonb_build_object('kind', 'no_discipline', 'window_years', 5, 'severity', NULL, 'source', s)))))))
+	FROM bench_source, bench_general;
+-- a streak that reads every row: twenty years rated HTTNV or better (a draft, named when used)
+SELECT thidua.import_rulebook(jsonb_build_object('format', 1, 'rulebook', '{"code": "bench", "name": "Bench"}'::jsonb,
+	'edition', '20', 'title', 'Bench, 20 years', 'effective_from', '2000-01-01', 'general', g,
+	'awards', jsonb_build_array(jsonb_build_object('award', 'CSTD-BT', 'rule',
+		jsonb_build_object('kind', 'rating_streak', 'years', 20, 'rating', 'HTTNV', 'source', s)))))
+	FROM bench_source, bench_general;
+SELECT thidua.publish_rulebook('bench/1');
 VACUUM ANALYZE;
 SQL
 
