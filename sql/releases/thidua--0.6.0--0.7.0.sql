@@ -2917,11 +2917,13 @@ BEGIN
 				DECLARE
 					in_sector boolean := coalesce((p ->> 'in_sector')::boolean, false);
 					posts text[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p -> 'posts', '[]')));
+					-- clerks write posts in any case: compared lower-cased, after NFC, on both sides
+					post_keys text[] := ARRAY(SELECT lower(normalize(x, NFC)) FROM jsonb_array_elements_text(coalesce(p -> 'posts', '[]')) x);
 					where_e text;
 					what text;
 				BEGIN
 					what := CASE WHEN in_sector THEN 'in the sector' ELSE 'in ' || array_to_string(posts, ', ') END;
-					where_e := CASE WHEN in_sector THEN 'true' ELSE format('t.post = ANY (%L::text[])', posts) END;
+					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
 					extra_sources := extra_sources || format(
 						'%1$s AS (SELECT t.person_code AS subject_code, thidua._days_in(range_agg(daterange(t.valid_from,
 							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS days

@@ -4,7 +4,7 @@
 -- eligible, quota and forecast. Run from the repository's root (psql reads the
 -- files with \set x `cat file`).
 BEGIN;
-SELECT plan(75);
+SELECT plan(83);
 
 \set units `cat test/fixtures/justice-dept/units.csv`
 \set people `cat test/fixtures/justice-dept/people.csv`
@@ -51,10 +51,9 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_cod
 SELECT CASE WHEN EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code = 'justice/2025-09')
 	THEN pass('justice/2025-09 is loaded already')
 	ELSE lives_ok(format('SELECT thidua.import_rulebook(%L::jsonb)', :'rb2025'), 'imports rulebooks/justice-2025-09.json') END;
-SELECT lives_ok($$DO $do$ BEGIN
-	PERFORM thidua.publish_rulebook(v.version_code) FROM thidua.rulebook_version v
-		WHERE v.version_code IN ('justice/2018', 'justice/2024', 'justice/2025-09') AND v.status = 'draft';
-END $do$$$, 'publishes the editions still in draft');
+SELECT lives_ok($$SELECT thidua.publish_rulebook(v.version_code) FROM thidua.rulebook_version v
+		WHERE v.version_code IN ('justice/2018', 'justice/2024', 'justice/2025-09') AND v.status = 'draft'$$,
+	'publishes the editions still in draft');
 SELECT is((SELECT array_agg(version_code || ' ' || status || ' ' || effective_from || '..' || coalesce(effective_to::text, '')
 		   ORDER BY effective_from) FROM thidua.rulebook_version
 		   WHERE version_code IN ('justice/2018', 'justice/2024', 'justice/2025-09')),
@@ -97,6 +96,29 @@ SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility(c.subject, c.award, c.year, N
 				  WHERE e.kind = c.deciding AND e.passed = c.expected),
 		  format('%s %s: a %s rule %s', c.id, c.subject, c.deciding, CASE WHEN c.expected THEN 'passes' ELSE 'fails' END))
 	FROM justice_case c ORDER BY c.id;
+
+-- the deciding leaves for the right reasons: their evidence
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT013', 'CSTDCS', 2023) e WHERE e.kind = 'initiatives' AND NOT e.passed
+				  AND e.evidence LIKE '0 initiatives % recognised in 2023; 1 required; 1 not counted: already used by another award'),
+	'C04 evidence: DT013''s only initiative of 2023 is not counted, already used by another award');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT019', 'CSTDCS', 2024) e WHERE e.kind = 'award_held' AND NOT e.passed
+				  AND e.evidence LIKE 'no LDTT in 2024; 1 not counted%'),
+	'C09 evidence: DT019''s LĐTT 2024 is on record but not counted (revoked)');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT020', 'BK-TTG', 2024) e WHERE e.kind = 'award_held' AND NOT e.passed
+				  AND e.evidence LIKE 'no BK-UBT up to 2024; 1 not counted%'),
+	'C15 evidence: DT020''s thematic Bằng khen of the province is held but not counted');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT001', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND e.passed
+				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-12-31 (% days); 3 required for a woman'),
+	'C11 evidence: 3 full years as Giám đốc (the rulebook''s "giám đốc" matches the clerks'' "Giám đốc"), 3 required for a woman');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT001', 'KNC-TP', 2025, NULL, '2025-09-14') e WHERE e.kind = 'service_years' AND NOT e.passed
+				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-09-14 (% days); 5 required for a woman'),
+	'C12 evidence: the same 3 years as Giám đốc, 5 required for a woman under the 2024 edition');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT003', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND NOT e.passed
+				  AND e.evidence LIKE '7 full years in phó giám đốc% to 2025-12-31 (% days); 8 required for a man'),
+	'C13 evidence: 7 full years as Phó Giám đốc, 8 required for a man');
+SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT002', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND e.passed
+				  AND e.evidence LIKE '11 full years in phó giám đốc% 8 required for a man'),
+	'C10: DT002''s 11 years as Phó Giám đốc would suffice; once_only alone refuses him');
 
 -- the same through eligible(): one query per organisation
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligible('CSTDCS', 2024, 'STPDT') WHERE subject_code = 'DT010'),
@@ -150,6 +172,8 @@ SELECT is((SELECT eligible_next_year FROM thidua.forecast('KNC-TP', 2024, 'STPDT
 	false, 'F2 forecast medal 2024: DT003 is not eligible in 2025 (7 years as Phó Giám đốc, 8 needed)');
 SELECT ok((SELECT missing >= 1 AND cardinality(lacks) >= 1 FROM thidua.forecast('KNC-TP', 2024, 'STPDT')
 		   WHERE subject_code = 'DT003'), 'F2 forecast: DT003 lacks something, said in words');
+SELECT is((SELECT lacks FROM thidua.forecast('KNC-TP', 2024, 'STPDT') WHERE subject_code = 'DT003'),
+	ARRAY['one more year in post'], 'F2 forecast: DT003 lacks one more year in post (8 on 2026-10-01)');
 
 SELECT * FROM finish();
 ROLLBACK;
