@@ -248,6 +248,66 @@ CREATE TRIGGER initiative_used_by_author AFTER INSERT OR UPDATE ON thidua.initia
 CREATE TRIGGER initiative_author_of_use AFTER UPDATE OR DELETE ON thidua.initiative_author
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_use();
 
+-- An initiative counts for one award: its used_by_award goes from none to an
+-- award, and back to none when that award's record is corrected (an awards
+-- file whose line no longer names it, or before the award is deleted), never
+-- from one award straight to another. So of two sessions crediting it at once,
+-- the later fails on every route, whatever it read before the first committed.
+CREATE FUNCTION thidua._guard_initiative_credit() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF OLD.used_by_award IS NOT NULL AND NEW.used_by_award IS NOT NULL
+	   AND NEW.used_by_award OPERATOR(pg_catalog.<>) OLD.used_by_award THEN
+		RAISE EXCEPTION 'initiative "%" is used by award record % already: it cannot pass to award record %',
+			NEW.initiative_code, OLD.used_by_award, NEW.used_by_award
+			USING ERRCODE = 'unique_violation',
+				  HINT = format('An initiative counts for one award only. If its use by award record %s is a mistake, correct that award first (used_by_award NULL), then credit the other.', OLD.used_by_award);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER initiative_used_once AFTER UPDATE OF used_by_award ON thidua.initiative
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_credit();
+
+-- A revoked award stays on record for good, like a published document: its row
+-- is neither deleted (deleting it and entering the award afresh would undo the
+-- revocation) nor truncated away. BEFORE, so that this error comes before the
+-- foreign key's of the initiatives it used.
+CREATE FUNCTION thidua._guard_revoked_award_kept() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	revoked_id bigint;
+	revoked_on date;
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		EXECUTE format('SELECT a.record_id, a.revoked_on FROM thidua.%I a WHERE a.revoked_on IS NOT NULL
+			ORDER BY a.record_id LIMIT 1', TG_TABLE_NAME) INTO revoked_id, revoked_on;
+	ELSE
+		revoked_id := OLD.record_id;
+		revoked_on := OLD.revoked_on;
+	END IF;
+	IF revoked_on IS NOT NULL THEN
+		RAISE EXCEPTION 'award record % was revoked on %: a revoked award stays on record and is not deleted',
+			revoked_id, to_char(revoked_on, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is final and kept, like a published document; a new decision awarding it again is a new award record.';
+	END IF;
+	RETURN OLD;
+END
+$$;
+CREATE TRIGGER individual_award_revoked_kept BEFORE DELETE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER unit_award_revoked_kept BEFORE DELETE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER individual_award_no_truncate BEFORE TRUNCATE ON thidua.individual_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER unit_award_no_truncate BEFORE TRUNCATE ON thidua.unit_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+
 -- Periods of the same post of one person do not overlap ([from, to), to open:
 -- a post taken up again starts on or after the day the last one ended).
 CREATE FUNCTION thidua._guard_post_overlap() RETURNS trigger

@@ -2,8 +2,8 @@
 -- Holds import_records() (ratings, initiatives, awards, discipline; the kind
 -- given or told by the header) with one importer per kind (_import_ratings,
 -- _import_initiatives, _import_awards, _import_discipline), the words a file
--- may use (_record_words: codes and their Vietnamese), _csv_header(), and
--- revoke_award().
+-- may use (_record_words: codes and their Vietnamese), _csv_header() and
+-- _csv_header_line(), and revoke_award().
 --
 -- Every file is read by thidua._csv_rows (15_csv_files.sql) into a temporary
 -- table, checked by one query per rule over the whole file (a ratings file has
@@ -28,6 +28,11 @@ CREATE FUNCTION thidua._record_words(domain text) RETURNS TABLE (word text, valu
 		('award_kind', 'chuyên đề', 'thematic'), ('award_kind', 'đột xuất', 'ad_hoc'),
 		('discipline_kind', 'measure', 'measure'), ('discipline_kind', 'consideration', 'consideration'),
 		('discipline_kind', 'investigation', 'investigation'), ('discipline_kind', 'complaint', 'complaint'),
+		('discipline_kind', 'kỷ luật', 'measure'), ('discipline_kind', 'hình thức kỷ luật', 'measure'),
+		('discipline_kind', 'xem xét kỷ luật', 'consideration'), ('discipline_kind', 'đang xem xét kỷ luật', 'consideration'),
+		('discipline_kind', 'điều tra', 'investigation'), ('discipline_kind', 'đang bị điều tra', 'investigation'),
+		('discipline_kind', 'khiếu nại', 'complaint'), ('discipline_kind', 'xác minh khiếu nại', 'complaint'),
+		('discipline_kind', 'đang xác minh khiếu nại', 'complaint'),
 		('severity', 'reprimand', 'reprimand'), ('severity', 'warning', 'warning'), ('severity', 'demotion', 'demotion'),
 		('severity', 'removal', 'removal'), ('severity', 'dismissal', 'dismissal'),
 		('severity', 'khiển trách', 'reprimand'), ('severity', 'cảnh cáo', 'warning'),
@@ -52,22 +57,36 @@ CREATE FUNCTION thidua._csv_header(content text) RETURNS text[]
 		regexp_split_to_table(h.line, thidua._csv_separator(h.line)) WITH ORDINALITY AS c(name, n)
 $$;
 
+-- The line of a CSV text's header (its first line that is not blank), as
+-- _csv_rows counts lines; 1 for a file without one.
+CREATE FUNCTION thidua._csv_header_line(content text) RETURNS bigint
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((SELECT l.n FROM regexp_split_to_table(ltrim(left(coalesce(content, ''), 65536), E'\uFEFF'), E'\n')
+			WITH ORDINALITY AS l(line, n)
+		WHERE btrim(l.line, E' \t\r,;"') OPERATOR(pg_catalog.<>) '' ORDER BY l.n LIMIT 1), 1)
+$$;
+
 -- Whether a records file names people or units: its column person or unit,
 -- exactly one of them.
-CREATE FUNCTION thidua._record_subject(header text[], source text) RETURNS text
+CREATE FUNCTION thidua._record_subject(content text, source text) RETURNS text
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	header text[] := thidua._csv_header(content);
 BEGIN
 	IF 'person' OPERATOR(pg_catalog.=) ANY (header) AND 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
-		RAISE EXCEPTION '%:1: columns "person" and "unit": a file holds the records of people or of units, not both', source
+		RAISE EXCEPTION '%:%: columns "person" and "unit": a file holds the records of people or of units, not both',
+			source, thidua._csv_header_line(content)
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Put people''s and units'' records in two files.';
 	ELSIF 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
 		RETURN 'unit';
 	ELSIF 'person' OPERATOR(pg_catalog.=) ANY (header) THEN
 		RETURN 'person';
 	END IF;
-	RAISE EXCEPTION '%:1: column "person" (or "unit") is missing from the header', source
+	RAISE EXCEPTION '%:%: column "person" (or "unit") is missing from the header', source, thidua._csv_header_line(content)
 		USING ERRCODE = 'invalid_parameter_value',
 			  HINT = 'The column person names people by code; unit names units.';
 END
@@ -167,7 +186,7 @@ CREATE FUNCTION thidua._import_ratings(content text, source text,
 	SET default_statistics_target = 10
 	AS $$
 DECLARE
-	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	subject_column text := thidua._record_subject(content, source);
 	target text := CASE subject_column WHEN 'person' THEN 'individual_rating' ELSE 'unit_rating' END;
 	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
 	bad record;
@@ -316,7 +335,7 @@ CREATE FUNCTION thidua._import_awards(content text, source text,
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	subject_column text := thidua._record_subject(content, source);
 	target text := CASE subject_column WHEN 'person' THEN 'individual_award' ELSE 'unit_award' END;
 	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
 	bad record;
@@ -421,6 +440,13 @@ BEGIN
 			format('initiative "%s" is credited to two awards (line %s too)', bad.initiative, bad.first), 'unique_violation',
 			'An initiative counts for one award only.');
 	END IF;
+	-- the initiatives credited, locked in code order before they are checked: a
+	-- session crediting one of them at the same time waits for this one, then
+	-- finds it used (the guard on thidua.initiative refuses it on other routes)
+	PERFORM i.initiative_code FROM thidua.initiative i
+		WHERE i.initiative_code OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT c.initiative
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)))
+		ORDER BY i.initiative_code FOR UPDATE;
 	SELECT f.line, c.initiative, i.used_by_award INTO bad
 		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
 		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) c.initiative
@@ -517,7 +543,7 @@ BEGIN
 	PERFORM thidua._progress('checking', 0);
 	PERFORM thidua._record_file_common(source, 'person', '{"decision": 100, "note": 1000}');
 	PERFORM thidua._record_file_words(source, 'kind_text', 'discipline_kind',
-		'A kind is measure (a disciplinary measure), consideration, investigation or complaint (proceedings).');
+		'A kind is measure (kỷ luật, hình thức kỷ luật), or a proceeding: consideration (xem xét kỷ luật, đang xem xét kỷ luật), investigation (điều tra, đang bị điều tra) or complaint (khiếu nại, xác minh khiếu nại, đang xác minh khiếu nại).');
 	PERFORM thidua._record_file_words(source, 'severity_text', 'severity',
 		'A severity is reprimand, warning, demotion, removal or dismissal, or khiển trách, cảnh cáo, hạ bậc lương, giáng chức, cách chức, buộc thôi việc.');
 	SELECT f.line, f.kind INTO bad FROM pg_temp._thidua_record_file f
@@ -593,7 +619,8 @@ BEGIN
 					 WHEN 'authors' OPERATOR(pg_catalog.=) ANY (header) OR 'scope' OPERATOR(pg_catalog.=) ANY (header)
 						THEN 'initiatives' END;
 		IF kind IS NULL THEN
-			RAISE EXCEPTION '%:1: the header does not tell which records the file holds', source
+			RAISE EXCEPTION '%:%: the header does not tell which records the file holds', source,
+				thidua._csv_header_line(content)
 				USING ERRCODE = 'invalid_parameter_value',
 					  HINT = 'Ratings have a column rating, awards a column award, initiatives authors and scope, discipline from and severity; or give the kind (--kind ratings|initiatives|awards|discipline).';
 		END IF;

@@ -698,6 +698,11 @@ CREATE FUNCTION thidua._record_words(domain text) RETURNS TABLE (word text, valu
 		('award_kind', 'chuyên đề', 'thematic'), ('award_kind', 'đột xuất', 'ad_hoc'),
 		('discipline_kind', 'measure', 'measure'), ('discipline_kind', 'consideration', 'consideration'),
 		('discipline_kind', 'investigation', 'investigation'), ('discipline_kind', 'complaint', 'complaint'),
+		('discipline_kind', 'kỷ luật', 'measure'), ('discipline_kind', 'hình thức kỷ luật', 'measure'),
+		('discipline_kind', 'xem xét kỷ luật', 'consideration'), ('discipline_kind', 'đang xem xét kỷ luật', 'consideration'),
+		('discipline_kind', 'điều tra', 'investigation'), ('discipline_kind', 'đang bị điều tra', 'investigation'),
+		('discipline_kind', 'khiếu nại', 'complaint'), ('discipline_kind', 'xác minh khiếu nại', 'complaint'),
+		('discipline_kind', 'đang xác minh khiếu nại', 'complaint'),
 		('severity', 'reprimand', 'reprimand'), ('severity', 'warning', 'warning'), ('severity', 'demotion', 'demotion'),
 		('severity', 'removal', 'removal'), ('severity', 'dismissal', 'dismissal'),
 		('severity', 'khiển trách', 'reprimand'), ('severity', 'cảnh cáo', 'warning'),
@@ -724,20 +729,23 @@ $$;
 
 -- Whether a records file names people or units: its column person or unit,
 -- exactly one of them.
-CREATE FUNCTION thidua._record_subject(header text[], source text) RETURNS text
+CREATE FUNCTION thidua._record_subject(content text, source text) RETURNS text
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	header text[] := thidua._csv_header(content);
 BEGIN
 	IF 'person' OPERATOR(pg_catalog.=) ANY (header) AND 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
-		RAISE EXCEPTION '%:1: columns "person" and "unit": a file holds the records of people or of units, not both', source
+		RAISE EXCEPTION '%:%: columns "person" and "unit": a file holds the records of people or of units, not both',
+			source, thidua._csv_header_line(content)
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Put people''s and units'' records in two files.';
 	ELSIF 'unit' OPERATOR(pg_catalog.=) ANY (header) THEN
 		RETURN 'unit';
 	ELSIF 'person' OPERATOR(pg_catalog.=) ANY (header) THEN
 		RETURN 'person';
 	END IF;
-	RAISE EXCEPTION '%:1: column "person" (or "unit") is missing from the header', source
+	RAISE EXCEPTION '%:%: column "person" (or "unit") is missing from the header', source, thidua._csv_header_line(content)
 		USING ERRCODE = 'invalid_parameter_value',
 			  HINT = 'The column person names people by code; unit names units.';
 END
@@ -837,7 +845,7 @@ CREATE FUNCTION thidua._import_ratings(content text, source text,
 	SET default_statistics_target = 10
 	AS $$
 DECLARE
-	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	subject_column text := thidua._record_subject(content, source);
 	target text := CASE subject_column WHEN 'person' THEN 'individual_rating' ELSE 'unit_rating' END;
 	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
 	bad record;
@@ -986,7 +994,7 @@ CREATE FUNCTION thidua._import_awards(content text, source text,
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	subject_column text := thidua._record_subject(thidua._csv_header(content), source);
+	subject_column text := thidua._record_subject(content, source);
 	target text := CASE subject_column WHEN 'person' THEN 'individual_award' ELSE 'unit_award' END;
 	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
 	bad record;
@@ -1091,6 +1099,13 @@ BEGIN
 			format('initiative "%s" is credited to two awards (line %s too)', bad.initiative, bad.first), 'unique_violation',
 			'An initiative counts for one award only.');
 	END IF;
+	-- the initiatives credited, locked in code order before they are checked: a
+	-- session crediting one of them at the same time waits for this one, then
+	-- finds it used (the guard on thidua.initiative refuses it on other routes)
+	PERFORM i.initiative_code FROM thidua.initiative i
+		WHERE i.initiative_code OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT c.initiative
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)))
+		ORDER BY i.initiative_code FOR UPDATE;
 	SELECT f.line, c.initiative, i.used_by_award INTO bad
 		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
 		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) c.initiative
@@ -1187,7 +1202,7 @@ BEGIN
 	PERFORM thidua._progress('checking', 0);
 	PERFORM thidua._record_file_common(source, 'person', '{"decision": 100, "note": 1000}');
 	PERFORM thidua._record_file_words(source, 'kind_text', 'discipline_kind',
-		'A kind is measure (a disciplinary measure), consideration, investigation or complaint (proceedings).');
+		'A kind is measure (kỷ luật, hình thức kỷ luật), or a proceeding: consideration (xem xét kỷ luật, đang xem xét kỷ luật), investigation (điều tra, đang bị điều tra) or complaint (khiếu nại, xác minh khiếu nại, đang xác minh khiếu nại).');
 	PERFORM thidua._record_file_words(source, 'severity_text', 'severity',
 		'A severity is reprimand, warning, demotion, removal or dismissal, or khiển trách, cảnh cáo, hạ bậc lương, giáng chức, cách chức, buộc thôi việc.');
 	SELECT f.line, f.kind INTO bad FROM pg_temp._thidua_record_file f
@@ -1263,7 +1278,8 @@ BEGIN
 					 WHEN 'authors' OPERATOR(pg_catalog.=) ANY (header) OR 'scope' OPERATOR(pg_catalog.=) ANY (header)
 						THEN 'initiatives' END;
 		IF kind IS NULL THEN
-			RAISE EXCEPTION '%:1: the header does not tell which records the file holds', source
+			RAISE EXCEPTION '%:%: the header does not tell which records the file holds', source,
+				thidua._csv_header_line(content)
 				USING ERRCODE = 'invalid_parameter_value',
 					  HINT = 'Ratings have a column rating, awards a column award, initiatives authors and scope, discipline from and severity; or give the kind (--kind ratings|initiatives|awards|discipline).';
 		END IF;
@@ -3524,3 +3540,90 @@ BEGIN
 		TO thidua_reader, thidua_council;
 END
 $$;
+
+-- Records fixes (37_records.sql, 38_records_import.sql, 50_roles.sql): an
+-- initiative credited to one award only, also by two sessions at once (the
+-- importer locks what it credits; a guard refuses a credit passing from one
+-- award to another); a revoked award never deleted; initiatives under
+-- row-level security; Vietnamese discipline kinds; the header's real line in
+-- errors. The importers changed are defined above at their final text.
+
+-- The line of a CSV text's header (its first line that is not blank), as
+-- _csv_rows counts lines; 1 for a file without one.
+CREATE FUNCTION thidua._csv_header_line(content text) RETURNS bigint
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((SELECT l.n FROM regexp_split_to_table(ltrim(left(coalesce(content, ''), 65536), E'\uFEFF'), E'\n')
+			WITH ORDINALITY AS l(line, n)
+		WHERE btrim(l.line, E' \t\r,;"') OPERATOR(pg_catalog.<>) '' ORDER BY l.n LIMIT 1), 1)
+$$;
+
+-- An initiative counts for one award: its used_by_award goes from none to an
+-- award, and back to none when that award's record is corrected (an awards
+-- file whose line no longer names it, or before the award is deleted), never
+-- from one award straight to another. So of two sessions crediting it at once,
+-- the later fails on every route, whatever it read before the first committed.
+CREATE FUNCTION thidua._guard_initiative_credit() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF OLD.used_by_award IS NOT NULL AND NEW.used_by_award IS NOT NULL
+	   AND NEW.used_by_award OPERATOR(pg_catalog.<>) OLD.used_by_award THEN
+		RAISE EXCEPTION 'initiative "%" is used by award record % already: it cannot pass to award record %',
+			NEW.initiative_code, OLD.used_by_award, NEW.used_by_award
+			USING ERRCODE = 'unique_violation',
+				  HINT = format('An initiative counts for one award only. If its use by award record %s is a mistake, correct that award first (used_by_award NULL), then credit the other.', OLD.used_by_award);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER initiative_used_once AFTER UPDATE OF used_by_award ON thidua.initiative
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_initiative_credit();
+
+-- A revoked award stays on record for good, like a published document: its row
+-- is neither deleted (deleting it and entering the award afresh would undo the
+-- revocation) nor truncated away. BEFORE, so that this error comes before the
+-- foreign key's of the initiatives it used.
+CREATE FUNCTION thidua._guard_revoked_award_kept() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	revoked_id bigint;
+	revoked_on date;
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		EXECUTE format('SELECT a.record_id, a.revoked_on FROM thidua.%I a WHERE a.revoked_on IS NOT NULL
+			ORDER BY a.record_id LIMIT 1', TG_TABLE_NAME) INTO revoked_id, revoked_on;
+	ELSE
+		revoked_id := OLD.record_id;
+		revoked_on := OLD.revoked_on;
+	END IF;
+	IF revoked_on IS NOT NULL THEN
+		RAISE EXCEPTION 'award record % was revoked on %: a revoked award stays on record and is not deleted',
+			revoked_id, to_char(revoked_on, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is final and kept, like a published document; a new decision awarding it again is a new award record.';
+	END IF;
+	RETURN OLD;
+END
+$$;
+CREATE TRIGGER individual_award_revoked_kept BEFORE DELETE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER unit_award_revoked_kept BEFORE DELETE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER individual_award_no_truncate BEFORE TRUNCATE ON thidua.individual_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+CREATE TRIGGER unit_award_no_truncate BEFORE TRUNCATE ON thidua.unit_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_revoked_award_kept();
+
+-- an initiative: as one of its authors
+ALTER TABLE thidua.initiative ENABLE ROW LEVEL SECURITY;
+CREATE POLICY initiative_access ON thidua.initiative
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE EXISTS (SELECT 1 FROM thidua.initiative_author ia
+							 WHERE ia.initiative_code OPERATOR(pg_catalog.=) initiative.initiative_code
+							   AND thidua._person_visible(ia.person_code)) END)
+	WITH CHECK ((SELECT thidua._is_admin()));

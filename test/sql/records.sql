@@ -2,7 +2,8 @@
 -- of records file imported, again unchanged, as bytes; every bad input named by
 -- file:line and column with nothing stored; revocations; the guards on every
 -- route (award kind and subject, initiatives used by their authors' awards,
--- overlapping posts, the built-in catalog).
+-- overlapping posts, the built-in catalog, an initiative credited once, a
+-- revoked award kept); two sessions crediting one initiative at once.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS thidua CASCADE;
@@ -175,5 +176,91 @@ DELETE FROM thidua.award WHERE award_code = 'GK-CD';
 RESET ROLE;
 UPDATE thidua.award SET name = name WHERE award_code = 'LDTT';
 SELECT pg_temp.counts();
+
+-- Discipline kinds in Vietnamese too (any case, NFC or not).
+SELECT * FROM thidua.import_records('discipline', E'person,kind,severity,from\n'
+	'P1,Kỷ luật,khiển trách,2015-01-01\nP1,hình thức kỷ luật,cảnh cáo,2015-02-01\n'
+	'P1,xem xét kỷ luật,,2015-03-01\nP1,ĐANG XEM XÉT KỶ LUẬT,,2015-04-01\n'
+	'P1,điều tra,,2015-05-01\nP1,đang bị điều tra,,2015-06-01\n'
+	'P1,khiếu nại,,2015-07-01\nP1,Xác minh khiếu nại,,2015-08-01\n'
+	|| 'P1,' || normalize('đang xác minh khiếu nại', NFD) || E',,2015-09-01\n', 'discipline-vi.csv');
+SELECT valid_from, kind, severity FROM thidua.discipline WHERE person_code = 'P1' AND valid_from < '2016-01-01' ORDER BY 1;
+SELECT * FROM thidua.import_records('discipline', E'person,kind,from\nP1,bị kỷ luật,2016-01-01\n', 'bad.csv');
+
+-- Errors about the header name its line, after blank ones.
+SELECT * FROM thidua.import_records(NULL, repeat(E'\n', 10) || E'a,b\n');
+SELECT * FROM thidua.import_records('ratings', E'\n\r\n;;\nperson,unit,year,rating\nP1,,2019,HTXSNV\n', 'bad.csv');
+SELECT * FROM thidua.import_records('awards', E'\n,\nyear,award\n2019,LDTT\n', 'bad.csv');
+
+-- An initiative's credit passes from no award to one, back to none, never from
+-- one award to another; a revoked award is never deleted.
+UPDATE thidua.initiative SET used_by_award = (SELECT record_id FROM thidua.individual_award WHERE person_code = 'P1' AND award_code = 'LDTT')
+	WHERE initiative_code = 'SK-1';
+BEGIN;
+UPDATE thidua.initiative SET used_by_award = NULL WHERE initiative_code = 'SK-1' RETURNING initiative_code, used_by_award;
+ROLLBACK;
+DELETE FROM thidua.individual_award WHERE person_code = 'P2' AND award_code = 'LDTT';
+DELETE FROM thidua.individual_award WHERE award_code = 'BK-BTP';
+DELETE FROM thidua.unit_award;
+TRUNCATE thidua.unit_award;
+SELECT pg_temp.counts();
+
+-- Two sessions at once crediting one initiative: the second waits for the
+-- first, then is refused, by the importer or by the guard on an UPDATE.
+SET client_min_messages = warning;
+CREATE EXTENSION dblink;
+SELECT dblink_connect(name, format('host=%s port=%s dbname=%s user=%s',
+	current_setting('unix_socket_directories'), current_setting('port'), current_database(), current_user))
+	FROM (VALUES ('a'), ('b')) AS s(name);
+CREATE FUNCTION pg_temp.blocked(session text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..200 LOOP
+		IF dblink_is_busy(session) = 0 THEN
+			RETURN false;
+		END IF;
+		IF EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+				   AND query LIKE '%' || '/*' || session || '*/%') THEN
+			RETURN true;
+		END IF;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+	RETURN dblink_is_busy(session) = 1;
+END
+$$;
+CREATE FUNCTION pg_temp.outcome(session text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	message text;
+BEGIN
+	PERFORM * FROM dblink_get_result(session, false) AS r(x text);
+	PERFORM * FROM dblink_get_result(session, false) AS r(x text);
+	message := dblink_error_message(session);
+	RETURN CASE WHEN message = 'OK' THEN 'ok'
+		ELSE regexp_replace(regexp_replace(message, '^ERROR:  |\n.*$', '', 'g'), 'record [0-9]+', 'record N', 'g') END;
+END
+$$;
+SELECT * FROM thidua.import_records('initiatives', E'code,title,scope,authors,recognised_on\n'
+	'SK-8,Một sáng kiến chung,cơ sở,P1 P2,2024-03-01\nSK-9,Một sáng kiến nữa,cơ sở,P1 P2,2024-04-01\n', 'shared.csv');
+SELECT dblink_exec('a', 'BEGIN');
+SELECT * FROM dblink('a', $$SELECT (thidua.import_records('awards', E'person,award,year,decision_number,initiatives\nP1,GK,2024,QĐ 8a,SK-8\n', 'a.csv')).added::text$$) AS r(x text);
+SELECT dblink_send_query('b', $$SELECT thidua.import_records('awards', E'person,award,year,decision_number,initiatives\nP2,GK,2024,QĐ 8b,SK-8\n', 'b.csv') /*b*/$$);
+SELECT pg_temp.blocked('b') AS second_import_waits_for_the_first;
+SELECT dblink_exec('a', 'COMMIT');
+SELECT pg_temp.outcome('b') AS second_import;
+SELECT i.initiative_code, a.person_code, a.decision_number FROM thidua.initiative i
+	JOIN thidua.individual_award a ON a.record_id = i.used_by_award WHERE i.initiative_code = 'SK-8';
+SELECT count(*) AS awards_of_the_second FROM thidua.individual_award WHERE decision_number = 'QĐ 8b';
+SELECT dblink_exec('a', 'BEGIN');
+SELECT dblink_exec('a', $$UPDATE thidua.initiative SET used_by_award = (SELECT record_id FROM thidua.individual_award
+	WHERE person_code = 'P1' AND award_code = 'GK' AND year = 2024) WHERE initiative_code = 'SK-9'$$);
+SELECT dblink_send_query('b', $$UPDATE thidua.initiative SET used_by_award = (SELECT record_id FROM thidua.individual_award
+	WHERE person_code = 'P1' AND award_code = 'LDTT') WHERE initiative_code = 'SK-9' /*b*/$$);
+SELECT pg_temp.blocked('b') AS second_update_waits_for_the_first;
+SELECT dblink_exec('a', 'COMMIT');
+SELECT pg_temp.outcome('b') AS second_update;
+SELECT i.initiative_code, a.person_code, a.award_code FROM thidua.initiative i
+	JOIN thidua.individual_award a ON a.record_id = i.used_by_award WHERE i.initiative_code = 'SK-9';
+SELECT dblink_disconnect('a'), dblink_disconnect('b');
+DROP EXTENSION dblink;
+RESET client_min_messages;
 DROP EXTENSION thidua;
 DROP ROLE records_admin;
