@@ -170,6 +170,14 @@ CREATE POLICY initiative_author_access ON thidua.initiative_author
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
 				ELSE thidua._person_visible(person_code) END)
 	WITH CHECK ((SELECT thidua._is_admin()));
+-- an initiative: as one of its authors
+ALTER TABLE thidua.initiative ENABLE ROW LEVEL SECURITY;
+CREATE POLICY initiative_access ON thidua.initiative
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE EXISTS (SELECT 1 FROM thidua.initiative_author ia
+							 WHERE ia.initiative_code OPERATOR(pg_catalog.=) initiative.initiative_code
+							   AND thidua._person_visible(ia.person_code)) END)
+	WITH CHECK ((SELECT thidua._is_admin()));
 ALTER TABLE thidua.unit_rating ENABLE ROW LEVEL SECURITY;
 CREATE POLICY unit_rating_access ON thidua.unit_rating
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true

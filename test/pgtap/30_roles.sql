@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(52);
+SELECT plan(54);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
@@ -27,6 +27,10 @@ INSERT INTO thidua.role_unit VALUES ('tap_scorer', 'TA');
 INSERT INTO thidua.individual VALUES ('PA', 'Nguyễn Văn A', 'male', '1980-01-01'), ('PB', 'Trần Thị B', 'female', '1985-02-02');
 INSERT INTO thidua.membership VALUES ('PA', 'TA', '2010-01-01', NULL), ('PB', 'TB', '2010-01-01', NULL);
 INSERT INTO thidua.post_held VALUES ('PA', 'TA', 'giám đốc', '2015-01-01', NULL), ('PB', 'TB', 'giám đốc', '2015-01-01', NULL);
+INSERT INTO thidua.initiative (initiative_code, title, scope, recognised_on) VALUES
+	('TAP-A', 'of PA', 'grassroots', '2149-01-01'), ('TAP-B', 'of PB', 'grassroots', '2149-01-01'),
+	('TAP-AB', 'of PA and PB', 'grassroots', '2149-01-01');
+INSERT INTO thidua.initiative_author VALUES ('TAP-A', 'PA'), ('TAP-B', 'PB'), ('TAP-AB', 'PA'), ('TAP-AB', 'PB');
 INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code) VALUES
 	('tapb', 'tap', 'TA', 'self', 'TA'), ('tapb', 'tap', 'TB', 'peer', 'TA'),
 	('tapb', 'tap', 'TA', 'peer', 'TB'), ('tapb', 'tap', 'TC', 'peer', 'TB');
@@ -303,6 +307,11 @@ SELECT is(pg_temp.value_as('tap_scorer', $$ SELECT string_agg(full_name, ', ') F
 SELECT is(pg_temp.value_as('tap_scorer', $$ SELECT string_agg(person_code || '@' || unit_code, ' ') FROM thidua.membership $$), 'PA@TA',
 	'and their memberships');
 SELECT is(pg_temp.value_as('tap_scorer', $$ SELECT string_agg(person_code, ' ') FROM thidua.post_held $$), 'PA', 'and posts held');
+SELECT is(pg_temp.value_as('tap_scorer', $$ SELECT string_agg(initiative_code, ' ' ORDER BY initiative_code) FROM thidua.initiative $$),
+	'TAP-A TAP-AB', 'and the initiatives one of its people wrote, no others');
+SELECT is(pg_temp.value_as('tap_admin', $$ SELECT string_agg(initiative_code, ' ' ORDER BY initiative_code) FROM thidua.initiative
+	WHERE initiative_code LIKE 'TAP-%' $$),
+	'TAP-A TAP-AB TAP-B', 'an administrator reads every initiative');
 SELECT is(pg_temp.value_as('tap_admin', $$ SELECT count(*)::text FROM thidua.individual WHERE person_code IN ('PA', 'PB') $$), '2',
 	'an administrator reads everyone');
 SELECT matches(pg_temp.value_as(r, $$ SELECT count(*)::text FROM thidua.individual $$), '^42501',
