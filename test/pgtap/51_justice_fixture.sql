@@ -4,7 +4,7 @@
 -- eligible, quota and forecast. Run from the repository's root (psql reads the
 -- files with \set x `cat file`).
 BEGIN;
-SELECT plan(85);
+SELECT plan(86);
 
 \set units `cat test/fixtures/justice-dept/units.csv`
 \set people `cat test/fixtures/justice-dept/people.csv`
@@ -107,6 +107,9 @@ SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT019', 'CSTDCS', 2024) e WH
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT020', 'BK-TTG', 2024) e WHERE e.kind = 'award_held' AND NOT e.passed
 				  AND e.evidence = 'no BK-UBT up to 2024; 1 not counted: thematic or ad hoc'),
 	'C15 evidence: DT020''s thematic Bằng khen of the province is held but not counted');
+SELECT is((SELECT e.passed || ' | ' || e.evidence FROM thidua.eligibility('DT020', 'BK-TTG', 2024) e WHERE e.node = 'rule.all_of[2]'),
+	'true | CSTDCS 2020, 2021, 2022, 2023, 2024: 5 years in 2020-2024, 3 required',
+	'C15: the Prime Minister''s Bằng khen counts CSTĐCS in 3 of the 5 years, as the law says');
 SELECT is((SELECT e.evidence FROM thidua.eligibility('DT021', 'LDTT', 2024) e WHERE e.kind = 'no_discipline'),
 	'reprimand from 2024-05-20 to 2025-05-19 (112/QĐ-STP) overlaps 2024-01-01..2024-12-31',
 	'C16 evidence: DT021''s reprimand, with its dates and the window it overlaps');
