@@ -445,7 +445,9 @@ BEGIN
 					as_what text;
 				BEGIN
 					what := CASE WHEN in_sector THEN 'in the sector' ELSE 'in ' || array_to_string(posts, ', ') END;
-					as_what := CASE WHEN in_sector THEN 'in the sector' ELSE 'as ' || array_to_string(posts, ' or ') END;
+					-- "as thủ trưởng đơn vị thuộc bộ, giám đốc or cục trưởng"
+					as_what := CASE WHEN in_sector THEN 'in the sector' WHEN cardinality(posts) = 1 THEN 'as ' || posts[1]
+						ELSE 'as ' || array_to_string(posts[1:cardinality(posts) - 1], ', ') || ' or ' || posts[cardinality(posts)] END;
 					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
 					extra_sources := extra_sources || format(
 						'%1$s AS (SELECT t.person_code AS subject_code, thidua._days_in(range_agg(daterange(t.valid_from,
