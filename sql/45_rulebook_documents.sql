@@ -295,7 +295,7 @@ DECLARE
 	individual_kinds constant text[] := ARRAY['initiatives', 'service_years', 'no_discipline'];
 	parameters constant jsonb := '{
 		"rating_this_year": ["rating"], "rating_streak": ["years", "rating"],
-		"award_held": ["award", "within_years"], "award_streak": ["award", "times", "every_years"],
+		"award_held": ["award", "within_years", "count"], "award_streak": ["award", "times", "every_years"],
 		"initiatives": ["count", "scope", "window_years"], "service_years": ["posts", "in_sector", "men", "women"],
 		"no_discipline": ["window_years", "severity", "proceedings"], "once_only": [],
 		"members_with_award": ["award", "share", "count", "comparison"], "members_rated": ["rating", "share"],
@@ -306,6 +306,8 @@ DECLARE
 	n bigint;
 	named_subject text;
 	post jsonb;
+	within integer;
+	how_many integer;
 BEGIN
 	IF jsonb_typeof(node) IS DISTINCT FROM 'object' THEN
 		PERFORM thidua._rulebook_error(doc, award, path, '(node)',
@@ -362,7 +364,13 @@ BEGIN
 					node ->> 'award', named_subject, award, subject));
 		END IF;
 		IF kind = 'award_held' THEN
-			PERFORM thidua._rulebook_integer(doc, award, path, node, 'within_years', false, 1, true);
+			within := thidua._rulebook_integer(doc, award, path, node, 'within_years', false, 1, true);
+			how_many := thidua._rulebook_integer(doc, award, path, node, 'count', false, 1);
+			IF how_many > within THEN
+				PERFORM thidua._rulebook_error(doc, award, path, 'count',
+					format('%s years of %s cannot be held within %s year%s (within_years): count is at most within_years',
+						how_many, node ->> 'award', within, CASE WHEN within = 1 THEN '' ELSE 's' END));
+			END IF;
 		ELSE
 			PERFORM thidua._rulebook_integer(doc, award, path, node, 'times', true, 1);
 			PERFORM thidua._rulebook_integer(doc, award, path, node, 'every_years', false, 1);

@@ -174,6 +174,10 @@ DECLARE
 	needs_cut boolean := false;
 	cc text;
 	cut_ok text;
+	-- in words, the measure that voids achievements (evidence and forecast only)
+	cut_note text;
+	what_initiative text;
+	or_better text;
 	rating text;
 	scope text;
 	at_least integer;
@@ -214,6 +218,7 @@ BEGIN
 		CASE WHEN NOT counts_revoked THEN 'a.revoked_on IS NULL' END,
 		CASE WHEN NOT counts_thematic THEN 'a.kind IN (''yearly'', ''career'')' END);
 	cut_ok := CASE WHEN after_discipline THEN 'coalesce(x.cut_year, 0)' ELSE '0' END;
+	cut_note := CASE WHEN after_discipline THEN 'x.cut_note' ELSE 'NULL::text' END;
 
 	-- leaves first: reversed depth-first order visits children before parents
 	FOR n IN SELECT * FROM thidua._rule_nodes(entry.rule) ORDER BY ordinal DESC LOOP
@@ -252,6 +257,7 @@ BEGIN
 			leaf := 'k' || k;
 			required := mode IN ('eligible', 'why') AND strpos(n.node, 'any_of') = 0;
 			rating := p ->> 'rating';
+			or_better := CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END;
 			CASE p ->> 'kind'
 			WHEN 'rating_this_year' THEN
 				r_aggs := r_aggs || format('max(r.rating) FILTER (WHERE r.year = %s) AS rating_y', y);
@@ -259,15 +265,19 @@ BEGIN
 					r_having := r_having || format('max(r.rating) FILTER (WHERE r.year = %s) >= %L::thidua.completion_rating', y, rating);
 				END IF;
 				rating_from := least(coalesce(rating_from, y), y);
-				l1 := l1 || format('r.rating_y AS %s_rating, %s AS %s_cut', leaf, cut_ok, leaf);
+				l1 := l1 || format('r.rating_y AS %1$s_rating, %2$s AS %1$s_cut, %3$s AS %1$s_note', leaf, cut_ok, cut_note);
 				pass_e := format('coalesce(%1$s_rating >= %2$L::thidua.completion_rating AND %1$s_cut < %3$s, false)', leaf, rating, y);
 				evidence_e := format($e$CASE WHEN %1$s_rating IS NULL THEN 'no rating for %3$s; %2$s required'
 					ELSE %1$s_rating::text || ' in %3$s; %2$s required' END
-					|| CASE WHEN %1$s_cut >= %3$s THEN '; not counted: a disciplinary measure lasted until ' || %1$s_cut ELSE '' END$e$,
+					|| CASE WHEN %1$s_cut >= %3$s THEN '; ' || %1$s_note ELSE '' END$e$,
 					leaf, rating, y);
 				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
-				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
-					format('a rating of %s in %s', rating, y));
+				-- forecast: the rating of the year before is assumed to repeat
+				lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY['a rating of %2$s in %3$s ('
+					|| CASE WHEN %4$s_rating IS NULL THEN 'not rated in %5$s'
+						WHEN %4$s_rating < %6$L::thidua.completion_rating THEN 'rated ' || %4$s_rating || ' in %5$s'
+						ELSE %4$s_note END || ')'] END$e$,
+					pass_e, rating || or_better, y, leaf, assumed, rating);
 			WHEN 'rating_streak' THEN
 				at_least := (p ->> 'years')::integer;
 				rating_from := least(coalesce(rating_from, y), y - at_least + 1);
@@ -278,40 +288,78 @@ BEGIN
 						rating, y, at_least);
 				END IF;
 				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years,
-					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut', leaf, y, cut_ok);
+					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut, %4$s AS %1$s_note', leaf, y, cut_ok, cut_note);
 				pass_e := format('(%s_years >= %s)', leaf, at_least);
 				evidence_e := format($e$CASE WHEN %1$s_rated = 0 THEN 'not rated %2$s in %3$s; %4$s consecutive years required'
 					WHEN %1$s_years = 0 THEN 'no year counted; %4$s consecutive years required'
 					ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - %1$s_years + 1, %3$s) g)
 						|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' consecutive years' END
 						|| ', %4$s required' END
-					|| CASE WHEN %1$s_rated > %1$s_years THEN '; ' || (%1$s_rated - %1$s_years)
-						|| ' not counted: a disciplinary measure lasted until ' || %1$s_cut ELSE '' END$e$,
-					leaf, rating || CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, y, at_least);
+					|| CASE WHEN %1$s_rated > %1$s_years THEN '; ' || (SELECT string_agg(g::text, ', ' ORDER BY g)
+						FROM generate_series(%3$s - %1$s_rated + 1, %3$s - %1$s_years) g) || ' also rated %2$s, but ' || %1$s_note ELSE '' END$e$,
+					leaf, rating || or_better, y, at_least);
 				missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
-				lacks_e := format('CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L)] END',
-					leaf, at_least, 'more year rated ' || rating, 'more years rated ' || rating);
+				lacks_e := format($e$CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[]
+					ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L) || ' (' || %1$s_years || ' of %2$s consecutive years to %5$s)'] END$e$,
+					leaf, at_least, 'more year rated ' || rating || or_better, 'more years rated ' || rating || or_better, y);
 			WHEN 'award_held' THEN
 				award_codes := award_codes || (p ->> 'award');
+				at_least := coalesce((p ->> 'count')::integer, 1);
 				window_from := CASE WHEN jsonb_typeof(p -> 'within_years') = 'number' THEN y - (p ->> 'within_years')::integer + 1 END;
-				a_aggs := a_aggs || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) AS %s_held',
-					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
-				IF required THEN
-					aw_having := aw_having || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.year >= %s AND %s AND a.year > %s) IS NOT NULL',
-						p ->> 'award', coalesce(window_from, 1900), cc, cut_ok);
-				END IF;
-				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.year >= %s AND NOT (%s AND a.year > %s)) AS %s_void',
-					p ->> 'award', coalesce(window_from, 1900), cc, cut_ok, leaf);
-				l1 := l1 || format('aw.%1$s_held AS %1$s_held, coalesce(aw.%1$s_void, 0) AS %1$s_void', leaf);
-				pass_e := format('(%s_held IS NOT NULL)', leaf);
-				evidence_e := format($e$CASE WHEN %1$s_held IS NOT NULL THEN '%2$s ' || %1$s_held ELSE 'no %2$s %3$s' END
-					|| CASE WHEN %1$s_void > 0 THEN '; ' || %1$s_void || ' not counted (revoked, thematic or ad hoc, or before a disciplinary measure ended)' ELSE '' END$e$,
-					leaf, p ->> 'award', CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
-						ELSE format('in %s-%s', window_from, y) END);
-				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
-				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
-					p ->> 'award' || CASE WHEN window_from IS NULL THEN '' WHEN window_from = y THEN ' in ' || y
-						ELSE format(' in %s-%s', window_from, y) END);
+				DECLARE
+					first_year integer := coalesce(window_from, 1900);
+					of_award text := format('a.award_code = %L AND a.year >= %s', p ->> 'award', first_year);
+					counted text := format('%s AND %s AND a.year > %s', of_award, cc, cut_ok);
+					span text := CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END;
+				BEGIN
+					IF at_least = 1 THEN
+						a_aggs := a_aggs || format('max(a.year) FILTER (WHERE %s) AS %s_held', counted, leaf);
+						l1 := l1 || format('aw.%1$s_held AS %1$s_held, (aw.%1$s_held IS NOT NULL)::integer AS %1$s_years', leaf);
+						IF required THEN
+							aw_having := aw_having || format('max(a.year) FILTER (WHERE %s) IS NOT NULL', counted);
+						END IF;
+						evidence_e := format($e$CASE WHEN %1$s_held IS NOT NULL THEN '%2$s ' || %1$s_held ELSE 'no %2$s %3$s' END$e$,
+							leaf, p ->> 'award', span);
+						lacks_e := format($e$CASE WHEN %1$s_years >= 1 THEN ARRAY[]::text[] ELSE ARRAY['%2$s %3$s ('
+							|| CASE WHEN %1$s_revoked + %1$s_kind + %1$s_cut > 0 THEN 'none that counts' ELSE 'none held' END || ')'] END$e$,
+							leaf, p ->> 'award', CASE WHEN window_from IS NULL THEN 'in any year up to ' || y WHEN window_from = y THEN 'in ' || y
+								ELSE format('in a year of %s-%s', window_from, y) END);
+					ELSE
+						-- the distinct years held: one bit per year of the window, Y the first
+						-- (bit_or combines partial states: the aggregate stays parallel)
+						a_aggs := a_aggs || format('bit_or(B''1''::bit(%s) >> (%s - a.year)) FILTER (WHERE %s) AS %s_mask',
+							y - first_year + 1, y, counted, leaf);
+						l1 := l1 || format('aw.%1$s_mask AS %1$s_mask, coalesce(bit_count(aw.%1$s_mask), 0)::integer AS %1$s_years', leaf);
+						IF required THEN
+							aw_having := aw_having || format('bit_count(bit_or(B''1''::bit(%s) >> (%s - a.year)) FILTER (WHERE %s)) >= %s',
+								y - first_year + 1, y, counted, at_least);
+						END IF;
+						evidence_e := format($e$CASE WHEN %1$s_years = 0 THEN 'no %2$s %3$s; %4$s years required'
+							ELSE '%2$s ' || (SELECT string_agg((%5$s - i)::text, ', ' ORDER BY i DESC)
+								FROM generate_series(0, %6$s) i WHERE get_bit(%1$s_mask, i) = 1)
+							|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' years' END || ' %3$s, %4$s required' END$e$,
+							leaf, p ->> 'award', span, at_least, y, y - first_year);
+						lacks_e := format($e$CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[]
+							ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L) || ' (' || %1$s_years || ' of %2$s held)'] END$e$,
+							leaf, at_least, format('more year holding %s %s', p ->> 'award', span),
+							format('more years holding %s %s', p ->> 'award', span));
+					END IF;
+					-- records of the award that do not count, by reason
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s) AS %s_revoked', of_award,
+						CASE WHEN counts_revoked THEN 'false' ELSE 'a.revoked_on IS NOT NULL' END, leaf);
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s) AS %s_kind', of_award,
+						CASE WHEN counts_thematic THEN 'false' ELSE format('a.kind NOT IN (''yearly'', ''career'') AND %s',
+							CASE WHEN counts_revoked THEN 'true' ELSE 'a.revoked_on IS NULL' END) END, leaf);
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s AND a.year <= %s) AS %s_cut', of_award, cc, cut_ok, leaf);
+					l1 := l1 || format('coalesce(aw.%1$s_revoked, 0) AS %1$s_revoked, coalesce(aw.%1$s_kind, 0) AS %1$s_kind,
+						coalesce(aw.%1$s_cut, 0) AS %1$s_cut, %2$s AS %1$s_note', leaf, cut_note);
+					evidence_e := evidence_e || format($e$ || CASE WHEN %1$s_revoked > 0 THEN '; ' || %1$s_revoked || ' not counted: revoked' ELSE '' END
+						|| CASE WHEN %1$s_kind > 0 THEN '; ' || %1$s_kind || ' not counted: thematic or ad hoc' ELSE '' END
+						|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted, ' || %1$s_note ELSE '' END$e$, leaf);
+					pass_e := format('(%s_years >= %s)', leaf, at_least);
+					missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
+				END;
 			WHEN 'award_streak' THEN
 				award_codes := award_codes || (p ->> 'award');
 				at_least := (p ->> 'times')::integer;
@@ -333,9 +381,13 @@ BEGIN
 						leaf, p ->> 'award', y, at_least, every,
 						CASE WHEN every = 1 THEN 'in a row' ELSE format('in a row, every %s years', every) END);
 					missing_e := format('greatest(0, %s - %s_times)', at_least, leaf);
-					lacks_e := format('CASE WHEN %1$s_times >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_times)::text, %3$L, %4$L)] END',
-						leaf, at_least, 'more year holding ' || (p ->> 'award'), 'more years holding ' || (p ->> 'award')
-						|| CASE WHEN every = 1 THEN '' ELSE format(' (every %s years)', every) END);
+					lacks_e := format($e$CASE WHEN %1$s_times >= %2$s THEN ARRAY[]::text[]
+						ELSE ARRAY[thidua._how_many((%2$s - %1$s_times)::text, %3$L, %4$L) || ' (' || %1$s_times || ' of %2$s to %5$s)'] END$e$,
+						leaf, at_least,
+						CASE WHEN every = 1 THEN format('more year holding %s, in a row', p ->> 'award')
+							ELSE format('more time holding %s, every %s years', p ->> 'award', every) END,
+						CASE WHEN every = 1 THEN format('more years holding %s, in a row', p ->> 'award')
+							ELSE format('more times holding %s, every %s years', p ->> 'award', every) END, y);
 				END;
 			WHEN 'initiatives' THEN
 				IF collective THEN
@@ -345,6 +397,9 @@ BEGIN
 				at_least := (p ->> 'count')::integer;
 				scope := coalesce(p ->> 'scope', 'grassroots');
 				window_from := CASE WHEN jsonb_typeof(p -> 'window_years') = 'number' THEN y - (p ->> 'window_years')::integer + 1 END;
+				what_initiative := format('of scope %s%s recognised %s', scope, CASE WHEN scope <> 'national' THEN ' or wider' ELSE '' END,
+					CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END);
 				DECLARE
 					used_ok text := CASE WHEN counts_once THEN format(
 						'(i.used_by_award IS NULL OR (u.award_code = %L AND u.year = %s AND u.person_code = ia.person_code))', award, y)
@@ -361,18 +416,20 @@ BEGIN
 				IF after_discipline THEN
 					needs_cut := true;
 				END IF;
-				l1 := l1 || format('coalesce(ini.%1$s_count, 0) AS %1$s_count, coalesce(ini.%1$s_used, 0) AS %1$s_used, coalesce(ini.%1$s_cut, 0) AS %1$s_cut', leaf);
+				l1 := l1 || format('coalesce(ini.%1$s_count, 0) AS %1$s_count, coalesce(ini.%1$s_used, 0) AS %1$s_used,
+					coalesce(ini.%1$s_cut, 0) AS %1$s_cut, %2$s AS %1$s_note', leaf, cut_note);
 				pass_e := format('(%s_count >= %s)', leaf, at_least);
 				evidence_e := format($e$%1$s_count || ' initiative' || CASE WHEN %1$s_count = 1 THEN '' ELSE 's' END
 					|| ' of scope %2$s%3$s recognised %4$s; %5$s required'
 					|| CASE WHEN %1$s_used > 0 THEN '; ' || %1$s_used || ' not counted: already used by another award' ELSE '' END
-					|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted: recognised before a disciplinary measure ended' ELSE '' END$e$,
+					|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted, ' || %1$s_note ELSE '' END$e$,
 					leaf, scope, CASE WHEN scope <> 'national' THEN ' or wider' ELSE '' END,
 					CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
 						ELSE format('in %s-%s', window_from, y) END, at_least);
 				missing_e := format('greatest(0, %s - %s_count)', at_least, leaf);
-				lacks_e := format('CASE WHEN %1$s_count >= %2$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%2$s - %1$s_count)::text, %3$L, %4$L)] END',
-					leaf, at_least, 'initiative of scope ' || scope, 'initiatives of scope ' || scope);
+				lacks_e := format($e$CASE WHEN %1$s_count >= %2$s THEN ARRAY[]::text[]
+					ELSE ARRAY[thidua._how_many((%2$s - %1$s_count)::text, %3$L, %4$L) || ' (' || %1$s_count || ' of %2$s counted)'] END$e$,
+					leaf, at_least, format('more initiative %s', what_initiative), format('more initiatives %s', what_initiative));
 			WHEN 'service_years' THEN
 				IF collective THEN
 					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
@@ -385,8 +442,12 @@ BEGIN
 					post_keys text[] := ARRAY(SELECT lower(normalize(x, NFC)) FROM jsonb_array_elements_text(coalesce(p -> 'posts', '[]')) x);
 					where_e text;
 					what text;
+					as_what text;
 				BEGIN
 					what := CASE WHEN in_sector THEN 'in the sector' ELSE 'in ' || array_to_string(posts, ', ') END;
+					-- "as thủ trưởng đơn vị thuộc bộ, giám đốc or cục trưởng"
+					as_what := CASE WHEN in_sector THEN 'in the sector' WHEN cardinality(posts) = 1 THEN 'as ' || posts[1]
+						ELSE 'as ' || array_to_string(posts[1:cardinality(posts) - 1], ', ') || ' or ' || posts[cardinality(posts)] END;
 					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
 					extra_sources := extra_sources || format(
 						'%1$s AS (SELECT t.person_code AS subject_code, thidua._days_in(range_agg(daterange(t.valid_from,
@@ -402,9 +463,11 @@ BEGIN
 						|| %1$s_needed || ' required for a ' || CASE WHEN %1$s_sex = 'female' THEN 'woman' ELSE 'man' END$e$,
 						leaf, replace(what, '''', ''''''), judged_on);
 					missing_e := format('greatest(0, %1$s_needed - %1$s_years)', leaf);
-					lacks_e := format('CASE WHEN %1$s_years >= %1$s_needed THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many((%1$s_needed - %1$s_years)::text, %2$L, %3$L)] END',
-						leaf, 'more year ' || CASE WHEN in_sector THEN 'in the sector' ELSE 'in post' END,
-						'more years ' || CASE WHEN in_sector THEN 'in the sector' ELSE 'in post' END);
+					-- which posts, how many years needed (for the subject's sex) and held on the judging date
+					lacks_e := format($e$CASE WHEN %1$s_years >= %1$s_needed THEN ARRAY[]::text[]
+						ELSE ARRAY[thidua._how_many((%1$s_needed - %1$s_years)::text, %2$L, %3$L)
+							|| ' (' || %1$s_years || ' of ' || %1$s_needed || ' held on %4$s)'] END$e$,
+						leaf, 'more year ' || as_what, 'more years ' || as_what, judged_on);
 				END;
 			WHEN 'no_discipline' THEN
 				IF collective THEN
@@ -421,10 +484,14 @@ BEGIN
 				BEGIN
 					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_measures', measure_e, leaf);
 					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_open', open_e, leaf);
-					IF with_reasons THEN
-						d_aggs := d_aggs || format($e$string_agg(CASE WHEN x.kind = 'measure' THEN x.severity::text ELSE x.kind END
-							|| ' from ' || x.valid_from || coalesce(' to ' || x.valid_to, ', open') || coalesce(' (' || x.decision || ')', ''), '; '
-							ORDER BY x.valid_from) FILTER (WHERE (%s) OR (%s)) AS %s_list$e$, measure_e, open_e, leaf);
+					-- what was found, with dates: a measure and the window it overlaps, or proceedings open on the judging date
+					IF with_reasons OR forecast THEN
+						d_aggs := d_aggs || format($e$string_agg(CASE WHEN x.kind = 'measure' THEN x.severity::text ELSE x.kind::text END
+							|| ' from ' || x.valid_from || coalesce(' to ' || x.valid_to, CASE WHEN x.kind = 'measure' THEN ', no end date' ELSE '' END)
+							|| coalesce(' (' || x.decision || ')', '')
+							|| CASE WHEN %1$s THEN ' overlaps %4$s..%5$s' ELSE ', open on %5$s' END, '; '
+							ORDER BY x.valid_from) FILTER (WHERE (%1$s) OR (%2$s)) AS %3$s_list$e$, measure_e, open_e, leaf,
+							make_date(window_from, 1, 1), judged_on);
 					ELSE
 						d_aggs := d_aggs || format('NULL::text AS %s_list', leaf);
 					END IF;
@@ -437,8 +504,10 @@ BEGIN
 					make_date(window_from, 1, 1), judged_on,
 					CASE WHEN coalesce((p ->> 'proceedings')::boolean, false) THEN format('; no proceedings open on %s', judged_on) ELSE '' END);
 				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
-				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L || %s_list] END', pass_e,
-					'no disciplinary measure or proceedings: ', leaf);
+				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L || %s_list || '')''] END', pass_e,
+					format('no disciplinary measure%s%s (found: ',
+						CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' of %s or heavier', p ->> 'severity') ELSE '' END,
+						CASE WHEN coalesce((p ->> 'proceedings')::boolean, false) THEN ' or open proceedings' ELSE '' END), leaf);
 			WHEN 'once_only' THEN
 				award_codes := award_codes || award;
 				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.revoked_on IS NULL AND a.year < %s) AS %s_prior',
@@ -465,6 +534,7 @@ BEGIN
 					more_than boolean := coalesce(p ->> 'comparison', 'at_least') = 'more_than';
 					needed text;
 					lacking text;
+					required_words text;
 				BEGIN
 					IF p ->> 'kind' = 'members_with_award' THEN
 						hit := format('EXISTS (SELECT 1 FROM thidua.individual_award a WHERE a.person_code = m.person_code
@@ -475,7 +545,7 @@ BEGIN
 						hit := format('EXISTS (SELECT 1 FROM thidua.individual_rating r WHERE r.person_code = m.person_code
 							AND r.year = %s AND r.rating >= %L::thidua.completion_rating)', member_year, rating);
 						what := format('rated %s%s in %s', rating, CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, member_year);
-						lacking := format('rated %s', rating);
+						lacking := format('rated %s%s', rating, or_better);
 						IF share IS NULL AND how_many IS NULL THEN
 							share := 1;
 						END IF;
@@ -499,8 +569,8 @@ BEGIN
 						evidence_e := format($e$CASE WHEN %1$s_hits = 0 THEN 'no member of ' || %1$s_members || ' %2$s'
 							ELSE %1$s_hits || ' of ' || %1$s_members || ' members %2$s' END$e$, leaf, replace(what, '''', ''''''));
 						missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
-						lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L] END', pass_e,
-							'no member with a disciplinary measure');
+						lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[%2$L || %3$s_hits || ' of ' || %3$s_members || ')'] END$e$,
+							pass_e, format('no member with a measure of %s or heavier in %s (', coalesce(p ->> 'severity', 'reprimand'), member_year), leaf);
 					ELSE
 						-- the fewest members that pass, exact: at least ceil(share x members), or one more than share x members
 						needed := CASE WHEN share IS NOT NULL THEN
@@ -508,14 +578,16 @@ BEGIN
 									 ELSE format('ceil(%s::numeric * %s_members)::integer', share, leaf) END
 							ELSE CASE WHEN more_than THEN (how_many + 1)::text ELSE how_many::text END END;
 						pass_e := format('(%1$s_members > 0 AND %1$s_hits >= %2$s)', leaf, needed);
+						required_words := CASE WHEN share IS NOT NULL
+							THEN format('%s %s %%', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, trim_scale(share * 100))
+							ELSE format('%s %s', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, how_many) END;
 						evidence_e := format($e$%1$s_hits || ' of ' || %1$s_members || ' members %2$s'
 							|| CASE WHEN %1$s_members > 0 THEN ' (' || trim_scale(round(100.0 * %1$s_hits / %1$s_members, 1)) || ' %%)' ELSE '' END
-							|| '; %3$s required'$e$, leaf, replace(what, '''', ''''''),
-							CASE WHEN share IS NOT NULL THEN format('%s %s %%', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, trim_scale(share * 100))
-								ELSE format('%s %s', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, how_many) END);
+							|| '; %3$s required'$e$, leaf, replace(what, '''', ''''''), required_words);
 						missing_e := format('greatest(0, %s - %s_hits)', needed, leaf);
-						lacks_e := format('CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many(greatest(1, %2$s - %3$s_hits)::text, %4$L, %5$L)] END',
-							pass_e, needed, leaf, 'more member ' || lacking, 'more members ' || lacking);
+						lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many(greatest(1, %2$s - %3$s_hits)::text, %4$L, %5$L)
+							|| ' (' || %3$s_hits || ' of ' || %3$s_members || ' in %6$s; ' || %7$L || ')'] END$e$,
+							pass_e, needed, leaf, 'more member ' || lacking, 'more members ' || lacking, member_year, required_words || ' required');
 					END IF;
 				END;
 			ELSE
@@ -556,6 +628,12 @@ BEGIN
 	IF after_discipline THEN
 		d_aggs := d_aggs || format('max(CASE WHEN x.valid_to IS NULL OR x.valid_to > %s THEN %s ELSE extract(year FROM x.valid_to)::integer END)
 			FILTER (WHERE x.kind = ''measure'') AS cut_year', d, y);
+		-- the measure that ends last, in words (evidence and forecast only)
+		d_aggs := d_aggs || CASE WHEN with_reasons OR forecast THEN format($e$(array_agg(CASE WHEN x.valid_to IS NULL
+				THEN 'years up to %1$s do not count: ' || x.severity || ' from ' || x.valid_from || ', no end date'
+				ELSE 'years up to ' || extract(year FROM x.valid_to) || ' do not count: ' || x.severity || ' until ' || x.valid_to END
+			ORDER BY x.valid_to DESC NULLS FIRST) FILTER (WHERE x.kind = 'measure'))[1] AS cut_note$e$, y)
+			ELSE 'NULL::text AS cut_note' END;
 	END IF;
 	IF cardinality(d_aggs) > 0 AND NOT collective THEN
 		sources := sources || format(', cut AS (SELECT x.person_code AS subject_code, %s FROM thidua.discipline x

@@ -25,7 +25,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.forecast(text, integer, text, text) IS
-	'forecast(award, year [, unit [, rulebook_version]]): nurturing achievements: each subject of the unit and its sub-units (everyone when NULL) judged for year + 1 as if the ratings and yearly awards of year held again in it; eligible_next_year, missing (how many years, initiatives, members... still lacking; 0 when eligible) and lacks (in words: "one more year rated HTXSNV", "one initiative of scope ministry_province", "2 more years in post"), closest first. Subjects who can never qualify (once-only awards already received) are left out. The rulebook is the one in force on 31 December of year + 1, else of year. Errors: as eligible().';
+	'forecast(award, year [, unit [, rulebook_version]]): nurturing achievements: each subject of the unit and its sub-units (everyone when NULL) judged for year + 1 as if the ratings and yearly awards of year held again in it; eligible_next_year, missing (how many years, initiatives, members... still lacking; 0 when eligible) and lacks (in words, each saying what, where and how many: "one more year rated HTXSNV (2 of 3 consecutive years to 2025)", "3 more years as giám đốc (0 of 3 held on 2025-12-31)", "2 more years holding CSTDCS in 2021-2025 (1 of 3 held)"), closest first. Subjects who can never qualify (once-only awards already received) are left out. The rulebook is the one in force on 31 December of year + 1, else of year. Errors: as eligible().';
 
 CREATE FUNCTION thidua.quota(award text, unit text, year integer, rulebook_version text DEFAULT NULL)
 	RETURNS TABLE (base_award text, base integer, share numeric, rounding text, minimum integer, allowed integer,

@@ -22,8 +22,10 @@ run eligible --award LDTT --year 2024 --format csv
 ok '[ $status -eq 0 ] && grep -q "^P11,Ngô Văn Mười Một,OTHER," $out' 'eligible --format csv'
 run eligibility --subject P02 --award BK-BTP --year 2024
 ok '[ $status -eq 0 ] && grep -q "HTXSNV 2024: 1 year, 2 required" $out && grep -q "Law 06/2022/QH15, art. 24, cl. 1 (V)" $out' 'eligibility: each rule with evidence and source'
+run eligibility --subject P07 --award LDTT --year 2024
+ok '[ $status -eq 0 ] && grep -q "years up to 2024 do not count: warning until 2024-09-01" $out && grep -q "warning from 2024-03-01 to 2024-09-01 (QĐ 12/KL) overlaps 2024-01-01..2024-12-31" $out' 'eligibility: a disciplinary measure said with its dates'
 run forecast --award KNC-TP --year 2024
-ok '[ $status -eq 0 ] && grep -q "P06 .*| f .*| *1 | one more year in post" $out' 'forecast: what each lacks, in words'
+ok '[ $status -eq 0 ] && grep -q "P06 .*| f .*| *1 | one more year as Giám đốc or Phó Giám đốc (4 of 5 held on 2025-12-31)" $out' 'forecast: what each lacks, in words'
 run quota --award CSTDCS --unit DEPT --year 2024
 ok '[ $status -eq 0 ] && grep -q "15 % of 8 = 1.2, rounded down: 1" $out' 'quota: the arithmetic in words'
 run quota --award CSTDCS --unit DEPT --year 2024 --format json

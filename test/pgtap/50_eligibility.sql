@@ -4,7 +4,7 @@
 -- forecast wording, what-if, and eligible() identical serially and under
 -- forced parallel partial aggregation.
 BEGIN;
-SELECT plan(70);
+SELECT plan(85);
 
 -- the records and rulebooks of the client's tests (P01..P11, t/2018, t/2024, t/draft)
 \o /dev/null
@@ -77,10 +77,10 @@ SELECT is(pg_temp.node('P02', 'BK-BTP', 2024, 'rule.all_of[0]'), 'false | HTXSNV
 	'rating_streak: a streak broken by one HTTNV year');
 SELECT is(pg_temp.node('P01', 'CSTDCS', 2024, 'rule.all_of[0]'), 'true | LDTT 2024', 'award_held passes');
 SELECT is(pg_temp.node('P04', 'CSTDCS', 2024, 'rule.all_of[0]'),
-	'false | no LDTT in 2024; 1 not counted (revoked, thematic or ad hoc, or before a disciplinary measure ended)',
+	'false | no LDTT in 2024; 1 not counted: revoked',
 	'award_held: a revoked award does not count');
 SELECT is(pg_temp.node('P08', 'CSTDCS', 2024, 'rule.all_of[0]'),
-	'false | no LDTT in 2024; 1 not counted (revoked, thematic or ad hoc, or before a disciplinary measure ended)',
+	'false | no LDTT in 2024; 1 not counted: thematic or ad hoc',
 	'award_held: a thematic award does not count');
 SELECT is(pg_temp.node('P01', 'CSTD-BT', 2024, 'rule.all_of[0]'), 'true | CSTDCS 2022, 2023, 2024: 3 in a row, 3 required',
 	'award_streak passes');
@@ -107,16 +107,16 @@ SELECT is(pg_temp.node('P01', 'BK-BTP', 2024, 'rule.all_of[1]'),
 SELECT is(pg_temp.node('P09', 'KNC-TP', 2024, 'rule.all_of[1]'), 'false | received in 2019 (once only)', 'once_only fails');
 SELECT is(pg_temp.node('P05', 'KNC-TP', 2024, 'rule.all_of[1]'), 'true | not received before', 'once_only passes');
 SELECT is(pg_temp.who('KNC-TP', 2024), 'P05 P07', 'KNC-TP 2024: P05 and P07');
-SELECT is(pg_temp.node('P07', 'LDTT', 2024, 'rule.all_of[1]'), 'false | warning from 2024-03-01 to 2024-09-01 (QĐ 12/KL)',
+SELECT is(pg_temp.node('P07', 'LDTT', 2024, 'rule.all_of[1]'), 'false | warning from 2024-03-01 to 2024-09-01 (QĐ 12/KL) overlaps 2024-01-01..2024-12-31',
 	'no_discipline: a measure in the window');
-SELECT is(pg_temp.node('P10', 'LDTT', 2024, 'rule.all_of[1]'), 'false | investigation from 2024-11-01, open',
+SELECT is(pg_temp.node('P10', 'LDTT', 2024, 'rule.all_of[1]'), 'false | investigation from 2024-11-01, open on 2024-12-31',
 	'no_discipline: proceedings open on the judging date');
 SELECT is(pg_temp.node('P01', 'LDTT', 2024, 'rule.all_of[1]'),
 	'true | no disciplinary measure overlapping 2024-01-01 to 2024-12-31; no proceedings open on 2024-12-31', 'no_discipline passes');
 
 -- the general rules, each way
 SELECT is(pg_temp.node('P07', 'LDTT', 2024, 'rule.all_of[0]'),
-	'false | HTXSNV in 2024; HTTNV required; not counted: a disciplinary measure lasted until 2024',
+	'false | HTXSNV in 2024; HTTNV required; years up to 2024 do not count: warning until 2024-09-01',
 	'achievements_after_discipline: a rating of the measure''s year does not count');
 SELECT is(pg_temp.node('P07', 'LDTT', 2024, 'rule', 't/lenient'),
 	'true | LDTT eligible for P07 2024 under t/lenient, judged on 2024-12-31: HTXSNV in 2024; HTTNV required',
@@ -127,7 +127,7 @@ SELECT is(pg_temp.node('P03', 'CSTD-BT', 2024, 'rule', 't/lenient'),
 	'true | CSTD-BT eligible for P03 2024 under t/lenient, judged on 2024-12-31: 1 initiative of scope ministry_province or wider recognised in 2022-2024; 1 required',
 	'initiative_counts_once false: a used initiative counts');
 SELECT is(pg_temp.node('P02', 'BK-BTP', 2022, 'rule.all_of[0]', 't/2024'),
-	'false | HTXSNV 2022: 1 year, 2 required; 1 not counted: a disciplinary measure lasted until 2021',
+	'false | HTXSNV 2022: 1 year, 2 required; 2021 also rated HTXSNV, but years up to 2021 do not count: reprimand until 2021-08-01',
 	'achievements_after_discipline: a reprimand ended in 2021, so the streak''s 2021 does not count');
 
 -- collectives
@@ -169,20 +169,76 @@ SELECT is((SELECT arithmetic FROM thidua.quota('LDTT', 'DEPT', 2024)), 'no quota
 -- forecast
 SELECT is((SELECT string_agg(subject_code || ':' || eligible_next_year || ':' || missing || ':' || array_to_string(lacks, '; '), ' / '
 		ORDER BY missing, subject_code) FROM thidua.forecast('CSTD-BT', 2024, 'DIV1') WHERE subject_code IN ('P01', 'P02', 'P03')),
-	'P01:true:0: / P03:false:1:one initiative of scope ministry_province / P02:false:5:3 more years holding CSTDCS; one more year rated HTXSNV; one initiative of scope ministry_province',
+	'P01:true:0: / P03:false:1:one more initiative of scope ministry_province or wider recognised in 2023-2025 (0 of 1 counted) / '
+	'P02:false:5:3 more years holding CSTDCS, in a row (0 of 3 to 2025); one more year rated HTXSNV (2 of 3 consecutive years to 2025); '
+	'one more initiative of scope ministry_province or wider recognised in 2023-2025 (0 of 1 counted)',
 	'forecast: P01 eligible next year if 2024 holds; P03 lacks an initiative; P02 more');
 SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('KNC-TP', 2024) WHERE subject_code = 'P06'),
-	'one more year in post', 'forecast: one more year in post');
+	'one more year as Giám đốc or Phó Giám đốc (4 of 5 held on 2025-12-31)', 'forecast: one more year in post, which posts, years held and needed');
 SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('KNC-TP', 2024) WHERE subject_code = 'P02'),
-	'3 more years in post', 'forecast: 3 more years in post');
+	'3 more years as Giám đốc or Phó Giám đốc (0 of 3 held on 2025-12-31)', 'forecast: 3 more years in post, for one who holds none');
 SELECT is((SELECT count(*)::int FROM thidua.forecast('KNC-TP', 2024) WHERE subject_code = 'P09'), 0,
 	'forecast: a once-only award already received is left out');
 SELECT is((SELECT subject_code FROM thidua.forecast('CSTD-BT', 2024) LIMIT 1), 'P01', 'closest first');
 
+-- forecast: what each lacks, said precisely (which rating, award, scope, how many)
+SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('LDTT', 2024) WHERE subject_code = 'P08'),
+	'a rating of HTTNV or better in 2025 (rated HTNV in 2024)', 'forecast: the rating lacking, and the one held');
+SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('LDTT', 2024) WHERE subject_code = 'P10'),
+	'no disciplinary measure or open proceedings (found: investigation from 2024-11-01, open on 2025-12-31)',
+	'forecast: the proceedings still open, with dates');
+SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('CSTDCS', 2024) WHERE subject_code = 'P04'),
+	'LDTT in 2025 (none that counts)', 'forecast: the award lacking, in the year judged');
+SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('TTLDXS', 2024, 'DEPT') WHERE subject_code = 'DIV1'),
+	'no member with a measure of warning or heavier in 2024 (1 of 9)', 'forecast: a collective''s member disciplined');
+SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('TTLDXS', 2024, 'DEPT') WHERE subject_code = 'DIST2'),
+	'a rating of HTXSNV in 2025 (not rated in 2024); 5 more members rated HTNV or better (0 of 5 in 2024; at least 100 % required)',
+	'forecast: a collective''s rating and members, how many');
+
+-- award_held with a count: distinct years of the window, not necessarily in a row
+INSERT INTO thidua.individual_award (person_code, award_code, year, kind) VALUES
+	('P05', 'CSTDCS', 2020, 'yearly'), ('P05', 'CSTDCS', 2022, 'yearly'), ('P05', 'CSTDCS', 2024, 'yearly'),
+	('P06', 'CSTDCS', 2019, 'yearly'), ('P06', 'CSTDCS', 2021, 'yearly'), ('P06', 'CSTDCS', 2023, 'yearly'),
+	('P06', 'CSTDCS', 2024, 'thematic');
+\o /dev/null
+SELECT pg_temp.test_rulebook('t', 'count', 'Thử số năm', '"effective_from": "2024-01-01"', $$
+	{"award": "BK-TTG", "rule": {"all_of": [
+		{"kind": "award_held", "award": "CSTDCS", "within_years": 5, "count": 3, "source": "SRC"},
+		{"kind": "award_held", "award": "LDTT", "within_years": null, "count": 5, "source": "SRC"}]}}
+$$);
+-- the same without the discipline cut (whose join keeps awards out of parallel workers)
+SELECT pg_temp.test_rulebook('t', 'count-free', 'Thử số năm, không cắt', '"effective_from": "2024-01-01"', $$
+	{"award": "BK-TTG", "rule": {"kind": "award_held", "award": "CSTDCS", "within_years": 5, "count": 3, "source": "SRC"}}
+$$, '{"thematic_and_ad_hoc_awards_count": {"value": false, "source": "SUMMARY"},
+	"revoked_awards_count": {"value": false, "source": "SUMMARY"},
+	"initiative_counts_once": {"value": true, "source": "SUMMARY"},
+	"achievements_after_discipline": {"value": false, "source": "SUMMARY"}}');
+\o
+SELECT is(pg_temp.node('P05', 'BK-TTG', 2024, 'rule.all_of[0]', 't/count'),
+	'true | CSTDCS 2020, 2022, 2024: 3 years in 2020-2024, 3 required', 'award_held count 3: three years of five, not in a row');
+SELECT is(pg_temp.node('P01', 'BK-TTG', 2024, 'rule.all_of[0]', 't/count'),
+	'true | CSTDCS 2022, 2023, 2024: 3 years in 2020-2024, 3 required', 'award_held count 3: three in a row too');
+SELECT is(pg_temp.node('P06', 'BK-TTG', 2024, 'rule.all_of[0]', 't/count'),
+	'false | CSTDCS 2021, 2023: 2 years in 2020-2024, 3 required; 1 not counted: thematic or ad hoc',
+	'award_held count 3: a year before the window and a thematic award do not count');
+SELECT is(pg_temp.node('P02', 'BK-TTG', 2024, 'rule.all_of[0]', 't/count'),
+	'false | no CSTDCS in 2020-2024; 3 years required', 'award_held count 3: none');
+SELECT is(pg_temp.node('P01', 'BK-TTG', 2024, 'rule.all_of[1]', 't/count'),
+	'true | LDTT 2020, 2021, 2022, 2023, 2024: 5 years up to 2024, 5 required', 'award_held count, any year');
+SELECT is(pg_temp.node('P02', 'BK-TTG', 2024, 'rule.all_of[1]', 't/count'),
+	'false | LDTT 2022, 2023, 2024: 3 years up to 2024, 5 required; 2 not counted, years up to 2021 do not count: reprimand until 2021-08-01',
+	'award_held count: the years before a disciplinary measure ended do not count');
+SELECT is(pg_temp.who('BK-TTG', 2024, 'DEPT', 't/count'), 'P01 P03 P05', 'eligible() counts the years as eligibility() does');
+SELECT is((SELECT missing || ' ' || array_to_string(lacks, '; ') FROM thidua.forecast('BK-TTG', 2024, 'DIV1', 't/count') WHERE subject_code = 'P06'),
+	'1 one more year holding CSTDCS in 2021-2025 (2 of 3 held)', 'forecast: how many more years of the award, and how many held');
+SELECT is((SELECT missing || ' ' || array_to_string(lacks, '; ') FROM thidua.forecast('BK-TTG', 2024, 'DIV1', 't/count') WHERE subject_code = 'P02'),
+	'4 3 more years holding CSTDCS in 2021-2025 (0 of 3 held); one more year holding LDTT up to 2025 (4 of 5 held)',
+	'forecast: each award lacking, with its window');
+
 -- what-if
 SELECT is((SELECT string_agg(subject_code || ' ' || change || ' ' || in_force_version || ' | ' || deciding_rule || ' | ' || evidence, E'\n')
 		FROM thidua.eligibility_changes('LDTT', 2024, 't/draft')),
-	E'P10 gains t/2024 | t/2024 rule.all_of[1]: no_discipline {"severity": null, "proceedings": true, "window_years": 1} | investigation from 2024-11-01, open\n'
+	E'P10 gains t/2024 | t/2024 rule.all_of[1]: no_discipline {"severity": null, "proceedings": true, "window_years": 1} | investigation from 2024-11-01, open on 2024-12-31\n'
 	'P06 loses t/2024 | t/draft rule: rating_this_year {"rating": "HTXSNV"} | HTTNV in 2024; HTXSNV required',
 	'what-if: who gains, who loses, and the rule that made the difference');
 SELECT is((SELECT count(*)::int FROM thidua.eligibility_changes('LDTT', 2024, 't/draft', 'DIST')), 1, 'what-if in a unit');
@@ -209,6 +265,8 @@ SET LOCAL max_parallel_workers_per_gather = 0;
 INSERT INTO outcome SELECT 'serial', a, e.subject_code, e.reasons
 	FROM unnest(ARRAY['LDTT', 'CSTDCS', 'CSTD-BT', 'BK-BTP']) a, thidua.eligible(a, 2024, NULL, true) e;
 INSERT INTO outcome SELECT 'serial', 'BK-BTP 20 years', e.subject_code, e.reasons FROM thidua.eligible('BK-BTP', 2024, NULL, true, 't/lenient') e;
+INSERT INTO outcome SELECT 'serial', 'BK-TTG count', e.subject_code, e.reasons FROM thidua.eligible('BK-TTG', 2024, NULL, true, 't/count') e;
+INSERT INTO outcome SELECT 'serial', 'BK-TTG count, no cut', e.subject_code, e.reasons FROM thidua.eligible('BK-TTG', 2024, NULL, true, 't/count-free') e;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
@@ -217,6 +275,8 @@ SET LOCAL parallel_leader_participation = off;
 INSERT INTO outcome SELECT 'parallel', a, e.subject_code, e.reasons
 	FROM unnest(ARRAY['LDTT', 'CSTDCS', 'CSTD-BT', 'BK-BTP']) a, thidua.eligible(a, 2024, NULL, true) e;
 INSERT INTO outcome SELECT 'parallel', 'BK-BTP 20 years', e.subject_code, e.reasons FROM thidua.eligible('BK-BTP', 2024, NULL, true, 't/lenient') e;
+INSERT INTO outcome SELECT 'parallel', 'BK-TTG count', e.subject_code, e.reasons FROM thidua.eligible('BK-TTG', 2024, NULL, true, 't/count') e;
+INSERT INTO outcome SELECT 'parallel', 'BK-TTG count, no cut', e.subject_code, e.reasons FROM thidua.eligible('BK-TTG', 2024, NULL, true, 't/count-free') e;
 CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
@@ -230,6 +290,8 @@ END
 $$;
 SELECT matches(pg_temp.plan_of(thidua._eligibility_query('BK-BTP', 2024, '2024-12-31', 't/lenient', NULL, NULL, 'eligible')),
 	'Partial (Hash|Group)?Aggregate', 'the compiled query aggregates 20 years of ratings in parallel workers (streak''s partial states)');
+SELECT matches(pg_temp.plan_of(thidua._eligibility_query('BK-TTG', 2024, '2024-12-31', 't/count-free', NULL, NULL, 'eligible')),
+	'Partial (Hash|Group)?Aggregate', 'and counts the distinct years of an award in parallel workers (bit_or''s partial states)');
 SELECT cmp_ok((SELECT count(*) FROM outcome WHERE mode = 'serial'), '>', 1000::bigint, 'many eligible subjects');
 SELECT is_empty($$ SELECT award, subject_code, reasons FROM outcome WHERE mode = 'serial'
 	EXCEPT SELECT award, subject_code, reasons FROM outcome WHERE mode = 'parallel' $$,

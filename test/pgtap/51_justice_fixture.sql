@@ -4,7 +4,7 @@
 -- eligible, quota and forecast. Run from the repository's root (psql reads the
 -- files with \set x `cat file`).
 BEGIN;
-SELECT plan(83);
+SELECT plan(86);
 
 \set units `cat test/fixtures/justice-dept/units.csv`
 \set people `cat test/fixtures/justice-dept/people.csv`
@@ -102,11 +102,20 @@ SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT013', 'CSTDCS', 2023) e WH
 				  AND e.evidence LIKE '0 initiatives % recognised in 2023; 1 required; 1 not counted: already used by another award'),
 	'C04 evidence: DT013''s only initiative of 2023 is not counted, already used by another award');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT019', 'CSTDCS', 2024) e WHERE e.kind = 'award_held' AND NOT e.passed
-				  AND e.evidence LIKE 'no LDTT in 2024; 1 not counted%'),
+				  AND e.evidence = 'no LDTT in 2024; 1 not counted: revoked'),
 	'C09 evidence: DT019''s LĐTT 2024 is on record but not counted (revoked)');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT020', 'BK-TTG', 2024) e WHERE e.kind = 'award_held' AND NOT e.passed
-				  AND e.evidence LIKE 'no BK-UBT up to 2024; 1 not counted%'),
+				  AND e.evidence = 'no BK-UBT up to 2024; 1 not counted: thematic or ad hoc'),
 	'C15 evidence: DT020''s thematic Bằng khen of the province is held but not counted');
+SELECT is((SELECT e.passed || ' | ' || e.evidence FROM thidua.eligibility('DT020', 'BK-TTG', 2024) e WHERE e.node = 'rule.all_of[2]'),
+	'true | CSTDCS 2020, 2021, 2022, 2023, 2024: 5 years in 2020-2024, 3 required',
+	'C15: the Prime Minister''s Bằng khen counts CSTĐCS in 3 of the 5 years, as the law says');
+SELECT is((SELECT e.evidence FROM thidua.eligibility('DT021', 'LDTT', 2024) e WHERE e.kind = 'no_discipline'),
+	'reprimand from 2024-05-20 to 2025-05-19 (112/QĐ-STP) overlaps 2024-01-01..2024-12-31',
+	'C16 evidence: DT021''s reprimand, with its dates and the window it overlaps');
+SELECT is((SELECT e.evidence FROM thidua.eligibility('DT021', 'LDTT', 2024) e WHERE e.kind = 'rating_this_year'),
+	'HTTNV in 2024; HTTNV required; years up to 2025 do not count: reprimand until 2025-05-19',
+	'C16 evidence: and his rating of 2024 does not count, the reprimand running until 2025-05-19');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT001', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND e.passed
 				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-12-31 (% days); 3 required for a woman'),
 	'C11 evidence: 3 full years as Giám đốc (the rulebook''s "giám đốc" matches the clerks'' "Giám đốc"), 3 required for a woman');
@@ -173,7 +182,7 @@ SELECT is((SELECT eligible_next_year FROM thidua.forecast('KNC-TP', 2024, 'STPDT
 SELECT ok((SELECT missing >= 1 AND cardinality(lacks) >= 1 FROM thidua.forecast('KNC-TP', 2024, 'STPDT')
 		   WHERE subject_code = 'DT003'), 'F2 forecast: DT003 lacks something, said in words');
 SELECT is((SELECT lacks FROM thidua.forecast('KNC-TP', 2024, 'STPDT') WHERE subject_code = 'DT003'),
-	ARRAY['one more year in post'], 'F2 forecast: DT003 lacks one more year in post (8 on 2026-10-01)');
+	ARRAY['one more year as phó giám đốc or phó cục trưởng (7 of 8 held on 2025-12-31)'], 'F2 forecast: DT003 lacks one more year as deputy director (8 on 2026-10-01)');
 
 SELECT * FROM finish();
 ROLLBACK;

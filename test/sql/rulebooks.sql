@@ -108,6 +108,8 @@ SELECT label, outcome FROM (VALUES
 		'{"document": "Law", "effective_from": "2024-01-01", "effective_to": "2023-01-01", "verified": false, "status": "N"}')),
 	('within_years', pg_temp.with_set('{awards,0,rule,all_of,0,within_years}', '0')),
 	('whole number', pg_temp.with_set('{awards,0,rule,all_of,0,within_years}', '1.5')),
+	('held count', pg_temp.with_set('{awards,0,rule,all_of,0,count}', '2')),
+	('held count 0', pg_temp.with_set('{awards,0,rule,all_of,0,count}', '0')),
 	('held collective', pg_temp.with_set('{awards,0,rule,all_of,0,award}', '"TTLDTT"')),
 	('scope', pg_temp.with_set('{awards,0,rule,all_of,1,any_of,1,scope}', '"province"')),
 	('count', pg_temp.without('{awards,0,rule,all_of,1,any_of,1,count}')),
