@@ -55,70 +55,90 @@ PrintListing(PGconn *conn, const CommandOptions *options, const char *sql, int n
 	return cli_print_result(conn, cli_query(conn, sql, nparams, values), options);
 }
 
-/* thidua eligible --award A --year Y [--unit U] [--why] */
+/* thidua eligible --award A --year Y [--unit U] [--why] [--rulebook V] */
 int
 cmd_eligible(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[4] = {options->award, options->year, options->unit, options->why ? "true" : "false"};
+	const char *values[5] = {options->award, options->year, options->unit, options->why ? "true" : "false",
+	options->rulebook};
 	bool		json = options->format != NULL && strcmp(options->format, "json") == 0;
+	const char *sql;
 
 	(void) argc;
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
-	/* the reasons: JSON as they are; in a table, the evidence of the rules that decided */
-	return PrintListing(conn, options, json
-						? "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit, e.reasons "
-						"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool) e "
-						"ORDER BY e.unit_code, e.subject_code"
-						: "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit, "
-						"(SELECT pg_catalog.string_agg((r OPERATOR(pg_catalog.->>) 'node') || ': ' || (r OPERATOR(pg_catalog.->>) 'evidence'), '; ') "
-						" FROM pg_catalog.jsonb_array_elements(e.reasons) r "
-						" WHERE r OPERATOR(pg_catalog.?) 'kind' AND (r OPERATOR(pg_catalog.->>) 'kind') <> ALL ('{all_of,any_of}'::text[])) AS why "
-						"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool) e "
-						"ORDER BY e.unit_code, e.subject_code",
-						4, values);
+	/*
+	 * The reasons: JSON as they are; in a table, the evidence of each rule,
+	 * marked passed (✓) or failed (✗); no column of them without --why.
+	 */
+	if (json)
+		sql = "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit, e.reasons "
+			"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool, $5) e "
+			"ORDER BY e.unit_code, e.subject_code";
+	else if (options->why)
+		sql = "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit, "
+			"(SELECT pg_catalog.string_agg(CASE WHEN (r OPERATOR(pg_catalog.->>) 'passed')::pg_catalog.bool "
+			"   THEN '✓ ' ELSE '✗ ' END || (r OPERATOR(pg_catalog.->>) 'node') || ': ' "
+			"   || (r OPERATOR(pg_catalog.->>) 'evidence'), '; ' ORDER BY x.n) "
+			" FROM pg_catalog.jsonb_array_elements(e.reasons) WITH ORDINALITY AS x(r, n) "
+			" WHERE r OPERATOR(pg_catalog.?) 'kind' AND (r OPERATOR(pg_catalog.->>) 'kind') <> ALL ('{all_of,any_of}'::text[])) AS why "
+			"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool, $5) e "
+			"ORDER BY e.unit_code, e.subject_code";
+	else
+		sql = "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit "
+			"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool, $5) e "
+			"ORDER BY e.unit_code, e.subject_code";
+	return PrintListing(conn, options, sql, 5, values);
 }
 
-/* thidua eligibility --subject S --award A --year Y */
+/* thidua eligibility --subject S --award A --year Y [--rulebook V] [--date D] */
 int
 cmd_eligibility(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[3] = {options->subject, options->award, options->year};
+	const char *values[5] = {options->subject, options->award, options->year, options->rulebook, options->date};
 
 	(void) argc;
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
 	return PrintListing(conn, options,
-						"SELECT node AS rule, kind, passed, evidence, legal_source, verified "
-						"FROM thidua.eligibility($1, $2, $3::pg_catalog.int4)", 3, values);
+						"SELECT node, kind, passed, evidence, legal_source, verified "
+						"FROM thidua.eligibility($1, $2, $3::pg_catalog.int4, $4, $5::pg_catalog.date)", 5, values);
 }
 
-/* thidua forecast --award A --year Y [--unit U] */
+/* thidua forecast --award A --year Y [--unit U] [--subject S] [--rulebook V] */
 int
 cmd_forecast(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[3] = {options->award, options->year, options->unit};
+	const char *values[4] = {options->award, options->year, options->unit, options->rulebook};
 	bool		json = options->format != NULL && strcmp(options->format, "json") == 0;
+	char		sql[1024];
 
 	(void) argc;
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
-	return PrintListing(conn, options, json
-						? "SELECT subject_code AS subject, subject_name AS name, unit_code AS unit, eligible_next_year, missing, lacks "
-						"FROM thidua.forecast($1, $2::pg_catalog.int4, $3)"
-						: "SELECT subject_code AS subject, subject_name AS name, unit_code AS unit, eligible_next_year, missing, "
-						"pg_catalog.array_to_string(lacks, '; ') AS lacks FROM thidua.forecast($1, $2::pg_catalog.int4, $3)",
-						3, values);
+	/* --subject filters the answer; the subject is passed as a fifth parameter */
+	snprintf(sql, sizeof(sql),
+			 "SELECT subject_code AS subject, subject_name AS name, unit_code AS unit, eligible_next_year, missing, %s "
+			 "FROM thidua.forecast($1, $2::pg_catalog.int4, $3, $4)%s",
+			 json ? "lacks" : "pg_catalog.array_to_string(lacks, '; ') AS lacks",
+			 options->subject ? " WHERE subject_code OPERATOR(pg_catalog.=) $5" : "");
+	if (options->subject)
+	{
+		const char *with_subject[5] = {values[0], values[1], values[2], values[3], options->subject};
+
+		return PrintListing(conn, options, sql, 5, with_subject);
+	}
+	return PrintListing(conn, options, sql, 4, values);
 }
 
-/* thidua quota --award A --unit U --year Y */
+/* thidua quota --award A --unit U --year Y [--rulebook V] */
 int
 cmd_quota(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
-	const char *values[3] = {options->award, options->unit, options->year};
+	const char *values[4] = {options->award, options->unit, options->year, options->rulebook};
 
 	(void) argc;
 	(void) argv;
@@ -126,7 +146,7 @@ cmd_quota(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 		return EXIT_ERROR;
 	return PrintListing(conn, options,
 						"SELECT base_award, base, share, rounding, minimum, allowed, arithmetic, legal_source "
-						"FROM thidua.quota($1, $2, $3::pg_catalog.int4)", 3, values);
+						"FROM thidua.quota($1, $2, $3::pg_catalog.int4, $4)", 4, values);
 }
 
 /* thidua whatif --draft V --award A --year Y [--unit U] */

@@ -47,7 +47,8 @@ typedef enum OptionFlag
 	OPT_UNIT = 1 << 20,
 	OPT_WHY = 1 << 21,
 	OPT_SUBJECT = 1 << 22,
-	OPT_DRAFT = 1 << 23
+	OPT_DRAFT = 1 << 23,
+	OPT_RULEBOOK = 1 << 24
 } OptionFlag;
 
 /* What a table-printing command takes besides its own options. */
@@ -72,7 +73,7 @@ static const CommandOption command_options[] = {
 	{OPT_FORMAT, "format", 0, "FORMAT", NULL},	/* the help names the command's formats */
 	{OPT_OUTPUT, "output", 'o', "FILE", "write to FILE instead of standard output"},
 	{OPT_EXPANDED, "expanded", 'x', NULL, "one \"column | value\" line per field (psql's \\x)"},
-	{OPT_YEAR, "year", 0, "YEAR", "the year of a period being opened"},
+	{OPT_YEAR, "year", 0, "YEAR", "a year: of a period, or the one judged"},
 	{OPT_KIND, "kind", 0, "KIND", "bloc|zone; ratings|initiatives|awards|discipline"},
 	{OPT_CRITERIA, "criteria", 0, "VERSION", "a bloc's criteria version (published)"},
 	{OPT_METHOD, "method", 0, "METHOD", "peer method: mean, trimmed_mean or schulze"},
@@ -80,15 +81,50 @@ static const CommandOption command_options[] = {
 	{OPT_QUORUM, "quorum", 0, "N", "peer judges a unit needs"},
 	{OPT_ROUNDING, "rounding", 0, "R", "rounding of averages: exact, N decimals, default"},
 	{OPT_JUDGE, "judge", 0, "UNIT", "the judging member of a recusal"},
-	{OPT_DATE, "date", 0, "DATE", "the date a member left (YYYY-MM-DD)"},
+	{OPT_DATE, "date", 0, "DATE", "a date, YYYY-MM-DD or DD/MM/YYYY"},
 	{OPT_INTO, "into", 0, "UNIT", "the unit a leaving member merged into"},
 	{OPT_AWARD, "award", 0, "AWARD", "an award of the catalog (LDTT, CSTDCS, ...)"},
-	{OPT_UNIT, "unit", 0, "UNIT", "a unit, with its sub-units (default: everyone)"},
+	{OPT_UNIT, "unit", 0, "UNIT", "a unit, with its sub-units"},
 	{OPT_WHY, "why", 0, NULL, "the evidence of each rule"},
 	{OPT_SUBJECT, "subject", 0, "CODE", "a person (or unit, for a collective award)"},
 	{OPT_DRAFT, "draft", 0, "VERSION", "a draft rulebook version, against the one in force"},
+	{OPT_RULEBOOK, "rulebook", 0, "VERSION", "the rulebook version applied (default: in force)"},
 };
 #define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
+
+/* What an option means to one command, where the general help is too vague. */
+typedef struct OptionHelp
+{
+	const char *command;
+	OptionFlag	flag;
+	const char *help;
+} OptionHelp;
+
+static const OptionHelp option_helps[] = {
+	{"period open", OPT_YEAR, "the year of the period (default: from its name)"},
+	{"bloc withdraw", OPT_DATE, "the date the member left, YYYY-MM-DD or DD/MM/YYYY"},
+	{"eligible", OPT_YEAR, "the year judged"},
+	{"eligibility", OPT_YEAR, "the year judged"},
+	{"eligibility", OPT_DATE, "the judging date, YYYY-MM-DD or DD/MM/YYYY (default: 31 December of the year)"},
+	{"forecast", OPT_YEAR, "the year whose rating is assumed to hold; the forecast is for the next"},
+	{"forecast", OPT_SUBJECT, "show this person (or unit) only"},
+	{"quota", OPT_YEAR, "the year judged"},
+	{"whatif", OPT_YEAR, "the year judged"},
+	{"eligible", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
+	{"forecast", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
+	{"whatif", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
+};
+#define N_OPTION_HELPS ((int) (sizeof(option_helps) / sizeof(option_helps[0])))
+
+/* The help of an option for a command: its own, else the general one. */
+static const char *
+OptionHelpFor(const char *command, const CommandOption *option)
+{
+	for (int i = 0; i < N_OPTION_HELPS; i++)
+		if (option_helps[i].flag == option->flag && strcmp(option_helps[i].command, command) == 0)
+			return option_helps[i].help;
+	return option->help;
+}
 
 /* Before running: --bloc and --period, where given, name a bloc and a period
  * that exist, and the bloc has settings for the period. */
@@ -209,16 +245,19 @@ static const Command commands[] = {
 	"ratings, initiatives, awards or discipline from a CSV (all or nothing)"},
 	{"awards", "", cmd_awards, OPT_TABLE, 0, "table|csv|json", 0, NULL,
 	"the award catalog: titles and forms, subject, level, ladder"},
-	{"eligible", "", cmd_eligible, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT | OPT_WHY, OPT_AWARD | OPT_YEAR,
+	{"eligible", "", cmd_eligible, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT | OPT_WHY | OPT_RULEBOOK,
+		OPT_AWARD | OPT_YEAR,
 	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
 	"who is eligible for an award in a year, in a unit and its sub-units, with the evidence on demand"},
-	{"eligibility", "", cmd_eligibility, OPT_TABLE | OPT_SUBJECT | OPT_AWARD | OPT_YEAR, OPT_SUBJECT | OPT_AWARD | OPT_YEAR,
+	{"eligibility", "", cmd_eligibility, OPT_TABLE | OPT_SUBJECT | OPT_AWARD | OPT_YEAR | OPT_RULEBOOK | OPT_DATE,
+		OPT_SUBJECT | OPT_AWARD | OPT_YEAR,
 	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
 	"one person's (or unit's) eligibility for an award: each rule, passed or not, its evidence and legal source"},
-	{"forecast", "", cmd_forecast, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT, OPT_AWARD | OPT_YEAR,
+	{"forecast", "", cmd_forecast, OPT_TABLE | OPT_AWARD | OPT_YEAR | OPT_UNIT | OPT_SUBJECT | OPT_RULEBOOK,
+		OPT_AWARD | OPT_YEAR,
 	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
 	"who becomes eligible next year if this year's rating holds, and what the others still lack"},
-	{"quota", "", cmd_quota, OPT_TABLE | OPT_AWARD | OPT_UNIT | OPT_YEAR, OPT_AWARD | OPT_UNIT | OPT_YEAR,
+	{"quota", "", cmd_quota, OPT_TABLE | OPT_AWARD | OPT_UNIT | OPT_YEAR | OPT_RULEBOOK, OPT_AWARD | OPT_UNIT | OPT_YEAR,
 	"table|csv|json", 0, "thidua_admin, thidua_scorer",
 	"how many of a unit may be proposed for an award, with the arithmetic and its legal source"},
 	{"whatif", "", cmd_whatif, OPT_TABLE | OPT_DRAFT | OPT_AWARD | OPT_YEAR | OPT_UNIT, OPT_DRAFT | OPT_AWARD | OPT_YEAR,
@@ -361,7 +400,7 @@ PrintCommandHelp(const Command *command)
 			if (option->flag == OPT_FORMAT)
 				FormatsText(command, true, help, sizeof(help));
 			else
-				snprintf(help, sizeof(help), "%s%s", option->help,
+				snprintf(help, sizeof(help), "%s%s", OptionHelpFor(command->name, option),
 						 (command->required & option->flag) != 0 ? " (required)" : "");
 			printf(" ");
 			PrintWrapped(stdout, help, 27, 27);
@@ -607,7 +646,8 @@ DateOption(const char *value)
 				year;
 	char		rest;
 
-	if (sscanf(value, "%4d-%2d-%2d%c", &year, &month, &day, &rest) == 3 && strlen(value) == 10)
+	if (sscanf(value, "%4d-%2d-%2d%c", &year, &month, &day, &rest) == 3 && strlen(value) == 10 &&
+		day >= 1 && day <= 31 && month >= 1 && month <= 12)
 		return value;
 	if (sscanf(value, "%2d/%2d/%4d%c", &day, &month, &year, &rest) == 3 &&
 		day >= 1 && day <= 31 && month >= 1 && month <= 12 && year >= 1000 && year <= 9999)
@@ -696,6 +736,9 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 			break;
 		case OPT_DRAFT:
 			options->draft = value;
+			break;
+		case OPT_RULEBOOK:
+			options->rulebook = value;
 			break;
 	}
 }

@@ -164,7 +164,7 @@ cmd_rulebook_list(PGconn *conn, const CommandOptions *options, int argc, char **
 	return PrintListing(conn, options,
 						"SELECT version_code AS version, status, "
 						"pg_catalog.to_char(effective_from, 'YYYY-MM-DD') AS effective_from, "
-						"pg_catalog.to_char(effective_to, 'YYYY-MM-DD') AS effective_to, awards, "
+						"pg_catalog.to_char(effective_to, 'YYYY-MM-DD') AS effective_to, awards, in_force, "
 						"pg_catalog.to_char(status_since, 'YYYY-MM-DD') AS since, cloned_from, title "
 						"FROM thidua.rulebook_versions ORDER BY rulebook_code, effective_from, edition",
 						0, NULL, false);
@@ -188,12 +188,14 @@ cmd_rulebook_show(PGconn *conn, const CommandOptions *options, int argc, char **
 	if (cli_format_is(options, "csv") || cli_format_is(options, "json"))
 		return PrintListing(conn, options, RULE_LINES, 1, values, false);
 
+	/* a published version's real range (an open-ended one gives way to the next); else its dates */
 	res = cli_query(conn,
 					"SELECT v.version_code, v.title, v.status, "
+					"CASE WHEN v.status OPERATOR(pg_catalog.=) 'published' THEN v.in_force ELSE "
 					"pg_catalog.to_char(v.effective_from, 'YYYY-MM-DD') || ' to ' "
-					"|| COALESCE(pg_catalog.to_char(v.effective_to, 'YYYY-MM-DD'), 'open'), "
+					"|| COALESCE(pg_catalog.to_char(v.effective_to, 'YYYY-MM-DD'), 'open') END, "
 					"COALESCE(v.cloned_from, '') "
-					"FROM thidua.rulebook_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
+					"FROM thidua.rulebook_versions v WHERE v.version_code OPERATOR(pg_catalog.=) $1",
 					1, values);
 	if (res == NULL)
 		return cli_failure_code(conn);
@@ -201,7 +203,8 @@ cmd_rulebook_show(PGconn *conn, const CommandOptions *options, int argc, char **
 	cli_print_field(out, "rulebook version:", 18, PQgetvalue(res, 0, 0));
 	cli_print_field(out, "title:", 18, PQgetvalue(res, 0, 1));
 	cli_print_field(out, "status:", 18, PQgetvalue(res, 0, 2));
-	cli_print_field(out, "in force:", 18, PQgetvalue(res, 0, 3));
+	cli_print_field(out, strcmp(PQgetvalue(res, 0, 2), "published") == 0 ? "in force:" : "effective:", 18,
+					PQgetvalue(res, 0, 3));
 	if (*PQgetvalue(res, 0, 4))
 		cli_print_field(out, "cloned from:", 18, PQgetvalue(res, 0, 4));
 	PQclear(res);
@@ -266,25 +269,39 @@ cmd_rulebook_export(PGconn *conn, const CommandOptions *options, int argc, char 
 	return cli_close_output(out, options);
 }
 
-/* thidua rulebook diff A B [--format table|csv|json] */
+/* thidua rulebook diff A B [--format table|csv|json]: changed values in document order */
 int
 cmd_rulebook_diff(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	const char *values[2] = {argv[0], argv[1]};
+	PGresult   *res;
+	FILE	   *out;
 
 	(void) argc;
-	if (cli_format_is(options, "json"))
-		return PrintListing(conn, options, "SELECT d.award, d.change, d.fields FROM thidua.rulebook_diff($1, $2) AS d",
-							2, values, false);
-	return PrintListing(conn, options,
-						"SELECT d.award, d.change, CASE WHEN d.change OPERATOR(pg_catalog.=) 'changed' THEN "
-						"  (SELECT pg_catalog.string_agg(f.key || ': ' "
-						"     || COALESCE(f.value->'from' #>> '{}', '(none)') || ' → ' "
-						"     || COALESCE(f.value->'to' #>> '{}', '(none)'), E'\\n' ORDER BY f.key) "
-						"   FROM pg_catalog.jsonb_each(d.fields) AS f) "
-						"  ELSE d.fields->>'note' END AS details "
-						"FROM thidua.rulebook_diff($1, $2) AS d",
-						2, values, true);
+	if (!cli_format_is(options, "json"))
+		return PrintListing(conn, options,
+							"SELECT d.award, d.change, CASE WHEN d.change OPERATOR(pg_catalog.=) 'changed' THEN "
+							"  (SELECT pg_catalog.string_agg(u.p || ': ' "
+							"     || COALESCE(d.fields->u.p->'from' #>> '{}', '(none)') || ' → ' "
+							"     || COALESCE(d.fields->u.p->'to' #>> '{}', '(none)'), E'\\n' ORDER BY u.n) "
+							"   FROM pg_catalog.unnest(d.paths) WITH ORDINALITY AS u(p, n)) "
+							"  ELSE d.fields->>'note' END AS details "
+							"FROM thidua.rulebook_diff($1, $2) AS d",
+							2, values, true);
+	/* json, not jsonb, which would sort the paths by length */
+	res = cli_query(conn,
+					"SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object('award', d.award, 'change', d.change, "
+					"  'fields', CASE WHEN d.paths IS NULL THEN d.fields::pg_catalog.json ELSE "
+					"    (SELECT pg_catalog.json_object_agg(u.p, d.fields->u.p ORDER BY u.n) "
+					"     FROM pg_catalog.unnest(d.paths) WITH ORDINALITY AS u(p, n)) END) ORDER BY d.n), '[]') "
+					"FROM (SELECT r.*, pg_catalog.row_number() OVER () AS n FROM thidua.rulebook_diff($1, $2) AS r) AS d",
+					2, values);
+	if (res == NULL)
+		return cli_failure_code(conn);
+	out = cli_open_output(options);
+	fprintf(out, "%s\n", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return cli_close_output(out, options);
 }
 
 /* Runs a lifecycle function and prints what it did. */

@@ -118,6 +118,7 @@ typedef struct CommandOptions
 	bool		why;			/* --why */
 	const char *subject;		/* --subject */
 	const char *draft;			/* --draft */
+	const char *rulebook;		/* --rulebook */
 } CommandOptions;
 
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,

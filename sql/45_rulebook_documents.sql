@@ -23,6 +23,19 @@ $$;
 COMMENT ON FUNCTION thidua._rulebook_error(jsonb, text, text, text, text) IS
 	'raises invalid_parameter_value naming the file (doc _source), the version, the award, the node path and the field of a rulebook document';
 
+-- A value as an error message shows it: cut to about 40 characters, so that a
+-- huge number or text is not echoed in full.
+CREATE FUNCTION thidua._rulebook_shown(value jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN char_length(value::text) > 40
+		THEN substr(value::text, 1, 40) || format('… (%s characters)', char_length(value::text))
+		ELSE value::text END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_shown(jsonb) IS
+	'a JSON value as a rulebook error message shows it: cut to 40 characters (with its length) when longer';
+
 -- Refuses keys of an object other than those allowed.
 CREATE FUNCTION thidua._rulebook_keys(doc jsonb, award text, path text, holder jsonb, allowed text[], what text)
 	RETURNS void
@@ -63,7 +76,12 @@ BEGIN
 	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <> trunc((value #>> '{}')::numeric)
 	   OR (value #>> '{}')::numeric < low OR (value #>> '{}')::numeric > 1000 THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not a whole number from %s to 1000', value, low));
+			format('%s is not a whole number from %s to 1000', thidua._rulebook_shown(value), low));
+	END IF;
+	-- 1.0 is whole but read as a whole number it is not: the file says 1
+	IF value::text !~ '^[0-9]+$' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s is not written as a whole number (write %s)', value, trunc((value #>> '{}')::numeric)));
 	END IF;
 	RETURN (value #>> '{}')::integer;
 END
@@ -85,7 +103,7 @@ BEGIN
 	END IF;
 	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <= 0 OR (value #>> '{}')::numeric > 1 THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not a share in (0, 1] (write 15 %% as 0.15)', value));
+			format('%s is not a share in (0, 1] (write 15 %% as 0.15)', thidua._rulebook_shown(value)));
 	END IF;
 	RETURN (value #>> '{}')::numeric;
 END
@@ -111,7 +129,7 @@ BEGIN
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR NOT (value #>> '{}') OPERATOR(pg_catalog.=) ANY (allowed) THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not %s (one of %s)', value, what, array_to_string(allowed, ', ')));
+			format('%s is not %s (one of %s)', thidua._rulebook_shown(value), what, array_to_string(allowed, ', ')));
 	END IF;
 	RETURN value #>> '{}';
 END
@@ -135,7 +153,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'boolean' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be true or false, not %s', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be true or false, not %s', thidua._rulebook_shown(value)));
 	END IF;
 	RETURN (value #>> '{}')::boolean;
 END
@@ -160,7 +178,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' = '' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be a non-empty text, not %s', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be a non-empty text, not %s', thidua._rulebook_shown(value)));
 	END IF;
 	IF char_length(value #>> '{}') > most THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
@@ -189,7 +207,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date (YYYY-MM-DD)', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date (YYYY-MM-DD)', thidua._rulebook_shown(value)));
 	END IF;
 	BEGIN
 		result := to_date(value #>> '{}', 'YYYY-MM-DD');
@@ -278,6 +296,33 @@ END
 $$;
 COMMENT ON FUNCTION thidua._rulebook_award(jsonb, text, text, jsonb, text) IS
 	'an award code of the catalog named by a rulebook document; returns its subject (individual or collective)';
+
+-- Refuses rules nested deeper than 32 levels (no rule of the law needs more),
+-- naming the node, before the validation's recursion would exhaust the stack.
+CREATE FUNCTION thidua._rulebook_depth(doc jsonb, award text, path text, node jsonb, depth integer)
+	RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	combinator text := CASE WHEN node ? 'all_of' THEN 'all_of' WHEN node ? 'any_of' THEN 'any_of' END;
+	child jsonb;
+	n bigint;
+BEGIN
+	IF combinator IS NULL OR jsonb_typeof(node -> combinator) IS DISTINCT FROM 'array' THEN
+		RETURN;
+	END IF;
+	IF depth >= 32 THEN
+		PERFORM thidua._rulebook_error(doc, award, path, combinator, 'rules nest more than 32 levels deep');
+	END IF;
+	FOR child, n IN SELECT value, ordinality FROM jsonb_array_elements(node -> combinator) WITH ORDINALITY LOOP
+		CONTINUE WHEN jsonb_typeof(child) IS DISTINCT FROM 'object';
+		PERFORM thidua._rulebook_depth(doc, award, format('%s.%s[%s]', path, combinator, n - 1), child, depth + 1);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_depth(jsonb, text, text, jsonb, integer) IS
+	'refuses (invalid_parameter_value) a rule of a rulebook document nested more than 32 levels deep, naming the award and the node path';
 
 -- A rule node: {"all_of": [...]} or {"any_of": [...]} (optional "label"), or a
 -- leaf {"kind": ..., parameters, "source", "label"}. subject is the judged
@@ -526,6 +571,7 @@ BEGIN
 		IF NOT entry ? 'rule' THEN
 			PERFORM thidua._rulebook_error(doc, award, NULL, 'rule', 'is required');
 		END IF;
+		PERFORM thidua._rulebook_depth(doc, award, 'rule', entry -> 'rule', 1);
 		PERFORM thidua._validate_rulebook_node(doc, award, subject, 'rule', entry -> 'rule');
 
 		-- quota: a share of a base award's holders, or a fixed count
@@ -590,12 +636,17 @@ $$;
 COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
 	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
 
--- The stored version as a rulebook document (what import takes back); NULL
--- when the version does not exist (or is a draft hidden from the caller).
+-- The stored version as a rulebook document (what import takes back).
 CREATE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
-	LANGUAGE sql STABLE STRICT
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	IF version IS NULL THEN
+		RAISE EXCEPTION 'rulebook version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	SELECT jsonb_build_object(
 		'format', 1,
 		'rulebook', jsonb_build_object('code', r.rulebook_code, 'name', r.name),
@@ -608,11 +659,18 @@ CREATE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
 						'award', e.award_code, 'rule', e.rule, 'quota', e.quota, 'council', e.council,
 						'disclosure', e.disclosure, 'note', e.note) ORDER BY e.position)
 					FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), '[]'))
+	INTO doc
 	FROM thidua.rulebook_version v JOIN thidua.rulebook r USING (rulebook_code)
-	WHERE v.version_code OPERATOR(pg_catalog.=) version
+	WHERE v.version_code OPERATOR(pg_catalog.=) version;
+	IF doc IS NULL THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', version
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN doc;
+END
 $$;
 COMMENT ON FUNCTION thidua.export_rulebook(text) IS
-	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged; NULL when the version does not exist or is a draft the caller may not see';
+	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged. no_data_found when the version does not exist or is a draft the caller may not see; null_value_not_allowed for a NULL version';
 
 -- A rulebook file's bytes as a document: invalid UTF-8 and JSON syntax errors
 -- named by file and line; the file's name kept ("_source") for validation errors.
@@ -664,6 +722,9 @@ BEGIN
 	IF existing IS NOT NULL THEN
 		IF existing = 'draft' AND import_rulebook.replace THEN
 			DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+			-- the history (kept) says the draft was replaced, and from what
+			PERFORM set_config('thidua.status_note',
+				'replaced' || coalesce(' from ' || (doc ->> '_source'), ''), true);
 		ELSE
 			RAISE EXCEPTION '%rulebook version "%" already exists (%)',
 				coalesce((doc ->> '_source') || ': ', ''), version, existing
@@ -685,6 +746,7 @@ BEGIN
 			nullif(e -> 'quota', 'null'), nullif(e -> 'council', 'null'), nullif(e -> 'disclosure', 'null'),
 			e ->> 'note'
 		FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY AS entries(e, n);
+	PERFORM set_config('thidua.status_note', '', true);
 	RETURN version;
 END
 $$;

@@ -46,7 +46,10 @@ CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thi
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
 
 -- Publishing: the version validated as exported, and no date overlap with
--- another published version of its rulebook (naming it). Only administrators
+-- another published version of its rulebook (naming it). An open-ended version
+-- (effective_to NULL) runs until a later published version takes effect, so a
+-- later start never overlaps it; an explicit end reaching into another
+-- version's dates does, and so does the same start. Only administrators
 -- publish, and they see every version; the rulebook row is locked, so two
 -- overlapping publications cannot pass together.
 CREATE FUNCTION thidua._check_rulebook_publication(version text) RETURNS void
@@ -64,21 +67,26 @@ BEGIN
 		WHERE o.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code
 		  AND o.version_code OPERATOR(pg_catalog.<>) version
 		  AND o.status OPERATOR(pg_catalog.=) 'published'
-		  AND daterange(o.effective_from, o.effective_to, '[]') OPERATOR(pg_catalog.&&)
-			  daterange(this.effective_from, this.effective_to, '[]')
+		  AND (o.effective_from OPERATOR(pg_catalog.=) this.effective_from
+			   OR (o.effective_from OPERATOR(pg_catalog.<) this.effective_from
+				   AND o.effective_to OPERATOR(pg_catalog.>=) this.effective_from)
+			   OR (this.effective_from OPERATOR(pg_catalog.<) o.effective_from
+				   AND this.effective_to OPERATOR(pg_catalog.>=) o.effective_from))
 		ORDER BY o.effective_from LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'rulebook version "%" (% to %) overlaps published version "%" (% to %)',
 			version, to_char(this.effective_from, 'YYYY-MM-DD'), coalesce(to_char(this.effective_to, 'YYYY-MM-DD'), 'open'),
 			other.version_code, to_char(other.effective_from, 'YYYY-MM-DD'), coalesce(to_char(other.effective_to, 'YYYY-MM-DD'), 'open')
 			USING ERRCODE = 'exclusion_violation',
-				  DETAIL = 'Two published versions of one rulebook may not be in force on the same day.',
+				  DETAIL = CASE WHEN other.effective_from OPERATOR(pg_catalog.=) this.effective_from
+					THEN 'Two published versions of one rulebook may not take effect on the same day.'
+					ELSE 'An explicit end date may not reach into the dates of another published version of the rulebook (an open-ended one gives way to a later one).' END,
 				  HINT = format('Change the draft''s effective dates, or retire "%s" first.', other.version_code);
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
-	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it: the same effective_from, or an explicit effective_to reaching into the other''s dates (an open-ended version gives way to a later one)';
 
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated, no overlap) -> retired; only drafts may be deleted.
@@ -226,6 +234,9 @@ CREATE FUNCTION thidua._lock_rulebook_version(version text) RETURNS thidua.ruleb
 DECLARE
 	locked thidua.rulebook_version;
 BEGIN
+	IF version IS NULL THEN
+		RAISE EXCEPTION 'rulebook version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	SELECT * INTO locked FROM thidua.rulebook_version
 		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
 	IF NOT FOUND THEN
@@ -236,7 +247,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
-	'locks a rulebook version for a change; no_data_found when it does not exist';
+	'locks a rulebook version for a change; no_data_found when it does not exist, null_value_not_allowed for NULL';
 
 -- Moves a version to a status (the triggers check the move), recording the note.
 CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
@@ -284,6 +295,10 @@ BEGIN
 		END IF;
 		new_edition := (source.edition::integer + 1)::text;
 	END IF;
+	IF new_edition !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+		RAISE EXCEPTION 'edition "%" must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit', new_edition
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'For example 2026 or 2025-09.';
+	END IF;
 	target := source.rulebook_code || '/' || new_edition;
 	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
 		RAISE EXCEPTION 'rulebook version "%" already exists', target
@@ -300,7 +315,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
-	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version';
+	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version; invalid_parameter_value for an edition that is not 1 to 63 letters, digits, ".", "_" or "-"';
 
 CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
 	LANGUAGE plpgsql
@@ -321,43 +336,76 @@ $$;
 COMMENT ON FUNCTION thidua.delete_rulebook_draft(text) IS
 	'delete_rulebook_draft(version text): deletes a draft rulebook version and its entries; published and retired versions are kept forever (object_not_in_prerequisite_state); no_data_found for an unknown version';
 
--- The versions with their dates, status and size, for listings.
+-- The versions with their dates, status and size, for listings; a published
+-- version's real range in force: an open-ended one ends the day before the
+-- next published version of its rulebook takes effect.
 CREATE VIEW thidua.rulebook_versions AS
 	SELECT v.version_code, v.rulebook_code, v.edition, v.title, v.status, v.effective_from, v.effective_to,
 		(SELECT count(*) FROM thidua.rulebook_entry e
 		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS awards,
 		(SELECT max(e.changed_at) FROM thidua.rulebook_version_event e
 		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS status_since,
-		v.cloned_from
-	FROM thidua.rulebook_version v;
+		v.cloned_from,
+		CASE WHEN v.status OPERATOR(pg_catalog.=) 'published'
+			THEN coalesce(v.effective_to, next.effective_from OPERATOR(pg_catalog.-) 1) END AS in_force_to,
+		CASE WHEN v.status OPERATOR(pg_catalog.=) 'published' AND v.effective_to IS NULL THEN next.version_code END
+			AS succeeded_by,
+		CASE v.status
+			WHEN 'published' THEN to_char(v.effective_from, 'YYYY-MM-DD') || ' to '
+				|| coalesce(to_char(coalesce(v.effective_to, next.effective_from OPERATOR(pg_catalog.-) 1), 'YYYY-MM-DD'), 'open')
+				|| CASE WHEN v.effective_to IS NULL AND next.version_code IS NOT NULL
+					THEN ' (then ' || next.version_code || ')' ELSE '' END
+			WHEN 'draft' THEN 'effective ' || to_char(v.effective_from, 'YYYY-MM-DD') || ' to '
+				|| coalesce(to_char(v.effective_to, 'YYYY-MM-DD'), 'open')
+			ELSE 'never (retired)' END AS in_force
+	FROM thidua.rulebook_version v
+	LEFT JOIN LATERAL (
+		SELECT n.version_code, n.effective_from FROM thidua.rulebook_version n
+		WHERE n.rulebook_code OPERATOR(pg_catalog.=) v.rulebook_code
+		  AND n.status OPERATOR(pg_catalog.=) 'published'
+		  AND n.effective_from OPERATOR(pg_catalog.>) v.effective_from
+		ORDER BY n.effective_from LIMIT 1) AS next ON true;
 COMMENT ON VIEW thidua.rulebook_versions IS
-	'rulebook versions with their dates, status, number of award entries and the time of the last status change; drafts only for administrators';
+	'rulebook versions with their dates, status, number of award entries, the time of the last status change, and for a published version its real range in force (in_force_to; succeeded_by: the later version an open-ended one gives way to; in_force in words, "effective ..." for a draft); drafts only for administrators';
 
--- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating),
--- so that a diff names the node that changed rather than the whole rule.
-CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb)
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating)
+-- and their place in document order (array items in order; an object's keys in
+-- the order the rulebook format writes them, source last), so that a diff
+-- names the node that changed rather than the whole rule, in a stable order.
+CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb, place integer[])
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	key_order constant text[] := ARRAY['rulebook', 'code', 'name', 'title', 'kind', 'all_of', 'any_of', 'award',
+		'rating', 'years', 'times', 'every_years', 'within_years', 'count', 'scope', 'window_years', 'posts',
+		'in_sector', 'men', 'women', 'severity', 'proceedings', 'label', 'rule', 'quota', 'base_award', 'share',
+		'rounding', 'minimum', 'per', 'council', 'ballot', 'threshold', 'comparison', 'secret', 'base', 'disclosure',
+		'working_days', 'value', 'document', 'article', 'clause', 'point', 'effective_from', 'effective_to',
+		'general', 'verified', 'status', 'note', 'source'];
 BEGIN
 	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
-		RETURN QUERY SELECT l.path, l.value FROM jsonb_each(doc) AS e,
+		RETURN QUERY SELECT l.path, l.value, e.n || l.place
+			FROM (SELECT j.key, j.value, (row_number() OVER (ORDER BY coalesce(array_position(key_order, j.key), 1000), j.key))::integer AS n
+				  FROM jsonb_each(doc) AS j) AS e,
 			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
 	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
-		RETURN QUERY SELECT l.path, l.value FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+		RETURN QUERY SELECT l.path, l.value, e.n::integer || l.place
+			FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
 			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
 	ELSE
-		RETURN QUERY SELECT prefix, doc;
+		RETURN QUERY SELECT prefix, doc, '{}'::integer[];
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
-	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating) and their place in document order (source last), for diffs';
 
 -- What changed from version a to version b: awards added, removed or changed
--- (each changed leaf by its path), and the version's own settings as the award
--- "(version)".
-CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb)
+-- (each changed leaf by its path, in document order; a value null on one side
+-- and absent on the other has not changed), and the version's own settings as
+-- the award "(version)".
+CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb, OUT paths text[])
 	RETURNS SETOF record
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -366,10 +414,6 @@ DECLARE
 	doc_a jsonb := thidua.export_rulebook(a);
 	doc_b jsonb := thidua.export_rulebook(b);
 BEGIN
-	IF doc_a IS NULL OR doc_b IS NULL THEN
-		RAISE EXCEPTION 'rulebook version "%" does not exist', CASE WHEN doc_a IS NULL THEN a ELSE b END
-			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
-	END IF;
 	RETURN QUERY
 	WITH settings AS (
 		SELECT '(version)' AS code, doc_a - ARRAY['awards', 'edition', 'format'] AS old,
@@ -382,23 +426,33 @@ BEGIN
 			ON (ea ->> 'award') OPERATOR(pg_catalog.=) (eb ->> 'award')
 	), everything AS (
 		SELECT * FROM settings UNION ALL SELECT * FROM entries
+	), compared AS (
+		SELECT e.code, e.ord,
+			CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END AS change,
+			CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old) ELSE d.fields END AS fields,
+			d.paths
+		FROM everything e
+		LEFT JOIN LATERAL (
+			SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value)) AS fields,
+				array_agg(coalesce(o.path, n.path) ORDER BY coalesce(n.place, o.place), coalesce(o.path, n.path)) AS paths
+			FROM thidua._json_leaves(e.old, '') AS o
+			FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
+			WHERE coalesce(o.value, 'null') IS DISTINCT FROM coalesce(n.value, 'null')) AS d
+			ON e.old IS NOT NULL AND e.new IS NOT NULL
+		WHERE e.old IS DISTINCT FROM e.new
 	)
-	SELECT e.code,
-		CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END,
-		CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old)
-			 ELSE (SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value))
-				   FROM thidua._json_leaves(e.old, '') AS o
-				   FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
-				   WHERE o.value IS DISTINCT FROM n.value) END
-	FROM everything e
-	WHERE e.old IS DISTINCT FROM e.new
-	ORDER BY e.ord, e.code;
+	SELECT c.code, c.change, c.fields, c.paths
+	FROM compared c
+	WHERE c.fields IS NOT NULL
+	ORDER BY c.ord, c.code;
 END
 $$;
 COMMENT ON FUNCTION thidua.rulebook_diff(text, text) IS
-	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
+	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb, paths text[]): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; paths: those paths in document order, source last; the whole entry in fields, paths NULL, when added or removed; a value null on one side and absent on the other is no change), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
 
--- The published version in force for an award on a date.
+-- The published version in force for an award on a date: of each rulebook,
+-- the published version whose dates contain it and that took effect last (an
+-- open-ended version gives way to a later one), if it has an entry for the award.
 CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -406,18 +460,23 @@ CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text
 DECLARE
 	found text[];
 BEGIN
+	IF award IS NULL OR on_date IS NULL THEN
+		RAISE EXCEPTION 'award and on_date are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award) THEN
 		RAISE EXCEPTION 'award "%" does not exist', award
 			USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
 	END IF;
-	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
-	FROM thidua.rulebook_version v
-	WHERE v.status OPERATOR(pg_catalog.=) 'published'
-	  AND v.effective_from OPERATOR(pg_catalog.<=) on_date
-	  AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
-	  AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
-		   OR v.version_code OPERATOR(pg_catalog.=) rulebook)
-	  AND EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code
+	SELECT array_agg(latest.version_code ORDER BY latest.version_code) INTO found
+	FROM (SELECT DISTINCT ON (v.rulebook_code) v.version_code
+		  FROM thidua.rulebook_version v
+		  WHERE v.status OPERATOR(pg_catalog.=) 'published'
+			AND v.effective_from OPERATOR(pg_catalog.<=) on_date
+			AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
+			AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
+				 OR v.version_code OPERATOR(pg_catalog.=) rulebook)
+		  ORDER BY v.rulebook_code, v.effective_from DESC) AS latest
+	WHERE EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) latest.version_code
 				  AND e.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award);
 	IF cardinality(found) > 1 THEN
 		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, to_char(on_date, 'YYYY-MM-DD'),
@@ -428,4 +487,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.rulebook_in_force(text, date, text) IS
-	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version whose [effective_from, effective_to] contains on_date and which has an entry for the award; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award';
+	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version in force on on_date that has an entry for the award: of each rulebook, among the published versions whose [effective_from, effective_to] contains on_date (effective_to NULL: open-ended), the one with the latest effective_from; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award; null_value_not_allowed for a NULL award or date';

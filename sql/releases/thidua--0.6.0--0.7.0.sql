@@ -1415,6 +1415,19 @@ $$;
 COMMENT ON FUNCTION thidua._rulebook_error(jsonb, text, text, text, text) IS
 	'raises invalid_parameter_value naming the file (doc _source), the version, the award, the node path and the field of a rulebook document';
 
+-- A value as an error message shows it: cut to about 40 characters, so that a
+-- huge number or text is not echoed in full.
+CREATE FUNCTION thidua._rulebook_shown(value jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN char_length(value::text) > 40
+		THEN substr(value::text, 1, 40) || format('… (%s characters)', char_length(value::text))
+		ELSE value::text END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_shown(jsonb) IS
+	'a JSON value as a rulebook error message shows it: cut to 40 characters (with its length) when longer';
+
 -- Refuses keys of an object other than those allowed.
 CREATE FUNCTION thidua._rulebook_keys(doc jsonb, award text, path text, holder jsonb, allowed text[], what text)
 	RETURNS void
@@ -1455,7 +1468,12 @@ BEGIN
 	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <> trunc((value #>> '{}')::numeric)
 	   OR (value #>> '{}')::numeric < low OR (value #>> '{}')::numeric > 1000 THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not a whole number from %s to 1000', value, low));
+			format('%s is not a whole number from %s to 1000', thidua._rulebook_shown(value), low));
+	END IF;
+	-- 1.0 is whole but read as a whole number it is not: the file says 1
+	IF value::text !~ '^[0-9]+$' THEN
+		PERFORM thidua._rulebook_error(doc, award, path, field,
+			format('%s is not written as a whole number (write %s)', value, trunc((value #>> '{}')::numeric)));
 	END IF;
 	RETURN (value #>> '{}')::integer;
 END
@@ -1477,7 +1495,7 @@ BEGIN
 	END IF;
 	IF jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric <= 0 OR (value #>> '{}')::numeric > 1 THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not a share in (0, 1] (write 15 %% as 0.15)', value));
+			format('%s is not a share in (0, 1] (write 15 %% as 0.15)', thidua._rulebook_shown(value)));
 	END IF;
 	RETURN (value #>> '{}')::numeric;
 END
@@ -1503,7 +1521,7 @@ BEGIN
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR NOT (value #>> '{}') OPERATOR(pg_catalog.=) ANY (allowed) THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
-			format('%s is not %s (one of %s)', value, what, array_to_string(allowed, ', ')));
+			format('%s is not %s (one of %s)', thidua._rulebook_shown(value), what, array_to_string(allowed, ', ')));
 	END IF;
 	RETURN value #>> '{}';
 END
@@ -1527,7 +1545,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'boolean' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be true or false, not %s', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be true or false, not %s', thidua._rulebook_shown(value)));
 	END IF;
 	RETURN (value #>> '{}')::boolean;
 END
@@ -1552,7 +1570,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' = '' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be a non-empty text, not %s', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('must be a non-empty text, not %s', thidua._rulebook_shown(value)));
 	END IF;
 	IF char_length(value #>> '{}') > most THEN
 		PERFORM thidua._rulebook_error(doc, award, path, field,
@@ -1581,7 +1599,7 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF jsonb_typeof(value) <> 'string' OR value #>> '{}' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date (YYYY-MM-DD)', value));
+		PERFORM thidua._rulebook_error(doc, award, path, field, format('%s is not a date (YYYY-MM-DD)', thidua._rulebook_shown(value)));
 	END IF;
 	BEGIN
 		result := to_date(value #>> '{}', 'YYYY-MM-DD');
@@ -1670,6 +1688,33 @@ END
 $$;
 COMMENT ON FUNCTION thidua._rulebook_award(jsonb, text, text, jsonb, text) IS
 	'an award code of the catalog named by a rulebook document; returns its subject (individual or collective)';
+
+-- Refuses rules nested deeper than 32 levels (no rule of the law needs more),
+-- naming the node, before the validation's recursion would exhaust the stack.
+CREATE FUNCTION thidua._rulebook_depth(doc jsonb, award text, path text, node jsonb, depth integer)
+	RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	combinator text := CASE WHEN node ? 'all_of' THEN 'all_of' WHEN node ? 'any_of' THEN 'any_of' END;
+	child jsonb;
+	n bigint;
+BEGIN
+	IF combinator IS NULL OR jsonb_typeof(node -> combinator) IS DISTINCT FROM 'array' THEN
+		RETURN;
+	END IF;
+	IF depth >= 32 THEN
+		PERFORM thidua._rulebook_error(doc, award, path, combinator, 'rules nest more than 32 levels deep');
+	END IF;
+	FOR child, n IN SELECT value, ordinality FROM jsonb_array_elements(node -> combinator) WITH ORDINALITY LOOP
+		CONTINUE WHEN jsonb_typeof(child) IS DISTINCT FROM 'object';
+		PERFORM thidua._rulebook_depth(doc, award, format('%s.%s[%s]', path, combinator, n - 1), child, depth + 1);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_depth(jsonb, text, text, jsonb, integer) IS
+	'refuses (invalid_parameter_value) a rule of a rulebook document nested more than 32 levels deep, naming the award and the node path';
 
 -- A rule node: {"all_of": [...]} or {"any_of": [...]} (optional "label"), or a
 -- leaf {"kind": ..., parameters, "source", "label"}. subject is the judged
@@ -1918,6 +1963,7 @@ BEGIN
 		IF NOT entry ? 'rule' THEN
 			PERFORM thidua._rulebook_error(doc, award, NULL, 'rule', 'is required');
 		END IF;
+		PERFORM thidua._rulebook_depth(doc, award, 'rule', entry -> 'rule', 1);
 		PERFORM thidua._validate_rulebook_node(doc, award, subject, 'rule', entry -> 'rule');
 
 		-- quota: a share of a base award's holders, or a fixed count
@@ -1982,12 +2028,17 @@ $$;
 COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
 	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
 
--- The stored version as a rulebook document (what import takes back); NULL
--- when the version does not exist (or is a draft hidden from the caller).
+-- The stored version as a rulebook document (what import takes back).
 CREATE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
-	LANGUAGE sql STABLE STRICT
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	IF version IS NULL THEN
+		RAISE EXCEPTION 'rulebook version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	SELECT jsonb_build_object(
 		'format', 1,
 		'rulebook', jsonb_build_object('code', r.rulebook_code, 'name', r.name),
@@ -2000,11 +2051,18 @@ CREATE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
 						'award', e.award_code, 'rule', e.rule, 'quota', e.quota, 'council', e.council,
 						'disclosure', e.disclosure, 'note', e.note) ORDER BY e.position)
 					FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), '[]'))
+	INTO doc
 	FROM thidua.rulebook_version v JOIN thidua.rulebook r USING (rulebook_code)
-	WHERE v.version_code OPERATOR(pg_catalog.=) version
+	WHERE v.version_code OPERATOR(pg_catalog.=) version;
+	IF doc IS NULL THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', version
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN doc;
+END
 $$;
 COMMENT ON FUNCTION thidua.export_rulebook(text) IS
-	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged; NULL when the version does not exist or is a draft the caller may not see';
+	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged. no_data_found when the version does not exist or is a draft the caller may not see; null_value_not_allowed for a NULL version';
 
 -- A rulebook file's bytes as a document: invalid UTF-8 and JSON syntax errors
 -- named by file and line; the file's name kept ("_source") for validation errors.
@@ -2056,6 +2114,9 @@ BEGIN
 	IF existing IS NOT NULL THEN
 		IF existing = 'draft' AND import_rulebook.replace THEN
 			DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+			-- the history (kept) says the draft was replaced, and from what
+			PERFORM set_config('thidua.status_note',
+				'replaced' || coalesce(' from ' || (doc ->> '_source'), ''), true);
 		ELSE
 			RAISE EXCEPTION '%rulebook version "%" already exists (%)',
 				coalesce((doc ->> '_source') || ': ', ''), version, existing
@@ -2077,6 +2138,7 @@ BEGIN
 			nullif(e -> 'quota', 'null'), nullif(e -> 'council', 'null'), nullif(e -> 'disclosure', 'null'),
 			e ->> 'note'
 		FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY AS entries(e, n);
+	PERFORM set_config('thidua.status_note', '', true);
 	RETURN version;
 END
 $$;
@@ -2131,7 +2193,10 @@ CREATE TRIGGER rulebook_entry_draft_only AFTER INSERT OR UPDATE OR DELETE ON thi
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_rulebook_entry();
 
 -- Publishing: the version validated as exported, and no date overlap with
--- another published version of its rulebook (naming it). Only administrators
+-- another published version of its rulebook (naming it). An open-ended version
+-- (effective_to NULL) runs until a later published version takes effect, so a
+-- later start never overlaps it; an explicit end reaching into another
+-- version's dates does, and so does the same start. Only administrators
 -- publish, and they see every version; the rulebook row is locked, so two
 -- overlapping publications cannot pass together.
 CREATE FUNCTION thidua._check_rulebook_publication(version text) RETURNS void
@@ -2149,21 +2214,26 @@ BEGIN
 		WHERE o.rulebook_code OPERATOR(pg_catalog.=) this.rulebook_code
 		  AND o.version_code OPERATOR(pg_catalog.<>) version
 		  AND o.status OPERATOR(pg_catalog.=) 'published'
-		  AND daterange(o.effective_from, o.effective_to, '[]') OPERATOR(pg_catalog.&&)
-			  daterange(this.effective_from, this.effective_to, '[]')
+		  AND (o.effective_from OPERATOR(pg_catalog.=) this.effective_from
+			   OR (o.effective_from OPERATOR(pg_catalog.<) this.effective_from
+				   AND o.effective_to OPERATOR(pg_catalog.>=) this.effective_from)
+			   OR (this.effective_from OPERATOR(pg_catalog.<) o.effective_from
+				   AND this.effective_to OPERATOR(pg_catalog.>=) o.effective_from))
 		ORDER BY o.effective_from LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'rulebook version "%" (% to %) overlaps published version "%" (% to %)',
 			version, to_char(this.effective_from, 'YYYY-MM-DD'), coalesce(to_char(this.effective_to, 'YYYY-MM-DD'), 'open'),
 			other.version_code, to_char(other.effective_from, 'YYYY-MM-DD'), coalesce(to_char(other.effective_to, 'YYYY-MM-DD'), 'open')
 			USING ERRCODE = 'exclusion_violation',
-				  DETAIL = 'Two published versions of one rulebook may not be in force on the same day.',
+				  DETAIL = CASE WHEN other.effective_from OPERATOR(pg_catalog.=) this.effective_from
+					THEN 'Two published versions of one rulebook may not take effect on the same day.'
+					ELSE 'An explicit end date may not reach into the dates of another published version of the rulebook (an open-ended one gives way to a later one).' END,
 				  HINT = format('Change the draft''s effective dates, or retire "%s" first.', other.version_code);
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
-	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it';
+	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it: the same effective_from, or an explicit effective_to reaching into the other''s dates (an open-ended version gives way to a later one)';
 
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated, no overlap) -> retired; only drafts may be deleted.
@@ -2311,6 +2381,9 @@ CREATE FUNCTION thidua._lock_rulebook_version(version text) RETURNS thidua.ruleb
 DECLARE
 	locked thidua.rulebook_version;
 BEGIN
+	IF version IS NULL THEN
+		RAISE EXCEPTION 'rulebook version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	SELECT * INTO locked FROM thidua.rulebook_version
 		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
 	IF NOT FOUND THEN
@@ -2321,7 +2394,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
-	'locks a rulebook version for a change; no_data_found when it does not exist';
+	'locks a rulebook version for a change; no_data_found when it does not exist, null_value_not_allowed for NULL';
 
 -- Moves a version to a status (the triggers check the move), recording the note.
 CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
@@ -2369,6 +2442,10 @@ BEGIN
 		END IF;
 		new_edition := (source.edition::integer + 1)::text;
 	END IF;
+	IF new_edition !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+		RAISE EXCEPTION 'edition "%" must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit', new_edition
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'For example 2026 or 2025-09.';
+	END IF;
 	target := source.rulebook_code || '/' || new_edition;
 	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
 		RAISE EXCEPTION 'rulebook version "%" already exists', target
@@ -2385,7 +2462,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
-	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version';
+	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version; invalid_parameter_value for an edition that is not 1 to 63 letters, digits, ".", "_" or "-"';
 
 CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
 	LANGUAGE plpgsql
@@ -2406,43 +2483,76 @@ $$;
 COMMENT ON FUNCTION thidua.delete_rulebook_draft(text) IS
 	'delete_rulebook_draft(version text): deletes a draft rulebook version and its entries; published and retired versions are kept forever (object_not_in_prerequisite_state); no_data_found for an unknown version';
 
--- The versions with their dates, status and size, for listings.
+-- The versions with their dates, status and size, for listings; a published
+-- version's real range in force: an open-ended one ends the day before the
+-- next published version of its rulebook takes effect.
 CREATE VIEW thidua.rulebook_versions AS
 	SELECT v.version_code, v.rulebook_code, v.edition, v.title, v.status, v.effective_from, v.effective_to,
 		(SELECT count(*) FROM thidua.rulebook_entry e
 		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS awards,
 		(SELECT max(e.changed_at) FROM thidua.rulebook_version_event e
 		 WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code) AS status_since,
-		v.cloned_from
-	FROM thidua.rulebook_version v;
+		v.cloned_from,
+		CASE WHEN v.status OPERATOR(pg_catalog.=) 'published'
+			THEN coalesce(v.effective_to, next.effective_from OPERATOR(pg_catalog.-) 1) END AS in_force_to,
+		CASE WHEN v.status OPERATOR(pg_catalog.=) 'published' AND v.effective_to IS NULL THEN next.version_code END
+			AS succeeded_by,
+		CASE v.status
+			WHEN 'published' THEN to_char(v.effective_from, 'YYYY-MM-DD') || ' to '
+				|| coalesce(to_char(coalesce(v.effective_to, next.effective_from OPERATOR(pg_catalog.-) 1), 'YYYY-MM-DD'), 'open')
+				|| CASE WHEN v.effective_to IS NULL AND next.version_code IS NOT NULL
+					THEN ' (then ' || next.version_code || ')' ELSE '' END
+			WHEN 'draft' THEN 'effective ' || to_char(v.effective_from, 'YYYY-MM-DD') || ' to '
+				|| coalesce(to_char(v.effective_to, 'YYYY-MM-DD'), 'open')
+			ELSE 'never (retired)' END AS in_force
+	FROM thidua.rulebook_version v
+	LEFT JOIN LATERAL (
+		SELECT n.version_code, n.effective_from FROM thidua.rulebook_version n
+		WHERE n.rulebook_code OPERATOR(pg_catalog.=) v.rulebook_code
+		  AND n.status OPERATOR(pg_catalog.=) 'published'
+		  AND n.effective_from OPERATOR(pg_catalog.>) v.effective_from
+		ORDER BY n.effective_from LIMIT 1) AS next ON true;
 COMMENT ON VIEW thidua.rulebook_versions IS
-	'rulebook versions with their dates, status, number of award entries and the time of the last status change; drafts only for administrators';
+	'rulebook versions with their dates, status, number of award entries, the time of the last status change, and for a published version its real range in force (in_force_to; succeeded_by: the later version an open-ended one gives way to; in_force in words, "effective ..." for a draft); drafts only for administrators';
 
--- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating),
--- so that a diff names the node that changed rather than the whole rule.
-CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb)
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating)
+-- and their place in document order (array items in order; an object's keys in
+-- the order the rulebook format writes them, source last), so that a diff
+-- names the node that changed rather than the whole rule, in a stable order.
+CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb, place integer[])
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	key_order constant text[] := ARRAY['rulebook', 'code', 'name', 'title', 'kind', 'all_of', 'any_of', 'award',
+		'rating', 'years', 'times', 'every_years', 'within_years', 'count', 'scope', 'window_years', 'posts',
+		'in_sector', 'men', 'women', 'severity', 'proceedings', 'label', 'rule', 'quota', 'base_award', 'share',
+		'rounding', 'minimum', 'per', 'council', 'ballot', 'threshold', 'comparison', 'secret', 'base', 'disclosure',
+		'working_days', 'value', 'document', 'article', 'clause', 'point', 'effective_from', 'effective_to',
+		'general', 'verified', 'status', 'note', 'source'];
 BEGIN
 	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
-		RETURN QUERY SELECT l.path, l.value FROM jsonb_each(doc) AS e,
+		RETURN QUERY SELECT l.path, l.value, e.n || l.place
+			FROM (SELECT j.key, j.value, (row_number() OVER (ORDER BY coalesce(array_position(key_order, j.key), 1000), j.key))::integer AS n
+				  FROM jsonb_each(doc) AS j) AS e,
 			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
 	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
-		RETURN QUERY SELECT l.path, l.value FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+		RETURN QUERY SELECT l.path, l.value, e.n::integer || l.place
+			FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
 			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
 	ELSE
-		RETURN QUERY SELECT prefix, doc;
+		RETURN QUERY SELECT prefix, doc, '{}'::integer[];
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
-	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating), for diffs';
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating) and their place in document order (source last), for diffs';
 
 -- What changed from version a to version b: awards added, removed or changed
--- (each changed leaf by its path), and the version's own settings as the award
--- "(version)".
-CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb)
+-- (each changed leaf by its path, in document order; a value null on one side
+-- and absent on the other has not changed), and the version's own settings as
+-- the award "(version)".
+CREATE FUNCTION thidua.rulebook_diff(a text, b text, OUT award text, OUT change text, OUT fields jsonb, OUT paths text[])
 	RETURNS SETOF record
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -2451,10 +2561,6 @@ DECLARE
 	doc_a jsonb := thidua.export_rulebook(a);
 	doc_b jsonb := thidua.export_rulebook(b);
 BEGIN
-	IF doc_a IS NULL OR doc_b IS NULL THEN
-		RAISE EXCEPTION 'rulebook version "%" does not exist', CASE WHEN doc_a IS NULL THEN a ELSE b END
-			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
-	END IF;
 	RETURN QUERY
 	WITH settings AS (
 		SELECT '(version)' AS code, doc_a - ARRAY['awards', 'edition', 'format'] AS old,
@@ -2467,23 +2573,33 @@ BEGIN
 			ON (ea ->> 'award') OPERATOR(pg_catalog.=) (eb ->> 'award')
 	), everything AS (
 		SELECT * FROM settings UNION ALL SELECT * FROM entries
+	), compared AS (
+		SELECT e.code, e.ord,
+			CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END AS change,
+			CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old) ELSE d.fields END AS fields,
+			d.paths
+		FROM everything e
+		LEFT JOIN LATERAL (
+			SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value)) AS fields,
+				array_agg(coalesce(o.path, n.path) ORDER BY coalesce(n.place, o.place), coalesce(o.path, n.path)) AS paths
+			FROM thidua._json_leaves(e.old, '') AS o
+			FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
+			WHERE coalesce(o.value, 'null') IS DISTINCT FROM coalesce(n.value, 'null')) AS d
+			ON e.old IS NOT NULL AND e.new IS NOT NULL
+		WHERE e.old IS DISTINCT FROM e.new
 	)
-	SELECT e.code,
-		CASE WHEN e.old IS NULL THEN 'added' WHEN e.new IS NULL THEN 'removed' ELSE 'changed' END,
-		CASE WHEN e.old IS NULL OR e.new IS NULL THEN coalesce(e.new, e.old)
-			 ELSE (SELECT jsonb_object_agg(coalesce(o.path, n.path), jsonb_build_object('from', o.value, 'to', n.value))
-				   FROM thidua._json_leaves(e.old, '') AS o
-				   FULL JOIN thidua._json_leaves(e.new, '') AS n ON o.path OPERATOR(pg_catalog.=) n.path
-				   WHERE o.value IS DISTINCT FROM n.value) END
-	FROM everything e
-	WHERE e.old IS DISTINCT FROM e.new
-	ORDER BY e.ord, e.code;
+	SELECT c.code, c.change, c.fields, c.paths
+	FROM compared c
+	WHERE c.fields IS NOT NULL
+	ORDER BY c.ord, c.code;
 END
 $$;
 COMMENT ON FUNCTION thidua.rulebook_diff(text, text) IS
-	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; the whole entry when added or removed), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
+	'rulebook_diff(a text, b text) -> (award text, change text, fields jsonb, paths text[]): award entries added, removed and changed from rulebook version a to b (fields: each changed value by its path, e.g. "rule.all_of[1].any_of[0].rating" or "council.threshold", as {"from", "to"}; paths: those paths in document order, source last; the whole entry in fields, paths NULL, when added or removed; a value null on one side and absent on the other is no change), and the version''s own settings (title, dates, general rules, rulebook) as the award "(version)". no_data_found for an unknown version';
 
--- The published version in force for an award on a date.
+-- The published version in force for an award on a date: of each rulebook,
+-- the published version whose dates contain it and that took effect last (an
+-- open-ended version gives way to a later one), if it has an entry for the award.
 CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -2491,18 +2607,23 @@ CREATE FUNCTION thidua.rulebook_in_force(award text, on_date date, rulebook text
 DECLARE
 	found text[];
 BEGIN
+	IF award IS NULL OR on_date IS NULL THEN
+		RAISE EXCEPTION 'award and on_date are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award) THEN
 		RAISE EXCEPTION 'award "%" does not exist', award
 			USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
 	END IF;
-	SELECT array_agg(v.version_code ORDER BY v.version_code) INTO found
-	FROM thidua.rulebook_version v
-	WHERE v.status OPERATOR(pg_catalog.=) 'published'
-	  AND v.effective_from OPERATOR(pg_catalog.<=) on_date
-	  AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
-	  AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
-		   OR v.version_code OPERATOR(pg_catalog.=) rulebook)
-	  AND EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code
+	SELECT array_agg(latest.version_code ORDER BY latest.version_code) INTO found
+	FROM (SELECT DISTINCT ON (v.rulebook_code) v.version_code
+		  FROM thidua.rulebook_version v
+		  WHERE v.status OPERATOR(pg_catalog.=) 'published'
+			AND v.effective_from OPERATOR(pg_catalog.<=) on_date
+			AND (v.effective_to IS NULL OR v.effective_to OPERATOR(pg_catalog.>=) on_date)
+			AND (rulebook IS NULL OR v.rulebook_code OPERATOR(pg_catalog.=) rulebook
+				 OR v.version_code OPERATOR(pg_catalog.=) rulebook)
+		  ORDER BY v.rulebook_code, v.effective_from DESC) AS latest
+	WHERE EXISTS (SELECT 1 FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) latest.version_code
 				  AND e.award_code OPERATOR(pg_catalog.=) rulebook_in_force.award);
 	IF cardinality(found) > 1 THEN
 		RAISE EXCEPTION 'several rulebooks are in force for award "%" on %: %', award, to_char(on_date, 'YYYY-MM-DD'),
@@ -2513,7 +2634,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.rulebook_in_force(text, date, text) IS
-	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version whose [effective_from, effective_to] contains on_date and which has an entry for the award; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award';
+	'rulebook_in_force(award text, on_date date, rulebook text DEFAULT NULL) -> text: the code of the published version in force on on_date that has an entry for the award: of each rulebook, among the published versions whose [effective_from, effective_to] contains on_date (effective_to NULL: open-ended), the one with the latest effective_from; NULL when none. rulebook (a rulebook code, or a version code) narrows the choice; when several rulebooks qualify, ambiguous_parameter asks for one. no_data_found for an unknown award; null_value_not_allowed for a NULL award or date';
 
 -- Rulebooks (44-46): as criteria, published and retired versions are public
 -- documents; drafts are the administrators' work in progress.

@@ -29,6 +29,9 @@ sed 's/"rating": "HTXSNV"/"rating": "HTX"/' "$rulebooks/justice-2024.json" > "$w
 run rulebook import --replace "$work/bad.json"
 ok '[ $status -eq 1 ] && grep -q "bad.json: rulebook version \"justice/2024\", award \"CSTDCS\", rule.all_of\[1\].any_of\[0\], field \"rating\": \"HTX\" is not a rating (one of KHTNV, HTNV, HTTNV, HTXSNV)" $err' 'an invalid rule names file, award, node path and field'
 printf '{"format": 1,\n  "edition": }\n' > "$work/syntax.json"
+run rulebook import --replace "$rulebooks/justice-2025-09.json"
+history=$(psql -X -At -c "SELECT string_agg(coalesce(from_status, '-') || ' ' || to_status || ' ' || coalesce(note, '-'), '; ' ORDER BY event_id) FROM thidua.rulebook_version_event WHERE version_code = 'justice/2025-09'")
+ok '[ $status -eq 0 ] && [ "$history" = "- draft -; - draft replaced from $rulebooks/justice-2025-09.json" ]' 'a replaced draft says so in its history'
 run rulebook import "$work/syntax.json"
 ok '[ $status -eq 1 ] && grep -q "syntax.json:2: invalid input syntax for type json" $err' 'a JSON syntax error names file and line'
 printf '{"format": 1,\n\xff}\n' > "$work/latin.json"
@@ -37,7 +40,7 @@ ok '[ $status -eq 1 ] && grep -q "latin.json:2: invalid UTF-8" $err' 'invalid UT
 ok '[ "$(count_rows)" = "$before" ]' 'and nothing of them is stored'
 
 run rulebook show justice/2024
-ok '[ $status -eq 0 ] && grep -q "^in force: *2024-01-01 to 2025-09-14" $out && grep -q "^general: *achievements_after_discipline: true" $out && grep -Eq "^ CSTDCS +\|   award_held award=LDTT" $out && grep -q "Law 06/2022/QH15 Art. 23 \[V\]" $out' 'show prints dates, general rules and each rule with its source'
+ok '[ $status -eq 0 ] && grep -q "^effective: *2024-01-01 to 2025-09-14" $out && grep -q "^general: *achievements_after_discipline: true" $out && grep -Eq "^ CSTDCS +\|   award_held award=LDTT" $out && grep -q "Law 06/2022/QH15 Art. 23 \[V\]" $out' 'show prints dates, general rules and each rule with its source'
 longest=$(python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' $out)
 ok '[ "$longest" -le 80 ]' "show fits 80 columns (longest line: $longest)"
 run rulebook show justice/2024 --format json
@@ -66,14 +69,25 @@ ok '[ $status -eq 0 ] && grep -q "rule.all_of\[1\].any_of\[0\].women: 5 → 3" $
 run rulebook diff justice/2024 justice/2025-09
 longest=$(python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' $out)
 ok '[ $status -eq 0 ] && [ "$longest" -le 80 ]' "diff as a table fits 80 columns (longest line: $longest)"
+ok '[ $status -eq 0 ] && ! grep -q "(none) → (none)" $out' 'diff shows no line where nothing changed'
 run rulebook diff justice/2024 justice/2025-09 --format json
-ok '[ $status -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); k=[r for r in d if r[\"award\"] == \"KNC-TP\"][0]; assert k[\"fields\"][\"rule.all_of[1].any_of[1].women\"] == {\"from\": 8, \"to\": 6}" $out' 'diff as JSON'
+ok '[ $status -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); k=[r for r in d if r[\"award\"] == \"KNC-TP\"][0]; assert k[\"fields\"][\"rule.all_of[1].any_of[1].women\"] == {\"from\": 8, \"to\": 6}; p=list(k[\"fields\"]); assert p.index(\"rule.all_of[1].any_of[0].women\") < p.index(\"rule.all_of[1].any_of[1].women\"); assert all(v[\"from\"] is not None or v[\"to\"] is not None for r in d if r[\"change\"] == \"changed\" for v in r[\"fields\"].values())" $out' 'diff as JSON: document order, no null to null'
 run rulebook clone justice/2024
 ok '[ $status -eq 0 ] && grep -qx "created draft justice/2025" $out' 'clone defaults to the next year'
 run rulebook clone justice/2025-09
 ok '[ $status -eq 1 ] && grep -q "name the new edition" $err' 'clone of a non-year edition asks for one'
 run rulebook clone justice/2025-09 2026
 ok '[ $status -eq 0 ] && grep -qx "created draft justice/2026" $out' 'clone into a named edition'
+run rulebook clone justice/2025-09 "bad edition!"
+ok '[ $status -eq 1 ] && grep -q "edition \"bad edition!\" must be 1 to 63 letters" $err' 'a bad edition is refused clearly'
+sed -e 's/"edition": "2025-09"/"edition": "2027"/' -e 's/"effective_from": "2025-09-15"/"effective_from": "2027-01-01"/' "$rulebooks/justice-2025-09.json" > "$work/2027.json"
+run rulebook import "$work/2027.json"
+run rulebook publish justice/2027
+ok '[ $status -eq 0 ]' 'a later edition publishes after an open-ended one'
+run rulebook show justice/2025-09
+ok '[ $status -eq 0 ] && grep -q "^in force: *2025-09-15 to 2026-12-31 (then justice/2027)" $out' 'show: the open-ended version in force until the next'
+run rulebook list
+ok '[ $status -eq 0 ] && grep -q "2025-09-15 to 2026-12-31 (then justice/2027)" $out && grep -Eq "^ justice/2026 .*effective 2025-09-15 to open" $out' 'list: the real range in force; a draft'"'"'s dates are effective, not in force'
 run rulebook retire justice/2024 --note "thay thế"
 ok '[ $status -eq 0 ] && grep -qx "retired justice/2024" $out' 'retire'
 run rulebook show justice/2024

@@ -39,7 +39,7 @@ ok '[ $published -eq 3 ]' 'rulebook import and publish: justice/2018, justice/20
 
 # C2: HTXSNV and LĐTT but no initiative: not enough under the 2018 edition
 run_csv eligibility --subject DT010 --award CSTDCS --year 2023
-ok '[ $status -eq 0 ] && head -n 1 $out | grep -q "^rule,kind,passed,evidence,legal_source,verified$" &&
+ok '[ $status -eq 0 ] && head -n 1 $out | grep -q "^node,kind,passed,evidence,legal_source,verified$" &&
 	grep -qx "rule,all_of,f,\"CSTDCS not eligible for DT010 2023 under justice/2018, judged on 2023-12-31: all of: 2 of 3 met\",," $out &&
 	grep -q "^rule.all_of\[0\],award_held,t,LDTT 2023," $out &&
 	grep -q "^rule.all_of\[1\],initiatives,f,0 initiatives of scope grassroots or wider recognised in 2023; 1 required,\"Decree 91/2017/NĐ-CP, art. 9, cl. 3 (V)\",t$" $out' \
@@ -47,9 +47,17 @@ ok '[ $status -eq 0 ] && head -n 1 $out | grep -q "^rule,kind,passed,evidence,le
 
 # C11: a woman, 3 years as Giám đốc, eligible for the medal under the 2025-09 edition; C10 and C13 not
 run_csv eligible --award KNC-TP --year 2025 --unit STPDT
-ok '[ $status -eq 0 ] && head -n 1 $out | grep -q "^subject,name,unit,why$" &&
-	grep -q "^DT001,Nguyễn Thị Ngọc Hân,STPDT,$" $out && ! grep -q "^DT002," $out && ! grep -q "^DT003," $out' \
+ok '[ $status -eq 0 ] && head -n 1 $out | grep -q "^subject,name,unit$" &&
+	grep -q "^DT001,Nguyễn Thị Ngọc Hân,STPDT$" $out && ! grep -q "^DT002," $out && ! grep -q "^DT003," $out' \
 	'C11 eligible CSV: DT001 may receive the medal in 2025 (3 years as Giám đốc, a woman); not DT002 (C10), not DT003 (C13)'
+
+# C12: the clerk reproduces the answer judged on 2025-09-14, under the version then in force
+run_csv eligibility --subject DT001 --award KNC-TP --year 2025 --date 14/09/2025
+ok '[ $status -eq 0 ] && grep -q "^rule,all_of,f,\"KNC-TP not eligible for DT001 2025 under justice/2024, judged on 2025-09-14" $out' \
+	'C12 eligibility --date: judged on 2025-09-14 under justice/2024'
+run_csv eligibility --subject DT001 --award KNC-TP --year 2025 --rulebook justice/2025-09
+ok '[ $status -eq 0 ] && grep -q "^rule,all_of,t,\"KNC-TP eligible for DT001 2025 under justice/2025-09, judged on 2025-12-31" $out' \
+	'eligibility --rulebook: the version named'
 
 # C14: 15 % of 13 is 1.95, "at most" rounds down: 1
 run_csv quota --award CSTDCS --unit STPDT-VP --year 2022

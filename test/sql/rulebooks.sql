@@ -262,8 +262,8 @@ SELECT version_code, status FROM thidua.rulebook_version WHERE version_code = 't
 CREATE ROLE rulebook_bare LOGIN;
 SET SESSION AUTHORIZATION rulebook_bare;
 SELECT version_code, status FROM thidua.rulebook_versions ORDER BY 1;
-SELECT thidua.export_rulebook('t/rt') IS NULL AS draft_hidden, count(*) AS draft_entries
-	FROM thidua.rulebook_entry WHERE version_code = 't/rt';
+SELECT thidua.export_rulebook('t/rt');
+SELECT count(*) AS draft_entries FROM thidua.rulebook_entry WHERE version_code = 't/rt';
 SELECT thidua.import_rulebook('{}');
 RESET SESSION AUTHORIZATION;
 
@@ -271,6 +271,38 @@ RESET SESSION AUTHORIZATION;
 SELECT version_code, award_code, position, quota IS NOT NULL AS quota FROM thidua.rulebook_entry
 	WHERE version_code IN ('t/1', 't/2') ORDER BY 1, 3;
 SELECT name FROM thidua.rulebook ORDER BY 1;
+
+-- Numbers: 1.0 where a whole number is read, in the house format; a huge
+-- number or text cut in the message; rules nested too deep named, not a stack overflow.
+SELECT pg_temp.with_set('{awards,0,rule,all_of,1,any_of,1,window_years}', '1.0');
+SELECT pg_temp.with_set('{awards,0,rule,all_of,1,any_of,1,count}', '1e400');
+SELECT pg_temp.with_set('{awards,0,quota,share}', '1e400');
+SELECT pg_temp.with_set('{awards,0,rule,all_of,1,any_of,0,rating}', to_jsonb(repeat('x', 500)));
+SELECT pg_temp.with_set('{awards,0,rule}', (repeat('{"all_of": [', 32)
+	|| '{"kind": "once_only", "source": {"document": "x", "verified": false, "status": "N"}}' || repeat(']}', 32))::jsonb);
+SELECT pg_temp.with_set('{awards,0,rule}', (repeat('{"all_of": [', 33)
+	|| '{"kind": "once_only", "source": {"document": "x", "verified": false, "status": "N"}}' || repeat(']}', 33))::jsonb);
+SELECT left(pg_temp.with_set('{awards,0,rule}', (repeat('{"all_of": [', 3000)
+	|| '{"kind": "once_only", "source": {"document": "x", "verified": false, "status": "N"}}' || repeat(']}', 3000))::jsonb), 110);
+-- Unknown or NULL arguments are errors, not NULL; a clone's edition is checked.
+SELECT thidua.export_rulebook('nope');
+SELECT thidua.export_rulebook(NULL);
+SELECT thidua.rulebook_in_force('LDTT', NULL);
+SELECT thidua.rulebook_in_force(NULL, '2030-01-01');
+SELECT thidua.clone_rulebook('t/2', 'bad edition!');
+SELECT thidua.clone_rulebook(NULL, '9');
+-- A diff shows only what changed (null and absent are the same), in document order.
+SELECT thidua.import_rulebook(jsonb_set(doc, '{edition}', '"d1"')) FROM base;
+SELECT thidua.import_rulebook(jsonb_set(jsonb_set(doc, '{edition}', '"d2"'), '{awards,0,rule,all_of,0,source,point}', 'null')) FROM base;
+SELECT * FROM thidua.rulebook_diff('t/d1', 't/d2');
+UPDATE thidua.rulebook_entry SET rule = jsonb_set(jsonb_set(jsonb_set(rule, '{all_of,1,any_of,1,count}', '2'),
+		'{all_of,0,source,article}', '"24"'), '{all_of,1,any_of,0,rating}', '"HTTNV"'),
+	council = jsonb_set(council, '{threshold}', '0.9')
+	WHERE version_code = 't/d2' AND award_code = 'CSTDCS';
+SELECT award, change, paths FROM thidua.rulebook_diff('t/d1', 't/d2');
+-- Replacing a draft says so in its history.
+SELECT thidua.import_rulebook(jsonb_set(doc, '{edition}', '"d1"') || '{"_source": "d1.json"}', true) FROM base;
+SELECT from_status, to_status, note FROM thidua.rulebook_version_event WHERE version_code = 't/d1' ORDER BY event_id;
 
 -- The shipped rulebooks, as installed: import, validate, publish, in force.
 DROP EXTENSION thidua;
@@ -310,6 +342,20 @@ SELECT thidua.import_rulebook(jsonb_set(thidua.export_rulebook(v), '{edition}', 
 	FROM unnest(ARRAY['justice/2024']) v;
 SELECT (thidua.export_rulebook('justice/2024') - 'edition') = (thidua.export_rulebook('justice/copy') - 'edition') AS round_trip;
 SELECT thidua.publish_rulebook('justice/copy');
+-- Succession: an open-ended version runs until a later one takes effect.
+SELECT thidua.import_rulebook(thidua.export_rulebook('justice/2025-09') || '{"edition": "2027", "effective_from": "2027-01-01"}');
+SELECT version_code, status, in_force_to, succeeded_by, in_force FROM thidua.rulebook_versions ORDER BY effective_from, 1;
+SELECT thidua.publish_rulebook('justice/2027');
+SELECT version_code, status, in_force_to, succeeded_by, in_force FROM thidua.rulebook_versions ORDER BY effective_from, 1;
+SELECT d, thidua.rulebook_in_force('KNC-TP', d) FROM unnest(ARRAY[DATE '2025-09-15', '2026-12-31', '2027-01-01', '2040-01-01']) d;
+-- The same start is refused; so is an explicit end reaching into a later version.
+SELECT thidua.publish_rulebook(thidua.import_rulebook(thidua.export_rulebook('justice/2027') || '{"edition": "2027-bis"}'));
+SELECT thidua.publish_rulebook(thidua.import_rulebook(thidua.export_rulebook('justice/2027')
+	|| '{"edition": "2026", "effective_from": "2026-01-01", "effective_to": "2027-06-30"}'));
+-- An explicit range inside an open-ended one: the open-ended one is in force again after it.
+SELECT thidua.publish_rulebook(thidua.import_rulebook(thidua.export_rulebook('justice/2027')
+	|| '{"edition": "2026-h1", "effective_from": "2026-01-01", "effective_to": "2026-06-30"}'));
+SELECT d, thidua.rulebook_in_force('KNC-TP', d) FROM unnest(ARRAY[DATE '2025-12-31', '2026-01-01', '2026-07-01', '2027-01-01']) d;
 DROP EXTENSION thidua;
 DROP ROLE rulebook_probe;
 DROP ROLE rulebook_bare;
