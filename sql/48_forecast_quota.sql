@@ -11,9 +11,12 @@ CREATE FUNCTION thidua.forecast(award text, year integer, unit text DEFAULT NULL
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	next_year integer := year + 1;
+	next_year integer;
 	version text;
 BEGIN
+	-- year first: year + 1 must not overflow
+	PERFORM thidua._check_award_year(award, year);
+	next_year := year + 1;
 	PERFORM thidua._check_award_year(award, next_year);
 	PERFORM thidua._check_unit(unit);
 	-- the rules of next year when they are known, else those of this year
@@ -34,7 +37,7 @@ CREATE FUNCTION thidua.quota(award text, unit text, year integer, rulebook_versi
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	on_date date := make_date(year, 12, 31);
+	on_date date;
 	version text;
 	q jsonb;
 	general jsonb;
@@ -48,6 +51,7 @@ BEGIN
 			DETAIL = 'A quota is counted per unit (with its sub-units).';
 	END IF;
 	PERFORM thidua._check_unit(unit);
+	on_date := make_date(year, 12, 31);
 	version := thidua._rulebook_for(award, on_date, rulebook_version);
 	SELECT e.quota, v.general INTO q, general
 	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
@@ -93,7 +97,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.quota(text, text, integer, text) IS
-	'quota(award, unit, year [, rulebook_version]): how many of the unit (with its sub-units) may be proposed for the award in the year: for a share, base (members on 31 December holding base_award in the year, counted as the general rules say) x share, rounded down, half up or up, at least minimum, with the arithmetic in words ("15 % of 13 = 1.95, rounded down: 1"); for a fixed count, the count; exact numeric; legal_source of the quota. One row; "no quota" when the entry has none. Errors: unknown award or unit, unit NULL, no rulebook version in force.';
+	'quota(award, unit, year [, rulebook_version]): how many of the unit (with its sub-units) may be proposed for the award in the year: for a share, base (members on 31 December holding base_award in the year, counted as the general rules say) x share, rounded down, half up or up, at least minimum, with the arithmetic in words ("15 % of 13 = 1.95, rounded down: 1"); for a fixed count, the count; exact numeric; legal_source of the quota. One row; "no quota" when the entry has none. Errors: unknown award or unit, unit NULL, a unit (or sub-unit) the caller does not act for (insufficient_privilege), year outside 1900..2198, no rulebook version in force.';
 
 CREATE FUNCTION thidua.eligibility_changes(award text, year integer, draft_version text, unit text DEFAULT NULL)
 	RETURNS TABLE (subject_code text, subject_name thidua.vietnamese_text, change text, in_force_version text,
@@ -102,7 +106,7 @@ CREATE FUNCTION thidua.eligibility_changes(award text, year integer, draft_versi
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	on_date date := make_date(year, 12, 31);
+	on_date date;
 	in_force text;
 	draft text;
 	rule_in_force jsonb;
@@ -113,8 +117,17 @@ BEGIN
 	IF draft_version IS NULL THEN
 		RAISE EXCEPTION 'draft_version is required' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	on_date := make_date(year, 12, 31);
 	in_force := thidua._rulebook_for(award, on_date, NULL);
 	draft := thidua._rulebook_for(award, on_date, draft_version);
+	-- what-if weighs a proposal: a published or retired version is not one
+	IF (SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft) <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is %, not a draft', draft,
+			(SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft)
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'What-if compares a draft against the version in force.',
+				  HINT = 'Clone the version (thidua rulebook clone) and edit the draft.';
+	END IF;
 	SELECT e.rule INTO rule_in_force FROM thidua.rulebook_entry e WHERE e.version_code = in_force AND e.award_code = award;
 	SELECT e.rule INTO rule_draft FROM thidua.rulebook_entry e WHERE e.version_code = draft AND e.award_code = award;
 	-- the deciding rule: a failing leaf of the version under which the subject fails,
@@ -142,4 +155,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.eligibility_changes(text, integer, text, text) IS
-	'eligibility_changes(award, year, draft_version [, unit]): what-if: the subjects of the unit and its sub-units (everyone when NULL) whose eligibility for the award in the year differs under draft_version (any status) from the version in force: change gains or loses, the version in force, the deciding rule (version, node, kind and parameters of a failing rule of the version under which the subject fails, first one that the other version does not have) and its evidence. Errors: as eligible(); draft_version unknown or without an entry for the award.';
+	'eligibility_changes(award, year, draft_version [, unit]): what-if: the subjects of the unit and its sub-units (everyone when NULL) whose eligibility for the award in the year differs under draft_version (a draft) from the version in force: change gains or loses, the version in force, the deciding rule (version, node, kind and parameters of a failing rule of the version under which the subject fails, first one that the other version does not have) and its evidence. Errors: as eligible(); draft_version unknown, not a draft, or without an entry for the award.';

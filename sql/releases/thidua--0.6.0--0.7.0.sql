@@ -2681,7 +2681,7 @@ REVOKE EXECUTE ON FUNCTION thidua._guard_rulebook_entry(), thidua._guard_ruleboo
 
 -- thidua SQL source: eligibility.
 -- Holds _rulebook_for (the version that judges a year), _general_rule,
--- _legal_source_text, _rule_nodes (a rule tree, flattened), _days_in,
+-- _legal_source_text, _rule_nodes (a rule tree, flattened), _days_in, _months_in,
 -- _eligibility_query (the compiler), eligibility() and eligible().
 --
 -- A rule tree is compiled into ONE query per call: each record table the rule
@@ -2767,6 +2767,17 @@ CREATE FUNCTION thidua._days_in(periods datemultirange) RETURNS integer
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer FROM unnest(periods) r $$;
 
+-- Full calendar months in a set of date ranges (overlaps counted once): per
+-- merged range, the years and months of age(), the days left over dropped, so
+-- that leap days never make a year.
+CREATE FUNCTION thidua._months_in(periods datemultirange) RETURNS integer
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(sum(extract(year FROM age(upper(r), lower(r))) * 12 + extract(month FROM age(upper(r), lower(r)))), 0)::integer
+	FROM unnest(periods) r
+$$;
+
 -- A rule tree, flattened depth first: node ('rule', 'rule.all_of[1].any_of[0]'),
 -- parent, position in depth-first order, depth, and the node's JSON.
 CREATE FUNCTION thidua._rule_nodes(rule jsonb) RETURNS TABLE (node text, parent text, ordinal integer, depth integer, body jsonb)
@@ -2824,6 +2835,8 @@ DECLARE
 	counts_revoked boolean;
 	counts_once boolean;
 	after_discipline boolean;
+	-- a member's awards and ratings count toward the unit as they count for the member
+	members_after_discipline boolean;
 	n record;
 	k integer := 0;
 	leaf text;
@@ -2891,6 +2904,7 @@ BEGIN
 	counts_revoked := thidua._general_rule(general, 'revoked_awards_count');
 	counts_once := thidua._general_rule(general, 'initiative_counts_once');
 	after_discipline := thidua._general_rule(general, 'achievements_after_discipline') AND NOT collective;
+	members_after_discipline := thidua._general_rule(general, 'achievements_after_discipline') AND collective;
 	who := CASE WHEN collective THEN 'unit_code' ELSE 'person_code' END;
 	rating_table := CASE WHEN collective THEN 'thidua.unit_rating' ELSE 'thidua.individual_rating' END;
 	award_table := CASE WHEN collective THEN 'thidua.unit_award' ELSE 'thidua.individual_award' END;
@@ -3131,16 +3145,17 @@ BEGIN
 						ELSE 'as ' || array_to_string(posts[1:cardinality(posts) - 1], ', ') || ' or ' || posts[cardinality(posts)] END;
 					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
 					extra_sources := extra_sources || format(
-						'%1$s AS (SELECT t.person_code AS subject_code, thidua._days_in(range_agg(daterange(t.valid_from,
-							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS days
+						'%1$s AS (SELECT t.person_code AS subject_code, thidua._months_in(range_agg(daterange(t.valid_from,
+							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS months
 						FROM %3$s t WHERE t.valid_from <= %2$s AND %4$s GROUP BY t.person_code)',
 						leaf || '_src', d, CASE WHEN in_sector THEN 'thidua.membership' ELSE 'thidua.post_held' END, where_e);
 					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
-					l1 := l1 || format('coalesce(%1$s_src.days, 0) / 365 AS %1$s_years, coalesce(%1$s_src.days, 0) AS %1$s_days,
+					l1 := l1 || format('coalesce(%1$s_src.months, 0) / 12 AS %1$s_years, coalesce(%1$s_src.months, 0) %% 12 AS %1$s_months,
 						CASE WHEN s.sex = ''female'' THEN %2$s ELSE %3$s END AS %1$s_needed, s.sex AS %1$s_sex',
 						leaf, (p ->> 'women')::integer, (p ->> 'men')::integer);
 					pass_e := format('(%1$s_years >= %1$s_needed)', leaf);
-					evidence_e := format($e$%1$s_years || ' full years %2$s to %3$s (' || %1$s_days || ' days); '
+					evidence_e := format($e$%1$s_years || ' full years %2$s to %3$s (' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year ' ELSE ' years ' END
+						|| %1$s_months || CASE WHEN %1$s_months = 1 THEN ' month); ' ELSE ' months); ' END
 						|| %1$s_needed || ' required for a ' || CASE WHEN %1$s_sex = 'female' THEN 'woman' ELSE 'man' END$e$,
 						leaf, replace(what, '''', ''''''), judged_on);
 					missing_e := format('greatest(0, %1$s_needed - %1$s_years)', leaf);
@@ -3216,15 +3231,19 @@ BEGIN
 					needed text;
 					lacking text;
 					required_words text;
+					-- no measure (started by the judging date) running then or ended in or after the member's year
+					member_cut text := CASE WHEN members_after_discipline THEN format(' AND NOT EXISTS (SELECT 1 FROM thidua.discipline x
+						WHERE x.person_code = m.person_code AND x.kind = ''measure'' AND x.valid_from <= %1$s
+						AND (x.valid_to IS NULL OR x.valid_to > %1$s OR extract(year FROM x.valid_to) >= %2$s))', d, member_year) ELSE '' END;
 				BEGIN
 					IF p ->> 'kind' = 'members_with_award' THEN
 						hit := format('EXISTS (SELECT 1 FROM thidua.individual_award a WHERE a.person_code = m.person_code
-							AND a.award_code = %L AND a.year = %s AND %s)', p ->> 'award', member_year, cc);
+							AND a.award_code = %L AND a.year = %s AND %s)%s', p ->> 'award', member_year, cc, member_cut);
 						what := format('hold %s %s', p ->> 'award', member_year);
 						lacking := format('holding %s', p ->> 'award');
 					ELSIF p ->> 'kind' = 'members_rated' THEN
 						hit := format('EXISTS (SELECT 1 FROM thidua.individual_rating r WHERE r.person_code = m.person_code
-							AND r.year = %s AND r.rating >= %L::thidua.completion_rating)', member_year, rating);
+							AND r.year = %s AND r.rating >= %L::thidua.completion_rating)%s', member_year, rating, member_cut);
 						what := format('rated %s%s in %s', rating, CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, member_year);
 						lacking := format('rated %s%s', rating, or_better);
 						IF share IS NULL AND how_many IS NULL THEN
@@ -3417,9 +3436,25 @@ CREATE FUNCTION thidua._check_unit(unit text) RETURNS void
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	hidden text;
 BEGIN
 	IF unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code = unit) THEN
 		RAISE EXCEPTION 'unit "%" does not exist', unit USING ERRCODE = 'no_data_found';
+	END IF;
+	-- row-level security would silently leave out the people of a unit the
+	-- caller does not act for: a wrong count, so an error instead
+	IF unit IS NOT NULL AND NOT thidua._is_admin() THEN
+		WITH RECURSIVE scope_units AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = unit
+			UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code)
+		SELECT min(s.unit_code) INTO hidden FROM scope_units s WHERE NOT s.unit_code = ANY (thidua._caller_units());
+		IF hidden IS NOT NULL THEN
+			RAISE EXCEPTION 'unit "%" is not visible to role "%"', unit, current_user
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = CASE WHEN hidden = unit THEN format('The role does not act for unit "%s" (thidua.role_unit).', unit)
+						ELSE format('The role does not act for its sub-unit "%s" (thidua.role_unit), whose people would be left out.', hidden) END,
+					  HINT = 'Ask for a unit the role acts for, or ask an administrator.';
+		END IF;
 	END IF;
 END
 $$;
@@ -3440,12 +3475,28 @@ BEGIN
 	IF subject IS NULL THEN
 		RAISE EXCEPTION 'subject is required' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF award_subject = 'individual' AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code = subject) THEN
+	IF judged_on IS NOT NULL AND (NOT isfinite(judged_on) OR judged_on < make_date(year, 1, 1)) THEN
+		RAISE EXCEPTION 'judged_on % is out of range for year %', judged_on, year
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A year is judged on a date from 1 January of that year on (by default 31 December).';
+	END IF;
+	-- row-level security hides the people (and units) the caller does not act for
+	IF award_subject = 'individual' AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code = subject)
+		AND NOT thidua._is_admin() THEN
+		RAISE EXCEPTION 'person "%" is not visible to role "%"', subject, current_user
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'The role sees the current members of the units it acts for (thidua.role_unit); the person may also not exist.';
+	ELSIF award_subject = 'individual' AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code = subject) THEN
 		RAISE EXCEPTION 'person "%" does not exist', subject
 			USING ERRCODE = 'no_data_found', DETAIL = format('Award "%s" is for individuals.', award);
 	ELSIF award_subject = 'collective' AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code = subject) THEN
 		RAISE EXCEPTION 'unit "%" does not exist', subject
 			USING ERRCODE = 'no_data_found', DETAIL = format('Award "%s" is for collectives (units).', award);
+	ELSIF award_subject = 'collective' AND NOT thidua._is_admin() AND NOT subject = ANY (thidua._caller_units()) THEN
+		RAISE EXCEPTION 'unit "%" is not visible to role "%"', subject, current_user
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('The role does not act for unit "%s" (thidua.role_unit), whose members would be left out.', subject),
+				  HINT = 'Ask for a unit the role acts for, or ask an administrator.';
 	END IF;
 	version := thidua._rulebook_for(award, on_date, rulebook_version);
 	SELECT e.rule INTO rule FROM thidua.rulebook_entry e WHERE e.version_code = version AND e.award_code = award;
@@ -3463,7 +3514,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.eligibility(text, text, integer, text, date) IS
-	'eligibility(subject, award, year [, rulebook_version [, judged_on]]): one row per node of the award''s rule, depth first; the first (node ''rule'') is the overall answer; evidence in words and the legal source of each rule. subject: a person code (individual awards) or unit code (collective ones). The year is judged on judged_on (default 31 December) by the published rulebook version in force then with an entry for the award, unless one is named. Errors: unknown award, person or unit; no version or several in force.';
+	'eligibility(subject, award, year [, rulebook_version [, judged_on]]): one row per node of the award''s rule, depth first; the first (node ''rule'') is the overall answer; evidence in words and the legal source of each rule. subject: a person code (individual awards) or unit code (collective ones). The year is judged on judged_on (default 31 December) by the published rulebook version in force then with an entry for the award, unless one is named. Errors: unknown award, person or unit; year outside 1900..2198; judged_on infinite or before 1 January of the year; a person or unit the caller does not see (insufficient_privilege); no version or several in force.';
 
 CREATE FUNCTION thidua.eligible(award text, year integer, unit text DEFAULT NULL, why boolean DEFAULT false,
 								rulebook_version text DEFAULT NULL)
@@ -3485,7 +3536,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.eligible(text, integer, text, boolean, text) IS
-	'eligible(award, year [, unit [, why [, rulebook_version]]]): the subjects eligible for the award in the year (judged on 31 December): the people who are members of the unit or its sub-units on that date (everyone when unit is NULL), or the units of that subtree for a collective award; one set-based query; with why, reasons holds one object per rule node (node, kind, passed, evidence). Unordered. Errors: unknown award or unit; no rulebook version in force (or several).';
+	'eligible(award, year [, unit [, why [, rulebook_version]]]): the subjects eligible for the award in the year (judged on 31 December): the people who are members of the unit or its sub-units on that date (everyone when unit is NULL), or the units of that subtree for a collective award; one set-based query; with why, reasons holds one object per rule node (node, kind, passed, evidence). Unordered. Errors: unknown award or unit; year outside 1900..2198; a unit (or one of its sub-units) the caller does not act for (insufficient_privilege); no rulebook version in force (or several).';
 
 -- thidua SQL source: forecasts, quotas and what-if.
 -- Holds forecast() (who becomes eligible next year, what the others lack),
@@ -3500,9 +3551,12 @@ CREATE FUNCTION thidua.forecast(award text, year integer, unit text DEFAULT NULL
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	next_year integer := year + 1;
+	next_year integer;
 	version text;
 BEGIN
+	-- year first: year + 1 must not overflow
+	PERFORM thidua._check_award_year(award, year);
+	next_year := year + 1;
 	PERFORM thidua._check_award_year(award, next_year);
 	PERFORM thidua._check_unit(unit);
 	-- the rules of next year when they are known, else those of this year
@@ -3523,7 +3577,7 @@ CREATE FUNCTION thidua.quota(award text, unit text, year integer, rulebook_versi
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	on_date date := make_date(year, 12, 31);
+	on_date date;
 	version text;
 	q jsonb;
 	general jsonb;
@@ -3537,6 +3591,7 @@ BEGIN
 			DETAIL = 'A quota is counted per unit (with its sub-units).';
 	END IF;
 	PERFORM thidua._check_unit(unit);
+	on_date := make_date(year, 12, 31);
 	version := thidua._rulebook_for(award, on_date, rulebook_version);
 	SELECT e.quota, v.general INTO q, general
 	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
@@ -3582,7 +3637,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.quota(text, text, integer, text) IS
-	'quota(award, unit, year [, rulebook_version]): how many of the unit (with its sub-units) may be proposed for the award in the year: for a share, base (members on 31 December holding base_award in the year, counted as the general rules say) x share, rounded down, half up or up, at least minimum, with the arithmetic in words ("15 % of 13 = 1.95, rounded down: 1"); for a fixed count, the count; exact numeric; legal_source of the quota. One row; "no quota" when the entry has none. Errors: unknown award or unit, unit NULL, no rulebook version in force.';
+	'quota(award, unit, year [, rulebook_version]): how many of the unit (with its sub-units) may be proposed for the award in the year: for a share, base (members on 31 December holding base_award in the year, counted as the general rules say) x share, rounded down, half up or up, at least minimum, with the arithmetic in words ("15 % of 13 = 1.95, rounded down: 1"); for a fixed count, the count; exact numeric; legal_source of the quota. One row; "no quota" when the entry has none. Errors: unknown award or unit, unit NULL, a unit (or sub-unit) the caller does not act for (insufficient_privilege), year outside 1900..2198, no rulebook version in force.';
 
 CREATE FUNCTION thidua.eligibility_changes(award text, year integer, draft_version text, unit text DEFAULT NULL)
 	RETURNS TABLE (subject_code text, subject_name thidua.vietnamese_text, change text, in_force_version text,
@@ -3591,7 +3646,7 @@ CREATE FUNCTION thidua.eligibility_changes(award text, year integer, draft_versi
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	on_date date := make_date(year, 12, 31);
+	on_date date;
 	in_force text;
 	draft text;
 	rule_in_force jsonb;
@@ -3602,8 +3657,17 @@ BEGIN
 	IF draft_version IS NULL THEN
 		RAISE EXCEPTION 'draft_version is required' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	on_date := make_date(year, 12, 31);
 	in_force := thidua._rulebook_for(award, on_date, NULL);
 	draft := thidua._rulebook_for(award, on_date, draft_version);
+	-- what-if weighs a proposal: a published or retired version is not one
+	IF (SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft) <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is %, not a draft', draft,
+			(SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft)
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'What-if compares a draft against the version in force.',
+				  HINT = 'Clone the version (thidua rulebook clone) and edit the draft.';
+	END IF;
 	SELECT e.rule INTO rule_in_force FROM thidua.rulebook_entry e WHERE e.version_code = in_force AND e.award_code = award;
 	SELECT e.rule INTO rule_draft FROM thidua.rulebook_entry e WHERE e.version_code = draft AND e.award_code = award;
 	-- the deciding rule: a failing leaf of the version under which the subject fails,
@@ -3631,7 +3695,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.eligibility_changes(text, integer, text, text) IS
-	'eligibility_changes(award, year, draft_version [, unit]): what-if: the subjects of the unit and its sub-units (everyone when NULL) whose eligibility for the award in the year differs under draft_version (any status) from the version in force: change gains or loses, the version in force, the deciding rule (version, node, kind and parameters of a failing rule of the version under which the subject fails, first one that the other version does not have) and its evidence. Errors: as eligible(); draft_version unknown or without an entry for the award.';
+	'eligibility_changes(award, year, draft_version [, unit]): what-if: the subjects of the unit and its sub-units (everyone when NULL) whose eligibility for the award in the year differs under draft_version (a draft) from the version in force: change gains or loses, the version in force, the deciding rule (version, node, kind and parameters of a failing rule of the version under which the subject fails, first one that the other version does not have) and its evidence. Errors: as eligible(); draft_version unknown, not a draft, or without an entry for the award.';
 
 -- Privileges (50_roles.sql): the new functions for administrators and scorers
 -- Eligibility, forecasts, quotas and what-if (47, 48) read people's records with

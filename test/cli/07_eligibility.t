@@ -57,6 +57,6 @@ ok '[ $status -eq 1 ] && grep -q "quota needs --unit" $err' 'quota needs --unit'
 PGUSER=cli_elig_scorer run eligible --award LDTT --year 2023
 ok '[ $status -eq 0 ] && grep -q P10 $out && ! grep -q P01 $out' 'a scorer sees its own people only (row-level security)'
 PGUSER=cli_elig_scorer run eligible --award LDTT --year 2023 --unit DIV1
-ok '[ $status -eq 0 ] && grep -q "(0 rows)" $out' 'and nobody of another unit'
+ok '[ $status -eq 1 ] && grep -q "unit \"DIV1\" is not visible to role \"cli_elig_scorer\"" $err && [ ! -s $out ]' 'another unit: refused, not answered "0 rows"'
 
 done_testing

@@ -117,13 +117,13 @@ SELECT is((SELECT e.evidence FROM thidua.eligibility('DT021', 'LDTT', 2024) e WH
 	'HTTNV in 2024; HTTNV required; years up to 2025 do not count: reprimand until 2025-05-19',
 	'C16 evidence: and his rating of 2024 does not count, the reprimand running until 2025-05-19');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT001', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND e.passed
-				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-12-31 (% days); 3 required for a woman'),
+				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-12-31 (% year% month%); 3 required for a woman'),
 	'C11 evidence: 3 full years as Giám đốc (the rulebook''s "giám đốc" matches the clerks'' "Giám đốc"), 3 required for a woman');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT001', 'KNC-TP', 2025, NULL, '2025-09-14') e WHERE e.kind = 'service_years' AND NOT e.passed
-				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-09-14 (% days); 5 required for a woman'),
+				  AND e.evidence LIKE '3 full years in %, giám đốc, % to 2025-09-14 (% year% month%); 5 required for a woman'),
 	'C12 evidence: the same 3 years as Giám đốc, 5 required for a woman under the 2024 edition');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT003', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND NOT e.passed
-				  AND e.evidence LIKE '7 full years in phó giám đốc% to 2025-12-31 (% days); 8 required for a man'),
+				  AND e.evidence LIKE '7 full years in phó giám đốc% to 2025-12-31 (% year% month%); 8 required for a man'),
 	'C13 evidence: 7 full years as Phó Giám đốc, 8 required for a man');
 SELECT ok(EXISTS (SELECT 1 FROM thidua.eligibility('DT002', 'KNC-TP', 2025) e WHERE e.kind = 'service_years' AND e.passed
 				  AND e.evidence LIKE '11 full years in phó giám đốc% 8 required for a man'),
