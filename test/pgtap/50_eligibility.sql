@@ -5,7 +5,7 @@
 -- forced parallel partial aggregation.
 BEGIN;
 
-SELECT plan(91);
+SELECT plan(106);
 
 -- the records and rulebooks of the client's tests (P01..P11, t/2018, t/2024, t/draft)
 \o /dev/null
@@ -192,7 +192,8 @@ SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('LDTT', 2024
 SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('CSTDCS', 2024) WHERE subject_code = 'P04'),
 	'LDTT in 2025 (none that counts)', 'forecast: the award lacking, in the year judged');
 SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('TTLDXS', 2024, 'DEPT') WHERE subject_code = 'DIV1'),
-	'no member with a measure of warning or heavier in 2024 (1 of 9)', 'forecast: a collective''s member disciplined');
+	'one more member rated HTNV or better (8 of 9 in 2024; at least 100 % required); no member with a measure of warning or heavier in 2024 (1 of 9)',
+	'forecast: a collective''s member disciplined (P07''s 2024 rating, up to his warning''s end, does not count either)');
 SELECT is((SELECT array_to_string(lacks, '; ') FROM thidua.forecast('TTLDXS', 2024, 'DEPT') WHERE subject_code = 'DIST2'),
 	'a rating of HTXSNV in 2025 (not rated in 2024); 5 more members rated HTNV or better (0 of 5 in 2024; at least 100 % required)',
 	'forecast: a collective''s rating and members, how many');
