@@ -102,7 +102,8 @@ $query;
 \! awk '/VmHWM/ {peak = \$2} /RssShmem/ {shared = \$2} END {printf "%.0f ", (peak - shared) / 1024}' /proc/\$BACKEND_PID/status >> $peak_file
 SQL
 done
-read -r peak_count peak_eligible peak_eligible20 < "$peak_file"
+# the file has no final newline: read returns 1 at its end, with the values read
+read -r peak_count peak_eligible peak_eligible20 < "$peak_file" || true
 rm -f "$peak_file"
 echo "peak private memory of the backend (VmHWM - RssShmem, MB), serial: count(*) $peak_count, eligible() $peak_eligible, eligible() 20 years $peak_eligible20"
 [ -n "${THIDUA_BENCH_KEEP:-}" ] || psql -X -q -d postgres -c "DROP DATABASE $BENCH_DB" >/dev/null
