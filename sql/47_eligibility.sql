@@ -1,6 +1,6 @@
 -- thidua SQL source: eligibility.
 -- Holds _rulebook_for (the version that judges a year), _general_rule,
--- _legal_source_text, _rule_nodes (a rule tree, flattened), _days_in, _months_in,
+-- _legal_source_text, _rule_nodes (a rule tree, flattened), _months_in,
 -- _eligibility_query (the compiler), eligibility() and eligible().
 --
 -- A rule tree is compiled into ONE query per call: each record table the rule
@@ -79,12 +79,6 @@ CREATE FUNCTION thidua._legal_source_text(source jsonb) RETURNS text
 		ELSE concat_ws(', ', source ->> 'document', 'art. ' || (source ->> 'article'), 'cl. ' || (source ->> 'clause'),
 			'pt. ' || (source ->> 'point')) || coalesce(' (' || (source ->> 'status') || ')', '') END
 $$;
-
--- Days in a set of date ranges (overlaps counted once).
-CREATE FUNCTION thidua._days_in(periods datemultirange) RETURNS integer
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-	AS $$ SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer FROM unnest(periods) r $$;
 
 -- Full calendar months in a set of date ranges (overlaps counted once): per
 -- merged range, the years and months of age(), the days left over dropped, so
