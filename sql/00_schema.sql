@@ -12,7 +12,7 @@
 
 CREATE SCHEMA thidua;
 COMMENT ON SCHEMA thidua IS 'thidua: emulation and commendation (thi đua, khen thưởng)';
--- Every role may use the schema; who may read and write what is in 50_roles.sql.
+-- Every role may use the schema; who may read and write what is in 90_roles.sql.
 GRANT USAGE ON SCHEMA thidua TO PUBLIC;
 
 CREATE FUNCTION thidua.library_version() RETURNS text
@@ -40,7 +40,7 @@ BEGIN
 END
 $$;
 
-SELECT thidua._require_library('0.7.0');
+SELECT thidua._require_library('0.8.0');
 
 CREATE FUNCTION thidua.version() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE

@@ -1,6 +1,6 @@
 -- thidua SQL source: the criteria model.
 -- Holds tables criteria_set, criteria_version, criteria_item, class_band,
--- criteria_version_event; their dump registration (privileges: 50_roles.sql).
+-- criteria_version_event; their dump registration (privileges: 90_roles.sql).
 
 -- A family of criteria tables, e.g. the one for provincial justice departments.
 CREATE TABLE thidua.criteria_set (

@@ -11,6 +11,8 @@ CREATE TABLE thidua.unit (
 		CONSTRAINT unit_name_at_most_300_characters CHECK (char_length(name) <= 300),
 	parent_code text REFERENCES thidua.unit,
 	kind text NOT NULL DEFAULT 'agency' CHECK (kind ~ '^[a-z_]{1,32}$'),
+	-- a small collective (tập thể nhỏ): award statistics report its share
+	small_collective boolean NOT NULL DEFAULT false,
 	CHECK (parent_code IS DISTINCT FROM unit_code)
 );
 COMMENT ON TABLE thidua.unit IS 'agencies and sub-units (đơn vị), as a tree';
@@ -65,6 +67,9 @@ CREATE TABLE thidua.post_held (
 		CONSTRAINT post_held_post_at_most_300_characters CHECK (char_length(post) <= 300),
 	valid_from date NOT NULL,
 	valid_to date,
+	-- a post working directly on the front line (người lao động trực tiếp):
+	-- award statistics report its share
+	front_line boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (person_code, post, valid_from),
 	CHECK (valid_to IS NULL OR valid_to > valid_from)
 );

@@ -244,7 +244,7 @@ COMMENT ON FUNCTION thidua._store_scores(text, text, text) IS
 -- there, padding rows and columns all read as every import reads them).
 -- Stores it for a bloc and period, all or nothing; returns the number of
 -- observations stored. Runs with the caller's rights: row-level security
--- decides what the caller may store (see 50_roles.sql).
+-- decides what the caller may store (see 90_roles.sql).
 CREATE FUNCTION thidua.import_scores(bloc text, period text, content text, source text) RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp

@@ -57,6 +57,10 @@ CREATE TABLE thidua.rulebook_entry (
 		CONSTRAINT rulebook_entry_note_at_most_1000_characters CHECK (char_length(note) <= 1000),
 	-- {"working_days", "source"}: the nominees' list published before the council meets; NULL: none
 	disclosure jsonb,
+	-- {"dossier": [{"item", "title", "source"}], "override": {"kinds": [...], "source"}}:
+	-- what a nomination for the award must hold, and which failed rules may be
+	-- overridden with a stated reason; NULL: no dossier items, no override
+	nomination jsonb,
 	PRIMARY KEY (version_code, award_code),
 	UNIQUE (version_code, position)
 );

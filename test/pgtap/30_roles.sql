@@ -116,7 +116,17 @@ INSERT INTO model VALUES
 	('unit_award',             'SIUD', 'S',    '',  '',  ''),
 	('initiative',             'SIUD', 'S',    '',  '',  ''),
 	('initiative_author',      'SIUD', 'S',    '',  '',  ''),
-	('discipline',             'SIUD', 'S',    '',  '',  '');
+	('discipline',             'SIUD', 'S',    '',  '',  ''),
+	('nomination_round',       'S',    '',     '',  '',  ''),
+	('round_award',            'S',    '',     '',  '',  ''),
+	('nomination',             'S',    '',     '',  '',  ''),
+	('nomination_achievement', 'S',    '',     '',  '',  ''),
+	('dossier_item',           'S',    '',     '',  '',  ''),
+	('nomination_transition',  'S',    'S',    'S', 'S', 'S'),
+	('nomination_event',       'S',    '',     '',  '',  ''),
+	('disclosure_comment',     'S',    '',     '',  '',  ''),
+	('council_member',         'S',    '',     '',  '',  ''),
+	('quota_tie',              'S',    '',     '',  '',  '');
 
 SELECT set_eq($$ SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'thidua'::regnamespace
 				 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') $$,

@@ -218,6 +218,11 @@ REVOKE EXECUTE ON FUNCTION thidua._guard_rulebook_entry(), thidua._guard_ruleboo
 	thidua._record_rulebook_event() FROM PUBLIC;
 REVOKE ALL ON thidua.individual_rating, thidua.unit_rating, thidua.individual_award, thidua.unit_award,
 	thidua.initiative, thidua.initiative_author, thidua.discipline FROM PUBLIC;
+-- Nominations and the council (60-63): written through the workflow functions only.
+REVOKE ALL ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+	thidua.dossier_item, thidua.nomination_transition, thidua.nomination_event, thidua.disclosure_comment,
+	thidua.council_member, thidua.quota_tie FROM PUBLIC;
+GRANT SELECT ON thidua.nomination_transition TO PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
@@ -325,6 +330,10 @@ BEGIN
 		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
 		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
 	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	-- nominations and the council (60-63): read directly, written through the workflow functions
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
+		thidua.quota_tie TO thidua_admin;
 	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
 		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
 		TO thidua_admin;
