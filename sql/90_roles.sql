@@ -223,6 +223,8 @@ REVOKE ALL ON thidua.nomination_round, thidua.round_award, thidua.nomination, th
 	thidua.dossier_item, thidua.nomination_transition, thidua.nomination_event, thidua.disclosure_comment,
 	thidua.council_member, thidua.quota_tie FROM PUBLIC;
 GRANT SELECT ON thidua.nomination_transition TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._actor(), thidua._actor_has(text), thidua._actor_is_admin(), thidua._actor_units(),
+	thidua._transition(bigint, text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
