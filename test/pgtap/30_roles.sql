@@ -126,7 +126,9 @@ INSERT INTO model VALUES
 	('nomination_event',       'S',    '',     '',  '',  ''),
 	('disclosure_comment',     'S',    '',     '',  '',  ''),
 	('council_member',         'S',    '',     '',  '',  ''),
-	('quota_tie',              'S',    '',     '',  '',  '');
+	('quota_tie',              'S',    '',     '',  '',  ''),
+	('vote_register',          'S',    '',     '',  'S', ''),
+	('ballot',                 '',     '',     '',  '',  '');
 
 SELECT set_eq($$ SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'thidua'::regnamespace
 				 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') $$,
@@ -233,7 +235,19 @@ INSERT INTO function_model VALUES
 	('eligible(text,integer,text,boolean,text)', $$SELECT * FROM thidua.eligible('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
 	('forecast(text,integer,text,text)', $$SELECT * FROM thidua.forecast('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
 	('quota(text,text,integer,text)', $$SELECT * FROM thidua.quota('CSTDCS', 'TA', 2150)$$, '{tap_admin,tap_scorer}'),
-	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}');
+	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}'),
+	('set_council(text,jsonb)', $$SELECT thidua.set_council('tapnone', '[]')$$, '{tap_admin}'),
+	('add_council_member(text,text,text,text,text,text)', $$SELECT thidua.add_council_member('tapnone', 'x', 'X')$$, '{tap_admin}'),
+	('remove_council_member(text,text)', $$SELECT thidua.remove_council_member('tapnone', 'x')$$, '{tap_admin}'),
+	('open_vote(text)', $$SELECT thidua.open_vote('tapnone')$$, '{tap_admin}'),
+	('close_vote(text)', $$SELECT thidua.close_vote('tapnone')$$, '{tap_admin}'),
+	('vote(bigint,text)', $$SELECT thidua.vote(-1, 'yes')$$, '{tap_admin,tap_council}'),
+	('vote_written(bigint,text,text)', $$SELECT thidua.vote_written(-1, 'x', 'yes')$$, '{tap_admin,tap_council}'),
+	('tally(text)', $$SELECT * FROM thidua.tally('tapnone')$$, '{tap_admin,tap_council}'),
+	('approve_round(text,text)', $$SELECT thidua.approve_round('tapnone')$$, '{tap_admin}'),
+	('resolve_tie(text,text,text,bigint[],text)', $$SELECT thidua.resolve_tie('tapnone', 'LDTT', '', '{}', 'x')$$, '{tap_admin}'),
+	('approve(bigint,text)', $$SELECT thidua.approve(-1)$$, '{tap_admin}'),
+	('reject(bigint,text)', $$SELECT thidua.reject(-1, 'x')$$, '{tap_admin}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,

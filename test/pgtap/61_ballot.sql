@@ -6,7 +6,7 @@
 -- rejection of awards without a ballot; nothing changed after an error.
 -- Members act as themselves (session_user) through pg_temp.act.
 BEGIN;
-SELECT plan(77);
+SELECT plan(80);
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pageinspect;
 SELECT thidua.create_roles();
@@ -144,6 +144,23 @@ SELECT is((SELECT count(DISTINCT h.t_xmin::text)::int FROM generate_series(0, pg
 SELECT is((SELECT array_agg(nomination_id || role_name ORDER BY ctid) FROM thidua.vote_register),
 	(SELECT array_agg(nomination_id || role_name ORDER BY nomination_id, role_name) FROM thidua.vote_register),
 	'the register is re-laid in sorted order too');
+-- row-level security of the register: the office all, a member its rounds' rows
+CREATE FUNCTION pg_temp.count_as(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+BEGIN
+	PERFORM set_config('session_authorization', who, true);
+	EXECUTE query INTO result;
+	PERFORM set_config('session_authorization', 'postgres', true);
+	RETURN result;
+END
+$$;
+SELECT is(pg_temp.count_as('bt_admin', 'SELECT count(*) FROM thidua.vote_register'), (SELECT count(*)::text FROM thidua.vote_register),
+	'the office reads the whole register');
+SELECT is(pg_temp.count_as('bt_m9', 'SELECT count(*) FROM thidua.vote_register'),
+	(SELECT count(*)::text FROM thidua.vote_register v JOIN thidua.nomination x USING (nomination_id) WHERE x.round_code = 'R9'),
+	'a member reads the register of its round');
+SELECT is(pg_temp.count_as('bt_outsider', 'SELECT count(*) FROM thidua.vote_register'), '0', 'a council member on no council reads no register row');
 SELECT is(pg_temp.act('bt_admin', 'SELECT 1 FROM thidua.ballot'), '42501 permission denied for table ballot', 'the office cannot read the ballots');
 SELECT is(pg_temp.act('bt_m1', 'SELECT 1 FROM thidua.ballot'), '42501 permission denied for table ballot', 'nor can a member');
 
