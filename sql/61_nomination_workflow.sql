@@ -169,24 +169,28 @@ $$;
 COMMENT ON FUNCTION thidua._note_event(thidua.nomination, text, text, jsonb) IS
 	'appends an event that leaves the state as it is (edit, dossier, comment) to nomination_event';
 
--- The rulebook version and entry that judge a round's award.
+-- The rulebook entry judging an award in a round: the round's version, else
+-- the one in force on 31 December of its year.
 CREATE FUNCTION thidua._round_entry(round text, award text) RETURNS thidua.rulebook_entry
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	r thidua.nomination_round;
-	e thidua.rulebook_entry;
+	rnd thidua.nomination_round;
+	entry thidua.rulebook_entry;
 BEGIN
-	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) round;
-	SELECT * INTO e FROM thidua.rulebook_entry x
-	WHERE x.version_code OPERATOR(pg_catalog.=) thidua._rulebook_for(award, make_date(r.year, 12, 31), r.rulebook_version)
-	  AND x.award_code OPERATOR(pg_catalog.=) award;
-	RETURN e;
+	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" does not exist', round USING ERRCODE = 'no_data_found';
+	END IF;
+	SELECT * INTO entry FROM thidua.rulebook_entry e
+	WHERE e.version_code OPERATOR(pg_catalog.=) thidua._rulebook_for(award, pg_catalog.make_date(rnd.year, 12, 31), rnd.rulebook_version)
+	  AND e.award_code OPERATOR(pg_catalog.=) award;
+	RETURN entry;
 END
 $$;
 COMMENT ON FUNCTION thidua._round_entry(text, text) IS
-	'the rulebook entry judging an award of a round: the round''s version, else the one in force on 31 December of its year';
+	'the rulebook entry for an award in a round: the round''s rulebook version, else the one in force on 31 December of the round''s year';
 
 -- Excluded by law (Decree 152/2025 Art. 4; the old law alike): a person under
 -- consideration of discipline, under investigation, or whose complaint is being
