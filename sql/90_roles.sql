@@ -189,11 +189,59 @@ CREATE POLICY unit_award_access ON thidua.unit_award
 				ELSE unit_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[]) END)
 	WITH CHECK ((SELECT thidua._is_admin()));
 
+-- Nominations (60, 61): administrators all; a scorer the nominations its units
+-- propose; a council member the nominations of the rounds it sits on, once
+-- checked; everyone granted the tables the decided, awarded and revoked ones
+-- (public decisions). Their achievements, dossier, events and comments go with
+-- the nomination. Nobody writes these tables but the workflow functions.
+CREATE FUNCTION thidua._council_rounds(member text) RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT coalesce(array_agg(c.round_code ORDER BY c.round_code), '{}') FROM thidua.council_member c
+		  WHERE c.role_name OPERATOR(pg_catalog.=) member $$;
+COMMENT ON FUNCTION thidua._council_rounds(text) IS
+	'the rounds whose council the role sits on (council_member), for the policies (definer: council_member''s own policy asks it)';
+CREATE FUNCTION thidua._nomination_visible(nomination bigint) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.nomination n WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination) $$;
+COMMENT ON FUNCTION thidua._nomination_visible(bigint) IS
+	'whether the caller may see the nomination (its row-level security), for the policies of its achievements, dossier, events and comments';
+ALTER TABLE thidua.nomination ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_access ON thidua.nomination FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[])
+					 OR (checked_on IS NOT NULL
+						 AND round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]))
+					 OR state IN ('decided', 'awarded', 'revoked') END);
+ALTER TABLE thidua.nomination_achievement ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_achievement_access ON thidua.nomination_achievement FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.dossier_item ENABLE ROW LEVEL SECURITY;
+CREATE POLICY dossier_item_access ON thidua.dossier_item FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.nomination_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_event_access ON thidua.nomination_event FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.disclosure_comment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY disclosure_comment_access ON thidua.disclosure_comment FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+-- a council: its own rounds' members and ties
+ALTER TABLE thidua.council_member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY council_member_access ON thidua.council_member FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]) END);
+ALTER TABLE thidua.quota_tie ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quota_tie_access ON thidua.quota_tie FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]) END);
+
 -- Views read with the rights (and row-level security) of whoever queries them.
 ALTER VIEW thidua.criteria_versions SET (security_invoker = true);
 ALTER VIEW thidua.current_standings SET (security_invoker = true);
 ALTER VIEW thidua.published_standings SET (security_invoker = true);
 ALTER VIEW thidua.rulebook_versions SET (security_invoker = true);
+ALTER VIEW thidua.nomination_duplicates SET (security_invoker = true);
 
 -- What PUBLIC keeps. Criteria tables are public documents (công khai), and the
 -- scoring functions compile a version by reading them with the caller's rights,
@@ -225,6 +273,16 @@ REVOKE ALL ON thidua.nomination_round, thidua.round_award, thidua.nomination, th
 GRANT SELECT ON thidua.nomination_transition TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION thidua._actor(), thidua._actor_has(text), thidua._actor_is_admin(), thidua._actor_units(),
 	thidua._transition(bigint, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON thidua.nomination_duplicates, thidua.award_registry FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._step(bigint, text), thidua._editable(bigint, text),
+	thidua._note_event(thidua.nomination, text, text, jsonb), thidua._set_achievements(thidua.nomination, text[]),
+	thidua._refuse_excluded(text, date, text), thidua._round_entry(text, text), thidua._guard_nomination_event(),
+	thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[]),
+	thidua.set_dossier_item(bigint, text, boolean, text), thidua.submit(bigint, text), thidua.return_nomination(bigint, text),
+	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
+	thidua.award(bigint), thidua.revoke(bigint, date, text, text), thidua.award_statistics(integer, integer, text) FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
@@ -336,6 +394,24 @@ BEGIN
 	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
 		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
 		thidua.quota_tie TO thidua_admin;
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.nomination_duplicates
+		TO thidua_scorer, thidua_reader, thidua_council;
+	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
+	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
+	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
+	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
+		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
+		TO thidua_admin, thidua_scorer;
+	-- the emulation office's steps
+	GRANT EXECUTE ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+		thidua.return_nomination(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+		thidua.comment(bigint, date, text, text), thidua.decide(bigint, text, date, text), thidua.award(bigint),
+		thidua.revoke(bigint, date, text, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.award_statistics(integer, integer, text) TO thidua_admin, thidua_reader, thidua_council;
 	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
 		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
 		TO thidua_admin;

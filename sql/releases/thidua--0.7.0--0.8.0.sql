@@ -440,6 +440,954 @@ $$;
 COMMENT ON FUNCTION thidua.create_roles() IS
 	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
 
+------------------------------------------------------------------------------
+-- Workflow: the steps of a nomination of a nomination (61_nomination_workflow.sql), the
+-- registry and its statistics (64_award_registry.sql), who reads and calls
+-- them (90_roles.sql)
+------------------------------------------------------------------------------
+-- The event log is append-only for everyone, the extension's owner included:
+-- the workflow functions only ever insert into it.
+CREATE FUNCTION thidua._guard_nomination_event() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	RAISE EXCEPTION 'the nomination event log is append-only: % is refused', lower(TG_OP)
+		USING ERRCODE = 'insufficient_privilege',
+			  DETAIL = 'Every step of every nomination stays on record as it was taken.';
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_nomination_event() IS
+	'trigger: refuses UPDATE, DELETE and TRUNCATE of nomination_event (append-only), whoever asks';
+CREATE TRIGGER nomination_event_append_only BEFORE UPDATE OR DELETE ON thidua.nomination_event
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nomination_event();
+CREATE TRIGGER nomination_event_no_truncate BEFORE TRUNCATE ON thidua.nomination_event
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nomination_event();
+
+-- Refuses a step before any work is done, with _transition's own error (state
+-- and allowed next, or the actor's right); returns the nomination, locked.
+CREATE FUNCTION thidua._step(nomination bigint, action text) RETURNS thidua.nomination
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
+	IF NOT FOUND OR NOT EXISTS (
+		SELECT 1 FROM thidua.nomination_transition t
+		WHERE t.from_state OPERATOR(pg_catalog.=) n.state AND t.action OPERATOR(pg_catalog.=) _step.action
+		  AND (thidua._actor_is_admin()
+			   OR (t.actor OPERATOR(pg_catalog.=) 'proposer' AND n.proposing_unit OPERATOR(pg_catalog.=) ANY (thidua._actor_units())))) THEN
+		PERFORM thidua._transition(nomination, action);
+		RAISE EXCEPTION 'internal error: step % of nomination % was not refused', action, nomination;
+	END IF;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION thidua._step(bigint, text) IS
+	'locks a nomination and raises _transition''s error when the action is not allowed now to the actor; returns the row';
+
+-- A nomination the proposer may still change (draft or returned), locked.
+CREATE FUNCTION thidua._editable(nomination bigint, what text) RETURNS thidua.nomination
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % does not exist', nomination USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT n.proposing_unit OPERATOR(pg_catalog.=) ANY (thidua._actor_units()) THEN
+		RAISE EXCEPTION 'role "%" may not % nomination %', thidua._actor(), what, nomination
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Only an administrator or a role acting for the proposing unit "%s" may.', n.proposing_unit);
+	END IF;
+	IF n.state NOT IN ('draft', 'returned') THEN
+		RAISE EXCEPTION 'nomination % is %: it cannot be % now', nomination, n.state, what
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'A nomination is changed while draft or returned only.';
+	END IF;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION thidua._editable(bigint, text) IS
+	'locks a nomination its proposer (or an administrator) may change now (draft or returned); raises otherwise';
+
+-- Appends an event that changes no state (an edit, a comment), so that the log
+-- holds everything done to a nomination.
+CREATE FUNCTION thidua._note_event(n thidua.nomination, action text, reason text, detail jsonb) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	INSERT INTO thidua.nomination_event (nomination_id, action, from_state, to_state, by_role, reason, detail)
+	VALUES (n.nomination_id, action, n.state, n.state, thidua._actor(), reason, detail)
+$$;
+
+-- The rulebook version and entry that judge a round's award.
+CREATE FUNCTION thidua._round_entry(round text, award text) RETURNS thidua.rulebook_entry
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	r thidua.nomination_round;
+	e thidua.rulebook_entry;
+BEGIN
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) round;
+	SELECT * INTO e FROM thidua.rulebook_entry x
+	WHERE x.version_code OPERATOR(pg_catalog.=) thidua._rulebook_for(award, make_date(r.year, 12, 31), r.rulebook_version)
+	  AND x.award_code OPERATOR(pg_catalog.=) award;
+	RETURN e;
+END
+$$;
+COMMENT ON FUNCTION thidua._round_entry(text, text) IS
+	'the rulebook entry judging an award of a round: the round''s version, else the one in force on 31 December of its year';
+
+-- Excluded by law (Decree 152/2025 Art. 4; the old law alike): a person under
+-- consideration of discipline, under investigation, or whose complaint is being
+-- verified, on the given date, is not proposed, checked or decided.
+CREATE FUNCTION thidua._refuse_excluded(person text, on_date date, what text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	d thidua.discipline;
+BEGIN
+	IF person IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT * INTO d FROM thidua.discipline x
+	WHERE x.person_code OPERATOR(pg_catalog.=) person AND x.kind IN ('consideration', 'investigation', 'complaint')
+	  AND x.valid_from OPERATOR(pg_catalog.<=) on_date AND (x.valid_to IS NULL OR x.valid_to OPERATOR(pg_catalog.>=) on_date)
+	ORDER BY x.valid_from, x.record_id LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '% refused: person "%" is excluded by law on %', what, person, to_char(on_date, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Discipline record %s: %s open since %s%s.', d.record_id,
+					  CASE d.kind WHEN 'consideration' THEN 'discipline being considered' WHEN 'investigation' THEN 'under investigation'
+						   ELSE 'a complaint being verified' END, to_char(d.valid_from, 'YYYY-MM-DD'),
+					  coalesce(', decision ' || d.decision, '')),
+				  HINT = 'Decree 152/2025 Art. 4 (and the old law alike): no award while the proceeding lasts; record its end (valid_to) first.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._refuse_excluded(text, date, text) IS
+	'raises object_not_in_prerequisite_state when the person has a discipline proceeding (consideration, investigation, complaint) open on the date, naming the record and its decision';
+
+-- Checks and stores achievements ("initiative:<code>" an initiative the person
+-- authored; anything else a free key).
+CREATE FUNCTION thidua._set_achievements(n thidua.nomination, achievements text[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	a text;
+	code text;
+BEGIN
+	DELETE FROM thidua.nomination_achievement x WHERE x.nomination_id OPERATOR(pg_catalog.=) n.nomination_id;
+	FOREACH a IN ARRAY coalesce(achievements, '{}') LOOP
+		a := normalize(btrim(a), NFC);
+		IF coalesce(a, '') OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION 'nomination %: an achievement is empty', n.nomination_id USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		code := NULL;
+		IF a LIKE 'initiative:%' THEN
+			code := substr(a, 12);
+			IF NOT EXISTS (SELECT 1 FROM thidua.initiative i WHERE i.initiative_code OPERATOR(pg_catalog.=) code) THEN
+				RAISE EXCEPTION 'nomination %: achievement "%": initiative "%" does not exist', n.nomination_id, a, code
+					USING ERRCODE = 'no_data_found';
+			END IF;
+			IF n.person_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+					WHERE ia.initiative_code OPERATOR(pg_catalog.=) code AND ia.person_code OPERATOR(pg_catalog.=) n.person_code) THEN
+				RAISE EXCEPTION 'nomination %: achievement "%": "%" is not an author of initiative "%"', n.nomination_id, a, n.person_code, code
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		END IF;
+		INSERT INTO thidua.nomination_achievement (nomination_id, achievement, initiative_code)
+		VALUES (n.nomination_id, a, code) ON CONFLICT DO NOTHING;
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION thidua._check_evidence(evidence jsonb) RETURNS jsonb
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF evidence IS NULL OR jsonb_typeof(evidence) OPERATOR(pg_catalog.<>) 'array'
+	   OR EXISTS (SELECT 1 FROM jsonb_array_elements(evidence) e WHERE jsonb_typeof(e) OPERATOR(pg_catalog.<>) 'string') THEN
+		RAISE EXCEPTION 'evidence must be a JSON array of strings (links), not %', coalesce(evidence::text, 'null')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'E.g. ["https://…/report.pdf"].';
+	END IF;
+	RETURN evidence;
+END
+$$;
+
+CREATE FUNCTION thidua.create_round(round_code text, title text, year integer, authority text, council_unit text,
+									deadline date, awards text[], rulebook_version text DEFAULT NULL, meets_on date DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	a text;
+BEGIN
+	IF NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'role "%" may not create a nomination round', thidua._actor()
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
+	END IF;
+	title := normalize(btrim(title), NFC);
+	authority := normalize(btrim(authority), NFC);
+	IF round_code IS NULL OR coalesce(title, '') = '' OR year IS NULL OR coalesce(authority, '') = ''
+	   OR council_unit IS NULL OR deadline IS NULL THEN
+		RAISE EXCEPTION 'a round needs its code, title, year, authority, council unit and deadline'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF coalesce(cardinality(awards), 0) = 0 THEN
+		RAISE EXCEPTION 'round "%" needs at least one award', round_code USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF EXISTS (SELECT 1 FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) create_round.round_code) THEN
+		RAISE EXCEPTION 'round "%" exists already', round_code USING ERRCODE = 'unique_violation';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) council_unit) THEN
+		RAISE EXCEPTION 'round "%": council unit "%" does not exist', round_code, council_unit USING ERRCODE = 'no_data_found';
+	END IF;
+	IF year NOT BETWEEN 1900 AND 2198 THEN
+		RAISE EXCEPTION 'round "%": year % is out of range', round_code, year USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOREACH a IN ARRAY awards LOOP
+		IF NOT EXISTS (SELECT 1 FROM thidua.award x WHERE x.award_code OPERATOR(pg_catalog.=) a) THEN
+			RAISE EXCEPTION 'round "%": award "%" does not exist', round_code, a
+				USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
+		END IF;
+		-- raises, naming the award, when no version judges it
+		PERFORM thidua._rulebook_for(a, make_date(year, 12, 31), rulebook_version);
+	END LOOP;
+	INSERT INTO thidua.nomination_round (round_code, title, year, authority, council_unit, deadline, rulebook_version, meets_on, created_by)
+	VALUES (round_code, title, year, authority, council_unit, deadline, rulebook_version, meets_on, thidua._actor());
+	INSERT INTO thidua.round_award (round_code, award_code) SELECT DISTINCT round_code, x FROM unnest(awards) x;
+	RETURN round_code;
+END
+$$;
+COMMENT ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date) IS
+	'create_round(round_code, title, year, authority, council_unit, deadline, awards text[] [, rulebook_version [, meets_on]]) -> round_code: a call for nominations (administrators). Each award must exist and be judged by the named rulebook version or by one in force on 31 December of year. Errors: insufficient_privilege; unknown award (named), unit or version; no rulebook for an award; round exists';
+
+CREATE FUNCTION thidua.nominate(round_code text, award_code text, subject text, proposing_unit text, summary text DEFAULT '',
+								evidence jsonb DEFAULT '[]', achievements text[] DEFAULT '{}', override_reason text DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	r thidua.nomination_round;
+	award_subject text;
+	entry thidua.rulebook_entry;
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) nominate.round_code;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" does not exist', round_code USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.round_award x WHERE x.round_code OPERATOR(pg_catalog.=) r.round_code
+				   AND x.award_code OPERATOR(pg_catalog.=) nominate.award_code) THEN
+		RAISE EXCEPTION 'round "%" does not consider award "%"', round_code, award_code
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = format('Its awards: %s.', (SELECT string_agg(x.award_code, ', ' ORDER BY x.award_code) FROM thidua.round_award x
+													 WHERE x.round_code OPERATOR(pg_catalog.=) r.round_code));
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) proposing_unit) THEN
+		RAISE EXCEPTION 'proposing unit "%" does not exist', proposing_unit USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT proposing_unit OPERATOR(pg_catalog.=) ANY (thidua._actor_units()) THEN
+		RAISE EXCEPTION 'role "%" may not nominate for unit "%"', thidua._actor(), proposing_unit
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Only an administrator or a role acting for unit "%s" (thidua.role_unit) may.', proposing_unit);
+	END IF;
+	IF current_date OPERATOR(pg_catalog.>) r.deadline AND NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'round "%" closed for nominations on %', round_code, to_char(r.deadline, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator may still nominate.';
+	END IF;
+	SELECT a.subject INTO award_subject FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) nominate.award_code;
+	IF award_subject OPERATOR(pg_catalog.=) 'individual'
+	   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) subject) THEN
+		RAISE EXCEPTION 'award "%" is for individuals: person "%" does not exist', award_code, subject USING ERRCODE = 'no_data_found';
+	ELSIF award_subject OPERATOR(pg_catalog.=) 'collective'
+	   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) subject) THEN
+		RAISE EXCEPTION 'award "%" is for collectives: unit "%" does not exist', award_code, subject USING ERRCODE = 'no_data_found';
+	END IF;
+	IF award_subject OPERATOR(pg_catalog.=) 'individual' THEN
+		PERFORM thidua._refuse_excluded(subject, current_date, 'nomination');
+	END IF;
+	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
+	summary := normalize(btrim(coalesce(summary, '')), NFC);
+	entry := thidua._round_entry(r.round_code, award_code);
+	INSERT INTO thidua.nomination (round_code, award_code, person_code, unit_code, proposing_unit, summary, evidence, override_reason, created_by)
+	VALUES (r.round_code, award_code, CASE WHEN award_subject OPERATOR(pg_catalog.=) 'individual' THEN subject END,
+			CASE WHEN award_subject OPERATOR(pg_catalog.=) 'collective' THEN subject END, proposing_unit, summary,
+			thidua._check_evidence(evidence), override_reason, thidua._actor())
+	RETURNING * INTO n;
+	PERFORM thidua._set_achievements(n, achievements);
+	INSERT INTO thidua.dossier_item (nomination_id, item, present, updated_by)
+	SELECT DISTINCT n.nomination_id, d ->> 'item', false, thidua._actor()
+	FROM jsonb_array_elements(coalesce(entry.nomination -> 'dossier', '[]')) d;
+	INSERT INTO thidua.nomination_event (nomination_id, action, from_state, to_state, by_role, reason, detail)
+	VALUES (n.nomination_id, 'nominate', NULL, 'draft', thidua._actor(), override_reason,
+			jsonb_build_object('rulebook_version', entry.version_code));
+	RETURN n.nomination_id;
+END
+$$;
+COMMENT ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text) IS
+	'nominate(round_code, award_code, subject, proposing_unit [, summary, evidence jsonb array of links, achievements text[] ("initiative:<code>" or a free key), override_reason]) -> nomination_id, in state draft, with the dossier items the rulebook entry requires (nomination->''dossier''), all missing. subject: a person_code or unit_code as the award''s subject says. Errors: unknown round, award of the round, unit or subject; insufficient_privilege unless an administrator or a role acting for proposing_unit; past the deadline (non-administrators); excluded by law (discipline being considered, investigation, complaint open today: Decree 152/2025 Art. 4)';
+
+CREATE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT NULL, evidence jsonb DEFAULT NULL,
+										 achievements text[] DEFAULT NULL)
+	RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._editable(nomination, 'edit');
+BEGIN
+	UPDATE thidua.nomination x SET summary = coalesce(normalize(btrim(update_nomination.summary), NFC), x.summary),
+		evidence = CASE WHEN update_nomination.evidence IS NULL THEN x.evidence ELSE thidua._check_evidence(update_nomination.evidence) END,
+		dossier_revision = x.dossier_revision + 1
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination
+	RETURNING * INTO n;
+	IF achievements IS NOT NULL THEN
+		PERFORM thidua._set_achievements(n, achievements);
+	END IF;
+	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision,
+		'changed', to_jsonb(array_remove(ARRAY[CASE WHEN summary IS NOT NULL THEN 'summary' END,
+			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END], NULL))));
+	RETURN n.dossier_revision;
+END
+$$;
+COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[]) IS
+	'update_nomination(nomination, summary, evidence, achievements) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
+
+CREATE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present boolean, reference text DEFAULT NULL)
+	RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._editable(nomination, 'edit');
+BEGIN
+	IF present IS NULL THEN
+		RAISE EXCEPTION 'dossier item "%": present must be true or false', item USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	UPDATE thidua.dossier_item d SET present = set_dossier_item.present,
+		reference = nullif(normalize(btrim(set_dossier_item.reference), NFC), ''), updated_at = now(), updated_by = thidua._actor()
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND d.item OPERATOR(pg_catalog.=) set_dossier_item.item;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % has no dossier item "%"', nomination, item
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = coalesce('Its items: ' || (SELECT string_agg(d.item, ', ' ORDER BY d.item) FROM thidua.dossier_item d
+									 WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination) || '.',
+									'The rulebook entry of its award requires none.');
+	END IF;
+	UPDATE thidua.nomination x SET dossier_revision = x.dossier_revision + 1
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination RETURNING * INTO n;
+	PERFORM thidua._note_event(n, 'dossier', NULL, jsonb_build_object('item', item, 'present', present,
+		'reference', reference, 'dossier_revision', n.dossier_revision));
+	RETURN n.dossier_revision;
+END
+$$;
+COMMENT ON FUNCTION thidua.set_dossier_item(bigint, text, boolean, text) IS
+	'set_dossier_item(nomination, item, present, reference) -> the new dossier_revision: marks a required dossier item present or missing, while draft or returned (proposer or administrator). Errors: unknown nomination or item (the items listed); insufficient_privilege; another state';
+
+CREATE FUNCTION thidua.submit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'submit');
+	deadline date := (SELECT r.deadline FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code);
+BEGIN
+	IF current_date OPERATOR(pg_catalog.>) deadline AND NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'round "%" closed for nominations on %', n.round_code, to_char(deadline, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator may still submit it.';
+	END IF;
+	RETURN thidua._transition(nomination, 'submit', normalize(btrim(reason), NFC));
+END
+$$;
+COMMENT ON FUNCTION thidua.submit(bigint, text) IS
+	'submit(nomination [, reason]) -> submitted: the proposer (or an administrator) files a draft; refused past the round''s deadline for non-administrators. Errors: state (naming the allowed next), insufficient_privilege';
+
+CREATE FUNCTION thidua.return_nomination(nomination bigint, reason text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'return');
+	new_state thidua.nomination_state;
+BEGIN
+	reason := normalize(btrim(reason), NFC);
+	IF coalesce(reason, '') = '' THEN
+		RAISE EXCEPTION 'returning nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	new_state := thidua._transition(nomination, 'return', reason, jsonb_build_object('dossier_revision', n.dossier_revision));
+	UPDATE thidua.nomination x SET returned_at_revision = x.dossier_revision WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+COMMENT ON FUNCTION thidua.return_nomination(bigint, text) IS
+	'return_nomination(nomination, reason) -> returned: the office sends a submitted or resubmitted dossier back, with a reason (required); it may come back only changed. Errors: state, insufficient_privilege, no reason';
+
+CREATE FUNCTION thidua.resubmit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'resubmit');
+BEGIN
+	IF n.dossier_revision OPERATOR(pg_catalog.=) n.returned_at_revision THEN
+		RAISE EXCEPTION 'nomination %: a returned dossier cannot come back unchanged', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('It was returned at revision %s and is still at it.', n.returned_at_revision),
+				  HINT = 'Change the summary, evidence, achievements or dossier items first (update_nomination, set_dossier_item).';
+	END IF;
+	RETURN thidua._transition(nomination, 'resubmit', normalize(btrim(reason), NFC),
+		jsonb_build_object('dossier_revision', n.dossier_revision, 'returned_at_revision', n.returned_at_revision));
+END
+$$;
+COMMENT ON FUNCTION thidua.resubmit(bigint, text) IS
+	'resubmit(nomination [, reason]) -> resubmitted: the proposer files a returned dossier again, only if changed since it was returned. Errors: state, insufficient_privilege, unchanged';
+
+-- The failing leaves that decide a failed rule: no ancestor of theirs passed
+-- (a failing alternative under a passing any_of decides nothing).
+CREATE FUNCTION thidua._deciding_failures(rule jsonb, snapshot jsonb) RETURNS jsonb
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE nodes AS (
+		SELECT t.node, t.parent, t.body, (s ->> 'passed')::boolean AS passed, s ->> 'kind' AS kind, s ->> 'evidence' AS evidence
+		FROM thidua._rule_nodes(rule) t
+		JOIN jsonb_array_elements(snapshot) s ON s ->> 'node' OPERATOR(pg_catalog.=) t.node
+	), up AS (
+		SELECT n.node AS leaf, n.parent FROM nodes n
+		WHERE NOT n.passed AND NOT (n.body ? 'all_of' OR n.body ? 'any_of')
+		UNION ALL
+		SELECT up.leaf, p.parent FROM up JOIN nodes p ON p.node OPERATOR(pg_catalog.=) up.parent
+		WHERE NOT p.passed
+	)
+	SELECT coalesce(jsonb_agg(jsonb_build_object('node', n.node, 'kind', n.kind, 'evidence', n.evidence) ORDER BY n.node), '[]')
+	FROM nodes n
+	WHERE NOT n.passed AND NOT (n.body ? 'all_of' OR n.body ? 'any_of')
+	  AND NOT EXISTS (SELECT 1 FROM up JOIN nodes p ON p.node OPERATOR(pg_catalog.=) up.parent
+					  WHERE up.leaf OPERATOR(pg_catalog.=) n.node AND p.passed)
+$$;
+
+CREATE FUNCTION thidua.check(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'check');
+	r thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	missing text;
+	snapshot jsonb;
+	eligible boolean;
+	failing jsonb;
+	allowed jsonb;
+	detail jsonb;
+	new_state thidua.nomination_state;
+BEGIN
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
+	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('checking nomination %s', nomination));
+	SELECT string_agg(d.item, ', ' ORDER BY d.item) INTO missing FROM thidua.dossier_item d
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND NOT d.present;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'nomination %: the dossier is incomplete', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Missing: %s.', missing),
+				  HINT = 'Return it to the proposer (return_nomination) to complete it.';
+	END IF;
+	entry := thidua._round_entry(n.round_code, n.award_code);
+	SELECT jsonb_agg(to_jsonb(e)), bool_or(e.passed) FILTER (WHERE e.node OPERATOR(pg_catalog.=) 'rule') INTO snapshot, eligible
+	FROM thidua.eligibility(coalesce(n.person_code, n.unit_code), n.award_code, r.year, entry.version_code) e;
+	detail := jsonb_build_object('eligible', eligible, 'rulebook_version', entry.version_code);
+	IF NOT eligible THEN
+		failing := thidua._deciding_failures(entry.rule, snapshot);
+		allowed := entry.nomination -> 'override' -> 'kinds';
+		IF allowed IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(failing) f WHERE NOT allowed ? (f ->> 'kind')) THEN
+			RAISE EXCEPTION 'nomination %: % is not eligible for % %', nomination, coalesce(n.person_code, n.unit_code), n.award_code, r.year
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Failing: %s.', (SELECT string_agg(format('%s (%s): %s', f ->> 'node', f ->> 'kind', f ->> 'evidence'), '; ')
+														FROM jsonb_array_elements(failing) f)),
+					  HINT = CASE WHEN allowed IS NULL THEN format('Rulebook %s allows no override for %s.', entry.version_code, n.award_code)
+						ELSE format('Rulebook %s allows an override of %s only.', entry.version_code,
+							(SELECT string_agg(k, ', ') FROM jsonb_array_elements_text(allowed) k)) END;
+		END IF;
+		IF n.override_reason IS NULL THEN
+			RAISE EXCEPTION 'nomination %: % is not eligible for % %, and the override needs a stated reason', nomination,
+				coalesce(n.person_code, n.unit_code), n.award_code, r.year
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Failing (overridable): %s.', (SELECT string_agg(format('%s (%s)', f ->> 'node', f ->> 'kind'), '; ')
+																	 FROM jsonb_array_elements(failing) f)),
+					  HINT = 'Return it so that the proposer states the override''s reason (override_reason).';
+		END IF;
+		detail := detail || jsonb_build_object('override', jsonb_build_object('reason', n.override_reason, 'failing', failing,
+			'source', entry.nomination -> 'override' -> 'source'));
+	END IF;
+	new_state := thidua._transition(nomination, 'check', normalize(btrim(reason), NFC), detail);
+	UPDATE thidua.nomination x SET checked_on = current_date, eligibility_snapshot = snapshot, rulebook_version = entry.version_code
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+COMMENT ON FUNCTION thidua.check(bigint, text) IS
+	'check(nomination [, reason]) -> checked (administrators): the dossier must be complete and the subject not excluded by law; eligibility (subject, award, the round''s year and rulebook) is computed and stored with the nomination (eligibility_snapshot, checked_on, rulebook_version), never rewritten. Not eligible: refused, unless the rulebook entry''s nomination->''override''->''kinds'' lists every deciding failed rule kind and the nomination states override_reason; the failed nodes go into the event. Errors: state, insufficient_privilege, missing items (named), not eligible (failing nodes named)';
+
+CREATE FUNCTION thidua.disclose(nomination bigint, "on" date DEFAULT current_date) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'disclose');
+	entry thidua.rulebook_entry := thidua._round_entry(n.round_code, n.award_code);
+	new_state thidua.nomination_state;
+BEGIN
+	IF entry.disclosure IS NULL THEN
+		RAISE EXCEPTION 'award "%" is not disclosed to the public under rulebook %', n.award_code, entry.version_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its rulebook entry requires no disclosure (disclosure is null).';
+	END IF;
+	IF "on" IS NULL THEN
+		RAISE EXCEPTION 'disclosing nomination % needs the date', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	new_state := thidua._transition(nomination, 'disclose', NULL,
+		jsonb_build_object('on', "on", 'working_days', entry.disclosure -> 'working_days', 'source', entry.disclosure -> 'source'));
+	UPDATE thidua.nomination x SET disclosed_on = "on" WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+COMMENT ON FUNCTION thidua.disclose(bigint, date) IS
+	'disclose(nomination [, on date]) -> disclosed (administrators): the nominee is published for public comment from the date (default today), only for an award whose rulebook entry requires disclosure (error naming the award otherwise). Errors: state, insufficient_privilege';
+
+CREATE FUNCTION thidua.comment(nomination bigint, received_on date, commenter text, body text) RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	id bigint;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % does not exist', nomination USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'role "%" may not record comments on nomination %', thidua._actor(), nomination
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
+	END IF;
+	IF n.state OPERATOR(pg_catalog.<>) 'disclosed' THEN
+		RAISE EXCEPTION 'nomination % is %: comments are recorded while it is disclosed', nomination, n.state
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	body := normalize(btrim(body), NFC);
+	IF received_on IS NULL OR coalesce(body, '') = '' THEN
+		RAISE EXCEPTION 'a comment on nomination % needs the date received and its text', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	INSERT INTO thidua.disclosure_comment (nomination_id, received_on, commenter, body, recorded_by)
+	VALUES (nomination, received_on, nullif(normalize(btrim(commenter), NFC), ''), body, thidua._actor())
+	RETURNING comment_id INTO id;
+	PERFORM thidua._note_event(n, 'comment', NULL, jsonb_build_object('comment_id', id, 'received_on', received_on));
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION thidua.comment(bigint, date, text, text) IS
+	'comment(nomination, received_on, commenter, body) -> comment_id (administrators): records a public comment received while the nomination is disclosed. Errors: state, insufficient_privilege, missing date or text';
+
+CREATE FUNCTION thidua.withdraw(nomination bigint, reason text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._step(nomination, 'withdraw');
+	reason := normalize(btrim(reason), NFC);
+	IF coalesce(reason, '') = '' THEN
+		RAISE EXCEPTION 'withdrawing nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	RETURN thidua._transition(nomination, 'withdraw', reason);
+END
+$$;
+COMMENT ON FUNCTION thidua.withdraw(bigint, text) IS
+	'withdraw(nomination, reason) -> withdrawn: the proposer (or an administrator) withdraws a nomination before the vote opens, with a reason (required). Errors: state, insufficient_privilege, no reason';
+
+CREATE FUNCTION thidua.decide(nomination bigint, decision_number text, decision_date date, signer text)
+	RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'decide');
+	tie thidua.quota_tie;
+	new_state thidua.nomination_state;
+BEGIN
+	SELECT * INTO tie FROM thidua.quota_tie t
+	WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code AND t.decided_at IS NULL
+	ORDER BY t.award_code, t.scope LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'round "%" is blocked by a tie at the quota of award "%"%', n.round_code, tie.award_code,
+			CASE WHEN tie.scope OPERATOR(pg_catalog.<>) '' THEN format(' (scope "%s")', tie.scope) ELSE '' END
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nominations %s are tied for %s seat(s).', array_to_string(tie.tied, ', '), tie.seats_left),
+				  HINT = 'The council decides the tie first (resolve_tie).';
+	END IF;
+	decision_number := btrim(decision_number);
+	signer := normalize(btrim(signer), NFC);
+	IF coalesce(decision_number, '') = '' OR decision_date IS NULL OR coalesce(signer, '') = '' THEN
+		RAISE EXCEPTION 'deciding nomination % needs the decision number, date and signer', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('deciding nomination %s', nomination));
+	new_state := thidua._transition(nomination, 'decide', NULL,
+		jsonb_build_object('decision_number', decision_number, 'decision_date', decision_date, 'signer', signer));
+	UPDATE thidua.nomination x SET decision_number = decide.decision_number, decision_date = decide.decision_date, signer = decide.signer
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+COMMENT ON FUNCTION thidua.decide(bigint, text, date, text) IS
+	'decide(nomination, decision_number, decision_date, signer) -> decided (administrators): records the decision on an approved nomination. Refused while the round has an undecided tie at a quota (quota_tie), and when the person is excluded by law today. Errors: state, insufficient_privilege, missing fields';
+
+CREATE FUNCTION thidua.award(nomination bigint) RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'award');
+	r thidua.nomination_round;
+	record bigint;
+BEGIN
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
+	IF n.person_code IS NOT NULL THEN
+		INSERT INTO thidua.individual_award (person_code, award_code, year, decision_number, decision_date, issuer)
+		VALUES (n.person_code, n.award_code, r.year, n.decision_number, n.decision_date, r.authority)
+		RETURNING record_id INTO record;
+		-- the initiatives it rests on count for this award only
+		UPDATE thidua.initiative i SET used_by_award = record
+		FROM thidua.nomination_achievement a
+		WHERE a.nomination_id OPERATOR(pg_catalog.=) nomination AND a.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+		  AND i.used_by_award IS NULL;
+	ELSE
+		INSERT INTO thidua.unit_award (unit_code, award_code, year, decision_number, decision_date, issuer)
+		VALUES (n.unit_code, n.award_code, r.year, n.decision_number, n.decision_date, r.authority)
+		RETURNING record_id INTO record;
+	END IF;
+	PERFORM thidua._transition(nomination, 'award', NULL, jsonb_build_object('award_record_id', record));
+	UPDATE thidua.nomination x SET award_record_id = record WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN record;
+END
+$$;
+COMMENT ON FUNCTION thidua.award(bigint) IS
+	'award(nomination) -> the registry''s record_id (administrators): enters a decided nomination into individual_award or unit_award (year of the round, its decision, issuer = the round''s authority) and marks the initiatives it rests on as used by it. Errors: state, insufficient_privilege';
+
+CREATE FUNCTION thidua.revoke(nomination bigint, revoked_on date, reason text, decision text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'revoke');
+	new_state thidua.nomination_state;
+BEGIN
+	reason := normalize(btrim(reason), NFC);
+	decision := btrim(decision);
+	IF revoked_on IS NULL OR coalesce(reason, '') = '' OR coalesce(decision, '') = '' THEN
+		RAISE EXCEPTION 'revoking nomination % needs the date, a reason and the decision', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	new_state := thidua._transition(nomination, 'revoke', reason,
+		jsonb_build_object('revoked_on', revoked_on, 'decision', decision, 'award_record_id', n.award_record_id));
+	PERFORM thidua.revoke_award(n.award_record_id, revoked_on, reason, decision);
+	RETURN new_state;
+END
+$$;
+COMMENT ON FUNCTION thidua.revoke(bigint, date, text, text) IS
+	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry (thidua.revoke_award; the entry stays, marked, and counts for eligibility no more). Errors: state, insufficient_privilege, missing date, reason or decision';
+
+-- The same achievement in two live nominations (per achievement: one person
+-- may receive a title and a Bằng khen in a year for different achievements).
+CREATE VIEW thidua.nomination_duplicates AS
+	SELECT a.achievement, array_agg(n.nomination_id ORDER BY n.nomination_id) AS nomination_ids,
+		array_agg(DISTINCT coalesce(n.person_code, n.unit_code)) AS subjects
+	FROM thidua.nomination_achievement a
+	JOIN thidua.nomination n ON n.nomination_id OPERATOR(pg_catalog.=) a.nomination_id
+	WHERE n.state NOT IN ('withdrawn', 'rejected', 'revoked')
+	GROUP BY a.achievement
+	HAVING count(*) OPERATOR(pg_catalog.>) 1;
+COMMENT ON VIEW thidua.nomination_duplicates IS
+	'achievements (an initiative or a named one) that two or more live nominations (not withdrawn, rejected or revoked) rest on';
+
+CREATE VIEW thidua.award_registry AS
+	SELECT r.record_id, 'individual'::text AS subject_kind, r.person_code AS subject, r.award_code, a.name AS award_name,
+		a.level, r.year, r.decision_number, r.decision_date, r.issuer, r.revoked_on, r.revocation_reason,
+		(SELECT n.nomination_id FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) r.record_id) AS nomination_id
+	FROM thidua.individual_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+	UNION ALL
+	SELECT r.record_id, 'collective', r.unit_code, r.award_code, a.name, a.level, r.year, r.decision_number, r.decision_date,
+		r.issuer, r.revoked_on, r.revocation_reason,
+		(SELECT n.nomination_id FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) r.record_id)
+	FROM thidua.unit_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code;
+COMMENT ON VIEW thidua.award_registry IS
+	'the award registry: every award received by a person (subject_kind individual) or unit (collective), with its decision and issuer; revoked ones kept with date and reason; nomination_id when the workflow awarded it';
+
+CREATE FUNCTION thidua.award_statistics(year_from integer, year_to integer, "by" text DEFAULT 'award')
+	RETURNS TABLE (award_code text, level text, unit_code text, year integer, awarded bigint, revoked bigint,
+				   front_line bigint, front_line_share numeric, small_collective bigint, small_collective_share numeric)
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	dims text[];
+	bad text;
+BEGIN
+	IF year_from IS NULL OR year_to IS NULL OR year_from OPERATOR(pg_catalog.>) year_to THEN
+		RAISE EXCEPTION 'award statistics need year_from <= year_to' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	dims := string_to_array(replace(lower(coalesce("by", '')), ' ', ''), ',');
+	SELECT min(d) INTO bad FROM unnest(dims) d WHERE d NOT IN ('award', 'level', 'unit', 'year');
+	IF bad IS NOT NULL OR cardinality(dims) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'award statistics cannot be grouped by "%"', coalesce(bad, "by")
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'by: a comma-separated list of award, level, unit, year (e.g. ''award,year'').';
+	END IF;
+	RETURN QUERY
+	WITH entry AS (
+		-- a person's unit and posts as on 31 December of the award's year
+		SELECT r.award_code, a.level, r.year, r.revoked_on IS NOT NULL AS is_revoked,
+			(SELECT m.unit_code FROM thidua.membership m
+			 WHERE m.person_code OPERATOR(pg_catalog.=) r.person_code
+			   AND m.valid_from OPERATOR(pg_catalog.<=) make_date(r.year, 12, 31)
+			   AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) make_date(r.year, 12, 31))
+			 ORDER BY m.valid_from DESC, m.unit_code LIMIT 1) AS unit_code,
+			EXISTS (SELECT 1 FROM thidua.post_held p
+					WHERE p.person_code OPERATOR(pg_catalog.=) r.person_code AND p.front_line
+					  AND p.valid_from OPERATOR(pg_catalog.<=) make_date(r.year, 12, 31)
+					  AND (p.valid_to IS NULL OR p.valid_to OPERATOR(pg_catalog.>) make_date(r.year, 12, 31))) AS is_front_line,
+			false AS is_small
+		FROM thidua.individual_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+		WHERE r.year BETWEEN year_from AND year_to
+		UNION ALL
+		SELECT r.award_code, a.level, r.year, r.revoked_on IS NOT NULL, r.unit_code, false, u.small_collective
+		FROM thidua.unit_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+		JOIN thidua.unit u ON u.unit_code OPERATOR(pg_catalog.=) r.unit_code
+		WHERE r.year BETWEEN year_from AND year_to
+	), counted AS (
+		SELECT CASE WHEN 'award' = ANY (dims) THEN e.award_code END AS award_code,
+			CASE WHEN 'award' = ANY (dims) OR 'level' = ANY (dims) THEN e.level END AS level,
+			CASE WHEN 'unit' = ANY (dims) THEN e.unit_code END AS unit_code,
+			CASE WHEN 'year' = ANY (dims) THEN e.year END AS year,
+			count(*) FILTER (WHERE NOT e.is_revoked) AS awarded,
+			count(*) FILTER (WHERE e.is_revoked) AS revoked,
+			count(*) FILTER (WHERE NOT e.is_revoked AND e.is_front_line) AS front_line,
+			count(*) FILTER (WHERE NOT e.is_revoked AND e.is_small) AS small_collective
+		FROM entry e
+		GROUP BY 1, 2, 3, 4
+	)
+	SELECT c.award_code, c.level, c.unit_code, c.year, c.awarded, c.revoked,
+		c.front_line, CASE WHEN c.awarded OPERATOR(pg_catalog.>) 0 THEN c.front_line::numeric OPERATOR(pg_catalog./) c.awarded END,
+		c.small_collective, CASE WHEN c.awarded OPERATOR(pg_catalog.>) 0 THEN c.small_collective::numeric OPERATOR(pg_catalog./) c.awarded END
+	FROM counted c
+	ORDER BY c.year NULLS FIRST, c.level NULLS FIRST, c.award_code NULLS FIRST, c.unit_code NULLS FIRST;
+END
+$$;
+COMMENT ON FUNCTION thidua.award_statistics(integer, integer, text) IS
+	'award_statistics(year_from, year_to [, by]) -> rows (award_code, level, unit_code, year, awarded, revoked, front_line, front_line_share, small_collective, small_collective_share): registry entries of the years, grouped by "by" (a comma-separated list of award, level, unit, year; default award; the columns not grouped are NULL). awarded and the shares count entries not revoked; revoked the revoked ones. front_line: people holding a post_held with front_line on 31 December of the year; small_collective: units with unit.small_collective; a person''s unit is the membership on 31 December. Shares are numeric quotients of the counts (not rounded to a scale), NULL when nothing was awarded. Errors: years missing or reversed, unknown grouping';
+
+-- Nominations (60, 61): administrators all; a scorer the nominations its units
+-- propose; a council member the nominations of the rounds it sits on, once
+-- checked; everyone granted the tables the decided, awarded and revoked ones
+-- (public decisions). Their achievements, dossier, events and comments go with
+-- the nomination. Nobody writes these tables but the workflow functions.
+CREATE FUNCTION thidua._council_rounds(member text) RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT coalesce(array_agg(c.round_code ORDER BY c.round_code), '{}') FROM thidua.council_member c
+		  WHERE c.role_name OPERATOR(pg_catalog.=) member $$;
+COMMENT ON FUNCTION thidua._council_rounds(text) IS
+	'the rounds whose council the role sits on (council_member), for the policies (definer: council_member''s own policy asks it)';
+CREATE FUNCTION thidua._nomination_visible(nomination bigint) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT EXISTS (SELECT 1 FROM thidua.nomination n WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination) $$;
+COMMENT ON FUNCTION thidua._nomination_visible(bigint) IS
+	'whether the caller may see the nomination (its row-level security), for the policies of its achievements, dossier, events and comments';
+ALTER TABLE thidua.nomination ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_access ON thidua.nomination FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[])
+					 OR (checked_on IS NOT NULL
+						 AND round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]))
+					 OR state IN ('decided', 'awarded', 'revoked') END);
+ALTER TABLE thidua.nomination_achievement ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_achievement_access ON thidua.nomination_achievement FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.dossier_item ENABLE ROW LEVEL SECURITY;
+CREATE POLICY dossier_item_access ON thidua.dossier_item FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.nomination_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY nomination_event_access ON thidua.nomination_event FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+ALTER TABLE thidua.disclosure_comment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY disclosure_comment_access ON thidua.disclosure_comment FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._nomination_visible(nomination_id) END);
+-- a council: its own rounds' members and ties
+ALTER TABLE thidua.council_member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY council_member_access ON thidua.council_member FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]) END);
+ALTER TABLE thidua.quota_tie ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quota_tie_access ON thidua.quota_tie FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
+				ELSE round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]) END);
+
+ALTER VIEW thidua.nomination_duplicates SET (security_invoker = true);
+REVOKE ALL ON thidua.nomination_duplicates, thidua.award_registry FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._step(bigint, text), thidua._editable(bigint, text),
+	thidua._note_event(thidua.nomination, text, text, jsonb), thidua._set_achievements(thidua.nomination, text[]),
+	thidua._refuse_excluded(text, date, text), thidua._round_entry(text, text), thidua._guard_nomination_event(),
+	thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[]),
+	thidua.set_dossier_item(bigint, text, boolean, text), thidua.submit(bigint, text), thidua.return_nomination(bigint, text),
+	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
+	thidua.award(bigint), thidua.revoke(bigint, date, text, text), thidua.award_statistics(integer, integer, text) FROM PUBLIC;
+
+-- Creates (when missing) the group roles and grants them their rights; safe to
+-- call again, e.g. after ALTER EXTENSION thidua UPDATE: it first takes back
+-- whatever the four roles held on thidua's objects.
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	-- nominations and the council (60-63): read directly, written through the workflow functions
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
+		thidua.quota_tie TO thidua_admin;
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.nomination_duplicates
+		TO thidua_scorer, thidua_reader, thidua_council;
+	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
+	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
+	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
+	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
+		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
+		TO thidua_admin, thidua_scorer;
+	-- the emulation office's steps
+	GRANT EXECUTE ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+		thidua.return_nomination(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+		thidua.comment(bigint, date, text, text), thidua.decide(bigint, text, date, text), thidua.award(bigint),
+		thidua.revoke(bigint, date, text, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.award_statistics(integer, integer, text) TO thidua_admin, thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
+		TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+	-- people's and units' records (38_records_import.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- eligibility, forecasts, quotas and what-if (47, 48): row-level security
+	-- limits a scorer to the people of its own units
+	GRANT EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
+		thidua.eligible(text, integer, text, boolean, text), thidua.forecast(text, integer, text, text),
+		thidua.quota(text, text, integer, text), thidua.eligibility_changes(text, integer, text, text)
+		TO thidua_admin, thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;
+COMMENT ON FUNCTION thidua.create_roles() IS
+	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
+
 -- seed2019: the rulebook's nomination settings (dossier items, override) and the
 -- council's recuse_proposing_unit, validated, imported, exported, cloned and diffed
 -- (45_rulebook_documents.sql, 46_rulebook_lifecycle.sql)

@@ -1,0 +1,85 @@
+-- thidua SQL source: the award registry and its statistics.
+-- Holds the view award_registry (every award received, people's and units',
+-- revoked ones marked, with the nomination that led to it) and
+-- award_statistics() (counts by award, level, unit and year, and the shares of
+-- people on the front line and of small collectives).
+--
+-- The registry is the record tables themselves (individual_award, unit_award):
+-- award() of the workflow writes there, so eligibility reads what was awarded,
+-- and a revocation (revoke_award) keeps the entry, marked.
+
+CREATE VIEW thidua.award_registry AS
+	SELECT r.record_id, 'individual'::text AS subject_kind, r.person_code AS subject, r.award_code, a.name AS award_name,
+		a.level, r.year, r.decision_number, r.decision_date, r.issuer, r.revoked_on, r.revocation_reason,
+		(SELECT n.nomination_id FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) r.record_id) AS nomination_id
+	FROM thidua.individual_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+	UNION ALL
+	SELECT r.record_id, 'collective', r.unit_code, r.award_code, a.name, a.level, r.year, r.decision_number, r.decision_date,
+		r.issuer, r.revoked_on, r.revocation_reason,
+		(SELECT n.nomination_id FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) r.record_id)
+	FROM thidua.unit_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code;
+COMMENT ON VIEW thidua.award_registry IS
+	'the award registry: every award received by a person (subject_kind individual) or unit (collective), with its decision and issuer; revoked ones kept with date and reason; nomination_id when the workflow awarded it';
+
+CREATE FUNCTION thidua.award_statistics(year_from integer, year_to integer, "by" text DEFAULT 'award')
+	RETURNS TABLE (award_code text, level text, unit_code text, year integer, awarded bigint, revoked bigint,
+				   front_line bigint, front_line_share numeric, small_collective bigint, small_collective_share numeric)
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	dims text[];
+	bad text;
+BEGIN
+	IF year_from IS NULL OR year_to IS NULL OR year_from OPERATOR(pg_catalog.>) year_to THEN
+		RAISE EXCEPTION 'award statistics need year_from <= year_to' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	dims := string_to_array(replace(lower(coalesce("by", '')), ' ', ''), ',');
+	SELECT min(d) INTO bad FROM unnest(dims) d WHERE d NOT IN ('award', 'level', 'unit', 'year');
+	IF bad IS NOT NULL OR cardinality(dims) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'award statistics cannot be grouped by "%"', coalesce(bad, "by")
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'by: a comma-separated list of award, level, unit, year (e.g. ''award,year'').';
+	END IF;
+	RETURN QUERY
+	WITH entry AS (
+		-- a person's unit and posts as on 31 December of the award's year
+		SELECT r.award_code, a.level, r.year, r.revoked_on IS NOT NULL AS is_revoked,
+			(SELECT m.unit_code FROM thidua.membership m
+			 WHERE m.person_code OPERATOR(pg_catalog.=) r.person_code
+			   AND m.valid_from OPERATOR(pg_catalog.<=) make_date(r.year, 12, 31)
+			   AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) make_date(r.year, 12, 31))
+			 ORDER BY m.valid_from DESC, m.unit_code LIMIT 1) AS unit_code,
+			EXISTS (SELECT 1 FROM thidua.post_held p
+					WHERE p.person_code OPERATOR(pg_catalog.=) r.person_code AND p.front_line
+					  AND p.valid_from OPERATOR(pg_catalog.<=) make_date(r.year, 12, 31)
+					  AND (p.valid_to IS NULL OR p.valid_to OPERATOR(pg_catalog.>) make_date(r.year, 12, 31))) AS is_front_line,
+			false AS is_small
+		FROM thidua.individual_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+		WHERE r.year BETWEEN year_from AND year_to
+		UNION ALL
+		SELECT r.award_code, a.level, r.year, r.revoked_on IS NOT NULL, r.unit_code, false, u.small_collective
+		FROM thidua.unit_award r JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) r.award_code
+		JOIN thidua.unit u ON u.unit_code OPERATOR(pg_catalog.=) r.unit_code
+		WHERE r.year BETWEEN year_from AND year_to
+	), counted AS (
+		SELECT CASE WHEN 'award' = ANY (dims) THEN e.award_code END AS award_code,
+			CASE WHEN 'award' = ANY (dims) OR 'level' = ANY (dims) THEN e.level END AS level,
+			CASE WHEN 'unit' = ANY (dims) THEN e.unit_code END AS unit_code,
+			CASE WHEN 'year' = ANY (dims) THEN e.year END AS year,
+			count(*) FILTER (WHERE NOT e.is_revoked) AS awarded,
+			count(*) FILTER (WHERE e.is_revoked) AS revoked,
+			count(*) FILTER (WHERE NOT e.is_revoked AND e.is_front_line) AS front_line,
+			count(*) FILTER (WHERE NOT e.is_revoked AND e.is_small) AS small_collective
+		FROM entry e
+		GROUP BY 1, 2, 3, 4
+	)
+	SELECT c.award_code, c.level, c.unit_code, c.year, c.awarded, c.revoked,
+		c.front_line, CASE WHEN c.awarded OPERATOR(pg_catalog.>) 0 THEN c.front_line::numeric OPERATOR(pg_catalog./) c.awarded END,
+		c.small_collective, CASE WHEN c.awarded OPERATOR(pg_catalog.>) 0 THEN c.small_collective::numeric OPERATOR(pg_catalog./) c.awarded END
+	FROM counted c
+	ORDER BY c.year NULLS FIRST, c.level NULLS FIRST, c.award_code NULLS FIRST, c.unit_code NULLS FIRST;
+END
+$$;
+COMMENT ON FUNCTION thidua.award_statistics(integer, integer, text) IS
+	'award_statistics(year_from, year_to [, by]) -> rows (award_code, level, unit_code, year, awarded, revoked, front_line, front_line_share, small_collective, small_collective_share): registry entries of the years, grouped by "by" (a comma-separated list of award, level, unit, year; default award; the columns not grouped are NULL). awarded and the shares count entries not revoked; revoked the revoked ones. front_line: people holding a post_held with front_line on 31 December of the year; small_collective: units with unit.small_collective; a person''s unit is the membership on 31 December. Shares are numeric quotients of the counts (not rounded to a scale), NULL when nothing was awarded. Errors: years missing or reversed, unknown grouping';
