@@ -556,7 +556,7 @@ cmd_nominations_list(PGconn *conn, const CommandOptions *options, int argc, char
 	"FROM thidua.disclosure_comment c WHERE c.nomination_id OPERATOR(pg_catalog.=) $1::pg_catalog.int8 " \
 	"ORDER BY c.comment_id"
 #define SHOW_EVENTS \
-	"SELECT pg_catalog.to_char(e.at, 'YYYY-MM-DD HH24:MI:SS') AS at, e.action, e.from_state::pg_catalog.text AS from_state, " \
+	"SELECT pg_catalog.to_char(e.at, 'YYYY-MM-DD HH24:MI') AS at, e.action, e.from_state::pg_catalog.text AS from_state, " \
 	"e.to_state::pg_catalog.text AS to_state, e.by_role AS by, e.reason " \
 	"FROM thidua.nomination_event e WHERE e.nomination_id OPERATOR(pg_catalog.=) $1::pg_catalog.int8 " \
 	"ORDER BY e.event_id"
@@ -566,14 +566,15 @@ typedef struct ShowPart
 	const char *title;			/* in a table */
 	const char *key;			/* in JSON */
 	const char *sql;
+	bool		wrapped;		/* long text: fitted to the width */
 } ShowPart;
 
 static const ShowPart show_parts[] = {
-	{"Dossier", "dossier", SHOW_DOSSIER},
-	{"Eligibility as checked", "eligibility", SHOW_ELIGIBILITY},
-	{"Tally", "tally", SHOW_TALLY},
-	{"Public comments", "comments", SHOW_COMMENTS},
-	{"Events", "events", SHOW_EVENTS},
+	{"Dossier", "dossier", SHOW_DOSSIER, false},
+	{"Eligibility as checked", "eligibility", SHOW_ELIGIBILITY, true},
+	{"Tally", "tally", SHOW_TALLY, false},
+	{"Public comments", "comments", SHOW_COMMENTS, true},
+	{"Events", "events", SHOW_EVENTS, false},
 };
 #define N_SHOW_PARTS ((int) (sizeof(show_parts) / sizeof(show_parts[0])))
 
@@ -672,7 +673,11 @@ cmd_nominations_show(PGconn *conn, const CommandOptions *options, int argc, char
 		else if (PQntuples(res) > 0)
 		{
 			fprintf(out, "\n%s:\n", show_parts[i].title);
-			cli_print_table_wrapped(out, res);
+			/* the evidence and comments may be long: wrapped; the rest as it is */
+			if (show_parts[i].wrapped)
+				cli_print_table_wrapped(out, res);
+			else
+				cli_print_table(out, res);
 		}
 		PQclear(res);
 	}
