@@ -406,7 +406,7 @@ static const Command commands[] = {
 	{"awards list", "", cmd_awards, OPT_TABLE, 0, "table|csv|json", 0, NULL,
 	"the award catalog (as \"thidua awards\")"},
 	{"awards stats", "", cmd_awards_stats, OPT_TABLE | OPT_FROM | OPT_TO | OPT_BY, OPT_FROM | OPT_TO, "table|csv|json",
-		0, "thidua_admin or thidua_reader",
+		0, "thidua_admin, thidua_reader or thidua_council",
 	"awards given and revoked, with the shares to front-line workers and small collectives"},
 	{NULL}
 };
