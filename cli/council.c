@@ -175,7 +175,17 @@ cmd_council_tally(PGconn *conn, const CommandOptions *options, int argc, char **
 	(void) argc;
 	if (!ListingFormat(options))
 		return EXIT_ERROR;
-	return cli_print_listing(conn, options, "SELECT t.* FROM thidua.tally($1) t", 1, values);
+	if (cli_format_is(options, "json"))
+		return cli_print_listing(conn, options, "SELECT t.* FROM thidua.tally($1) t", 1, values);
+	return cli_print_listing(conn, options,
+							 "SELECT t.nomination_id AS id, t.award_code AS award, t.subject, t.members, "
+							 "pg_catalog.array_to_string(t.recused, ', ') AS recused, "
+							 "t.base || ' (' || t.base_size || ')' AS base, t.votes_yes AS yes, t.votes_no AS no, "
+							 "t.votes_abstain AS abstain, t.not_voted, t.written, "
+							 "CASE t.comparison WHEN 'more_than' THEN '> ' ELSE '≥ ' END "
+							 "  || pg_catalog.trim_scale(t.threshold OPERATOR(pg_catalog.*) 100) || ' %' AS threshold, "
+							 "pg_catalog.trim_scale(t.required) AS required, t.passed "
+							 "FROM thidua.tally($1) t", 1, values);
 }
 
 /* "round R: 5 nominations in vote", counted after open-vote and close-vote. */

@@ -549,14 +549,15 @@ cmd_nominations_list(PGconn *conn, const CommandOptions *options, int argc, char
 	"  ELSE t.value::pg_catalog.text END AS value " \
 	"FROM thidua.nomination n, pg_catalog.jsonb_each(COALESCE(n.tally, '{}')) AS t " \
 	"WHERE n.nomination_id OPERATOR(pg_catalog.=) $1::pg_catalog.int8 " \
-	"ORDER BY pg_catalog.array_position('{members,recused,base,base_kind,base_size,yes,no,abstain,not_voted,written," \
-	"threshold,comparison,required,passed}'::pg_catalog.text[], t.key), t.key"
+	"AND t.key OPERATOR(pg_catalog.<>) 'source' " \
+	"ORDER BY pg_catalog.array_position('{members,recused,base,base_size,yes,no,abstain,ballots,not_voted,written," \
+	"threshold,comparison,required,passed,arithmetic}'::pg_catalog.text[], t.key), t.key"
 #define SHOW_COMMENTS \
 	"SELECT pg_catalog.to_char(c.received_on, 'YYYY-MM-DD') AS received_on, c.commenter, c.body " \
 	"FROM thidua.disclosure_comment c WHERE c.nomination_id OPERATOR(pg_catalog.=) $1::pg_catalog.int8 " \
 	"ORDER BY c.comment_id"
 #define SHOW_EVENTS \
-	"SELECT pg_catalog.to_char(e.at, 'YYYY-MM-DD HH24:MI:SS') AS at, e.action, e.from_state::pg_catalog.text AS from_state, " \
+	"SELECT pg_catalog.to_char(e.at, 'YYYY-MM-DD HH24:MI') AS at, e.action, e.from_state::pg_catalog.text AS from_state, " \
 	"e.to_state::pg_catalog.text AS to_state, e.by_role AS by, e.reason " \
 	"FROM thidua.nomination_event e WHERE e.nomination_id OPERATOR(pg_catalog.=) $1::pg_catalog.int8 " \
 	"ORDER BY e.event_id"
@@ -566,14 +567,15 @@ typedef struct ShowPart
 	const char *title;			/* in a table */
 	const char *key;			/* in JSON */
 	const char *sql;
+	bool		wrapped;		/* long text: fitted to the width */
 } ShowPart;
 
 static const ShowPart show_parts[] = {
-	{"Dossier", "dossier", SHOW_DOSSIER},
-	{"Eligibility as checked", "eligibility", SHOW_ELIGIBILITY},
-	{"Tally", "tally", SHOW_TALLY},
-	{"Public comments", "comments", SHOW_COMMENTS},
-	{"Events", "events", SHOW_EVENTS},
+	{"Dossier", "dossier", SHOW_DOSSIER, false},
+	{"Eligibility as checked", "eligibility", SHOW_ELIGIBILITY, true},
+	{"Tally", "tally", SHOW_TALLY, false},
+	{"Public comments", "comments", SHOW_COMMENTS, true},
+	{"Events", "events", SHOW_EVENTS, false},
 };
 #define N_SHOW_PARTS ((int) (sizeof(show_parts) / sizeof(show_parts[0])))
 
@@ -672,7 +674,11 @@ cmd_nominations_show(PGconn *conn, const CommandOptions *options, int argc, char
 		else if (PQntuples(res) > 0)
 		{
 			fprintf(out, "\n%s:\n", show_parts[i].title);
-			cli_print_table_wrapped(out, res);
+			/* the evidence and comments may be long: wrapped; the rest as it is */
+			if (show_parts[i].wrapped)
+				cli_print_table_wrapped(out, res);
+			else
+				cli_print_table(out, res);
 		}
 		PQclear(res);
 	}
@@ -683,13 +689,44 @@ cmd_nominations_show(PGconn *conn, const CommandOptions *options, int argc, char
 int
 cmd_awards_stats(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
+	static const char *const groupings[][2] = {
+		{"award", "s.award_code AS award, "}, {"level", "s.level, "}, {"unit", "s.unit_code AS unit, "},
+		{"year", "s.year, "}
+	};
 	const char *values[3] = {options->from, options->to, options->by ? options->by : "award"};
+	char		columns[256] = "";
+	char		sql[1024];
+	bool		grouped[4] = {false, false, false, false};
+	bool		known = true;
+	char	   *by = cli_strdup(values[2]);
 
 	(void) argc;
 	(void) argv;
 	if (!ListingFormat(options))
+	{
+		free(by);
 		return EXIT_ERROR;
-	return cli_print_listing(conn, options,
-							 "SELECT s.* FROM thidua.award_statistics($1::pg_catalog.int4, $2::pg_catalog.int4, $3) s",
-							 3, values);
+	}
+	/*
+	 * Only the columns grouped by (the others are NULL), in the catalog's
+	 * order; an unknown key is left to the server, which names it.
+	 */
+	for (char *key = strtok(by, ", "); key != NULL; key = strtok(NULL, ", "))
+	{
+		bool		found = false;
+
+		for (int i = 0; i < 4; i++)
+			if (strcmp(key, groupings[i][0]) == 0)
+				found = grouped[i] = true;
+		known = known && found;
+	}
+	free(by);
+	for (int i = 0; i < 4; i++)
+		if (grouped[i] || !known)
+			strncat(columns, groupings[i][1], sizeof(columns) - strlen(columns) - 1);
+	snprintf(sql, sizeof(sql),
+			 "SELECT %ss.awarded, s.revoked, s.front_line, s.front_line_share, s.small_collective, "
+			 "s.small_collective_share FROM thidua.award_statistics($1::pg_catalog.int4, $2::pg_catalog.int4, $3) s",
+			 columns);
+	return cli_print_listing(conn, options, sql, 3, values);
 }
