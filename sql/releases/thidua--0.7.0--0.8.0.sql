@@ -2366,8 +2366,12 @@ DECLARE
 	scope text;
 	seat jsonb;
 	taken integer;
+	-- a row of two composites: plpgsql takes no record variables in an INTO list
+	checked record;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'approve');
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
+	n := checked.n;
+	entry := checked.entry;
 	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
@@ -2406,8 +2410,11 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 DECLARE
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
+	checked record;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'reject');
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
+	n := checked.n;
+	entry := checked.entry;
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
 			DETAIL = 'A rejection is recorded with its reason.';
