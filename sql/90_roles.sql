@@ -283,6 +283,27 @@ REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._step(bigint, te
 	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
 	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
 	thidua.award(bigint), thidua.revoke(bigint, date, text, text), thidua.award_statistics(integer, integer, text) FROM PUBLIC;
+-- The council's vote (62, 63): the register is read by administrators and by
+-- the round's council members; the ballots by nobody (row-level security
+-- without a policy hides them even from a role granted SELECT by mistake).
+REVOKE ALL ON thidua.vote_register, thidua.ballot FROM PUBLIC;
+ALTER TABLE thidua.vote_register ENABLE ROW LEVEL SECURITY;
+CREATE POLICY vote_register_access ON thidua.vote_register FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._sits_on_council_of(nomination_id) END);
+ALTER TABLE thidua.ballot ENABLE ROW LEVEL SECURITY;
+REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
+	thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.vote(bigint, text),
+	thidua.vote_written(bigint, text, text), thidua.close_vote(text), thidua.tally(text), thidua.approve_round(text, text),
+	thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text), thidua.reject(bigint, text),
+	thidua._round_entry(text, text), thidua._recused(bigint, boolean), thidua._tally(bigint), thidua._relay_ballots(),
+	thidua._relay_register(), thidua._sits_on_council_of(bigint), thidua._lock_round(text), thidua._require_admin(text),
+	thidua._council_not_frozen(thidua.nomination_round), thidua._add_council_members(text, jsonb),
+	thidua._cast_vote(bigint, text, text, text), thidua._subject_unit(thidua.nomination, integer),
+	thidua._unit_standing(text, integer), thidua._disclosure_ended(thidua.nomination, thidua.rulebook_entry),
+	thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb),
+	thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry),
+	thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text), thidua._reject_over_quota(bigint, jsonb),
+	thidua._approve_award(text, text), thidua._non_ballot(bigint, text) FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,
@@ -439,6 +460,16 @@ BEGIN
 	-- people's and units' records (38_records_import.sql)
 	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
 		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
+	-- the council and its vote (62, 63): the office sets the council, opens and
+	-- closes the vote and approves; members vote (the functions check who)
+	GRANT SELECT ON thidua.vote_register TO thidua_admin, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._sits_on_council_of(bigint) TO thidua_admin, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
+		thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.close_vote(text),
+		thidua.approve_round(text, text), thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text),
+		thidua.reject(bigint, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.vote(bigint, text), thidua.vote_written(bigint, text, text), thidua.tally(text)
+		TO thidua_admin, thidua_council;
 
 	-- thidua_scorer: the scores of the units its role is mapped to (policies),
 	-- the people of those units, and what scoring needs to read.

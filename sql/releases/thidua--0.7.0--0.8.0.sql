@@ -1387,3 +1387,1182 @@ END
 $$;
 COMMENT ON FUNCTION thidua.create_roles() IS
 	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
+
+------------------------------------------------------------------------------
+-- Ballot: the council, the secret ballot, approval and quotas
+-- (62_council_ballot.sql, 63_approval_quota.sql, 90_roles.sql)
+------------------------------------------------------------------------------
+-- Who has voted on what: one row per member per nomination (the primary key
+-- holds under concurrency). choice is filled only when the award's council
+-- does not vote in secret.
+CREATE TABLE thidua.vote_register (
+	nomination_id bigint NOT NULL REFERENCES thidua.nomination,
+	role_name text NOT NULL CHECK (role_name <> ''),
+	-- an absent member's vote in writing, entered by the round's secretary
+	written boolean NOT NULL DEFAULT false,
+	entered_by text NOT NULL CHECK (entered_by <> ''),
+	choice text CHECK (choice IN ('yes', 'no', 'abstain')),
+	PRIMARY KEY (nomination_id, role_name)
+);
+COMMENT ON TABLE thidua.vote_register IS 'who has voted on which nomination (in person or in writing); the choice only for a council that does not vote in secret';
+
+-- The ballots: what was voted, and nothing else. No voter, no time, no key;
+-- nobody holds any privilege on it and row-level security (no policy) hides
+-- its rows from everyone but the owner's functions.
+CREATE TABLE thidua.ballot (
+	nomination_id bigint NOT NULL REFERENCES thidua.nomination,
+	choice text NOT NULL CHECK (choice IN ('yes', 'no', 'abstain'))
+);
+COMMENT ON TABLE thidua.ballot IS 'the ballots of council votes, one row per vote cast, linked to no voter; re-laid in sorted order when a vote closes';
+
+SELECT pg_catalog.pg_extension_config_dump('thidua.vote_register', '');
+SELECT pg_catalog.pg_extension_config_dump('thidua.ballot', '');
+
+-- The rulebook entry judging an award in a round: the round's version, else
+-- the one in force on 31 December of its year.
+-- (defined in the workflow section above)
+
+-- The n-th working day (Monday to Friday) after a date. Public holidays are
+-- not modelled.
+CREATE FUNCTION thidua._working_days_after(start date, n integer) RETURNS date
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT d::date FROM pg_catalog.generate_series(start OPERATOR(pg_catalog.+) 1, start OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) 7), interval '1 day') d
+	WHERE pg_catalog.date_part('isodow', d) OPERATOR(pg_catalog.<) 6
+	ORDER BY d OFFSET n OPERATOR(pg_catalog.-) 1 LIMIT 1
+$$;
+COMMENT ON FUNCTION thidua._working_days_after(date, integer) IS
+	'the n-th working day (Monday to Friday; public holidays are not modelled) after a date';
+
+-- The members recused from the vote on a nomination, and why: the member is
+-- the subject (a person), belongs to the subject (a unit), or belongs to the
+-- proposing unit when the award's council settings say so. A member's unit is
+-- the one given for it in the council.
+CREATE FUNCTION thidua._recused(nomination bigint, recuse_proposing_unit boolean)
+	RETURNS TABLE (role_name text, why text)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT m.role_name,
+		CASE WHEN m.person_code OPERATOR(pg_catalog.=) n.person_code THEN 'the member is the subject'
+			 WHEN m.unit_code OPERATOR(pg_catalog.=) n.unit_code THEN format('the member belongs to the subject unit "%s"', n.unit_code)
+			 ELSE format('the member belongs to the proposing unit "%s"', n.proposing_unit) END
+	FROM thidua.nomination n
+	JOIN thidua.council_member m ON m.round_code OPERATOR(pg_catalog.=) n.round_code
+	WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination
+	  AND (m.person_code OPERATOR(pg_catalog.=) n.person_code
+		   OR m.unit_code OPERATOR(pg_catalog.=) n.unit_code
+		   OR (recuse_proposing_unit AND m.unit_code OPERATOR(pg_catalog.=) n.proposing_unit))
+	ORDER BY m.role_name
+$$;
+COMMENT ON FUNCTION thidua._recused(bigint, boolean) IS
+	'the council members recused from the vote on a nomination (the subject, a member of the subject unit, or of the proposing unit when recuse_proposing_unit), with the reason';
+
+-- A nomination's tally, counted from the stored ballots: exact numeric, the
+-- threshold as a share of the base the rulebook states (all members, or all
+-- members less the recused), never rounded.
+CREATE FUNCTION thidua._tally(nomination bigint) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	council jsonb;
+	members integer;
+	recused text[];
+	base text;
+	base_size integer;
+	yes integer;
+	no_votes integer;
+	abstain integer;
+	voted integer;
+	written integer;
+	threshold numeric;
+	comparison text;
+	required numeric;
+	passed boolean;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	SELECT count(*)::integer INTO members FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) n.round_code;
+	SELECT coalesce(array_agg(r.role_name ORDER BY r.role_name), '{}') INTO recused
+	FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r;
+	base := coalesce(council ->> 'base', 'all_members');
+	base_size := CASE base WHEN 'all_members_less_recused' THEN members OPERATOR(pg_catalog.-) pg_catalog.cardinality(recused)
+				 ELSE members END;
+	SELECT count(*) FILTER (WHERE b.choice OPERATOR(pg_catalog.=) 'yes')::integer,
+		   count(*) FILTER (WHERE b.choice OPERATOR(pg_catalog.=) 'no')::integer,
+		   count(*) FILTER (WHERE b.choice OPERATOR(pg_catalog.=) 'abstain')::integer
+	INTO yes, no_votes, abstain
+	FROM thidua.ballot b WHERE b.nomination_id OPERATOR(pg_catalog.=) nomination;
+	SELECT count(*)::integer, count(*) FILTER (WHERE v.written)::integer INTO voted, written
+	FROM thidua.vote_register v WHERE v.nomination_id OPERATOR(pg_catalog.=) nomination;
+	threshold := (council ->> 'threshold')::numeric;
+	comparison := coalesce(council ->> 'comparison', 'at_least');
+	-- exact: numeric throughout, compared without rounding (26 of 29 fails 90 %)
+	required := threshold OPERATOR(pg_catalog.*) base_size;
+	passed := base_size OPERATOR(pg_catalog.>) 0 AND CASE comparison
+		WHEN 'more_than' THEN yes::numeric OPERATOR(pg_catalog.>) required
+		ELSE yes::numeric OPERATOR(pg_catalog.>=) required END;
+	RETURN jsonb_build_object('members', members, 'recused', to_jsonb(recused), 'base', base, 'base_size', base_size,
+		'yes', yes, 'no', no_votes, 'abstain', abstain, 'ballots', yes OPERATOR(pg_catalog.+) no_votes OPERATOR(pg_catalog.+) abstain,
+		'not_voted', members OPERATOR(pg_catalog.-) pg_catalog.cardinality(recused) OPERATOR(pg_catalog.-) voted,
+		'written', written, 'threshold', threshold, 'comparison', comparison,
+		'required', pg_catalog.trim_scale(required)::text, 'passed', passed,
+		'arithmetic', format('%s yes of %s (%s): %s %s %% of %s = %s: %s',
+			yes, base_size, replace(base, '_', ' '), CASE comparison WHEN 'more_than' THEN 'more than' ELSE 'at least' END,
+			pg_catalog.trim_scale(threshold OPERATOR(pg_catalog.*) 100), base_size, pg_catalog.trim_scale(required),
+			CASE WHEN passed THEN 'passed' ELSE 'failed' END),
+		'source', council -> 'source');
+END
+$$;
+COMMENT ON FUNCTION thidua._tally(bigint) IS
+	'a nomination''s tally counted from its ballots: members, recused, base and its size, yes, no, abstain, not_voted, written, threshold, comparison, required (exact), passed, the arithmetic in words';
+
+-- Re-lays every ballot: read them, TRUNCATE (a new file; the old one, dead
+-- tuples with their xmin included, is dropped at commit), insert them back
+-- sorted by (nomination, choice). Run inside its own subtransaction by
+-- close_vote, so that the ballots' xmin is shared by no other row.
+CREATE FUNCTION thidua._relay_ballots() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ids bigint[];
+	choices text[];
+BEGIN
+	SELECT coalesce(array_agg(b.nomination_id ORDER BY b.nomination_id, b.choice), '{}'),
+		   coalesce(array_agg(b.choice ORDER BY b.nomination_id, b.choice), '{}')
+	INTO ids, choices FROM thidua.ballot b;
+	TRUNCATE thidua.ballot;
+	INSERT INTO thidua.ballot (nomination_id, choice)
+	SELECT u.id, u.choice FROM unnest(ids, choices) WITH ORDINALITY AS u(id, choice, position) ORDER BY u.position;
+END
+$$;
+COMMENT ON FUNCTION thidua._relay_ballots() IS
+	'rewrites the ballot table in sorted order (TRUNCATE and re-insert) so that no row order, transaction id or dead tuple links a ballot to its voter';
+
+-- The same for the register, sorted by (nomination, role).
+CREATE FUNCTION thidua._relay_register() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rows thidua.vote_register[];
+BEGIN
+	SELECT coalesce(array_agg(v ORDER BY v.nomination_id, v.role_name), '{}') INTO rows FROM thidua.vote_register v;
+	TRUNCATE thidua.vote_register;
+	INSERT INTO thidua.vote_register (nomination_id, role_name, written, entered_by, choice)
+	SELECT u.nomination_id, u.role_name, u.written, u.entered_by, u.choice
+	FROM unnest(rows) WITH ORDINALITY AS u(nomination_id, role_name, written, entered_by, choice, position)
+	ORDER BY u.position;
+END
+$$;
+COMMENT ON FUNCTION thidua._relay_register() IS
+	'rewrites the vote register in sorted order (TRUNCATE and re-insert), so that its rows share no xmin with the ballots';
+
+-- Row-level security of the register: whether the login role sits on the
+-- council of the nomination's round (definer rights: council members may not
+-- read the council tables themselves).
+CREATE FUNCTION thidua._sits_on_council_of(nomination bigint) RETURNS boolean
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT EXISTS (SELECT 1 FROM thidua.nomination n JOIN thidua.council_member m ON m.round_code OPERATOR(pg_catalog.=) n.round_code
+				   WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination AND m.role_name OPERATOR(pg_catalog.=) session_user)
+$$;
+COMMENT ON FUNCTION thidua._sits_on_council_of(bigint) IS
+	'whether the login role (session_user) is a member of the council of the nomination''s round (row-level security of vote_register)';
+
+-- The round, locked; errors when it does not exist.
+CREATE FUNCTION thidua._lock_round(round text) RETURNS thidua.nomination_round
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) round FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" does not exist', round USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN rnd;
+END
+$$;
+COMMENT ON FUNCTION thidua._lock_round(text) IS 'the round, locked FOR UPDATE; no_data_found when it does not exist';
+
+CREATE FUNCTION thidua._require_admin(step text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'role "%" may not %', thidua._actor(), step
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._require_admin(text) IS 'raises insufficient_privilege naming the step unless the login role administers thidua';
+
+-- Membership is frozen once a round's vote has opened.
+CREATE FUNCTION thidua._council_not_frozen(rnd thidua.nomination_round) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF rnd.vote_closed_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the council of round "%" is frozen: its vote closed at %', rnd.round_code, rnd.vote_closed_at
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'After a vote closes nothing about it changes.';
+	ELSIF rnd.vote_opened_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the council of round "%" is frozen: its vote opened at %', rnd.round_code, rnd.vote_opened_at
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'Council membership cannot change while a vote is open.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._council_not_frozen(thidua.nomination_round) IS
+	'raises object_not_in_prerequisite_state when the round''s vote has opened (membership frozen)';
+
+-- Checks and adds council members given as a JSON array (item numbers from 1).
+CREATE FUNCTION thidua._add_council_members(round text, members jsonb) RETURNS integer
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	item jsonb;
+	place integer := 0;
+	where_ text;
+	key text;
+	member_role text;
+	council_role text;
+BEGIN
+	IF members IS NULL OR jsonb_typeof(members) OPERATOR(pg_catalog.<>) 'array' OR jsonb_array_length(members) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'members must be a non-empty JSON array of members, not %', coalesce(members::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = '[{"role": "lan", "name": "Nguyễn Thị Lan", "council_role": "chair", "person": null, "unit": null}, ...]';
+	END IF;
+	FOR item IN SELECT e FROM jsonb_array_elements(members) e LOOP
+		place := place OPERATOR(pg_catalog.+) 1;
+		where_ := format('members[%s]', place);
+		IF jsonb_typeof(item) OPERATOR(pg_catalog.<>) 'object' THEN
+			RAISE EXCEPTION '%: must be an object, not %', where_, item USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		FOR key IN SELECT k FROM jsonb_object_keys(item) k ORDER BY k LOOP
+			IF NOT key OPERATOR(pg_catalog.=) ANY (ARRAY['role', 'name', 'council_role', 'person', 'unit']) THEN
+				RAISE EXCEPTION '%: unknown field "%"', where_, key USING ERRCODE = 'invalid_parameter_value',
+					DETAIL = 'The fields are role, name, council_role, person, unit.';
+			END IF;
+		END LOOP;
+		IF jsonb_typeof(item -> 'role') IS DISTINCT FROM 'string' THEN
+			RAISE EXCEPTION '%: field "role": a login role''s name is required', where_ USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		member_role := item ->> 'role';
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) member_role AND r.rolcanlogin) THEN
+			RAISE EXCEPTION '%: field "role": "%" is not a login role', where_, member_role USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'A member votes as itself, by logging in.', HINT = format('CREATE ROLE %I LOGIN IN ROLE thidua_council;', member_role);
+		END IF;
+		IF NOT coalesce((SELECT pg_catalog.pg_has_role(member_role, g.oid, 'USAGE') FROM pg_catalog.pg_roles g
+						 WHERE g.rolname OPERATOR(pg_catalog.=) 'thidua_council'), false) THEN
+			RAISE EXCEPTION '%: field "role": "%" is not a member of thidua_council', where_, member_role
+				USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Only members of thidua_council may call thidua.vote.',
+					  HINT = format('GRANT thidua_council TO %I;', member_role);
+		END IF;
+		IF jsonb_typeof(item -> 'name') IS DISTINCT FROM 'string' OR item ->> 'name' OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION '%: field "name": the member''s full name is required', where_ USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		council_role := coalesce(item ->> 'council_role', 'member');
+		IF NOT council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
+			RAISE EXCEPTION '%: field "council_role": "%" is not a council role (one of chair, vice_chair, secretary, member)',
+				where_, council_role USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF jsonb_typeof(item -> 'person') OPERATOR(pg_catalog.=) 'string'
+		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) item ->> 'person') THEN
+			RAISE EXCEPTION '%: field "person": person "%" does not exist', where_, item ->> 'person' USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF jsonb_typeof(item -> 'unit') OPERATOR(pg_catalog.=) 'string'
+		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) item ->> 'unit') THEN
+			RAISE EXCEPTION '%: field "unit": unit "%" does not exist', where_, item ->> 'unit' USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+				   AND m.role_name OPERATOR(pg_catalog.=) member_role) THEN
+			RAISE EXCEPTION '%: field "role": "%" is already a member of the council of round "%"', where_, member_role, round
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		IF council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'secretary'])
+		   AND EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+					   AND m.council_role OPERATOR(pg_catalog.=) council_role) THEN
+			RAISE EXCEPTION '%: field "council_role": the council of round "%" has a % already', where_, round, council_role
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		INSERT INTO thidua.council_member (round_code, role_name, full_name, council_role, person_code, unit_code)
+		VALUES (round, member_role, pg_catalog.normalize(item ->> 'name', NFC), council_role,
+				nullif(item -> 'person', 'null') #>> '{}', nullif(item -> 'unit', 'null') #>> '{}');
+	END LOOP;
+	RETURN place;
+END
+$$;
+COMMENT ON FUNCTION thidua._add_council_members(text, jsonb) IS
+	'checks and adds council members given as [{"role", "name", "council_role", "person", "unit"}], naming the item and field of an error';
+
+CREATE FUNCTION thidua.set_council(round text, members jsonb) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._require_admin(format('set the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	DELETE FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round;
+	RETURN thidua._add_council_members(round, members);
+END
+$$;
+COMMENT ON FUNCTION thidua.set_council(text, jsonb) IS
+	'set_council(round, members): replaces the council of a round; members is [{"role": login role (a member of thidua_council), "name": full name, "council_role": chair|vice_chair|secretary|member (default member), "person": person_code or null, "unit": unit_code or null}] (person and unit decide recusal); returns the number of members. Administrators only (insufficient_privilege). Errors: unknown round (no_data_found); the vote opened or closed: membership frozen (object_not_in_prerequisite_state); a bad item, naming members[n] and the field (invalid_parameter_value); a role twice, a second chair or secretary (unique_violation).';
+
+CREATE FUNCTION thidua.add_council_member(round text, member_role text, full_name text, council_role text DEFAULT 'member',
+										   person text DEFAULT NULL, unit text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	PERFORM thidua._add_council_members(round, jsonb_build_array(jsonb_build_object('role', member_role, 'name', full_name,
+		'council_role', council_role, 'person', person, 'unit', unit)));
+END
+$$;
+COMMENT ON FUNCTION thidua.add_council_member(text, text, text, text, text, text) IS
+	'add_council_member(round, member_role, full_name [, council_role [, person [, unit]]]): adds one member to a round''s council; as set_council (errors name members[1]). Administrators only; refused once the vote has opened.';
+
+CREATE FUNCTION thidua.remove_council_member(round text, member_role text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	DELETE FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.role_name OPERATOR(pg_catalog.=) member_role;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" is not a member of the council of round "%"', member_role, round USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua.remove_council_member(text, text) IS
+	'remove_council_member(round, member_role): removes a member from a round''s council. Administrators only; refused once the vote has opened (object_not_in_prerequisite_state); no_data_found for an unknown round or a role not on the council.';
+
+CREATE FUNCTION thidua.open_vote(round text) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	n record;
+	entry thidua.rulebook_entry;
+	ends date;
+	problems text[] := '{}';
+	moving bigint[] := '{}';
+	id bigint;
+BEGIN
+	PERFORM thidua._require_admin(format('open the vote of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	IF rnd.vote_opened_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" % at %', round,
+			CASE WHEN rnd.vote_closed_at IS NULL THEN 'opened' ELSE 'closed' END, coalesce(rnd.vote_closed_at, rnd.vote_opened_at)
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A round''s council votes once.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+				   AND m.council_role OPERATOR(pg_catalog.=) 'chair')
+	   OR NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+					  AND m.council_role OPERATOR(pg_catalog.=) 'secretary') THEN
+		RAISE EXCEPTION 'the council of round "%" has no %', round,
+			CASE WHEN EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+							  AND m.council_role OPERATOR(pg_catalog.=) 'chair') THEN 'secretary' ELSE 'chair' END
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A council votes with a chair and a secretary.',
+				  HINT = 'Set the council first (thidua.set_council).';
+	END IF;
+	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on FROM thidua.nomination x
+			 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[])
+			 ORDER BY x.nomination_id LOOP
+		entry := thidua._round_entry(round, n.award_code);
+		CONTINUE WHEN NOT coalesce((entry.council ->> 'ballot')::boolean, false);
+		IF entry.disclosure IS NOT NULL THEN
+			IF n.state OPERATOR(pg_catalog.=) 'checked' OR n.disclosed_on IS NULL THEN
+				problems := problems || format('nomination %s (%s) has not been disclosed: the nominees are disclosed %s working days before the vote',
+					n.nomination_id, n.award_code, entry.disclosure ->> 'working_days');
+				CONTINUE;
+			END IF;
+			ends := thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer);
+			IF current_date OPERATOR(pg_catalog.<=) ends THEN
+				problems := problems || format('nomination %s (%s): its disclosure of %s working days from %s ends on %s',
+					n.nomination_id, n.award_code, entry.disclosure ->> 'working_days', n.disclosed_on, ends);
+				CONTINUE;
+			END IF;
+		END IF;
+		moving := moving || n.nomination_id;
+	END LOOP;
+	IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'the vote of round "%" cannot open: % nomination(s) not ready', round, pg_catalog.cardinality(problems)
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = pg_catalog.array_to_string(problems, '; ') || '.',
+				  HINT = 'Wait for the disclosure windows to end (working days are Monday to Friday; public holidays are not counted out), or withdraw those nominations.';
+	END IF;
+	IF pg_catalog.cardinality(moving) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'round "%" has no checked nomination of an award its council votes on', round
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The council votes on the awards whose rulebook entry says "ballot": true.';
+	END IF;
+	FOREACH id IN ARRAY moving LOOP
+		PERFORM thidua._transition(id, 'open_vote', NULL, jsonb_build_object('round', round));
+	END LOOP;
+	UPDATE thidua.nomination_round r SET vote_opened_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	RETURN pg_catalog.cardinality(moving);
+END
+$$;
+COMMENT ON FUNCTION thidua.open_vote(text) IS
+	'open_vote(round): opens the council''s vote: moves every checked nomination of the round''s ballot awards (rulebook council "ballot": true), and the disclosed ones whose disclosure window (working_days, Monday to Friday; public holidays not modelled) has ended, to in_vote; sets vote_opened_at; returns how many. Administrators only. Errors (object_not_in_prerequisite_state, nothing changed): the vote opened already; no chair or no secretary; a nomination of a disclosure award not disclosed or whose window has not ended (the date it ends named); nothing to vote on. Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7) and Art. 46(2) (disclosure).';
+
+-- One vote: the register row and the ballot, in the caller's transaction.
+-- secretary: the role entering a written vote (NULL: the member in person).
+CREATE FUNCTION thidua._cast_vote(nomination bigint, member_role text, choice text, secretary text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	rnd thidua.nomination_round;
+	council jsonb;
+	why text;
+	first thidua.vote_register;
+BEGIN
+	IF choice IS NULL OR NOT choice OPERATOR(pg_catalog.=) ANY (ARRAY['yes', 'no', 'abstain']) THEN
+		RAISE EXCEPTION 'choice "%" is not a vote (one of yes, no, abstain)', coalesce(choice, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % does not exist', coalesce(nomination::text, 'NULL') USING ERRCODE = 'no_data_found';
+	END IF;
+	-- shares the lock close_vote takes for update: a vote commits before the
+	-- close, or sees it
+	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code FOR SHARE;
+	IF secretary IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) rnd.round_code
+				   AND m.role_name OPERATOR(pg_catalog.=) secretary AND m.council_role OPERATOR(pg_catalog.=) 'secretary') THEN
+		RAISE EXCEPTION 'role "%" is not the secretary of the council of round "%"', secretary, rnd.round_code
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only the round''s secretary enters written votes.';
+	END IF;
+	IF rnd.vote_closed_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" closed at %', rnd.round_code, rnd.vote_closed_at
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'After a vote closes nothing about it changes.';
+	ELSIF rnd.vote_opened_at IS NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" has not opened', rnd.round_code
+			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator opens it (thidua.open_vote).';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) rnd.round_code
+				   AND m.role_name OPERATOR(pg_catalog.=) member_role) THEN
+		RAISE EXCEPTION 'role "%" is not a member of the council of round "%"', member_role, rnd.round_code
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only the round''s council members vote.';
+	END IF;
+	IF secretary OPERATOR(pg_catalog.=) member_role THEN
+		RAISE EXCEPTION 'the secretary "%" votes in person, not in writing', secretary
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use thidua.vote.';
+	END IF;
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF n.state OPERATOR(pg_catalog.<>) 'in_vote' THEN
+		RAISE EXCEPTION 'nomination % is %: it is not in vote', nomination, n.state
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	SELECT r.why INTO why FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r
+	WHERE r.role_name OPERATOR(pg_catalog.=) member_role;
+	IF why IS NOT NULL THEN
+		RAISE EXCEPTION 'role "%" is recused from the vote on nomination %', member_role, nomination
+			USING ERRCODE = 'insufficient_privilege', DETAIL = why || '.';
+	END IF;
+	-- one vote per member: the primary key decides, a concurrent second vote
+	-- waits for the first and then inserts nothing
+	INSERT INTO thidua.vote_register (nomination_id, role_name, written, entered_by, choice)
+	VALUES (nomination, member_role, secretary IS NOT NULL, coalesce(secretary, member_role),
+			CASE WHEN coalesce((council ->> 'secret')::boolean, true) THEN NULL ELSE choice END)
+	ON CONFLICT DO NOTHING;
+	IF NOT FOUND THEN
+		SELECT * INTO first FROM thidua.vote_register v
+		WHERE v.nomination_id OPERATOR(pg_catalog.=) nomination AND v.role_name OPERATOR(pg_catalog.=) member_role;
+		RAISE EXCEPTION 'role "%" has already voted on nomination %', member_role, nomination
+			USING ERRCODE = 'unique_violation',
+				  DETAIL = CASE WHEN first.written THEN format('Its vote was entered in writing by "%s".', first.entered_by)
+						   ELSE 'It voted in person.' END || ' One vote per member per nomination.';
+	END IF;
+	INSERT INTO thidua.ballot (nomination_id, choice) VALUES (nomination, choice);
+END
+$$;
+COMMENT ON FUNCTION thidua._cast_vote(bigint, text, text, text) IS
+	'records one vote: checks the round''s vote is open, the member, recusal and the state, inserts the register row (one per member, under concurrency) and the ballot';
+
+CREATE FUNCTION thidua.vote(nomination bigint, choice text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._cast_vote(nomination, thidua._actor(), choice, NULL);
+END
+$$;
+COMMENT ON FUNCTION thidua.vote(bigint, text) IS
+	'vote(nomination, choice): the login role (session_user) votes yes, no or abstain on a nomination in vote, as a member of its round''s council. Errors: a bad choice (invalid_parameter_value); unknown nomination (no_data_found); the vote not open or closed ("the vote of round X closed at ..."), the nomination not in vote (object_not_in_prerequisite_state); not a member, or recused (the member is the subject, belongs to the subject unit or, when the rulebook says so, to the proposing unit) (insufficient_privilege); a second vote, naming how the first was cast (unique_violation). Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7).';
+
+CREATE FUNCTION thidua.vote_written(nomination bigint, member_role text, choice text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._cast_vote(nomination, member_role, choice, thidua._actor());
+END
+$$;
+COMMENT ON FUNCTION thidua.vote_written(bigint, text, text) IS
+	'vote_written(nomination, member_role, choice): the round''s secretary (session_user) enters an absent member''s vote given in writing, marked written. Errors: as vote; insufficient_privilege when the caller is not the round''s secretary; the secretary''s own vote is cast in person (invalid_parameter_value). Law: absent members vote in writing (Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7)).';
+
+CREATE FUNCTION thidua.close_vote(round text) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	tallied integer;
+	award text;
+BEGIN
+	PERFORM thidua._require_admin(format('close the vote of round "%s"', round));
+	-- waits for the votes in flight (they hold the round FOR SHARE)
+	rnd := thidua._lock_round(round);
+	IF rnd.vote_closed_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" closed at %', round, rnd.vote_closed_at
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'After a vote closes nothing about it changes.';
+	ELSIF rnd.vote_opened_at IS NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" has not opened', round USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	LOCK TABLE thidua.ballot IN ACCESS EXCLUSIVE MODE;
+	LOCK TABLE thidua.vote_register IN ACCESS EXCLUSIVE MODE;
+	-- the ballots in a subtransaction of their own: their xmin is shared by no
+	-- other row, the register's included
+	BEGIN
+		PERFORM thidua._relay_ballots();
+	EXCEPTION WHEN OTHERS THEN
+		RAISE;
+	END;
+	PERFORM thidua._relay_register();
+	UPDATE thidua.nomination x SET tally = thidua._tally(x.nomination_id)
+	WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote';
+	GET DIAGNOSTICS tallied = ROW_COUNT;
+	UPDATE thidua.nomination_round r SET vote_closed_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	-- then the approval of the awards voted on, with their quotas
+	FOR award IN SELECT DISTINCT x.award_code FROM thidua.nomination x
+				 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 ORDER BY 1 LOOP
+		PERFORM thidua._approve_award(round, award);
+	END LOOP;
+	RETURN tallied;
+END
+$$;
+COMMENT ON FUNCTION thidua.close_vote(text) IS
+	'close_vote(round): closes the council''s vote: under an ACCESS EXCLUSIVE lock re-lays every ballot (TRUNCATE and re-insert sorted by nomination and choice, in a subtransaction of its own) and the register, so that nothing stored links a ballot to its voter; stores each nomination''s tally (thidua.tally''s columns as jsonb; exact, never rounded); sets vote_closed_at; then approves (approve_round): failed votes rejected, passed ones approved within the quota. Returns the number of nominations tallied. Administrators only. Errors: unknown round (no_data_found); not opened, or closed already (object_not_in_prerequisite_state).';
+
+CREATE FUNCTION thidua.tally(round text)
+	RETURNS TABLE (nomination_id bigint, award_code text, subject text, members integer, recused text[], base text,
+				   base_size integer, votes_yes integer, votes_no integer, votes_abstain integer, not_voted integer,
+				   written integer, threshold numeric, comparison text, required numeric, passed boolean, arithmetic text)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" does not exist', round USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT EXISTS (SELECT 1 FROM thidua.council_member m
+			WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.role_name OPERATOR(pg_catalog.=) thidua._actor()) THEN
+		RAISE EXCEPTION 'role "%" may not read the tally of round "%"', thidua._actor(), round
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator or a member of the round''s council may.';
+	END IF;
+	IF rnd.vote_opened_at IS NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" has not opened', round USING ERRCODE = 'object_not_in_prerequisite_state';
+	ELSIF rnd.vote_closed_at IS NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" is open: no tally until it closes', round
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'No running tally is shown while a vote is open.';
+	END IF;
+	RETURN QUERY
+	SELECT n.nomination_id, n.award_code, coalesce(n.person_code, n.unit_code), (t ->> 'members')::integer,
+		ARRAY(SELECT jsonb_array_elements_text(t -> 'recused')), t ->> 'base', (t ->> 'base_size')::integer,
+		(t ->> 'yes')::integer, (t ->> 'no')::integer, (t ->> 'abstain')::integer, (t ->> 'not_voted')::integer,
+		(t ->> 'written')::integer, (t ->> 'threshold')::numeric, t ->> 'comparison', (t ->> 'required')::numeric,
+		(t ->> 'passed')::boolean, t ->> 'arithmetic'
+	FROM thidua.nomination n CROSS JOIN LATERAL thidua._tally(n.nomination_id) t
+	WHERE n.round_code OPERATOR(pg_catalog.=) round AND n.tally IS NOT NULL
+	ORDER BY n.award_code, n.nomination_id;
+END
+$$;
+COMMENT ON FUNCTION thidua.tally(text) IS
+	'tally(round): per nomination voted on, the tally recounted from the stored ballots: members, recused (roles), base (all_members or all_members_less_recused) and base_size, votes_yes, votes_no, votes_abstain (abstain stays in the base), not_voted, written, threshold, comparison, required (threshold x base, exact), passed, arithmetic in words. Administrators and the round''s council members. Errors: unknown round (no_data_found); insufficient_privilege; the vote not opened, or open: no running tally (object_not_in_prerequisite_state).';
+
+-- The unit a subject belongs to in a year: the unit itself, or the person's
+-- unit on 31 December.
+CREATE FUNCTION thidua._subject_unit(n thidua.nomination, year integer) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(n.unit_code, (SELECT min(m.unit_code) FROM thidua.membership m
+		WHERE m.person_code OPERATOR(pg_catalog.=) n.person_code
+		  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(year, 12, 31)
+		  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(year, 12, 31))))
+$$;
+COMMENT ON FUNCTION thidua._subject_unit(thidua.nomination, integer) IS
+	'the unit of a nomination''s subject: the unit itself, or the person''s unit on 31 December of the year';
+
+-- The best rank a unit holds in the latest published standings of the year's
+-- period (NULL: none; it comes last).
+CREATE FUNCTION thidua._unit_standing(unit text, year integer) RETURNS bigint
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT min(s.rank) FROM thidua.published_standings s
+	JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) s.period_code
+	WHERE p.year OPERATOR(pg_catalog.=) year AND s.unit_code OPERATOR(pg_catalog.=) unit
+$$;
+COMMENT ON FUNCTION thidua._unit_standing(text, integer) IS
+	'the best rank of a unit in the latest published standings of the period of a year; NULL when it has none';
+
+-- Whether a nomination may be approved as far as public disclosure goes: the
+-- award has none, or the nomination was disclosed and its window has ended.
+CREATE FUNCTION thidua._disclosure_ended(n thidua.nomination, entry thidua.rulebook_entry) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT entry.disclosure IS NULL
+		OR (n.state OPERATOR(pg_catalog.=) 'disclosed' AND n.disclosed_on IS NOT NULL
+			AND current_date OPERATOR(pg_catalog.>) thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer))
+$$;
+COMMENT ON FUNCTION thidua._disclosure_ended(thidua.nomination, thidua.rulebook_entry) IS
+	'whether a nomination''s public disclosure is done: none required, or disclosed and its working days ended';
+
+-- The scope a quota counts a nomination in: its proposing unit (per unit),
+-- the bloc of the proposing unit in the year (per bloc), or the round's
+-- council unit (a share with no "per").
+CREATE FUNCTION thidua._quota_scope(n thidua.nomination, rnd thidua.nomination_round, quota jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bloc text;
+BEGIN
+	IF quota ? 'count' AND coalesce(quota ->> 'per', 'unit') OPERATOR(pg_catalog.=) 'bloc' THEN
+		SELECT min(m.bloc_code) INTO bloc FROM thidua.bloc_member m JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) m.period_code
+		WHERE p.year OPERATOR(pg_catalog.=) rnd.year AND m.unit_code OPERATOR(pg_catalog.=) n.proposing_unit;
+		IF bloc IS NULL THEN
+			RAISE EXCEPTION 'nomination %: the proposing unit "%" is in no bloc in %', n.nomination_id, n.proposing_unit, rnd.year
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('The quota of award "%s" counts per bloc.', n.award_code);
+		END IF;
+		RETURN bloc;
+	ELSIF quota ? 'count' OR quota ->> 'per' OPERATOR(pg_catalog.=) 'unit' THEN
+		RETURN n.proposing_unit;
+	END IF;
+	RETURN rnd.council_unit;
+END
+$$;
+COMMENT ON FUNCTION thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb) IS
+	'the scope a quota counts a nomination in: the proposing unit (per unit), its bloc in the year (per bloc) or the round''s council unit';
+
+-- The seats of a scope under the quota: allowed, with the rule and the
+-- arithmetic as thidua.quota gives them (exact, with the stated rounding).
+CREATE FUNCTION thidua._quota_seats(award text, scope text, rnd thidua.nomination_round, entry thidua.rulebook_entry) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	q record;
+BEGIN
+	IF entry.quota ? 'count' THEN
+		RETURN jsonb_build_object('rule', format('a fixed count per %s', coalesce(entry.quota ->> 'per', 'unit')),
+			'source', thidua._legal_source_text(entry.quota -> 'source'), 'scope', scope,
+			'allowed', (entry.quota ->> 'count')::integer,
+			'arithmetic', format('a fixed count: %s per %s', entry.quota ->> 'count', coalesce(entry.quota ->> 'per', 'unit')));
+	END IF;
+	SELECT * INTO q FROM thidua.quota(award, scope, rnd.year, entry.version_code);
+	RETURN jsonb_build_object('rule', format('%s %% of the holders of %s in %s (with its sub-units)',
+			pg_catalog.trim_scale(q.share OPERATOR(pg_catalog.*) 100), q.base_award, scope),
+		'source', q.legal_source, 'scope', scope, 'base_award', q.base_award, 'base', q.base, 'share', q.share,
+		'rounding', q.rounding, 'minimum', q.minimum, 'allowed', q.allowed, 'arithmetic', q.arithmetic);
+END
+$$;
+COMMENT ON FUNCTION thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry) IS
+	'the seats a quota allows in a scope, with the rule, legal source and arithmetic (from thidua.quota for a share)';
+
+-- Seats already taken in a scope: approved, decided or awarded nominations of
+-- the award in the round.
+CREATE FUNCTION thidua._seats_taken(rnd thidua.nomination_round, entry thidua.rulebook_entry, scope text) RETURNS integer
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT count(*)::integer FROM thidua.nomination n
+	WHERE n.round_code OPERATOR(pg_catalog.=) rnd.round_code AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
+	  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
+	  AND thidua._quota_scope(n, rnd, entry.quota) OPERATOR(pg_catalog.=) scope
+$$;
+COMMENT ON FUNCTION thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text) IS
+	'how many nominations of the award in the round hold a seat in the scope (approved, decided, awarded)';
+
+-- Rejects a nomination over quota, with the arithmetic.
+CREATE FUNCTION thidua._reject_over_quota(nomination bigint, over jsonb) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._transition(nomination, 'reject', pg_catalog.left(format('over quota: %s; %s', over ->> 'arithmetic', over ->> 'why'), 1000), over);
+	UPDATE thidua.nomination x SET over_quota = over WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+END
+$$;
+COMMENT ON FUNCTION thidua._reject_over_quota(bigint, jsonb) IS 'rejects a nomination over quota and stores the rule and arithmetic in over_quota';
+
+-- The approval of one award of a round (administrators' steps call it).
+CREATE FUNCTION thidua._approve_award(round text, award text) RETURNS integer
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	ballot boolean;
+	n thidua.nomination;
+	cut_scope text;
+	seat jsonb;
+	taken integer;
+	seats integer;
+	ids bigint[];
+	yeses integer[];
+	standings bigint[];
+	k integer;
+	i integer;
+	first_tied integer;
+	last_tied integer;
+	approved integer := 0;
+	candidates jsonb := '[]';
+	order_words text := 'by yes votes, then by the published standing of the subject''s unit';
+BEGIN
+	rnd := thidua._lock_round(round);
+	entry := thidua._round_entry(round, award);
+	IF entry.award_code IS NULL THEN
+		RAISE EXCEPTION 'round "%" has no rulebook entry for award "%"', round, award USING ERRCODE = 'no_data_found';
+	END IF;
+	ballot := coalesce((entry.council ->> 'ballot')::boolean, false);
+	IF ballot THEN
+		IF rnd.vote_closed_at IS NULL THEN
+			RAISE EXCEPTION 'the vote of round "%" has not closed: award "%" is approved by the council''s vote', round, award
+				USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Close the vote first (thidua.close_vote).';
+		END IF;
+		-- a failed vote: rejected, the tally as the reason
+		FOR n IN SELECT * FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+				 AND x.award_code OPERATOR(pg_catalog.=) award AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 AND NOT coalesce((x.tally ->> 'passed')::boolean, false) ORDER BY x.nomination_id LOOP
+			PERFORM thidua._transition(n.nomination_id, 'reject', 'the council vote failed: ' || coalesce(n.tally ->> 'arithmetic', 'no tally'),
+				jsonb_build_object('tally', n.tally));
+		END LOOP;
+	END IF;
+	-- the candidates, with their scope and sort keys
+	FOR n IN SELECT * FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.award_code OPERATOR(pg_catalog.=) award
+			 AND CASE WHEN ballot THEN x.state OPERATOR(pg_catalog.=) 'in_vote'
+					  ELSE x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[]) END
+			 ORDER BY x.nomination_id LOOP
+		CONTINUE WHEN NOT ballot AND NOT thidua._disclosure_ended(n, entry);
+		candidates := candidates || jsonb_build_object('id', n.nomination_id,
+			'scope', CASE WHEN entry.quota IS NULL THEN '' ELSE thidua._quota_scope(n, rnd, entry.quota) END,
+			'yes', (n.tally ->> 'yes')::integer, 'standing', thidua._unit_standing(thidua._subject_unit(n, rnd.year), rnd.year));
+	END LOOP;
+	FOR cut_scope IN SELECT DISTINCT c ->> 'scope' FROM jsonb_array_elements(candidates) c ORDER BY 1 LOOP
+		-- a tie at the cut not yet decided: this scope waits for the council
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
+							  AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) cut_scope AND t.decided_at IS NULL);
+		SELECT array_agg(c.id ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id),
+			   array_agg(c.yes ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id),
+			   array_agg(c.standing ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id)
+		INTO ids, yeses, standings
+		FROM jsonb_to_recordset(candidates) AS c(id bigint, scope text, yes integer, standing bigint)
+		WHERE c.scope OPERATOR(pg_catalog.=) cut_scope;
+		k := pg_catalog.cardinality(ids);
+		IF entry.quota IS NULL THEN
+			seat := NULL;
+			seats := k;
+		ELSE
+			seat := thidua._quota_seats(award, cut_scope, rnd, entry);
+			taken := thidua._seats_taken(rnd, entry, cut_scope);
+			seats := greatest((seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken, 0);
+			seat := seat || jsonb_build_object('taken_before', taken, 'seats_left', seats, 'candidates', k, 'order', order_words);
+		END IF;
+		first_tied := NULL;
+		last_tied := NULL;
+		IF k OPERATOR(pg_catalog.>) seats AND seats OPERATOR(pg_catalog.>) 0
+		   AND yeses[seats] IS NOT DISTINCT FROM yeses[seats OPERATOR(pg_catalog.+) 1]
+		   AND standings[seats] IS NOT DISTINCT FROM standings[seats OPERATOR(pg_catalog.+) 1] THEN
+			first_tied := seats;
+			WHILE first_tied OPERATOR(pg_catalog.>) 1 AND yeses[first_tied OPERATOR(pg_catalog.-) 1] IS NOT DISTINCT FROM yeses[seats]
+				  AND standings[first_tied OPERATOR(pg_catalog.-) 1] IS NOT DISTINCT FROM standings[seats] LOOP
+				first_tied := first_tied OPERATOR(pg_catalog.-) 1;
+			END LOOP;
+			last_tied := seats OPERATOR(pg_catalog.+) 1;
+			WHILE last_tied OPERATOR(pg_catalog.<) k AND yeses[last_tied OPERATOR(pg_catalog.+) 1] IS NOT DISTINCT FROM yeses[seats]
+				  AND standings[last_tied OPERATOR(pg_catalog.+) 1] IS NOT DISTINCT FROM standings[seats] LOOP
+				last_tied := last_tied OPERATOR(pg_catalog.+) 1;
+			END LOOP;
+			INSERT INTO thidua.quota_tie (round_code, award_code, scope, seats_left, tied)
+			VALUES (round, award, cut_scope, seats OPERATOR(pg_catalog.-) first_tied OPERATOR(pg_catalog.+) 1, ids[first_tied:last_tied])
+			ON CONFLICT (round_code, award_code, scope) DO UPDATE
+				SET seats_left = excluded.seats_left, tied = excluded.tied, found_at = excluded.found_at,
+					chosen = NULL, reason = NULL, decided_at = NULL, decided_by = NULL;
+		END IF;
+		FOR i IN 1 .. k LOOP
+			IF first_tied IS NOT NULL AND i OPERATOR(pg_catalog.>=) first_tied AND i OPERATOR(pg_catalog.<=) last_tied THEN
+				CONTINUE; -- left in its state: the tie blocks the scope
+			ELSIF i OPERATOR(pg_catalog.<=) seats AND first_tied IS NULL OR i OPERATOR(pg_catalog.<) coalesce(first_tied, 0) THEN
+				PERFORM thidua._transition(ids[i], 'approve',
+					CASE WHEN ballot THEN 'passed the council vote' ELSE 'checked' END
+					|| CASE WHEN seat IS NULL THEN '; no quota' ELSE format('; seat %s of %s under the quota (%s)', i, seats, seat ->> 'arithmetic') END,
+					CASE WHEN seat IS NULL THEN NULL ELSE seat || jsonb_build_object('rank', i) END);
+				approved := approved OPERATOR(pg_catalog.+) 1;
+			ELSE
+				PERFORM thidua._reject_over_quota(ids[i], seat || jsonb_build_object('rank', i, 'yes', yeses[i], 'standing', standings[i],
+					'why', format('ranked %s of %s %s, for %s seat(s) left in %s', i, k, order_words, seats, cut_scope)));
+			END IF;
+		END LOOP;
+	END LOOP;
+	RETURN approved;
+END
+$$;
+COMMENT ON FUNCTION thidua._approve_award(text, text) IS
+	'approves the candidates of one award of a round within its quota (see approve_round); returns how many were approved';
+
+CREATE FUNCTION thidua.approve_round(round text, award text DEFAULT NULL) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	a text;
+	approved integer := 0;
+BEGIN
+	PERFORM thidua._require_admin(format('approve the nominations of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	IF award IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
+										 AND r.award_code OPERATOR(pg_catalog.=) award) THEN
+		RAISE EXCEPTION 'round "%" does not consider award "%"', round, award USING ERRCODE = 'no_data_found';
+	END IF;
+	FOR a IN SELECT r.award_code FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
+			 AND (award IS NULL OR r.award_code OPERATOR(pg_catalog.=) award) ORDER BY 1 LOOP
+		-- all awards: those voted on wait for the vote's close
+		CONTINUE WHEN award IS NULL AND rnd.vote_closed_at IS NULL
+			AND coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false);
+		approved := approved OPERATOR(pg_catalog.+) thidua._approve_award(round, a);
+	END LOOP;
+	RETURN approved;
+END
+$$;
+COMMENT ON FUNCTION thidua.approve_round(text, text) IS
+	'approve_round(round [, award]): for each award of the round (or the one named): nominations whose council vote failed are rejected (the tally as the reason); the candidates (vote passed; for awards without a ballot, checked, or disclosed with the window ended) are approved within the quota of the rulebook entry, per scope (the proposing unit, its bloc, or the round''s council unit), ordered by yes votes then the published standing of the subject''s unit (none: last); the rest are rejected with over_quota {rule, source, base, share, rounding, arithmetic e.g. "15 % of 13 = 1.95, rounded down: 1", allowed, taken_before, seats_left, rank}; withdrawn and rejected nominations take no seat. A tie on both keys at the cut is recorded in thidua.quota_tie and leaves the tied nominations as they are: the scope is blocked until resolve_tie. Without an award, ballot awards are skipped until the vote closes. Returns how many were approved. Administrators only. Errors: unknown round or award (no_data_found); a named ballot award before the vote closes (object_not_in_prerequisite_state).';
+
+CREATE FUNCTION thidua.resolve_tie(round text, award text, scope text, chosen bigint[], reason text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	tie thidua.quota_tie;
+	rnd thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	seat jsonb;
+	id bigint;
+BEGIN
+	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	SELECT * INTO tie FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
+		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) scope FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" has no tie for award "%" in "%"', round, award, scope USING ERRCODE = 'no_data_found';
+	END IF;
+	IF tie.decided_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the tie of round "%" for award "%" in "%" was decided at % by "%"', round, award, scope, tie.decided_at, tie.decided_by
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Chosen: %s. Reason: %s', tie.chosen, tie.reason);
+	END IF;
+	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'The council''s decision of a tie is recorded with its reason.';
+	END IF;
+	IF chosen IS NULL OR pg_catalog.cardinality(chosen) OPERATOR(pg_catalog.<>) tie.seats_left
+	   OR (SELECT count(DISTINCT c) FROM unnest(chosen) c) OPERATOR(pg_catalog.<>) tie.seats_left
+	   OR NOT chosen OPERATOR(pg_catalog.<@) tie.tied THEN
+		RAISE EXCEPTION 'chosen must be % distinct nomination(s) among the tied %, not %', tie.seats_left, tie.tied, coalesce(chosen::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	entry := thidua._round_entry(round, award);
+	seat := thidua._quota_seats(award, scope, rnd, entry)
+		|| jsonb_build_object('tie', jsonb_build_object('tied', tie.tied, 'seats_left', tie.seats_left, 'chosen', chosen,
+							  'reason', reason, 'decided_by', thidua._actor()));
+	FOREACH id IN ARRAY tie.tied LOOP
+		IF id OPERATOR(pg_catalog.=) ANY (chosen) THEN
+			PERFORM thidua._transition(id, 'approve', pg_catalog.left('chosen at a tie at the quota''s cut: ' || reason, 1000), seat);
+		ELSE
+			PERFORM thidua._reject_over_quota(id, seat || jsonb_build_object('why', 'not chosen at a tie at the cut: ' || reason));
+		END IF;
+	END LOOP;
+	UPDATE thidua.quota_tie t SET chosen = resolve_tie.chosen, reason = resolve_tie.reason, decided_at = now(), decided_by = thidua._actor()
+	WHERE t.round_code OPERATOR(pg_catalog.=) round AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) scope;
+END
+$$;
+COMMENT ON FUNCTION thidua.resolve_tie(text, text, text, bigint[], text) IS
+	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value).';
+
+-- A single nomination of an award without a ballot.
+CREATE FUNCTION thidua._non_ballot(nomination bigint, step text, OUT n thidua.nomination, OUT entry thidua.rulebook_entry)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._require_admin(format('%s nomination %s', step, nomination));
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % does not exist', coalesce(nomination::text, 'NULL') USING ERRCODE = 'no_data_found';
+	END IF;
+	entry := thidua._round_entry(n.round_code, n.award_code);
+	IF coalesce((entry.council ->> 'ballot')::boolean, false) THEN
+		RAISE EXCEPTION 'nomination % (award "%") is decided by the council''s vote, not by %', nomination, n.award_code, step
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Open and close the round''s vote (thidua.open_vote, thidua.close_vote).';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._non_ballot(bigint, text) IS
+	'the nomination and its rulebook entry, locked, for approve and reject: administrators only, an existing nomination of an award without a ballot';
+
+CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	entry thidua.rulebook_entry;
+	rnd thidua.nomination_round;
+	scope text;
+	seat jsonb;
+	taken integer;
+BEGIN
+	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'approve');
+	rnd := thidua._lock_round(n.round_code);
+	IF NOT thidua._disclosure_ended(n, entry) THEN
+		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
+			entry.disclosure ->> 'working_days'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = CASE WHEN n.disclosed_on IS NULL THEN 'It has not been disclosed.'
+						   ELSE format('Its disclosure from %s ends on %s.', n.disclosed_on,
+									   thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer)) END;
+	END IF;
+	IF entry.quota IS NOT NULL THEN
+		scope := thidua._quota_scope(n, rnd, entry.quota);
+		IF EXISTS (SELECT 1 FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code
+				   AND t.award_code OPERATOR(pg_catalog.=) n.award_code AND t.scope OPERATOR(pg_catalog.=) scope AND t.decided_at IS NULL) THEN
+			RAISE EXCEPTION 'award "%" of round "%" is blocked in "%" by a tie at the quota''s cut', n.award_code, n.round_code, scope
+				USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'The council decides it (thidua.resolve_tie).';
+		END IF;
+		seat := thidua._quota_seats(n.award_code, scope, rnd, entry);
+		taken := thidua._seats_taken(rnd, entry, scope);
+		IF taken OPERATOR(pg_catalog.>=) (seat ->> 'allowed')::integer THEN
+			RAISE EXCEPTION 'no seat left under the quota of award "%" in "%": % taken of %', n.award_code, scope, taken, seat ->> 'allowed'
+				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('%s (%s).', seat ->> 'arithmetic', seat ->> 'rule'),
+					  HINT = 'Approve the round in order (thidua.approve_round), or reject another nomination first.';
+		END IF;
+		seat := seat || jsonb_build_object('taken_before', taken);
+	END IF;
+	PERFORM thidua._transition(nomination, 'approve', reason, seat);
+END
+$$;
+COMMENT ON FUNCTION thidua.approve(bigint, text) IS
+	'approve(nomination [, reason]): the authority approves one checked (or disclosed, its window ended) nomination of an award without a ballot, when a seat is left under the quota (approve_round fills seats in order). Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, not disclosed, a tie blocking the scope, no seat left, or a state that cannot be approved (object_not_in_prerequisite_state, naming the allowed next steps).';
+
+CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	entry thidua.rulebook_entry;
+BEGIN
+	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'reject');
+	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'A rejection is recorded with its reason.';
+	END IF;
+	PERFORM thidua._transition(nomination, 'reject', reason, NULL);
+END
+$$;
+COMMENT ON FUNCTION thidua.reject(bigint, text) IS
+	'reject(nomination, reason): the authority rejects one checked or disclosed nomination of an award without a ballot, with a reason. Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, or a state that cannot be rejected (object_not_in_prerequisite_state); reason missing (null_value_not_allowed).';
+
+-- The council's vote (62, 63): the register is read by administrators and by
+-- the round's council members; the ballots by nobody (row-level security
+-- without a policy hides them even from a role granted SELECT by mistake).
+REVOKE ALL ON thidua.vote_register, thidua.ballot FROM PUBLIC;
+ALTER TABLE thidua.vote_register ENABLE ROW LEVEL SECURITY;
+CREATE POLICY vote_register_access ON thidua.vote_register FOR SELECT
+	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true ELSE thidua._sits_on_council_of(nomination_id) END);
+ALTER TABLE thidua.ballot ENABLE ROW LEVEL SECURITY;
+REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
+	thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.vote(bigint, text),
+	thidua.vote_written(bigint, text, text), thidua.close_vote(text), thidua.tally(text), thidua.approve_round(text, text),
+	thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text), thidua.reject(bigint, text),
+	thidua._round_entry(text, text), thidua._recused(bigint, boolean), thidua._tally(bigint), thidua._relay_ballots(),
+	thidua._relay_register(), thidua._sits_on_council_of(bigint), thidua._lock_round(text), thidua._require_admin(text),
+	thidua._council_not_frozen(thidua.nomination_round), thidua._add_council_members(text, jsonb),
+	thidua._cast_vote(bigint, text, text, text), thidua._subject_unit(thidua.nomination, integer),
+	thidua._unit_standing(text, integer), thidua._disclosure_ended(thidua.nomination, thidua.rulebook_entry),
+	thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb),
+	thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry),
+	thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text), thidua._reject_over_quota(bigint, jsonb),
+	thidua._approve_award(text, text), thidua._non_ballot(bigint, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	group_role text;
+	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
+BEGIN
+	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
+		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
+				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
+	END IF;
+	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
+					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
+						   OR r.rolreplication OR r.rolbypassrls)) THEN
+			-- someone made it first: never hand thidua's rights to a role that logs in
+			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
+				USING ERRCODE = 'invalid_role_specification',
+					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
+					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
+		ELSE
+			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
+				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
+						  FROM pg_catalog.pg_auth_members a
+						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
+						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
+						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
+		END IF;
+	END LOOP;
+	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
+	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
+
+	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
+	-- the histories and published standings only through functions.
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
+		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
+		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
+		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
+		thidua.not_applicable_marking TO thidua_admin;
+	-- the award catalog, rulebooks and records (36, 37, 44)
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
+		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
+	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
+	-- nominations and the council (60-63): read directly, written through the workflow functions
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
+		thidua.quota_tie TO thidua_admin;
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.nomination_duplicates
+		TO thidua_scorer, thidua_reader, thidua_council;
+	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
+	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
+	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
+	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
+		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
+		TO thidua_admin, thidua_scorer;
+	-- the emulation office's steps
+	GRANT EXECUTE ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+		thidua.return_nomination(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+		thidua.comment(bigint, date, text, text), thidua.decide(bigint, text, date, text), thidua.award(bigint),
+		thidua.revoke(bigint, date, text, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.award_statistics(integer, integer, text) TO thidua_admin, thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
+		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
+		TO thidua_admin;
+	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
+		thidua.published_standings TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
+		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
+		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
+	thidua.evaluation_scores(text, text),
+		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
+		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
+		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
+	-- setting up a zone (34_zone_setup.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
+		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
+		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
+		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
+		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
+		thidua.add_recusal(text, text, text, text, text),
+		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
+		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
+		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
+		TO thidua_admin;
+	-- people's and units' records (38_records_import.sql)
+	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
+		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
+	-- the council and its vote (62, 63): the office sets the council, opens and
+	-- closes the vote and approves; members vote (the functions check who)
+	GRANT SELECT ON thidua.vote_register TO thidua_admin, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._sits_on_council_of(bigint) TO thidua_admin, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
+		thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.close_vote(text),
+		thidua.approve_round(text, text), thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text),
+		thidua.reject(bigint, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.vote(bigint, text), thidua.vote_written(bigint, text, text), thidua.tally(text)
+		TO thidua_admin, thidua_council;
+
+	-- thidua_scorer: the scores of the units its role is mapped to (policies),
+	-- the people of those units, and what scoring needs to read.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
+		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
+		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
+	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
+	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
+		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
+
+	-- eligibility, forecasts, quotas and what-if (47, 48): row-level security
+	-- limits a scorer to the people of its own units
+	GRANT EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
+		thidua.eligible(text, integer, text, boolean, text), thidua.forecast(text, integer, text, text),
+		thidua.quota(text, text, integer, text), thidua.eligibility_changes(text, integer, text, text)
+		TO thidua_admin, thidua_scorer;
+
+	-- thidua_reader, and for now thidua_council: published standings and the
+	-- public structure they name; no personal data, no unpublished score.
+	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
+		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
+		TO thidua_reader, thidua_council;
+END
+$$;
+COMMENT ON FUNCTION thidua.create_roles() IS
+	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
