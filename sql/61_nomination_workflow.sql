@@ -231,18 +231,18 @@ BEGIN
 	FOREACH a IN ARRAY coalesce(achievements, '{}') LOOP
 		a := normalize(btrim(a), NFC);
 		IF coalesce(a, '') OPERATOR(pg_catalog.=) '' THEN
-			RAISE EXCEPTION 'nomination %: an achievement is empty', n.nomination_id USING ERRCODE = 'invalid_parameter_value';
+			RAISE EXCEPTION 'an achievement is empty' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		code := NULL;
 		IF a LIKE 'initiative:%' THEN
 			code := substr(a, 12);
 			IF NOT EXISTS (SELECT 1 FROM thidua.initiative i WHERE i.initiative_code OPERATOR(pg_catalog.=) code) THEN
-				RAISE EXCEPTION 'nomination %: achievement "%": initiative "%" does not exist', n.nomination_id, a, code
+				RAISE EXCEPTION 'achievement "%": initiative "%" does not exist', a, code
 					USING ERRCODE = 'no_data_found';
 			END IF;
 			IF n.person_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
 					WHERE ia.initiative_code OPERATOR(pg_catalog.=) code AND ia.person_code OPERATOR(pg_catalog.=) n.person_code) THEN
-				RAISE EXCEPTION 'nomination %: achievement "%": "%" is not an author of initiative "%"', n.nomination_id, a, n.person_code, code
+				RAISE EXCEPTION 'achievement "%": "%" is not an author of initiative "%"', a, n.person_code, code
 					USING ERRCODE = 'invalid_parameter_value';
 			END IF;
 		END IF;
@@ -383,7 +383,7 @@ COMMENT ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[],
 	'nominate(round_code, award_code, subject, proposing_unit [, summary, evidence jsonb array of links, achievements text[] ("initiative:<code>" or a free key), override_reason]) -> nomination_id, in state draft, with the dossier items the rulebook entry requires (nomination->''dossier''), all missing. subject: a person_code or unit_code as the award''s subject says. Errors: unknown round, award of the round, unit or subject; insufficient_privilege unless an administrator or a role acting for proposing_unit; past the deadline (non-administrators); excluded by law (discipline being considered, investigation, complaint open today: Decree 152/2025 Art. 4)';
 
 CREATE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT NULL, evidence jsonb DEFAULT NULL,
-										 achievements text[] DEFAULT NULL)
+										 achievements text[] DEFAULT NULL, override_reason text DEFAULT NULL)
 	RETURNS integer
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -393,6 +393,7 @@ DECLARE
 BEGIN
 	UPDATE thidua.nomination x SET summary = coalesce(normalize(btrim(update_nomination.summary), NFC), x.summary),
 		evidence = CASE WHEN update_nomination.evidence IS NULL THEN x.evidence ELSE thidua._check_evidence(update_nomination.evidence) END,
+		override_reason = coalesce(nullif(normalize(btrim(update_nomination.override_reason), NFC), ''), x.override_reason),
 		dossier_revision = x.dossier_revision + 1
 	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination
 	RETURNING * INTO n;
@@ -401,12 +402,13 @@ BEGIN
 	END IF;
 	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision,
 		'changed', to_jsonb(array_remove(ARRAY[CASE WHEN summary IS NOT NULL THEN 'summary' END,
-			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END], NULL))));
+			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END,
+			CASE WHEN override_reason IS NOT NULL THEN 'override_reason' END], NULL))));
 	RETURN n.dossier_revision;
 END
 $$;
-COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[]) IS
-	'update_nomination(nomination, summary, evidence, achievements) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
+COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[], text) IS
+	'update_nomination(nomination [, summary, evidence, achievements, override_reason]) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
 
 CREATE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present boolean, reference text DEFAULT NULL)
 	RETURNS integer
@@ -568,7 +570,7 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = format('Failing (overridable): %s.', (SELECT string_agg(format('%s (%s)', f ->> 'node', f ->> 'kind'), '; ')
 																	 FROM jsonb_array_elements(failing) f)),
-					  HINT = 'Return it so that the proposer states the override''s reason (override_reason).';
+					  HINT = 'Return it so that the proposer states the reason (update_nomination''s override_reason).';
 		END IF;
 		detail := detail || jsonb_build_object('override', jsonb_build_object('reason', n.override_reason, 'failing', failing,
 			'source', entry.nomination -> 'override' -> 'source'));

@@ -295,11 +295,11 @@ BEGIN
 				where_, council_role USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'person') OPERATOR(pg_catalog.=) 'string'
-		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) item ->> 'person') THEN
+		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) (item ->> 'person')) THEN
 			RAISE EXCEPTION '%: field "person": person "%" does not exist', where_, item ->> 'person' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'unit') OPERATOR(pg_catalog.=) 'string'
-		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) item ->> 'unit') THEN
+		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) (item ->> 'unit')) THEN
 			RAISE EXCEPTION '%: field "unit": unit "%" does not exist', where_, item ->> 'unit' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round

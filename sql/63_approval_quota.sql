@@ -350,6 +350,7 @@ CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETU
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 	rnd thidua.nomination_round;
@@ -357,7 +358,10 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'approve');
+	-- two row variables cannot share one INTO: read the pair, then split it
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
+	n := checked.n;
+	entry := checked.entry;
 	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
@@ -394,10 +398,14 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'reject');
+	-- two row variables cannot share one INTO: read the pair, then split it
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
+	n := checked.n;
+	entry := checked.entry;
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
 			DETAIL = 'A rejection is recorded with its reason.';

@@ -201,6 +201,18 @@ CREATE FUNCTION thidua._council_rounds(member text) RETURNS text[]
 		  WHERE c.role_name OPERATOR(pg_catalog.=) member $$;
 COMMENT ON FUNCTION thidua._council_rounds(text) IS
 	'the rounds whose council the role sits on (council_member), for the policies (definer: council_member''s own policy asks it)';
+-- the units a role acts for, as _caller_units(), for the readers and councils
+-- the nominations' policies also serve, who do not read role_unit themselves
+CREATE FUNCTION thidua._units_of(member text) RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), '{}')
+	FROM thidua.role_unit m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+	WHERE pg_catalog.pg_has_role(member, r.oid, 'USAGE')
+$$;
+COMMENT ON FUNCTION thidua._units_of(text) IS
+	'the units the role acts for (thidua.role_unit, inherited roles included), for the nominations'' policies';
 CREATE FUNCTION thidua._nomination_visible(nomination bigint) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
@@ -210,7 +222,7 @@ COMMENT ON FUNCTION thidua._nomination_visible(bigint) IS
 ALTER TABLE thidua.nomination ENABLE ROW LEVEL SECURITY;
 CREATE POLICY nomination_access ON thidua.nomination FOR SELECT
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
-				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[])
+				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._units_of(current_user::text))::text[])
 					 OR (checked_on IS NOT NULL
 						 AND round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]))
 					 OR state IN ('decided', 'awarded', 'revoked') END);
@@ -274,11 +286,11 @@ GRANT SELECT ON thidua.nomination_transition TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION thidua._actor(), thidua._actor_has(text), thidua._actor_is_admin(), thidua._actor_units(),
 	thidua._transition(bigint, text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON thidua.nomination_duplicates, thidua.award_registry FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._step(bigint, text), thidua._editable(bigint, text),
+REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text), thidua._step(bigint, text), thidua._editable(bigint, text),
 	thidua._note_event(thidua.nomination, text, text, jsonb), thidua._set_achievements(thidua.nomination, text[]),
 	thidua._refuse_excluded(text, date, text), thidua._round_entry(text, text), thidua._guard_nomination_event(),
 	thidua.create_round(text, text, integer, text, text, date, text[], text, date),
-	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[]),
+	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[], text),
 	thidua.set_dossier_item(bigint, text, boolean, text), thidua.submit(bigint, text), thidua.return_nomination(bigint, text),
 	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
 	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
@@ -421,10 +433,10 @@ BEGIN
 	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
 	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
 	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
 	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
 	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
-		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),
 		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
 		TO thidua_admin, thidua_scorer;
 	-- the emulation office's steps

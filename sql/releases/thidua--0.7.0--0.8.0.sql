@@ -590,18 +590,18 @@ BEGIN
 	FOREACH a IN ARRAY coalesce(achievements, '{}') LOOP
 		a := normalize(btrim(a), NFC);
 		IF coalesce(a, '') OPERATOR(pg_catalog.=) '' THEN
-			RAISE EXCEPTION 'nomination %: an achievement is empty', n.nomination_id USING ERRCODE = 'invalid_parameter_value';
+			RAISE EXCEPTION 'an achievement is empty' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		code := NULL;
 		IF a LIKE 'initiative:%' THEN
 			code := substr(a, 12);
 			IF NOT EXISTS (SELECT 1 FROM thidua.initiative i WHERE i.initiative_code OPERATOR(pg_catalog.=) code) THEN
-				RAISE EXCEPTION 'nomination %: achievement "%": initiative "%" does not exist', n.nomination_id, a, code
+				RAISE EXCEPTION 'achievement "%": initiative "%" does not exist', a, code
 					USING ERRCODE = 'no_data_found';
 			END IF;
 			IF n.person_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
 					WHERE ia.initiative_code OPERATOR(pg_catalog.=) code AND ia.person_code OPERATOR(pg_catalog.=) n.person_code) THEN
-				RAISE EXCEPTION 'nomination %: achievement "%": "%" is not an author of initiative "%"', n.nomination_id, a, n.person_code, code
+				RAISE EXCEPTION 'achievement "%": "%" is not an author of initiative "%"', a, n.person_code, code
 					USING ERRCODE = 'invalid_parameter_value';
 			END IF;
 		END IF;
@@ -742,7 +742,7 @@ COMMENT ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[],
 	'nominate(round_code, award_code, subject, proposing_unit [, summary, evidence jsonb array of links, achievements text[] ("initiative:<code>" or a free key), override_reason]) -> nomination_id, in state draft, with the dossier items the rulebook entry requires (nomination->''dossier''), all missing. subject: a person_code or unit_code as the award''s subject says. Errors: unknown round, award of the round, unit or subject; insufficient_privilege unless an administrator or a role acting for proposing_unit; past the deadline (non-administrators); excluded by law (discipline being considered, investigation, complaint open today: Decree 152/2025 Art. 4)';
 
 CREATE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT NULL, evidence jsonb DEFAULT NULL,
-										 achievements text[] DEFAULT NULL)
+										 achievements text[] DEFAULT NULL, override_reason text DEFAULT NULL)
 	RETURNS integer
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -752,6 +752,7 @@ DECLARE
 BEGIN
 	UPDATE thidua.nomination x SET summary = coalesce(normalize(btrim(update_nomination.summary), NFC), x.summary),
 		evidence = CASE WHEN update_nomination.evidence IS NULL THEN x.evidence ELSE thidua._check_evidence(update_nomination.evidence) END,
+		override_reason = coalesce(nullif(normalize(btrim(update_nomination.override_reason), NFC), ''), x.override_reason),
 		dossier_revision = x.dossier_revision + 1
 	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination
 	RETURNING * INTO n;
@@ -760,12 +761,13 @@ BEGIN
 	END IF;
 	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision,
 		'changed', to_jsonb(array_remove(ARRAY[CASE WHEN summary IS NOT NULL THEN 'summary' END,
-			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END], NULL))));
+			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END,
+			CASE WHEN override_reason IS NOT NULL THEN 'override_reason' END], NULL))));
 	RETURN n.dossier_revision;
 END
 $$;
-COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[]) IS
-	'update_nomination(nomination, summary, evidence, achievements) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
+COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[], text) IS
+	'update_nomination(nomination [, summary, evidence, achievements, override_reason]) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
 
 CREATE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present boolean, reference text DEFAULT NULL)
 	RETURNS integer
@@ -927,7 +929,7 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  DETAIL = format('Failing (overridable): %s.', (SELECT string_agg(format('%s (%s)', f ->> 'node', f ->> 'kind'), '; ')
 																	 FROM jsonb_array_elements(failing) f)),
-					  HINT = 'Return it so that the proposer states the override''s reason (override_reason).';
+					  HINT = 'Return it so that the proposer states the reason (update_nomination''s override_reason).';
 		END IF;
 		detail := detail || jsonb_build_object('override', jsonb_build_object('reason', n.override_reason, 'failing', failing,
 			'source', entry.nomination -> 'override' -> 'source'));
@@ -1211,6 +1213,18 @@ CREATE FUNCTION thidua._council_rounds(member text) RETURNS text[]
 		  WHERE c.role_name OPERATOR(pg_catalog.=) member $$;
 COMMENT ON FUNCTION thidua._council_rounds(text) IS
 	'the rounds whose council the role sits on (council_member), for the policies (definer: council_member''s own policy asks it)';
+-- the units a role acts for, as _caller_units(), for the readers and councils
+-- the nominations' policies also serve, who do not read role_unit themselves
+CREATE FUNCTION thidua._units_of(member text) RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), '{}')
+	FROM thidua.role_unit m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+	WHERE pg_catalog.pg_has_role(member, r.oid, 'USAGE')
+$$;
+COMMENT ON FUNCTION thidua._units_of(text) IS
+	'the units the role acts for (thidua.role_unit, inherited roles included), for the nominations'' policies';
 CREATE FUNCTION thidua._nomination_visible(nomination bigint) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
@@ -1220,7 +1234,7 @@ COMMENT ON FUNCTION thidua._nomination_visible(bigint) IS
 ALTER TABLE thidua.nomination ENABLE ROW LEVEL SECURITY;
 CREATE POLICY nomination_access ON thidua.nomination FOR SELECT
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
-				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._caller_units())::text[])
+				ELSE proposing_unit OPERATOR(pg_catalog.=) ANY ((SELECT thidua._units_of(current_user::text))::text[])
 					 OR (checked_on IS NOT NULL
 						 AND round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]))
 					 OR state IN ('decided', 'awarded', 'revoked') END);
@@ -1248,11 +1262,11 @@ CREATE POLICY quota_tie_access ON thidua.quota_tie FOR SELECT
 
 ALTER VIEW thidua.nomination_duplicates SET (security_invoker = true);
 REVOKE ALL ON thidua.nomination_duplicates, thidua.award_registry FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._step(bigint, text), thidua._editable(bigint, text),
+REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text), thidua._step(bigint, text), thidua._editable(bigint, text),
 	thidua._note_event(thidua.nomination, text, text, jsonb), thidua._set_achievements(thidua.nomination, text[]),
 	thidua._refuse_excluded(text, date, text), thidua._round_entry(text, text), thidua._guard_nomination_event(),
 	thidua.create_round(text, text, integer, text, text, date, text[], text, date),
-	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[]),
+	thidua.nominate(text, text, text, text, text, jsonb, text[], text), thidua.update_nomination(bigint, text, jsonb, text[], text),
 	thidua.set_dossier_item(bigint, text, boolean, text), thidua.submit(bigint, text), thidua.return_nomination(bigint, text),
 	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
 	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
@@ -1320,10 +1334,10 @@ BEGIN
 	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
 	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
 	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
 	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
 	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
-		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),
 		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
 		TO thidua_admin, thidua_scorer;
 	-- the emulation office's steps
@@ -1676,11 +1690,11 @@ BEGIN
 				where_, council_role USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'person') OPERATOR(pg_catalog.=) 'string'
-		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) item ->> 'person') THEN
+		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) (item ->> 'person')) THEN
 			RAISE EXCEPTION '%: field "person": person "%" does not exist', where_, item ->> 'person' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'unit') OPERATOR(pg_catalog.=) 'string'
-		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) item ->> 'unit') THEN
+		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) (item ->> 'unit')) THEN
 			RAISE EXCEPTION '%: field "unit": unit "%" does not exist', where_, item ->> 'unit' USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
@@ -2350,6 +2364,7 @@ CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETU
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 	rnd thidua.nomination_round;
@@ -2357,7 +2372,10 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'approve');
+	-- two row variables cannot share one INTO: read the pair, then split it
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
+	n := checked.n;
+	entry := checked.entry;
 	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
@@ -2394,10 +2412,14 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 BEGIN
-	SELECT * INTO n, entry FROM thidua._non_ballot(nomination, 'reject');
+	-- two row variables cannot share one INTO: read the pair, then split it
+	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
+	n := checked.n;
+	entry := checked.entry;
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
 			DETAIL = 'A rejection is recorded with its reason.';
@@ -2489,10 +2511,10 @@ BEGIN
 	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
 	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
 	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
 	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
 	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
-		thidua.update_nomination(bigint, text, jsonb, text[]), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),
 		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
 		TO thidua_admin, thidua_scorer;
 	-- the emulation office's steps

@@ -117,16 +117,18 @@ INSERT INTO model VALUES
 	('initiative',             'SIUD', 'S',    '',  '',  ''),
 	('initiative_author',      'SIUD', 'S',    '',  '',  ''),
 	('discipline',             'SIUD', 'S',    '',  '',  ''),
-	('nomination_round',       'S',    '',     '',  '',  ''),
-	('round_award',            'S',    '',     '',  '',  ''),
-	('nomination',             'S',    '',     '',  '',  ''),
-	('nomination_achievement', 'S',    '',     '',  '',  ''),
-	('dossier_item',           'S',    '',     '',  '',  ''),
+	('nomination_round',       'S',    'S',    'S', 'S', ''),
+	('round_award',            'S',    'S',    'S', 'S', ''),
+	('nomination',             'S',    'S',    'S', 'S', ''),
+	('nomination_achievement', 'S',    'S',    'S', 'S', ''),
+	('dossier_item',           'S',    'S',    'S', 'S', ''),
 	('nomination_transition',  'S',    'S',    'S', 'S', 'S'),
-	('nomination_event',       'S',    '',     '',  '',  ''),
-	('disclosure_comment',     'S',    '',     '',  '',  ''),
-	('council_member',         'S',    '',     '',  '',  ''),
-	('quota_tie',              'S',    '',     '',  '',  '');
+	('nomination_event',       'S',    'S',    'S', 'S', ''),
+	('disclosure_comment',     'S',    'S',    'S', 'S', ''),
+	('council_member',         'S',    '',     '',  'S', ''),
+	('quota_tie',              'S',    '',     '',  'S', ''),
+	('nomination_duplicates',  'S',    'S',    'S', 'S', ''),
+	('award_registry',         'S',    '',     'S', 'S', '');
 
 SELECT set_eq($$ SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'thidua'::regnamespace
 				 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') $$,
@@ -233,7 +235,23 @@ INSERT INTO function_model VALUES
 	('eligible(text,integer,text,boolean,text)', $$SELECT * FROM thidua.eligible('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
 	('forecast(text,integer,text,text)', $$SELECT * FROM thidua.forecast('LDTT', 2150)$$, '{tap_admin,tap_scorer}'),
 	('quota(text,text,integer,text)', $$SELECT * FROM thidua.quota('CSTDCS', 'TA', 2150)$$, '{tap_admin,tap_scorer}'),
-	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}');
+	('eligibility_changes(text,integer,text,text)', $$SELECT * FROM thidua.eligibility_changes('LDTT', 2150, 'x/draft')$$, '{tap_admin,tap_scorer}'),
+	-- the nomination workflow: the clerk's steps (a role acting for the proposing unit), the office's, the registry's
+	('create_round(text,text,integer,text,text,date,text[],text,date)', $$SELECT thidua.create_round('tapr', 'Tap', 2150, 'x', 'TA', '2150-12-31', '{NOPE}')$$, '{tap_admin}'),
+	('nominate(text,text,text,text,text,jsonb,text[],text)', $$SELECT thidua.nominate('no-round', 'LDTT', 'PA', 'TA')$$, '{tap_admin,tap_scorer}'),
+	('update_nomination(bigint,text,jsonb,text[],text)', $$SELECT thidua.update_nomination(-1, 'x')$$, '{tap_admin,tap_scorer}'),
+	('set_dossier_item(bigint,text,boolean,text)', $$SELECT thidua.set_dossier_item(-1, 'report', true)$$, '{tap_admin,tap_scorer}'),
+	('submit(bigint,text)', $$SELECT thidua.submit(-1)$$, '{tap_admin,tap_scorer}'),
+	('resubmit(bigint,text)', $$SELECT thidua.resubmit(-1)$$, '{tap_admin,tap_scorer}'),
+	('withdraw(bigint,text)', $$SELECT thidua.withdraw(-1, 'x')$$, '{tap_admin,tap_scorer}'),
+	('return_nomination(bigint,text)', $$SELECT thidua.return_nomination(-1, 'x')$$, '{tap_admin}'),
+	('"check"(bigint,text)', $$SELECT thidua.check(-1)$$, '{tap_admin}'),
+	('disclose(bigint,date)', $$SELECT thidua.disclose(-1)$$, '{tap_admin}'),
+	('comment(bigint,date,text,text)', $$SELECT thidua.comment(-1, '2150-01-01', 'x', 'y')$$, '{tap_admin}'),
+	('decide(bigint,text,date,text)', $$SELECT thidua.decide(-1, '1/QĐ', '2150-01-01', 'x')$$, '{tap_admin}'),
+	('award(bigint)', $$SELECT thidua.award(-1)$$, '{tap_admin}'),
+	('revoke(bigint,date,text,text)', $$SELECT thidua.revoke(-1, '2150-01-01', 'x', 'y')$$, '{tap_admin}'),
+	('award_statistics(integer,integer,text)', $$SELECT * FROM thidua.award_statistics(2150, 2150)$$, '{tap_admin,tap_reader,tap_council}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,
