@@ -247,28 +247,30 @@ cmd_nominate(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	return status;
 }
 
-/* thidua nominations edit ID [--summary T] [--evidence LINK]... [--achievement KEY]... */
+/* thidua nominations edit ID [--summary T] [--evidence LINK]... [--achievement KEY]... [--reason OVERRIDE] */
 int
 cmd_nominations_edit(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 {
 	char	   *evidence = options->n_evidence > 0 ? ArrayLiteral(options->evidence, options->n_evidence) : NULL;
 	char	   *achievements = options->n_achievements > 0 ?
 		ArrayLiteral(options->achievements, options->n_achievements) : NULL;
-	const char *values[4] = {argv[0], options->summary, evidence, achievements};
+	const char *values[5] = {argv[0], options->summary, evidence, achievements, options->reason};
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]))
-		return EXIT_ERROR;
-	if (options->summary == NULL && evidence == NULL && achievements == NULL)
+	if (!NominationId(argv[0]) ||
+		(options->summary == NULL && evidence == NULL && achievements == NULL && options->reason == NULL))
 	{
-		cli_error("nominations edit needs --summary, --evidence or --achievement");
+		if (options->summary == NULL && evidence == NULL && achievements == NULL && options->reason == NULL)
+			cli_error("nominations edit needs --summary, --evidence, --achievement or --reason");
+		free(evidence);
+		free(achievements);
 		return EXIT_ERROR;
 	}
 	/* what is not given stays as it is */
 	res = RunStep(conn,
 				  "SELECT thidua.update_nomination($1::pg_catalog.int8, $2, "
-				  "pg_catalog.to_jsonb($3::pg_catalog.text[]), $4::pg_catalog.text[])", 4, values);
+				  "pg_catalog.to_jsonb($3::pg_catalog.text[]), $4::pg_catalog.text[], $5)", 5, values);
 	free(evidence);
 	free(achievements);
 	if (res == NULL)

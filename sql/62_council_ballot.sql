@@ -37,6 +37,10 @@ COMMENT ON TABLE thidua.ballot IS 'the ballots of council votes, one row per vot
 SELECT pg_catalog.pg_extension_config_dump('thidua.vote_register', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.ballot', '');
 
+-- The rulebook entry judging an award in a round: the round's version, else
+-- the one in force on 31 December of its year.
+-- (defined in 61_nomination_workflow.sql)
+
 -- The n-th working day (Monday to Friday) after a date. Public holidays are
 -- not modelled.
 CREATE FUNCTION thidua._working_days_after(start date, n integer) RETURNS date

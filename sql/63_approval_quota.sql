@@ -350,15 +350,15 @@ CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETU
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 	rnd thidua.nomination_round;
 	scope text;
 	seat jsonb;
 	taken integer;
-	-- a row of two composites: plpgsql takes no record variables in an INTO list
-	checked record;
 BEGIN
+	-- two row variables cannot share one INTO: read the pair, then split it
 	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
 	n := checked.n;
 	entry := checked.entry;
@@ -398,10 +398,11 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
-	checked record;
 BEGIN
+	-- two row variables cannot share one INTO: read the pair, then split it
 	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
 	n := checked.n;
 	entry := checked.entry;

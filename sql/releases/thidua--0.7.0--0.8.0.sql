@@ -1432,6 +1432,10 @@ COMMENT ON TABLE thidua.ballot IS 'the ballots of council votes, one row per vot
 SELECT pg_catalog.pg_extension_config_dump('thidua.vote_register', '');
 SELECT pg_catalog.pg_extension_config_dump('thidua.ballot', '');
 
+-- The rulebook entry judging an award in a round: the round's version, else
+-- the one in force on 31 December of its year.
+-- (defined in the workflow section above)
+
 -- The n-th working day (Monday to Friday) after a date. Public holidays are
 -- not modelled.
 CREATE FUNCTION thidua._working_days_after(start date, n integer) RETURNS date
@@ -2360,15 +2364,15 @@ CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETU
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 	rnd thidua.nomination_round;
 	scope text;
 	seat jsonb;
 	taken integer;
-	-- a row of two composites: plpgsql takes no record variables in an INTO list
-	checked record;
 BEGIN
+	-- two row variables cannot share one INTO: read the pair, then split it
 	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
 	n := checked.n;
 	entry := checked.entry;
@@ -2408,10 +2412,11 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
-	checked record;
 BEGIN
+	-- two row variables cannot share one INTO: read the pair, then split it
 	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
 	n := checked.n;
 	entry := checked.entry;
@@ -2500,6 +2505,24 @@ BEGIN
 	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
 		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
 		thidua.quota_tie TO thidua_admin;
+	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
+		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.nomination_duplicates
+		TO thidua_scorer, thidua_reader, thidua_council;
+	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
+	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
+	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
+	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
+		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),
+		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
+		TO thidua_admin, thidua_scorer;
+	-- the emulation office's steps
+	GRANT EXECUTE ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date),
+		thidua.return_nomination(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
+		thidua.comment(bigint, date, text, text), thidua.decide(bigint, text, date, text), thidua.award(bigint),
+		thidua.revoke(bigint, date, text, text) TO thidua_admin;
+	GRANT EXECUTE ON FUNCTION thidua.award_statistics(integer, integer, text) TO thidua_admin, thidua_reader, thidua_council;
 	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
 		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
 		TO thidua_admin;
@@ -2563,6 +2586,8 @@ BEGIN
 		TO thidua_reader, thidua_council;
 END
 $$;
+COMMENT ON FUNCTION thidua.create_roles() IS
+	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
 
 -- seed2019: the rulebook's nomination settings (dossier items, override) and the
 -- council's recuse_proposing_unit, validated, imported, exported, cloned and diffed
@@ -2993,142 +3018,3 @@ END
 $$;
 COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
 	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating) and their place in document order (source last), for diffs';
-
--- Merge of the workflow's and the ballot's sections: create_roles() with both parts'
--- grants (each section replaced it with its own).
-CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	group_role text;
-	all_roles text := 'thidua_admin, thidua_scorer, thidua_reader, thidua_council';
-BEGIN
-	IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false) THEN
-		RAISE EXCEPTION 'thidua.create_roles() must be called by a superuser'
-			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = format('Role "%s" is not a superuser; the roles are cluster-wide.', current_user),
-				  HINT = 'Connect as a superuser (e.g. postgres) and call SELECT thidua.create_roles();';
-	END IF;
-	FOREACH group_role IN ARRAY ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council'] LOOP
-		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role) THEN
-			EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
-		ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) group_role
-					  AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb
-						   OR r.rolreplication OR r.rolbypassrls)) THEN
-			-- someone made it first: never hand thidua's rights to a role that logs in
-			RAISE EXCEPTION 'role "%" exists already and is not a plain group role', group_role
-				USING ERRCODE = 'invalid_role_specification',
-					  DETAIL = 'It can log in or holds special attributes; thidua grants its rights only to roles that are NOLOGIN, NOSUPERUSER, NOCREATEROLE, NOCREATEDB, NOREPLICATION, NOBYPASSRLS.',
-					  HINT = 'Find out who created it and who its members are (\du), then fix it with ALTER ROLE ... NOLOGIN ... or drop it.';
-		ELSE
-			RAISE NOTICE 'role "%" exists already; its members: %', group_role,
-				coalesce((SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname)
-						  FROM pg_catalog.pg_auth_members a
-						  JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) a.roleid
-						  JOIN pg_catalog.pg_roles m ON m.oid OPERATOR(pg_catalog.=) a.member
-						  WHERE g.rolname OPERATOR(pg_catalog.=) group_role), 'none');
-		END IF;
-	END LOOP;
-	EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA thidua FROM ' || all_roles;
-	EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM ' || all_roles;
-
-	-- thidua_admin: criteria, units, people, periods, blocs, scores, publication;
-	-- the histories and published standings only through functions.
-	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.criteria_set, thidua.criteria_version, thidua.criteria_item,
-		thidua.class_band, thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
-		thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
-		thidua.evaluation, thidua.observation, thidua.adjustment, thidua.role_unit,
-		thidua.not_applicable_marking TO thidua_admin;
-	-- the award catalog, rulebooks and records (36, 37, 44)
-	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.award, thidua.rulebook, thidua.rulebook_version,
-		thidua.rulebook_entry, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
-		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_admin;
-	GRANT SELECT ON thidua.rulebook_version_event TO thidua_admin;
-	-- nominations and the council (60-63): read directly, written through the workflow functions
-	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
-		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.council_member,
-		thidua.quota_tie TO thidua_admin;
-	GRANT SELECT ON thidua.nomination_round, thidua.round_award, thidua.nomination, thidua.nomination_achievement,
-		thidua.dossier_item, thidua.nomination_event, thidua.disclosure_comment, thidua.nomination_duplicates
-		TO thidua_scorer, thidua_reader, thidua_council;
-	GRANT SELECT ON thidua.council_member, thidua.quota_tie TO thidua_council;
-	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
-	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
-	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
-	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
-		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),
-		thidua.submit(bigint, text), thidua.resubmit(bigint, text), thidua.withdraw(bigint, text)
-		TO thidua_admin, thidua_scorer;
-	-- the emulation office's steps
-	GRANT EXECUTE ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date),
-		thidua.return_nomination(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
-		thidua.comment(bigint, date, text, text), thidua.decide(bigint, text, date, text), thidua.award(bigint),
-		thidua.revoke(bigint, date, text, text) TO thidua_admin;
-	GRANT EXECUTE ON FUNCTION thidua.award_statistics(integer, integer, text) TO thidua_admin, thidua_reader, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua.import_rulebook(jsonb, boolean), thidua.publish_rulebook(text, text),
-		thidua.retire_rulebook(text, text), thidua.clone_rulebook(text, text), thidua.delete_rulebook_draft(text)
-		TO thidua_admin;
-	GRANT SELECT ON thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.current_standings,
-		thidua.published_standings TO thidua_admin;
-	GRANT EXECUTE ON FUNCTION thidua.import_criteria(jsonb, boolean), thidua.import_criteria_file(bytea, text, text, boolean),
-		thidua.publish_version(text, text), thidua.retire_version(text, text), thidua.clone_version(text, text),
-		thidua.delete_draft(text), thidua.close_period(text, text), thidua.reopen_period(text, text),
-	thidua.evaluation_scores(text, text),
-		thidua.standings(text, text), thidua.explain(text, text, text), thidua.judge_report(text, text),
-		thidua.publish_standings(text, text, text), thidua.import_scores(text, text, text),
-		thidua.import_criteria_file(text, text, text, boolean), thidua.import_scores(text, text, text, text),
-		thidua.import_scores(text, text, bytea, text) TO thidua_admin;
-	-- setting up a zone (34_zone_setup.sql)
-	GRANT EXECUTE ON FUNCTION thidua.import_units(text, text), thidua.import_people(text, text),
-		thidua.open_period(text, integer), thidua.create_bloc(text, text, text),
-		thidua.set_bloc_settings(text, text, text, text, integer, integer, text),
-		thidua.import_bloc_members(text, text, text, text), thidua.import_pact(text, text, text, text),
-		thidua.add_veto(text, text, text, text), thidua.remove_veto(text, text, text, text),
-		thidua.add_recusal(text, text, text, text, text),
-		thidua.set_member_status(text, text, text, text, date, text, text), thidua.remove_member(text, text, text),
-		thidua.import_units(bytea, text), thidua.import_people(bytea, text),
-		thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text)
-		TO thidua_admin;
-	-- people's and units' records (38_records_import.sql)
-	GRANT EXECUTE ON FUNCTION thidua.import_records(text, text, text), thidua.import_records(text, bytea, text),
-		thidua.revoke_award(bigint, date, text, text) TO thidua_admin;
-	-- the council and its vote (62, 63): the office sets the council, opens and
-	-- closes the vote and approves; members vote (the functions check who)
-	GRANT SELECT ON thidua.vote_register TO thidua_admin, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._sits_on_council_of(bigint) TO thidua_admin, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
-		thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.close_vote(text),
-		thidua.approve_round(text, text), thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text),
-		thidua.reject(bigint, text) TO thidua_admin;
-	GRANT EXECUTE ON FUNCTION thidua.vote(bigint, text), thidua.vote_written(bigint, text, text), thidua.tally(text)
-		TO thidua_admin, thidua_council;
-
-	-- thidua_scorer: the scores of the units its role is mapped to (policies),
-	-- the people of those units, and what scoring needs to read.
-	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
-		thidua.period_event, thidua.role_unit, thidua.individual, thidua.membership, thidua.post_held,
-		thidua.not_applicable_marking, thidua.individual_rating, thidua.unit_rating, thidua.individual_award,
-		thidua.unit_award, thidua.initiative, thidua.initiative_author, thidua.discipline TO thidua_scorer;
-	GRANT SELECT, INSERT, DELETE ON thidua.evaluation TO thidua_scorer;
-	GRANT SELECT, INSERT, UPDATE, DELETE ON thidua.observation TO thidua_scorer;
-	GRANT EXECUTE ON FUNCTION thidua.import_scores(text, text, text), thidua.import_scores(text, text, text, text),
-		thidua.import_scores(text, text, bytea, text) TO thidua_scorer;
-
-	-- eligibility, forecasts, quotas and what-if (47, 48): row-level security
-	-- limits a scorer to the people of its own units
-	GRANT EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
-		thidua.eligible(text, integer, text, boolean, text), thidua.forecast(text, integer, text, text),
-		thidua.quota(text, text, integer, text), thidua.eligibility_changes(text, integer, text, text)
-		TO thidua_admin, thidua_scorer;
-
-	-- thidua_reader, and for now thidua_council: published standings and the
-	-- public structure they name; no personal data, no unpublished score.
-	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
-		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
-		TO thidua_reader, thidua_council;
-END
-$$;
-COMMENT ON FUNCTION thidua.create_roles() IS
-	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
