@@ -525,6 +525,8 @@ CREATE FUNCTION thidua._note_event(n thidua.nomination, action text, reason text
 	INSERT INTO thidua.nomination_event (nomination_id, action, from_state, to_state, by_role, reason, detail)
 	VALUES (n.nomination_id, action, n.state, n.state, thidua._actor(), reason, detail)
 $$;
+COMMENT ON FUNCTION thidua._note_event(thidua.nomination, text, text, jsonb) IS
+	'appends an event that leaves the state as it is (edit, dossier, comment) to nomination_event';
 
 -- The rulebook version and entry that judge a round's award.
 CREATE FUNCTION thidua._round_entry(round text, award text) RETURNS thidua.rulebook_entry
@@ -610,6 +612,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION thidua._set_achievements(thidua.nomination, text[]) IS
+	'replaces a nomination''s achievements: "initiative:<code>" (an existing initiative the person authored) or a free key; raises naming the achievement';
 
 CREATE FUNCTION thidua._check_evidence(evidence jsonb) RETURNS jsonb
 	LANGUAGE plpgsql IMMUTABLE
@@ -624,6 +628,8 @@ BEGIN
 	RETURN evidence;
 END
 $$;
+COMMENT ON FUNCTION thidua._check_evidence(jsonb) IS
+	'the evidence as given when it is a JSON array of strings (links); raises invalid_parameter_value otherwise';
 
 CREATE FUNCTION thidua.create_round(round_code text, title text, year integer, authority text, council_unit text,
 									deadline date, awards text[], rulebook_version text DEFAULT NULL, meets_on date DEFAULT NULL)
@@ -881,6 +887,8 @@ CREATE FUNCTION thidua._deciding_failures(rule jsonb, snapshot jsonb) RETURNS js
 	  AND NOT EXISTS (SELECT 1 FROM up JOIN nodes p ON p.node OPERATOR(pg_catalog.=) up.parent
 					  WHERE up.leaf OPERATOR(pg_catalog.=) n.node AND p.passed)
 $$;
+COMMENT ON FUNCTION thidua._deciding_failures(jsonb, jsonb) IS
+	'the failed leaves of a rule (node, kind, evidence) that decide its failure, from an eligibility snapshot: no ancestor passed';
 
 CREATE FUNCTION thidua.check(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
