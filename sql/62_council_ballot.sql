@@ -247,6 +247,8 @@ CREATE FUNCTION thidua._add_council_members(round text, members jsonb) RETURNS i
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+-- the variable council_role, not the column of the same name, where both could be meant
+#variable_conflict use_variable
 DECLARE
 	item jsonb;
 	place integer := 0;
