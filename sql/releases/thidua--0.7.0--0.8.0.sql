@@ -1719,7 +1719,7 @@ BEGIN
 				USING ERRCODE = 'unique_violation';
 		END IF;
 		INSERT INTO thidua.council_member (round_code, role_name, full_name, council_role, person_code, unit_code)
-		VALUES (round, member_role, pg_catalog.normalize(item ->> 'name', NFC), council_role,
+		VALUES (round, member_role, normalize(item ->> 'name', NFC), council_role,
 				nullif(item -> 'person', 'null') #>> '{}', nullif(item -> 'unit', 'null') #>> '{}');
 	END LOOP;
 	RETURN place;
