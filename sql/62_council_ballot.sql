@@ -247,15 +247,13 @@ CREATE FUNCTION thidua._add_council_members(round text, members jsonb) RETURNS i
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
--- the variable council_role, not the column of the same name, where both could be meant
-#variable_conflict use_variable
 DECLARE
 	item jsonb;
 	place integer := 0;
 	where_ text;
 	key text;
 	member_role text;
-	council_role text;
+	member_council_role text;
 BEGIN
 	IF members IS NULL OR jsonb_typeof(members) OPERATOR(pg_catalog.<>) 'array' OR jsonb_array_length(members) OPERATOR(pg_catalog.=) 0 THEN
 		RAISE EXCEPTION 'members must be a non-empty JSON array of members, not %', coalesce(members::text, 'NULL')
@@ -291,10 +289,10 @@ BEGIN
 		IF jsonb_typeof(item -> 'name') IS DISTINCT FROM 'string' OR item ->> 'name' OPERATOR(pg_catalog.=) '' THEN
 			RAISE EXCEPTION '%: field "name": the member''s full name is required', where_ USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		council_role := coalesce(item ->> 'council_role', 'member');
-		IF NOT council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
+		member_council_role := coalesce(item ->> 'council_role', 'member');
+		IF NOT member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
 			RAISE EXCEPTION '%: field "council_role": "%" is not a council role (one of chair, vice_chair, secretary, member)',
-				where_, council_role USING ERRCODE = 'invalid_parameter_value';
+				where_, member_council_role USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'person') OPERATOR(pg_catalog.=) 'string'
 		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) (item ->> 'person')) THEN
@@ -309,14 +307,14 @@ BEGIN
 			RAISE EXCEPTION '%: field "role": "%" is already a member of the council of round "%"', where_, member_role, round
 				USING ERRCODE = 'unique_violation';
 		END IF;
-		IF council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'secretary'])
+		IF member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'secretary'])
 		   AND EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
-					   AND m.council_role OPERATOR(pg_catalog.=) council_role) THEN
-			RAISE EXCEPTION '%: field "council_role": the council of round "%" has a % already', where_, round, council_role
+					   AND m.council_role OPERATOR(pg_catalog.=) member_council_role) THEN
+			RAISE EXCEPTION '%: field "council_role": the council of round "%" has a % already', where_, round, member_council_role
 				USING ERRCODE = 'unique_violation';
 		END IF;
 		INSERT INTO thidua.council_member (round_code, role_name, full_name, council_role, person_code, unit_code)
-		VALUES (round, member_role, normalize(item ->> 'name', NFC), council_role,
+		VALUES (round, member_role, normalize(item ->> 'name', NFC), member_council_role,
 				nullif(item -> 'person', 'null') #>> '{}', nullif(item -> 'unit', 'null') #>> '{}');
 	END LOOP;
 	RETURN place;

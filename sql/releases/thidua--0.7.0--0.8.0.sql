@@ -1650,15 +1650,13 @@ CREATE FUNCTION thidua._add_council_members(round text, members jsonb) RETURNS i
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
--- the variable council_role, not the column of the same name, where both could be meant
-#variable_conflict use_variable
 DECLARE
 	item jsonb;
 	place integer := 0;
 	where_ text;
 	key text;
 	member_role text;
-	council_role text;
+	member_council_role text;
 BEGIN
 	IF members IS NULL OR jsonb_typeof(members) OPERATOR(pg_catalog.<>) 'array' OR jsonb_array_length(members) OPERATOR(pg_catalog.=) 0 THEN
 		RAISE EXCEPTION 'members must be a non-empty JSON array of members, not %', coalesce(members::text, 'NULL')
@@ -1694,10 +1692,10 @@ BEGIN
 		IF jsonb_typeof(item -> 'name') IS DISTINCT FROM 'string' OR item ->> 'name' OPERATOR(pg_catalog.=) '' THEN
 			RAISE EXCEPTION '%: field "name": the member''s full name is required', where_ USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		council_role := coalesce(item ->> 'council_role', 'member');
-		IF NOT council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
+		member_council_role := coalesce(item ->> 'council_role', 'member');
+		IF NOT member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
 			RAISE EXCEPTION '%: field "council_role": "%" is not a council role (one of chair, vice_chair, secretary, member)',
-				where_, council_role USING ERRCODE = 'invalid_parameter_value';
+				where_, member_council_role USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		IF jsonb_typeof(item -> 'person') OPERATOR(pg_catalog.=) 'string'
 		   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) (item ->> 'person')) THEN
@@ -1712,14 +1710,14 @@ BEGIN
 			RAISE EXCEPTION '%: field "role": "%" is already a member of the council of round "%"', where_, member_role, round
 				USING ERRCODE = 'unique_violation';
 		END IF;
-		IF council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'secretary'])
+		IF member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'secretary'])
 		   AND EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
-					   AND m.council_role OPERATOR(pg_catalog.=) council_role) THEN
-			RAISE EXCEPTION '%: field "council_role": the council of round "%" has a % already', where_, round, council_role
+					   AND m.council_role OPERATOR(pg_catalog.=) member_council_role) THEN
+			RAISE EXCEPTION '%: field "council_role": the council of round "%" has a % already', where_, round, member_council_role
 				USING ERRCODE = 'unique_violation';
 		END IF;
 		INSERT INTO thidua.council_member (round_code, role_name, full_name, council_role, person_code, unit_code)
-		VALUES (round, member_role, normalize(item ->> 'name', NFC), council_role,
+		VALUES (round, member_role, normalize(item ->> 'name', NFC), member_council_role,
 				nullif(item -> 'person', 'null') #>> '{}', nullif(item -> 'unit', 'null') #>> '{}');
 	END LOOP;
 	RETURN place;
@@ -2311,12 +2309,12 @@ BEGIN
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
 	rnd := thidua._lock_round(round);
 	SELECT * INTO tie FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
-		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) scope FOR UPDATE;
+		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope FOR UPDATE;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'round "%" has no tie for award "%" in "%"', round, award, scope USING ERRCODE = 'no_data_found';
+		RAISE EXCEPTION 'round "%" has no tie for award "%" in "%"', round, award, resolve_tie.scope USING ERRCODE = 'no_data_found';
 	END IF;
 	IF tie.decided_at IS NOT NULL THEN
-		RAISE EXCEPTION 'the tie of round "%" for award "%" in "%" was decided at % by "%"', round, award, scope, tie.decided_at, tie.decided_by
+		RAISE EXCEPTION 'the tie of round "%" for award "%" in "%" was decided at % by "%"', round, award, resolve_tie.scope, tie.decided_at, tie.decided_by
 			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Chosen: %s. Reason: %s', tie.chosen, tie.reason);
 	END IF;
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
@@ -2330,7 +2328,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	entry := thidua._round_entry(round, award);
-	seat := thidua._quota_seats(award, scope, rnd, entry)
+	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry)
 		|| jsonb_build_object('tie', jsonb_build_object('tied', tie.tied, 'seats_left', tie.seats_left, 'chosen', chosen,
 							  'reason', reason, 'decided_by', thidua._actor()));
 	FOREACH id IN ARRAY tie.tied LOOP
@@ -2341,17 +2339,20 @@ BEGIN
 		END IF;
 	END LOOP;
 	UPDATE thidua.quota_tie t SET chosen = resolve_tie.chosen, reason = resolve_tie.reason, decided_at = now(), decided_by = thidua._actor()
-	WHERE t.round_code OPERATOR(pg_catalog.=) round AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) scope;
+	WHERE t.round_code OPERATOR(pg_catalog.=) round AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope;
 END
 $$;
 COMMENT ON FUNCTION thidua.resolve_tie(text, text, text, bigint[], text) IS
 	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value).';
 
 -- A single nomination of an award without a ballot.
-CREATE FUNCTION thidua._non_ballot(nomination bigint, step text, OUT n thidua.nomination, OUT entry thidua.rulebook_entry)
+CREATE FUNCTION thidua._non_ballot(nomination bigint, step text) RETURNS thidua.nomination
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	n thidua.nomination;
+	entry thidua.rulebook_entry;
 BEGIN
 	PERFORM thidua._require_admin(format('%s nomination %s', step, nomination));
 	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
@@ -2364,28 +2365,26 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Open and close the round''s vote (thidua.open_vote, thidua.close_vote).';
 	END IF;
+	RETURN n;
 END
 $$;
 COMMENT ON FUNCTION thidua._non_ballot(bigint, text) IS
-	'the nomination and its rulebook entry, locked, for approve and reject: administrators only, an existing nomination of an award without a ballot';
+	'the nomination, locked, for approve and reject: administrators only, an existing nomination of an award without a ballot';
 
 CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	checked record;
 	n thidua.nomination;
 	entry thidua.rulebook_entry;
 	rnd thidua.nomination_round;
-	scope text;
+	seat_scope text;
 	seat jsonb;
 	taken integer;
 BEGIN
-	-- two row variables cannot share one INTO: read the pair, then split it
-	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'approve');
-	n := checked.n;
-	entry := checked.entry;
+	n := thidua._non_ballot(nomination, 'approve');
+	entry := thidua._round_entry(n.round_code, n.award_code);
 	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
@@ -2396,16 +2395,16 @@ BEGIN
 									   thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer)) END;
 	END IF;
 	IF entry.quota IS NOT NULL THEN
-		scope := thidua._quota_scope(n, rnd, entry.quota);
+		seat_scope := thidua._quota_scope(n, rnd, entry.quota);
 		IF EXISTS (SELECT 1 FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code
-				   AND t.award_code OPERATOR(pg_catalog.=) n.award_code AND t.scope OPERATOR(pg_catalog.=) scope AND t.decided_at IS NULL) THEN
-			RAISE EXCEPTION 'award "%" of round "%" is blocked in "%" by a tie at the quota''s cut', n.award_code, n.round_code, scope
+				   AND t.award_code OPERATOR(pg_catalog.=) n.award_code AND t.scope OPERATOR(pg_catalog.=) seat_scope AND t.decided_at IS NULL) THEN
+			RAISE EXCEPTION 'award "%" of round "%" is blocked in "%" by a tie at the quota''s cut', n.award_code, n.round_code, seat_scope
 				USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'The council decides it (thidua.resolve_tie).';
 		END IF;
-		seat := thidua._quota_seats(n.award_code, scope, rnd, entry);
-		taken := thidua._seats_taken(rnd, entry, scope);
+		seat := thidua._quota_seats(n.award_code, seat_scope, rnd, entry);
+		taken := thidua._seats_taken(rnd, entry, seat_scope);
 		IF taken OPERATOR(pg_catalog.>=) (seat ->> 'allowed')::integer THEN
-			RAISE EXCEPTION 'no seat left under the quota of award "%" in "%": % taken of %', n.award_code, scope, taken, seat ->> 'allowed'
+			RAISE EXCEPTION 'no seat left under the quota of award "%" in "%": % taken of %', n.award_code, seat_scope, taken, seat ->> 'allowed'
 				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('%s (%s).', seat ->> 'arithmetic', seat ->> 'rule'),
 					  HINT = 'Approve the round in order (thidua.approve_round), or reject another nomination first.';
 		END IF;
@@ -2422,14 +2421,9 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	checked record;
 	n thidua.nomination;
-	entry thidua.rulebook_entry;
 BEGIN
-	-- two row variables cannot share one INTO: read the pair, then split it
-	SELECT * INTO checked FROM thidua._non_ballot(nomination, 'reject');
-	n := checked.n;
-	entry := checked.entry;
+	n := thidua._non_ballot(nomination, 'reject');
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
 			DETAIL = 'A rejection is recorded with its reason.';

@@ -128,7 +128,9 @@ INSERT INTO model VALUES
 	('council_member',         'S',    '',     '',  'S', ''),
 	('quota_tie',              'S',    '',     '',  'S', ''),
 	('nomination_duplicates',  'S',    'S',    'S', 'S', ''),
-	('award_registry',         'S',    '',     'S', 'S', '');
+	('award_registry',         'S',    '',     'S', 'S', ''),
+	('vote_register',          'S',    '',     '',  'S', ''),
+	('ballot',                 '',     '',     '',  '',  '');
 
 SELECT set_eq($$ SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'thidua'::regnamespace
 				 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') $$,
@@ -251,7 +253,19 @@ INSERT INTO function_model VALUES
 	('decide(bigint,text,date,text)', $$SELECT thidua.decide(-1, '1/QĐ', '2150-01-01', 'x')$$, '{tap_admin}'),
 	('award(bigint)', $$SELECT thidua.award(-1)$$, '{tap_admin}'),
 	('revoke(bigint,date,text,text)', $$SELECT thidua.revoke(-1, '2150-01-01', 'x', 'y')$$, '{tap_admin}'),
-	('award_statistics(integer,integer,text)', $$SELECT * FROM thidua.award_statistics(2150, 2150)$$, '{tap_admin,tap_reader,tap_council}');
+	('award_statistics(integer,integer,text)', $$SELECT * FROM thidua.award_statistics(2150, 2150)$$, '{tap_admin,tap_reader,tap_council}'),
+	('set_council(text,jsonb)', $$SELECT thidua.set_council('tapnone', '[]')$$, '{tap_admin}'),
+	('add_council_member(text,text,text,text,text,text)', $$SELECT thidua.add_council_member('tapnone', 'x', 'X')$$, '{tap_admin}'),
+	('remove_council_member(text,text)', $$SELECT thidua.remove_council_member('tapnone', 'x')$$, '{tap_admin}'),
+	('open_vote(text)', $$SELECT thidua.open_vote('tapnone')$$, '{tap_admin}'),
+	('close_vote(text)', $$SELECT thidua.close_vote('tapnone')$$, '{tap_admin}'),
+	('vote(bigint,text)', $$SELECT thidua.vote(-1, 'yes')$$, '{tap_admin,tap_council}'),
+	('vote_written(bigint,text,text)', $$SELECT thidua.vote_written(-1, 'x', 'yes')$$, '{tap_admin,tap_council}'),
+	('tally(text)', $$SELECT * FROM thidua.tally('tapnone')$$, '{tap_admin,tap_council}'),
+	('approve_round(text,text)', $$SELECT thidua.approve_round('tapnone')$$, '{tap_admin}'),
+	('resolve_tie(text,text,text,bigint[],text)', $$SELECT thidua.resolve_tie('tapnone', 'LDTT', '', '{}', 'x')$$, '{tap_admin}'),
+	('approve(bigint,text)', $$SELECT thidua.approve(-1)$$, '{tap_admin}'),
+	('reject(bigint,text)', $$SELECT thidua.reject(-1, 'x')$$, '{tap_admin}');
 
 SELECT set_eq($$ SELECT regexp_replace(p.oid::regprocedure::text, '^thidua\.', '') FROM pg_proc p
 				 WHERE p.pronamespace = 'thidua'::regnamespace AND p.proname !~ '^_' $$,
