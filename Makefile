@@ -37,7 +37,7 @@ PG_CPPFLAGS = -DTHIDUA_VERSION=\"$(EXTVERSION)\" -Iextension
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare -Wno-clobbered -Wno-cast-function-type
 
-REGRESS = existing_database upgrade catalog_drift version scoring criteria criteria_defaults ranking trimmed_mean_state standings standings_rules guarantees concurrency draft_edges criteria_structure vietnamese_text rule_shapes csv_files records rulebooks nominations ballot
+REGRESS = existing_database upgrade catalog_drift version scoring criteria criteria_defaults ranking trimmed_mean_state standings standings_rules guarantees concurrency draft_edges criteria_structure vietnamese_text rule_shapes csv_files records rulebooks ballot nominations
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 # Prefer the versioned pg_config: Debian's /usr/bin/pg_config belongs to libpq-dev.
