@@ -28,8 +28,8 @@ CheckListingFormat(const CommandOptions *options)
  * Runs a listing query and prints it: as JSON, one array of row objects (the
  * server builds it, so types keep their JSON form); else a table or CSV.
  */
-static int
-PrintListing(PGconn *conn, const CommandOptions *options, const char *sql, int nparams, const char *const *values)
+int
+cli_print_listing(PGconn *conn, const CommandOptions *options, const char *sql, int nparams, const char *const *values)
 {
 	if (options->format != NULL && strcmp(options->format, "json") == 0)
 	{
@@ -89,7 +89,7 @@ cmd_eligible(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 		sql = "SELECT e.subject_code AS subject, e.subject_name AS name, e.unit_code AS unit "
 			"FROM thidua.eligible($1, $2::pg_catalog.int4, $3, $4::pg_catalog.bool, $5) e "
 			"ORDER BY e.unit_code, e.subject_code";
-	return PrintListing(conn, options, sql, 5, values);
+	return cli_print_listing(conn, options, sql, 5, values);
 }
 
 /* thidua eligibility --subject S --award A --year Y [--rulebook V] [--date D] */
@@ -102,7 +102,7 @@ cmd_eligibility(PGconn *conn, const CommandOptions *options, int argc, char **ar
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
-	return PrintListing(conn, options,
+	return cli_print_listing(conn, options,
 						"SELECT node, kind, passed, evidence, legal_source, verified "
 						"FROM thidua.eligibility($1, $2, $3::pg_catalog.int4, $4, $5::pg_catalog.date)", 5, values);
 }
@@ -129,9 +129,9 @@ cmd_forecast(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	{
 		const char *with_subject[5] = {values[0], values[1], values[2], values[3], options->subject};
 
-		return PrintListing(conn, options, sql, 5, with_subject);
+		return cli_print_listing(conn, options, sql, 5, with_subject);
 	}
-	return PrintListing(conn, options, sql, 4, values);
+	return cli_print_listing(conn, options, sql, 4, values);
 }
 
 /* thidua quota --award A --unit U --year Y [--rulebook V] */
@@ -144,7 +144,7 @@ cmd_quota(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
-	return PrintListing(conn, options,
+	return cli_print_listing(conn, options,
 						"SELECT base_award, base, share, rounding, minimum, allowed, arithmetic, legal_source "
 						"FROM thidua.quota($1, $2, $3::pg_catalog.int4, $4)", 4, values);
 }
@@ -159,7 +159,7 @@ cmd_whatif(PGconn *conn, const CommandOptions *options, int argc, char **argv)
 	(void) argv;
 	if (!CheckListingFormat(options))
 		return EXIT_ERROR;
-	return PrintListing(conn, options,
+	return cli_print_listing(conn, options,
 						"SELECT subject_code AS subject, subject_name AS name, change, in_force_version AS in_force, "
 						"deciding_rule, evidence FROM thidua.eligibility_changes($1, $2::pg_catalog.int4, $3, $4)",
 						4, values);

@@ -6,6 +6,7 @@
  * program only moves files and parameters to SQL functions and prints results.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,38 +19,58 @@ const char *progname = "thidua";
  * The options a command may take. Each command lists those it takes (and
  * those it cannot do without); any other is refused, so that nothing given
  * is silently ignored. A new option: a flag, a row below, a field of
- * CommandOptions and a case in SetOption.
+ * CommandOptions and a case in SetOption. Flags are 64 bits: there are more
+ * options than an int has bits.
  */
-typedef enum OptionFlag
-{
-	OPT_FORMAT = 1 << 0,
-	OPT_OUTPUT = 1 << 1,
-	OPT_EXPANDED = 1 << 2,
-	OPT_NOTE = 1 << 3,
-	OPT_REPLACE = 1 << 4,
-	OPT_BLOC = 1 << 5,
-	OPT_PERIOD = 1 << 6,
-	OPT_REASON = 1 << 7,
-	OPT_PUBLISHED = 1 << 8,
-	/* setting up a zone (zone.c) */
-	OPT_YEAR = 1 << 9,
-	OPT_KIND = 1 << 10,
-	OPT_CRITERIA = 1 << 11,
-	OPT_METHOD = 1 << 12,
-	OPT_TRIM = 1 << 13,
-	OPT_QUORUM = 1 << 14,
-	OPT_ROUNDING = 1 << 15,
-	OPT_JUDGE = 1 << 16,
-	OPT_DATE = 1 << 17,
-	OPT_INTO = 1 << 18,
-	/* eligibility (eligibility.c) */
-	OPT_AWARD = 1 << 19,
-	OPT_UNIT = 1 << 20,
-	OPT_WHY = 1 << 21,
-	OPT_SUBJECT = 1 << 22,
-	OPT_DRAFT = 1 << 23,
-	OPT_RULEBOOK = 1 << 24
-} OptionFlag;
+typedef uint64_t OptionFlag;
+
+#define OPT_FORMAT ((OptionFlag) 1 << 0)
+#define OPT_OUTPUT ((OptionFlag) 1 << 1)
+#define OPT_EXPANDED ((OptionFlag) 1 << 2)
+#define OPT_NOTE ((OptionFlag) 1 << 3)
+#define OPT_REPLACE ((OptionFlag) 1 << 4)
+#define OPT_BLOC ((OptionFlag) 1 << 5)
+#define OPT_PERIOD ((OptionFlag) 1 << 6)
+#define OPT_REASON ((OptionFlag) 1 << 7)
+#define OPT_PUBLISHED ((OptionFlag) 1 << 8)
+#define OPT_YEAR ((OptionFlag) 1 << 9)
+#define OPT_KIND ((OptionFlag) 1 << 10)
+#define OPT_CRITERIA ((OptionFlag) 1 << 11)
+#define OPT_METHOD ((OptionFlag) 1 << 12)
+#define OPT_TRIM ((OptionFlag) 1 << 13)
+#define OPT_QUORUM ((OptionFlag) 1 << 14)
+#define OPT_ROUNDING ((OptionFlag) 1 << 15)
+#define OPT_JUDGE ((OptionFlag) 1 << 16)
+#define OPT_DATE ((OptionFlag) 1 << 17)
+#define OPT_INTO ((OptionFlag) 1 << 18)
+#define OPT_AWARD ((OptionFlag) 1 << 19)
+#define OPT_UNIT ((OptionFlag) 1 << 20)
+#define OPT_WHY ((OptionFlag) 1 << 21)
+#define OPT_SUBJECT ((OptionFlag) 1 << 22)
+#define OPT_DRAFT ((OptionFlag) 1 << 23)
+#define OPT_RULEBOOK ((OptionFlag) 1 << 24)
+/* nominations and the council (nominations.c, council.c) */
+#define OPT_TITLE ((OptionFlag) 1 << 25)
+#define OPT_AUTHORITY ((OptionFlag) 1 << 26)
+#define OPT_COUNCIL_UNIT ((OptionFlag) 1 << 27)
+#define OPT_DEADLINE ((OptionFlag) 1 << 28)
+#define OPT_MEETS_ON ((OptionFlag) 1 << 29)
+#define OPT_ROUND ((OptionFlag) 1 << 30)
+#define OPT_STATE ((OptionFlag) 1 << 31)
+#define OPT_SUMMARY ((OptionFlag) 1 << 32)
+#define OPT_EVIDENCE ((OptionFlag) 1 << 33)
+#define OPT_ACHIEVEMENT ((OptionFlag) 1 << 34)
+#define OPT_NUMBER ((OptionFlag) 1 << 35)
+#define OPT_SIGNER ((OptionFlag) 1 << 36)
+#define OPT_COMMENTER ((OptionFlag) 1 << 37)
+#define OPT_FROM ((OptionFlag) 1 << 38)
+#define OPT_TO ((OptionFlag) 1 << 39)
+#define OPT_BY ((OptionFlag) 1 << 40)
+#define OPT_FILE ((OptionFlag) 1 << 41)
+#define OPT_SCOPE ((OptionFlag) 1 << 42)
+#define OPT_CHOSEN ((OptionFlag) 1 << 43)
+#define OPT_REFERENCE ((OptionFlag) 1 << 44)
+#define OPT_MISSING ((OptionFlag) 1 << 45)
 
 /* What a table-printing command takes besides its own options. */
 #define OPT_TABLE (OPT_FORMAT | OPT_OUTPUT | OPT_EXPANDED)
@@ -89,6 +110,27 @@ static const CommandOption command_options[] = {
 	{OPT_SUBJECT, "subject", 0, "CODE", "a person (or unit, for a collective award)"},
 	{OPT_DRAFT, "draft", 0, "VERSION", "a draft rulebook version, against the one in force"},
 	{OPT_RULEBOOK, "rulebook", 0, "VERSION", "the rulebook version applied (default: in force)"},
+	{OPT_TITLE, "title", 0, "TEXT", "the title of a nomination round"},
+	{OPT_AUTHORITY, "authority", 0, "TEXT", "who decides the round's awards, in words"},
+	{OPT_COUNCIL_UNIT, "council-unit", 0, "UNIT", "the unit whose council considers the round"},
+	{OPT_DEADLINE, "deadline", 0, "DATE", "the last day to nominate, YYYY-MM-DD or DD/MM/YYYY"},
+	{OPT_MEETS_ON, "meets-on", 0, "DATE", "the day the council meets, YYYY-MM-DD or DD/MM/YYYY"},
+	{OPT_ROUND, "round", 0, "ROUND", "a nomination round"},
+	{OPT_STATE, "state", 0, "STATE", "a nomination state (draft, checked, in_vote, ...)"},
+	{OPT_SUMMARY, "summary", 0, "TEXT", "the summary of a nomination's achievements"},
+	{OPT_EVIDENCE, "evidence", 0, "LINK", "a link to evidence (repeat for more)"},
+	{OPT_ACHIEVEMENT, "achievement", 0, "KEY", "an achievement, or initiative:CODE (repeat for more)"},
+	{OPT_NUMBER, "number", 0, "TEXT", "a decision's number"},
+	{OPT_SIGNER, "signer", 0, "TEXT", "who signed the decision"},
+	{OPT_COMMENTER, "commenter", 0, "NAME", "who sent a public comment"},
+	{OPT_FROM, "from", 0, "YEAR", "the first year counted"},
+	{OPT_TO, "to", 0, "YEAR", "the last year counted"},
+	{OPT_BY, "by", 0, "KEY", "group by award, level, unit or year"},
+	{OPT_FILE, "file", 0, "FILE", "a CSV file to read"},
+	{OPT_SCOPE, "scope", 0, "SCOPE", "the tied quota's unit or bloc (default: the round)"},
+	{OPT_CHOSEN, "chosen", 0, "IDS", "the nominations chosen, comma-separated (3,7)"},
+	{OPT_REFERENCE, "reference", 0, "TEXT", "where a dossier document is: link, file or number"},
+	{OPT_MISSING, "missing", 0, NULL, "mark the dossier item missing (default: present)"},
 };
 #define N_COMMAND_OPTIONS ((int) (sizeof(command_options) / sizeof(command_options[0])))
 
@@ -113,6 +155,30 @@ static const OptionHelp option_helps[] = {
 	{"eligible", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
 	{"forecast", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
 	{"whatif", OPT_UNIT, "a unit, with its sub-units (default: everyone)"},
+	{"round create", OPT_AWARD, "the round's awards, comma-separated (BK-UBT,GK)"},
+	{"round create", OPT_YEAR, "the year the awards are for"},
+	{"round create", OPT_RULEBOOK, "the rulebook version applied (default: in force on 31 December of the year)"},
+	{"nominate", OPT_UNIT, "the proposing unit"},
+	{"nominate", OPT_SUBJECT, "the person (or unit, for a collective award) proposed"},
+	{"nominate", OPT_REASON, "why a rule the rulebook lets be overridden is overridden (kept)"},
+	{"nominations edit", OPT_REASON, "why a rule the rulebook lets be overridden is overridden (kept)"},
+	{"nominations list", OPT_UNIT, "the proposing unit (or the unit proposed)"},
+	{"nominations list", OPT_AWARD, "an award of the catalog"},
+	{"nominations submit", OPT_REASON, "a note recorded in the event log"},
+	{"nominations resubmit", OPT_REASON, "what changed, recorded in the event log"},
+	{"nominations check", OPT_REASON, "a note recorded in the event log"},
+	{"nominations return", OPT_REASON, "why it goes back (recorded)"},
+	{"nominations withdraw", OPT_REASON, "why it is withdrawn (recorded)"},
+	{"nominations approve", OPT_REASON, "a note recorded in the event log"},
+	{"nominations reject", OPT_REASON, "why it is rejected (recorded)"},
+	{"nominations resolve-tie", OPT_REASON, "the council's reason (recorded)"},
+	{"nominations revoke", OPT_REASON, "why the award is revoked (recorded)"},
+	{"nominations disclose", OPT_DATE, "the first day of the comment window (default: today)"},
+	{"nominations comment", OPT_DATE, "the day the comment was received (default: today)"},
+	{"nominations decide", OPT_DATE, "the decision's date, YYYY-MM-DD or DD/MM/YYYY"},
+	{"nominations revoke", OPT_DATE, "the day the award is revoked, YYYY-MM-DD or DD/MM/YYYY"},
+	{"nominations revoke", OPT_NUMBER, "the number of the revoking decision"},
+	{"council members", OPT_FILE, "set the council from this CSV (role,name,council_role,person,unit)"},
 };
 #define N_OPTION_HELPS ((int) (sizeof(option_helps) / sizeof(option_helps[0])))
 
@@ -142,8 +208,8 @@ typedef struct Command
 	const char *name;			/* "criteria import" */
 	const char *arguments;		/* "VERSION [NEW_EDITION]" */
 	CommandFunction run;
-	unsigned	options;		/* OPT_... it takes */
-	unsigned	required;		/* OPT_... it needs */
+	OptionFlag	options;		/* OPT_... it takes */
+	OptionFlag	required;		/* OPT_... it needs */
 	const char *formats;		/* "table|csv", or NULL */
 	unsigned	checks;			/* CHECK_... */
 	const char *roles;
@@ -263,6 +329,86 @@ static const Command commands[] = {
 	{"whatif", "", cmd_whatif, OPT_TABLE | OPT_DRAFT | OPT_AWARD | OPT_YEAR | OPT_UNIT, OPT_DRAFT | OPT_AWARD | OPT_YEAR,
 	"table|csv|json", 0, "thidua_admin, thidua_scorer (its own people)",
 	"who gains and who loses eligibility under a draft rulebook, and the rule that made the difference"},
+	/* rounds, nominations, the council and the registry (nominations.c, council.c) */
+	{"round create", "ROUND", cmd_round_create,
+		OPT_TITLE | OPT_YEAR | OPT_AUTHORITY | OPT_COUNCIL_UNIT | OPT_DEADLINE | OPT_AWARD | OPT_RULEBOOK | OPT_MEETS_ON,
+		OPT_TITLE | OPT_YEAR | OPT_AUTHORITY | OPT_COUNCIL_UNIT | OPT_DEADLINE | OPT_AWARD, NULL, 0, "thidua_admin",
+	"open a nomination round: awards, year, deciding authority, deadline, council unit"},
+	{"round show", "ROUND", cmd_round_show, OPT_TABLE, 0, "table|csv|json", 0,
+		"thidua_admin, thidua_scorer, thidua_council or thidua_reader",
+	"a round's settings, its vote, and its nominations counted by award and state"},
+	{"nominate", "", cmd_nominate,
+		OPT_ROUND | OPT_AWARD | OPT_SUBJECT | OPT_UNIT | OPT_SUMMARY | OPT_EVIDENCE | OPT_ACHIEVEMENT | OPT_REASON,
+		OPT_ROUND | OPT_AWARD | OPT_SUBJECT | OPT_UNIT, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"propose a person or unit for an award of a round (a draft, with the dossier items the rulebook requires)"},
+	{"nominations list", "", cmd_nominations_list, OPT_TABLE | OPT_ROUND | OPT_STATE | OPT_UNIT | OPT_AWARD, 0,
+		"table|csv|json", 0,
+		"thidua_admin (all), thidua_scorer (its units'), thidua_council (its rounds', from checked on), thidua_reader (decided)",
+	"nominations with their state and flags (duplicate achievement, over quota, overridden)"},
+	{"nominations show", "ID", cmd_nominations_show, OPT_TABLE, 0, "table|csv|json", 0,
+		"thidua_admin (all), thidua_scorer (its units'), thidua_council (its rounds', from checked on), thidua_reader (decided)",
+	"a nomination, its dossier, its eligibility as checked, its tally, comments and event log"},
+	{"nominations edit", "ID", cmd_nominations_edit, OPT_SUMMARY | OPT_EVIDENCE | OPT_ACHIEVEMENT | OPT_REASON, 0, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"change a draft or returned nomination's summary, evidence, achievements or override reason"},
+	{"nominations dossier", "ID ITEM", cmd_nominations_dossier, OPT_REFERENCE | OPT_MISSING, 0, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"mark a dossier item of a draft or returned nomination present (with where it is) or missing"},
+	{"nominations submit", "ID", cmd_nominations_step, OPT_REASON, 0, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"submit a draft nomination"},
+	{"nominations return", "ID", cmd_nominations_step, OPT_REASON, OPT_REASON, NULL, 0, "thidua_admin",
+	"return a submitted nomination to its proposer, with the reason"},
+	{"nominations resubmit", "ID", cmd_nominations_step, OPT_REASON, 0, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"submit a returned nomination again (refused unless its dossier changed)"},
+	{"nominations check", "ID", cmd_nominations_step, OPT_REASON, 0, NULL, 0, "thidua_admin",
+	"check the dossier and eligibility; the result is stored as it stands today"},
+	{"nominations disclose", "ID", cmd_nominations_disclose, OPT_DATE, 0, NULL, 0, "thidua_admin",
+	"open the public comment window of a checked nomination (awards whose rulebook requires it)"},
+	{"nominations comment", "ID TEXT", cmd_nominations_comment, OPT_DATE | OPT_COMMENTER, 0, NULL, 0, "thidua_admin",
+	"record a public comment received on a disclosed nomination"},
+	{"nominations open-vote", "ROUND", cmd_open_vote, 0, 0, NULL, 0, "thidua_admin",
+	"open the council's vote of a round: its checked (and disclosed) ballot nominations go in vote"},
+	{"nominations close-vote", "ROUND", cmd_close_vote, 0, 0, NULL, 0, "thidua_admin",
+	"close the vote: tallies stored, passed nominations approved within the quota, the others rejected"},
+	{"nominations approve", "ID", cmd_nominations_approve, OPT_REASON, 0, NULL, 0, "thidua_admin",
+	"approve a nomination of an award without a ballot"},
+	{"nominations reject", "ID", cmd_nominations_reject, OPT_REASON, OPT_REASON, NULL, 0, "thidua_admin",
+	"reject a nomination of an award without a ballot, with the reason"},
+	{"nominations resolve-tie", "ROUND", cmd_resolve_tie, OPT_AWARD | OPT_SCOPE | OPT_CHOSEN | OPT_REASON,
+		OPT_AWARD | OPT_CHOSEN | OPT_REASON, NULL, 0, "thidua_admin",
+	"decide a tie at a quota's cut: the chosen are approved, the others rejected over quota"},
+	{"nominations decide", "ID", cmd_nominations_decide, OPT_NUMBER | OPT_DATE | OPT_SIGNER,
+		OPT_NUMBER | OPT_DATE | OPT_SIGNER, NULL, 0, "thidua_admin",
+	"record the decision of an approved nomination: number, date, signer"},
+	{"nominations award", "ID", cmd_nominations_award, 0, 0, NULL, 0, "thidua_admin",
+	"enter a decided nomination's award in the registry"},
+	{"nominations withdraw", "ID", cmd_nominations_step, OPT_REASON, OPT_REASON, NULL, 0,
+		"thidua_scorer (acting for the proposing unit) or thidua_admin",
+	"withdraw a nomination before the vote, with the reason"},
+	{"nominations revoke", "ID", cmd_nominations_revoke, OPT_DATE | OPT_REASON | OPT_NUMBER,
+		OPT_DATE | OPT_REASON | OPT_NUMBER, NULL, 0, "thidua_admin",
+	"revoke an award: the registry keeps it, marked, with the reason and the decision"},
+	{"council members", "ROUND", cmd_council_members, OPT_TABLE | OPT_FILE, 0, "table|csv|json", 0,
+		"thidua_admin (to set; thidua_council reads its rounds')",
+	"a round's council; with --file, set it from a CSV (role,name,council_role,person,unit)"},
+	{"council set", "ROUND FILE", cmd_council_set, 0, 0, NULL, 0, "thidua_admin",
+	"set a round's council from a CSV (role,name,council_role,person,unit); refused once the vote opened"},
+	{"council vote", "ID CHOICE", cmd_council_vote, 0, 0, NULL, 0, "thidua_council (a member of the round's council)",
+	"vote yes, no or abstain on a nomination in vote, as the connected member (once)"},
+	{"council vote-written", "ID MEMBER CHOICE", cmd_council_vote_written, 0, 0, NULL, 0,
+		"thidua_council (the round's secretary)",
+	"enter the written vote (yes, no or abstain) of an absent member"},
+	{"council tally", "ROUND", cmd_council_tally, OPT_TABLE, 0, "table|csv|json", 0,
+		"thidua_admin or thidua_council (the round's members)",
+	"per nomination: members, recused, base, yes, no, abstain, not voted, written, threshold, required, passed (after the vote closes)"},
+	{"awards list", "", cmd_awards, OPT_TABLE, 0, "table|csv|json", 0, NULL,
+	"the award catalog (as \"thidua awards\")"},
+	{"awards stats", "", cmd_awards_stats, OPT_TABLE | OPT_FROM | OPT_TO | OPT_BY, OPT_FROM | OPT_TO, "table|csv|json",
+		0, "thidua_admin, thidua_reader or thidua_council",
+	"awards given and revoked, with the shares to front-line workers and small collectives"},
 	{NULL}
 };
 
@@ -416,15 +562,23 @@ static void
 PrintCommandList(const char *group)
 {
 	size_t		group_length = group ? strlen(group) : 0;
+	int			width = 20;		/* the longest name listed and two spaces, at least 20 */
 
-	for (const Command *command = commands; command->name != NULL; command++)
-	{
-		if (group != NULL && (strncmp(command->name, group, group_length) != 0 ||
-							  command->name[group_length] != ' '))
-			continue;
-		printf("  %-20s", command->name);
-		PrintWrapped(stdout, command->summary, 22, 22);
-	}
+	for (int pass = 0; pass < 2; pass++)
+		for (const Command *command = commands; command->name != NULL; command++)
+		{
+			if (group != NULL && (strncmp(command->name, group, group_length) != 0 ||
+								  command->name[group_length] != ' '))
+				continue;
+			if (pass == 0)
+			{
+				if ((int) strlen(command->name) + 2 > width)
+					width = (int) strlen(command->name) + 2;
+				continue;
+			}
+			printf("  %-*s", width, command->name);
+			PrintWrapped(stdout, command->summary, width + 2, width + 2);
+		}
 }
 
 static void
@@ -638,9 +792,11 @@ CheckBlocAndPeriod(PGconn *conn, const CommandOptions *options)
  * DateStyle, so 01/07/2025 is never taken for January 7.
  */
 static const char *
-DateOption(const char *value)
+DateOption(const char *value, const char *name)
 {
-	static char iso[11];
+	static char dates[3][11];	/* --date, --deadline, --meets-on: each its own */
+	static int	used = 0;
+	char	   *iso = dates[used < 2 ? used++ : 2];
 	int			day,
 				month,
 				year;
@@ -652,12 +808,24 @@ DateOption(const char *value)
 	if (sscanf(value, "%2d/%2d/%4d%c", &day, &month, &year, &rest) == 3 &&
 		day >= 1 && day <= 31 && month >= 1 && month <= 12 && year >= 1000 && year <= 9999)
 	{
-		snprintf(iso, sizeof(iso), "%04d-%02d-%02d", year, month, day);
+		snprintf(iso, 11, "%04d-%02d-%02d", year, month, day);
 		return iso;
 	}
-	cli_error("option \"--date\": \"%s\" is not a date", value);
+	cli_error("option \"%s\": \"%s\" is not a date", name, value);
 	cli_hint("Write dates as 2025-07-01 or 01/07/2025 (day/month/year).");
 	exit(EXIT_ERROR);
+}
+
+/* An option that may be given again (--evidence, --achievement): one more value. */
+static void
+AddRepeated(const char **values, int *count, const char *name, const char *value)
+{
+	if (*count >= CLI_MAX_REPEATED)
+	{
+		cli_error("option \"%s\" given more than %d times", name, CLI_MAX_REPEATED);
+		exit(EXIT_ERROR);
+	}
+	values[(*count)++] = value;
 }
 
 static void
@@ -740,12 +908,75 @@ SetOption(CommandOptions *options, OptionFlag flag, char *value)
 		case OPT_RULEBOOK:
 			options->rulebook = value;
 			break;
+		case OPT_TITLE:
+			options->title = value;
+			break;
+		case OPT_AUTHORITY:
+			options->authority = value;
+			break;
+		case OPT_COUNCIL_UNIT:
+			options->council_unit = value;
+			break;
+		case OPT_DEADLINE:
+			options->deadline = value;
+			break;
+		case OPT_MEETS_ON:
+			options->meets_on = value;
+			break;
+		case OPT_ROUND:
+			options->round = value;
+			break;
+		case OPT_STATE:
+			options->state = value;
+			break;
+		case OPT_SUMMARY:
+			options->summary = value;
+			break;
+		case OPT_EVIDENCE:
+			AddRepeated(options->evidence, &options->n_evidence, "--evidence", value);
+			break;
+		case OPT_ACHIEVEMENT:
+			AddRepeated(options->achievements, &options->n_achievements, "--achievement", value);
+			break;
+		case OPT_NUMBER:
+			options->number = value;
+			break;
+		case OPT_SIGNER:
+			options->signer = value;
+			break;
+		case OPT_COMMENTER:
+			options->commenter = value;
+			break;
+		case OPT_FROM:
+			options->from = value;
+			break;
+		case OPT_TO:
+			options->to = value;
+			break;
+		case OPT_BY:
+			options->by = value;
+			break;
+		case OPT_FILE:
+			options->file = value;
+			break;
+		case OPT_SCOPE:
+			options->scope = value;
+			break;
+		case OPT_CHOSEN:
+			options->chosen = value;
+			break;
+		case OPT_REFERENCE:
+			options->reference = value;
+			break;
+		case OPT_MISSING:
+			options->missing = true;
+			break;
 	}
 }
 
 /* Refuses what the command does not take and asks for what it needs. */
 static void
-CheckOptions(const Command *command, const CommandOptions *options, unsigned given,
+CheckOptions(const Command *command, const CommandOptions *options, OptionFlag given,
 			 const char *const *spelling)
 {
 	static char missing_names[N_COMMAND_OPTIONS][40];
@@ -823,7 +1054,7 @@ main(int argc, char **argv)
 	CommandOptions options = {0};
 	const Command *command;
 	PGconn	   *conn;
-	unsigned	given = 0;
+	OptionFlag	given = 0;
 	bool		help = false;
 	bool		group;
 	int			option;
@@ -978,7 +1209,11 @@ main(int argc, char **argv)
 	cli_roles_needed = command->roles;
 	cli_set_expanded(options.expanded);
 	if (options.date != NULL)
-		options.date = DateOption(options.date);
+		options.date = DateOption(options.date, "--date");
+	if (options.deadline != NULL)
+		options.deadline = DateOption(options.deadline, "--deadline");
+	if (options.meets_on != NULL)
+		options.meets_on = DateOption(options.meets_on, "--meets-on");
 	conn = cli_connect(&connection);
 	status = EXIT_OK;
 	if ((command->checks & CHECK_BLOC_PERIOD) != 0)

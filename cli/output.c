@@ -144,10 +144,16 @@ PrintCsvField(FILE *out, const char *value)
 void
 cli_print_csv(FILE *out, const PGresult *res)
 {
-	int			ncolumns = PQnfields(res);
-
 	/* A byte-order mark, so that spreadsheets open the file as UTF-8. */
 	fputs("\xEF\xBB\xBF", out);
+	cli_print_csv_block(out, res);
+}
+
+void
+cli_print_csv_block(FILE *out, const PGresult *res)
+{
+	int			ncolumns = PQnfields(res);
+
 	for (int c = 0; c < ncolumns; c++)
 	{
 		if (c > 0)

@@ -88,6 +88,11 @@ extern int	cli_terminal_width(FILE *out);
 
 /* A result as CSV for spreadsheets. */
 extern void cli_print_csv(FILE *out, const PGresult *res);
+/* As cli_print_csv, without the byte-order mark: a further block of one output. */
+extern void cli_print_csv_block(FILE *out, const PGresult *res);
+
+/* How many times --evidence or --achievement may be given. */
+#define CLI_MAX_REPEATED 64
 
 /* Options shared by the commands; each command uses those it documents. */
 typedef struct CommandOptions
@@ -119,6 +124,30 @@ typedef struct CommandOptions
 	const char *subject;		/* --subject */
 	const char *draft;			/* --draft */
 	const char *rulebook;		/* --rulebook */
+	/* nominations and the council (nominations.c, council.c) */
+	const char *title;			/* --title */
+	const char *authority;		/* --authority */
+	const char *council_unit;	/* --council-unit */
+	const char *deadline;		/* --deadline (ISO) */
+	const char *meets_on;		/* --meets-on (ISO) */
+	const char *round;			/* --round */
+	const char *state;			/* --state */
+	const char *summary;		/* --summary */
+	const char *evidence[CLI_MAX_REPEATED];	/* --evidence, repeated */
+	int			n_evidence;
+	const char *achievements[CLI_MAX_REPEATED];	/* --achievement, repeated */
+	int			n_achievements;
+	const char *number;			/* --number */
+	const char *signer;			/* --signer */
+	const char *commenter;		/* --commenter */
+	const char *from;			/* --from */
+	const char *to;				/* --to */
+	const char *by;				/* --by */
+	const char *file;			/* --file */
+	const char *scope;			/* --scope */
+	const char *chosen;			/* --chosen */
+	const char *reference;		/* --reference */
+	bool		missing;		/* --missing */
 } CommandOptions;
 
 typedef int (*CommandFunction) (PGconn *conn, const CommandOptions *options,
@@ -227,5 +256,40 @@ extern int	cmd_pact_import(PGconn *conn, const CommandOptions *options, int argc
 /* People's and units' records, the award catalog (records.c). */
 extern int	cmd_records_import(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_awards(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/* Rounds and nominations (nominations.c). */
+extern int	cmd_round_create(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_round_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominate(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_list(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_edit(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_dossier(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_step(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_approve(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_reject(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_disclose(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_comment(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_decide(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_award(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_nominations_revoke(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_awards_stats(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/* The council, the vote, approval and quotas (council.c). */
+extern int	cmd_council_members(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_council_set(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_council_vote(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_council_vote_written(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_council_tally(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_open_vote(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_close_vote(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+extern int	cmd_resolve_tie(PGconn *conn, const CommandOptions *options, int argc, char **argv);
+
+/*
+ * Listings as a table, CSV or JSON (eligibility.c): JSON is one array of row
+ * objects the server builds, so that values keep their JSON types.
+ */
+extern int	cli_print_listing(PGconn *conn, const CommandOptions *options, const char *sql, int nparams,
+							  const char *const *values);
 
 #endif							/* THIDUA_CLI_H */

@@ -479,6 +479,110 @@ $$;
 COMMENT ON FUNCTION thidua._validate_rulebook_node(jsonb, text, text, text, jsonb) IS
 	'checks a rule node (all_of, any_of, or a rule kind with its parameters and source) and its children, for an award of the given subject';
 
+-- The leaf kinds of a rule (all_of/any_of walked), for the override's check.
+CREATE FUNCTION thidua._rulebook_leaf_kinds(node jsonb) RETURNS SETOF text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE walk(n) AS (
+		SELECT node
+		UNION ALL
+		SELECT c FROM walk, jsonb_array_elements(coalesce(walk.n -> 'all_of', walk.n -> 'any_of')) AS c
+		WHERE jsonb_typeof(coalesce(walk.n -> 'all_of', walk.n -> 'any_of')) OPERATOR(pg_catalog.=) 'array')
+	SELECT DISTINCT n ->> 'kind' FROM walk WHERE n ? 'kind'
+$$;
+COMMENT ON FUNCTION thidua._rulebook_leaf_kinds(jsonb) IS
+	'the distinct kinds of the leaves of a rule node (all_of and any_of walked)';
+
+-- An entry's nomination settings: {"dossier": [{"item", "title", "source"}],
+-- "override": {"kinds": [...], "source"}}; each part optional. The dossier
+-- items are the documents a nomination must hold; the override names the
+-- leaf kinds of the award's rule whose failure a stated reason may overrule.
+CREATE FUNCTION thidua._validate_rulebook_nomination(doc jsonb, award text, entry jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	part jsonb := entry -> 'nomination';
+	item jsonb;
+	kind jsonb;
+	n bigint;
+	place text;
+	key text;
+	seen text[] := '{}';
+	rule_kinds text[];
+BEGIN
+	IF part IS NULL OR jsonb_typeof(part) = 'null' THEN
+		RETURN;
+	END IF;
+	IF jsonb_typeof(part) <> 'object' THEN
+		PERFORM thidua._rulebook_error(doc, award, NULL, 'nomination',
+			format('must be an object or null, not %s', thidua._rulebook_shown(part)));
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, award, 'nomination', part, ARRAY['dossier', 'override'],
+		'the nomination settings');
+
+	IF part ? 'dossier' AND jsonb_typeof(part -> 'dossier') <> 'null' THEN
+		IF jsonb_typeof(part -> 'dossier') <> 'array' OR jsonb_array_length(part -> 'dossier') = 0 THEN
+			PERFORM thidua._rulebook_error(doc, award, 'nomination', 'dossier',
+				format('must be a non-empty array of dossier items, not %s', thidua._rulebook_shown(part -> 'dossier')));
+		END IF;
+		FOR item, n IN SELECT value, ordinality FROM jsonb_array_elements(part -> 'dossier') WITH ORDINALITY LOOP
+			place := format('nomination.dossier[%s]', n - 1);
+			IF jsonb_typeof(item) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, place, '(item)',
+					format('a dossier item is an object {"item", "title", "source"}, not %s', thidua._rulebook_shown(item)));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, place, item, ARRAY['item', 'title', 'source'], 'a dossier item');
+			key := thidua._rulebook_text(doc, award, place, item, 'item', true, 63);
+			IF key !~ '^[a-z][a-z0-9_]*$' THEN
+				PERFORM thidua._rulebook_error(doc, award, place, 'item',
+					format('"%s" is not a snake_case key (lower-case letters, digits and "_", starting with a letter)', key));
+			END IF;
+			IF key = ANY (seen) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, 'item', format('"%s" is listed twice', key));
+			END IF;
+			seen := seen || key;
+			PERFORM thidua._rulebook_text(doc, award, place, item, 'title', true, 300);
+			PERFORM thidua._validate_rulebook_source(doc, award, place, item);
+		END LOOP;
+	END IF;
+
+	IF part ? 'override' AND jsonb_typeof(part -> 'override') <> 'null' THEN
+		place := 'nomination.override';
+		IF jsonb_typeof(part -> 'override') <> 'object' THEN
+			PERFORM thidua._rulebook_error(doc, award, 'nomination', 'override',
+				format('must be an object {"kinds", "source"} or null, not %s', thidua._rulebook_shown(part -> 'override')));
+		END IF;
+		PERFORM thidua._rulebook_keys(doc, award, place, part -> 'override', ARRAY['kinds', 'source'], 'an override');
+		IF jsonb_typeof(part #> '{override,kinds}') IS DISTINCT FROM 'array'
+		   OR jsonb_array_length(part #> '{override,kinds}') = 0 THEN
+			PERFORM thidua._rulebook_error(doc, award, place, 'kinds',
+				format('must be a non-empty array of the rule''s leaf kinds, not %s',
+					coalesce(thidua._rulebook_shown(part #> '{override,kinds}'), 'missing')));
+		END IF;
+		rule_kinds := ARRAY(SELECT k FROM thidua._rulebook_leaf_kinds(entry -> 'rule') k ORDER BY k);
+		seen := '{}';
+		FOR kind, n IN SELECT value, ordinality FROM jsonb_array_elements(part #> '{override,kinds}') WITH ORDINALITY LOOP
+			IF jsonb_typeof(kind) <> 'string' OR NOT (kind #>> '{}') = ANY (rule_kinds) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, format('kinds[%s]', n - 1),
+					format('%s is not a kind of a leaf of the award''s rule (%s)', thidua._rulebook_shown(kind),
+						array_to_string(rule_kinds, ', ')));
+			END IF;
+			IF (kind #>> '{}') = ANY (seen) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, format('kinds[%s]', n - 1),
+					format('"%s" is listed twice', kind #>> '{}'));
+			END IF;
+			seen := seen || (kind #>> '{}');
+		END LOOP;
+		PERFORM thidua._validate_rulebook_source(doc, award, place, part -> 'override');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook_nomination(jsonb, text, jsonb) IS
+	'checks an award entry''s nomination settings: dossier items (snake_case item, title, source; each once) and the override (leaf kinds of the award''s rule, each once, with a source); raises invalid_parameter_value naming the award, the path (nomination.dossier[1]) and the field';
+
 -- Checks a rulebook document (the format in the README); raises the first
 -- error found. Run at import and again at publish on the exported document.
 CREATE FUNCTION thidua._validate_rulebook(doc jsonb) RETURNS void
@@ -566,7 +670,7 @@ BEGIN
 		END IF;
 		seen := seen || award;
 		PERFORM thidua._rulebook_keys(doc, award, NULL, entry,
-			ARRAY['award', 'rule', 'quota', 'council', 'disclosure', 'note'], 'an award entry');
+			ARRAY['award', 'rule', 'quota', 'council', 'disclosure', 'nomination', 'note'], 'an award entry');
 		PERFORM thidua._rulebook_text(doc, award, NULL, entry, 'note', false, 1000);
 		IF NOT entry ? 'rule' THEN
 			PERFORM thidua._rulebook_error(doc, award, NULL, 'rule', 'is required');
@@ -607,7 +711,8 @@ BEGIN
 				PERFORM thidua._rulebook_error(doc, award, NULL, 'council', format('must be an object or null, not %s', part));
 			END IF;
 			PERFORM thidua._rulebook_keys(doc, award, 'council', part,
-				ARRAY['ballot', 'threshold', 'comparison', 'secret', 'base', 'source'], 'the council settings');
+				ARRAY['ballot', 'threshold', 'comparison', 'secret', 'base', 'recuse_proposing_unit', 'source'],
+				'the council settings');
 			ballot := thidua._rulebook_boolean(doc, award, 'council', part, 'ballot', true);
 			IF ballot OR part ? 'threshold' THEN
 				PERFORM thidua._rulebook_share(doc, award, 'council', part, 'threshold');
@@ -615,6 +720,7 @@ BEGIN
 			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'comparison', ballot,
 				ARRAY['at_least', 'more_than'], 'a comparison');
 			PERFORM thidua._rulebook_boolean(doc, award, 'council', part, 'secret', false);
+			PERFORM thidua._rulebook_boolean(doc, award, 'council', part, 'recuse_proposing_unit', false);
 			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'base', ballot,
 				ARRAY['all_members', 'all_members_less_recused'], 'a base of the vote');
 			PERFORM thidua._validate_rulebook_source(doc, award, 'council', part);
@@ -630,6 +736,8 @@ BEGIN
 			PERFORM thidua._rulebook_integer(doc, award, 'disclosure', part, 'working_days', true, 1);
 			PERFORM thidua._validate_rulebook_source(doc, award, 'disclosure', part);
 		END IF;
+
+		PERFORM thidua._validate_rulebook_nomination(doc, award, entry);
 	END LOOP;
 END
 $$;
@@ -657,7 +765,7 @@ BEGIN
 		'general', v.general,
 		'awards', coalesce((SELECT jsonb_agg(jsonb_build_object(
 						'award', e.award_code, 'rule', e.rule, 'quota', e.quota, 'council', e.council,
-						'disclosure', e.disclosure, 'note', e.note) ORDER BY e.position)
+						'disclosure', e.disclosure, 'nomination', e.nomination, 'note', e.note) ORDER BY e.position)
 					FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), '[]'))
 	INTO doc
 	FROM thidua.rulebook_version v JOIN thidua.rulebook r USING (rulebook_code)
@@ -741,10 +849,11 @@ BEGIN
 	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to, general)
 		VALUES (version, doc #>> '{rulebook,code}', doc ->> 'edition', doc ->> 'title',
 			(doc ->> 'effective_from')::date, (doc ->> 'effective_to')::date, doc -> 'general');
-	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure, note)
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
+			nomination, note)
 		SELECT version, e ->> 'award', n, e -> 'rule',
 			nullif(e -> 'quota', 'null'), nullif(e -> 'council', 'null'), nullif(e -> 'disclosure', 'null'),
-			e ->> 'note'
+			nullif(e -> 'nomination', 'null'), e ->> 'note'
 		FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY AS entries(e, n);
 	PERFORM set_config('thidua.status_note', '', true);
 	RETURN version;

@@ -308,8 +308,9 @@ BEGIN
 			general, cloned_from)
 		VALUES (target, source.rulebook_code, new_edition, source.title, source.effective_from, source.effective_to,
 			source.general, version);
-	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure, note)
-		SELECT target, award_code, position, rule, quota, council, disclosure, note
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
+			nomination, note)
+		SELECT target, award_code, position, rule, quota, council, disclosure, nomination, note
 		FROM thidua.rulebook_entry WHERE version_code OPERATOR(pg_catalog.=) version;
 	RETURN target;
 END
@@ -377,11 +378,12 @@ CREATE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path 
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	key_order constant text[] := ARRAY['rulebook', 'code', 'name', 'title', 'kind', 'all_of', 'any_of', 'award',
+	key_order constant text[] := ARRAY['rulebook', 'code', 'name', 'item', 'title', 'kind', 'all_of', 'any_of', 'award',
 		'rating', 'years', 'times', 'every_years', 'within_years', 'count', 'scope', 'window_years', 'posts',
 		'in_sector', 'men', 'women', 'severity', 'proceedings', 'label', 'rule', 'quota', 'base_award', 'share',
-		'rounding', 'minimum', 'per', 'council', 'ballot', 'threshold', 'comparison', 'secret', 'base', 'disclosure',
-		'working_days', 'value', 'document', 'article', 'clause', 'point', 'effective_from', 'effective_to',
+		'rounding', 'minimum', 'per', 'council', 'ballot', 'threshold', 'comparison', 'secret', 'base',
+		'recuse_proposing_unit', 'disclosure', 'working_days', 'nomination', 'dossier', 'override', 'kinds',
+		'value', 'document', 'article', 'clause', 'point', 'effective_from', 'effective_to',
 		'general', 'verified', 'status', 'note', 'source'];
 BEGIN
 	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN

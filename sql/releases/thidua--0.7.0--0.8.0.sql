@@ -2223,6 +2223,438 @@ REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_m
 	thidua._approve_award(text, text), thidua._non_ballot(bigint, text) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
+-- The rulebook's nomination settings (dossier items, override) and the
+-- council's recuse_proposing_unit, validated, imported, exported, cloned and diffed
+-- (45_rulebook_documents.sql, 46_rulebook_lifecycle.sql)
+------------------------------------------------------------------------------
+
+-- The leaf kinds of a rule (all_of/any_of walked), for the override's check.
+CREATE FUNCTION thidua._rulebook_leaf_kinds(node jsonb) RETURNS SETOF text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE walk(n) AS (
+		SELECT node
+		UNION ALL
+		SELECT c FROM walk, jsonb_array_elements(coalesce(walk.n -> 'all_of', walk.n -> 'any_of')) AS c
+		WHERE jsonb_typeof(coalesce(walk.n -> 'all_of', walk.n -> 'any_of')) OPERATOR(pg_catalog.=) 'array')
+	SELECT DISTINCT n ->> 'kind' FROM walk WHERE n ? 'kind'
+$$;
+COMMENT ON FUNCTION thidua._rulebook_leaf_kinds(jsonb) IS
+	'the distinct kinds of the leaves of a rule node (all_of and any_of walked)';
+
+-- An entry's nomination settings: {"dossier": [{"item", "title", "source"}],
+-- "override": {"kinds": [...], "source"}}; each part optional. The dossier
+-- items are the documents a nomination must hold; the override names the
+-- leaf kinds of the award's rule whose failure a stated reason may overrule.
+CREATE FUNCTION thidua._validate_rulebook_nomination(doc jsonb, award text, entry jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	part jsonb := entry -> 'nomination';
+	item jsonb;
+	kind jsonb;
+	n bigint;
+	place text;
+	key text;
+	seen text[] := '{}';
+	rule_kinds text[];
+BEGIN
+	IF part IS NULL OR jsonb_typeof(part) = 'null' THEN
+		RETURN;
+	END IF;
+	IF jsonb_typeof(part) <> 'object' THEN
+		PERFORM thidua._rulebook_error(doc, award, NULL, 'nomination',
+			format('must be an object or null, not %s', thidua._rulebook_shown(part)));
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, award, 'nomination', part, ARRAY['dossier', 'override'],
+		'the nomination settings');
+
+	IF part ? 'dossier' AND jsonb_typeof(part -> 'dossier') <> 'null' THEN
+		IF jsonb_typeof(part -> 'dossier') <> 'array' OR jsonb_array_length(part -> 'dossier') = 0 THEN
+			PERFORM thidua._rulebook_error(doc, award, 'nomination', 'dossier',
+				format('must be a non-empty array of dossier items, not %s', thidua._rulebook_shown(part -> 'dossier')));
+		END IF;
+		FOR item, n IN SELECT value, ordinality FROM jsonb_array_elements(part -> 'dossier') WITH ORDINALITY LOOP
+			place := format('nomination.dossier[%s]', n - 1);
+			IF jsonb_typeof(item) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, place, '(item)',
+					format('a dossier item is an object {"item", "title", "source"}, not %s', thidua._rulebook_shown(item)));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, place, item, ARRAY['item', 'title', 'source'], 'a dossier item');
+			key := thidua._rulebook_text(doc, award, place, item, 'item', true, 63);
+			IF key !~ '^[a-z][a-z0-9_]*$' THEN
+				PERFORM thidua._rulebook_error(doc, award, place, 'item',
+					format('"%s" is not a snake_case key (lower-case letters, digits and "_", starting with a letter)', key));
+			END IF;
+			IF key = ANY (seen) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, 'item', format('"%s" is listed twice', key));
+			END IF;
+			seen := seen || key;
+			PERFORM thidua._rulebook_text(doc, award, place, item, 'title', true, 300);
+			PERFORM thidua._validate_rulebook_source(doc, award, place, item);
+		END LOOP;
+	END IF;
+
+	IF part ? 'override' AND jsonb_typeof(part -> 'override') <> 'null' THEN
+		place := 'nomination.override';
+		IF jsonb_typeof(part -> 'override') <> 'object' THEN
+			PERFORM thidua._rulebook_error(doc, award, 'nomination', 'override',
+				format('must be an object {"kinds", "source"} or null, not %s', thidua._rulebook_shown(part -> 'override')));
+		END IF;
+		PERFORM thidua._rulebook_keys(doc, award, place, part -> 'override', ARRAY['kinds', 'source'], 'an override');
+		IF jsonb_typeof(part #> '{override,kinds}') IS DISTINCT FROM 'array'
+		   OR jsonb_array_length(part #> '{override,kinds}') = 0 THEN
+			PERFORM thidua._rulebook_error(doc, award, place, 'kinds',
+				format('must be a non-empty array of the rule''s leaf kinds, not %s',
+					coalesce(thidua._rulebook_shown(part #> '{override,kinds}'), 'missing')));
+		END IF;
+		rule_kinds := ARRAY(SELECT k FROM thidua._rulebook_leaf_kinds(entry -> 'rule') k ORDER BY k);
+		seen := '{}';
+		FOR kind, n IN SELECT value, ordinality FROM jsonb_array_elements(part #> '{override,kinds}') WITH ORDINALITY LOOP
+			IF jsonb_typeof(kind) <> 'string' OR NOT (kind #>> '{}') = ANY (rule_kinds) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, format('kinds[%s]', n - 1),
+					format('%s is not a kind of a leaf of the award''s rule (%s)', thidua._rulebook_shown(kind),
+						array_to_string(rule_kinds, ', ')));
+			END IF;
+			IF (kind #>> '{}') = ANY (seen) THEN
+				PERFORM thidua._rulebook_error(doc, award, place, format('kinds[%s]', n - 1),
+					format('"%s" is listed twice', kind #>> '{}'));
+			END IF;
+			seen := seen || (kind #>> '{}');
+		END LOOP;
+		PERFORM thidua._validate_rulebook_source(doc, award, place, part -> 'override');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook_nomination(jsonb, text, jsonb) IS
+	'checks an award entry''s nomination settings: dossier items (snake_case item, title, source; each once) and the override (leaf kinds of the award''s rule, each once, with a source); raises invalid_parameter_value naming the award, the path (nomination.dossier[1]) and the field';
+
+-- Checks a rulebook document (the format in the README); raises the first
+-- error found. Run at import and again at publish on the exported document.
+CREATE OR REPLACE FUNCTION thidua._validate_rulebook(doc jsonb) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	code_pattern constant text := '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+	general_rules constant text[] := ARRAY['thematic_and_ad_hoc_awards_count', 'revoked_awards_count',
+		'initiative_counts_once', 'achievements_after_discipline'];
+	valid_from date;
+	valid_to date;
+	rule_name text;
+	general_rule jsonb;
+	entry jsonb;
+	n bigint;
+	award text;
+	subject text;
+	seen text[] := '{}';
+	part jsonb;
+	ballot boolean;
+BEGIN
+	IF jsonb_typeof(doc) IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error('{}', NULL, NULL, '(document)', 'must be a JSON object');
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, NULL, doc, ARRAY['format', 'rulebook', 'edition', 'title',
+		'effective_from', 'effective_to', 'general', 'awards', '_source'], 'a rulebook document');
+	IF doc -> 'format' IS DISTINCT FROM '1' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'format',
+			format('must be 1 (the rulebook format this version reads), not %s', coalesce((doc -> 'format')::text, 'missing')));
+	END IF;
+	IF jsonb_typeof(doc -> 'rulebook') IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'rulebook', 'is required: {"code": ..., "name": ...}');
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, 'rulebook', doc -> 'rulebook', ARRAY['code', 'name'], 'a rulebook');
+	IF jsonb_typeof(doc #> '{rulebook,code}') IS DISTINCT FROM 'string' OR doc #>> '{rulebook,code}' !~ code_pattern THEN
+		PERFORM thidua._rulebook_error(doc, NULL, 'rulebook', 'code',
+			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+	END IF;
+	PERFORM thidua._rulebook_text(doc, NULL, 'rulebook', doc -> 'rulebook', 'name', true, 300);
+	IF jsonb_typeof(doc -> 'edition') IS DISTINCT FROM 'string' OR doc ->> 'edition' !~ code_pattern THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'edition',
+			'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+	END IF;
+	PERFORM thidua._rulebook_text(doc, NULL, NULL, doc, 'title', true, 1000);
+	valid_from := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_from', true);
+	valid_to := thidua._rulebook_date(doc, NULL, NULL, doc, 'effective_to', false);
+	IF valid_to < valid_from THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'effective_to',
+			format('%s is before effective_from %s', to_char(valid_to, 'YYYY-MM-DD'), to_char(valid_from, 'YYYY-MM-DD')));
+	END IF;
+
+	-- the general rules: all four, each a value with its source
+	IF jsonb_typeof(doc -> 'general') IS DISTINCT FROM 'object' THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'general',
+			format('is required: an object with %s', array_to_string(general_rules, ', ')));
+	END IF;
+	PERFORM thidua._rulebook_keys(doc, NULL, 'general', doc -> 'general', general_rules, 'the general rules');
+	FOREACH rule_name IN ARRAY general_rules LOOP
+		general_rule := doc -> 'general' -> rule_name;
+		IF jsonb_typeof(general_rule) IS DISTINCT FROM 'object' THEN
+			PERFORM thidua._rulebook_error(doc, NULL, 'general', rule_name,
+				'is required: {"value": true or false, "source": {...}}');
+		END IF;
+		PERFORM thidua._rulebook_keys(doc, NULL, 'general.' || rule_name, general_rule, ARRAY['value', 'source', 'note'],
+			'a general rule');
+		PERFORM thidua._rulebook_boolean(doc, NULL, 'general.' || rule_name, general_rule, 'value', true);
+		PERFORM thidua._rulebook_text(doc, NULL, 'general.' || rule_name, general_rule, 'note', false, 1000);
+		PERFORM thidua._validate_rulebook_source(doc, NULL, 'general.' || rule_name, general_rule);
+	END LOOP;
+
+	-- the awards
+	IF jsonb_typeof(doc -> 'awards') IS DISTINCT FROM 'array' OR jsonb_array_length(doc -> 'awards') = 0 THEN
+		PERFORM thidua._rulebook_error(doc, NULL, NULL, 'awards', 'must be a non-empty array of award entries');
+	END IF;
+	FOR entry, n IN SELECT value, ordinality FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY LOOP
+		IF jsonb_typeof(entry) <> 'object' THEN
+			PERFORM thidua._rulebook_error(doc, NULL, format('awards[%s]', n - 1), '(entry)',
+				format('an award entry is an object, not %s', entry));
+		END IF;
+		award := thidua._rulebook_text(doc, NULL, format('awards[%s]', n - 1), entry, 'award', true, 64);
+		subject := thidua._rulebook_award(doc, NULL, format('awards[%s]', n - 1), entry, 'award');
+		IF award = ANY (seen) THEN
+			PERFORM thidua._rulebook_error(doc, award, NULL, 'award', 'has more than one entry in the version');
+		END IF;
+		seen := seen || award;
+		PERFORM thidua._rulebook_keys(doc, award, NULL, entry,
+			ARRAY['award', 'rule', 'quota', 'council', 'disclosure', 'nomination', 'note'], 'an award entry');
+		PERFORM thidua._rulebook_text(doc, award, NULL, entry, 'note', false, 1000);
+		IF NOT entry ? 'rule' THEN
+			PERFORM thidua._rulebook_error(doc, award, NULL, 'rule', 'is required');
+		END IF;
+		PERFORM thidua._rulebook_depth(doc, award, 'rule', entry -> 'rule', 1);
+		PERFORM thidua._validate_rulebook_node(doc, award, subject, 'rule', entry -> 'rule');
+
+		-- quota: a share of a base award's holders, or a fixed count
+		part := entry -> 'quota';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'quota', format('must be an object or null, not %s', part));
+			END IF;
+			IF part ? 'count' THEN
+				PERFORM thidua._rulebook_keys(doc, award, 'quota', part, ARRAY['count', 'per', 'source'], 'a fixed quota');
+				PERFORM thidua._rulebook_integer(doc, award, 'quota', part, 'count', true, 0);
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'per', true, ARRAY['unit', 'bloc'], 'what a quota counts per');
+			ELSE
+				PERFORM thidua._rulebook_keys(doc, award, 'quota', part,
+					ARRAY['base_award', 'share', 'rounding', 'minimum', 'per', 'source'], 'a quota (or count, per, source)');
+				IF thidua._rulebook_award(doc, award, 'quota', part, 'base_award') <> subject THEN
+					PERFORM thidua._rulebook_error(doc, award, 'quota', 'base_award',
+						format('"%s" is not awarded to the same subjects as "%s"', part ->> 'base_award', award));
+				END IF;
+				PERFORM thidua._rulebook_share(doc, award, 'quota', part, 'share');
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'rounding', true,
+					ARRAY['down', 'half_up', 'up'], 'a rounding');
+				PERFORM thidua._rulebook_integer(doc, award, 'quota', part, 'minimum', false, 0);
+				PERFORM thidua._rulebook_word(doc, award, 'quota', part, 'per', false, ARRAY['unit'], 'what a share quota counts per');
+			END IF;
+			PERFORM thidua._validate_rulebook_source(doc, award, 'quota', part);
+		END IF;
+
+		-- council: whether it votes, on what share of which members
+		part := entry -> 'council';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'council', format('must be an object or null, not %s', part));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, 'council', part,
+				ARRAY['ballot', 'threshold', 'comparison', 'secret', 'base', 'recuse_proposing_unit', 'source'],
+				'the council settings');
+			ballot := thidua._rulebook_boolean(doc, award, 'council', part, 'ballot', true);
+			IF ballot OR part ? 'threshold' THEN
+				PERFORM thidua._rulebook_share(doc, award, 'council', part, 'threshold');
+			END IF;
+			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'comparison', ballot,
+				ARRAY['at_least', 'more_than'], 'a comparison');
+			PERFORM thidua._rulebook_boolean(doc, award, 'council', part, 'secret', false);
+			PERFORM thidua._rulebook_boolean(doc, award, 'council', part, 'recuse_proposing_unit', false);
+			PERFORM thidua._rulebook_word(doc, award, 'council', part, 'base', ballot,
+				ARRAY['all_members', 'all_members_less_recused'], 'a base of the vote');
+			PERFORM thidua._validate_rulebook_source(doc, award, 'council', part);
+		END IF;
+
+		-- public disclosure of the nominees before the council meets
+		part := entry -> 'disclosure';
+		IF part IS NOT NULL AND jsonb_typeof(part) <> 'null' THEN
+			IF jsonb_typeof(part) <> 'object' THEN
+				PERFORM thidua._rulebook_error(doc, award, NULL, 'disclosure', format('must be an object or null, not %s', part));
+			END IF;
+			PERFORM thidua._rulebook_keys(doc, award, 'disclosure', part, ARRAY['working_days', 'source'], 'a disclosure');
+			PERFORM thidua._rulebook_integer(doc, award, 'disclosure', part, 'working_days', true, 1);
+			PERFORM thidua._validate_rulebook_source(doc, award, 'disclosure', part);
+		END IF;
+
+		PERFORM thidua._validate_rulebook_nomination(doc, award, entry);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION thidua._validate_rulebook(jsonb) IS
+	'checks a rulebook document (format 1) and raises the first error, naming the version, award, node path and field; run at import and at publish';
+
+-- The stored version as a rulebook document (what import takes back).
+CREATE OR REPLACE FUNCTION thidua.export_rulebook(version text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	IF version IS NULL THEN
+		RAISE EXCEPTION 'rulebook version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT jsonb_build_object(
+		'format', 1,
+		'rulebook', jsonb_build_object('code', r.rulebook_code, 'name', r.name),
+		'edition', v.edition,
+		'title', v.title,
+		'effective_from', to_char(v.effective_from, 'YYYY-MM-DD'),
+		'effective_to', to_char(v.effective_to, 'YYYY-MM-DD'),
+		'general', v.general,
+		'awards', coalesce((SELECT jsonb_agg(jsonb_build_object(
+						'award', e.award_code, 'rule', e.rule, 'quota', e.quota, 'council', e.council,
+						'disclosure', e.disclosure, 'nomination', e.nomination, 'note', e.note) ORDER BY e.position)
+					FROM thidua.rulebook_entry e WHERE e.version_code OPERATOR(pg_catalog.=) v.version_code), '[]'))
+	INTO doc
+	FROM thidua.rulebook_version v JOIN thidua.rulebook r USING (rulebook_code)
+	WHERE v.version_code OPERATOR(pg_catalog.=) version;
+	IF doc IS NULL THEN
+		RAISE EXCEPTION 'rulebook version "%" does not exist', version
+			USING ERRCODE = 'no_data_found', HINT = 'thidua rulebook list shows the versions.';
+	END IF;
+	RETURN doc;
+END
+$$;
+COMMENT ON FUNCTION thidua.export_rulebook(text) IS
+	'export_rulebook(version text) -> jsonb: a rulebook version (code RULEBOOK/EDITION) as a rulebook document (format 1, see the README), which import_rulebook takes back unchanged. no_data_found when the version does not exist or is a draft the caller may not see; null_value_not_allowed for a NULL version';
+
+-- Stores a rulebook document as a new draft version; returns its code.
+CREATE OR REPLACE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	doc jsonb;
+	version text;
+	existing text;
+BEGIN
+	-- text is stored in Unicode NFC, so that equal-looking names compare equal
+	doc := thidua._nfc(document::text)::jsonb;
+	PERFORM thidua._validate_rulebook(doc);
+	version := (doc #>> '{rulebook,code}') || '/' || (doc ->> 'edition');
+
+	SELECT status INTO existing FROM thidua.rulebook_version
+		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
+	IF existing IS NOT NULL THEN
+		IF existing = 'draft' AND import_rulebook.replace THEN
+			DELETE FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) version;
+			-- the history (kept) says the draft was replaced, and from what
+			PERFORM set_config('thidua.status_note',
+				'replaced' || coalesce(' from ' || (doc ->> '_source'), ''), true);
+		ELSE
+			RAISE EXCEPTION '%rulebook version "%" already exists (%)',
+				coalesce((doc ->> '_source') || ': ', ''), version, existing
+				USING ERRCODE = 'unique_violation',
+					  HINT = CASE WHEN existing = 'draft'
+						THEN 'Replace the draft (replace => true, or thidua rulebook import --replace).'
+						ELSE 'Give the new edition another "edition".' END;
+		END IF;
+	END IF;
+
+	INSERT INTO thidua.rulebook (rulebook_code, name)
+		VALUES (doc #>> '{rulebook,code}', doc #>> '{rulebook,name}')
+		ON CONFLICT (rulebook_code) DO NOTHING;
+	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to, general)
+		VALUES (version, doc #>> '{rulebook,code}', doc ->> 'edition', doc ->> 'title',
+			(doc ->> 'effective_from')::date, (doc ->> 'effective_to')::date, doc -> 'general');
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
+			nomination, note)
+		SELECT version, e ->> 'award', n, e -> 'rule',
+			nullif(e -> 'quota', 'null'), nullif(e -> 'council', 'null'), nullif(e -> 'disclosure', 'null'),
+			nullif(e -> 'nomination', 'null'), e ->> 'note'
+		FROM jsonb_array_elements(doc -> 'awards') WITH ORDINALITY AS entries(e, n);
+	PERFORM set_config('thidua.status_note', '', true);
+	RETURN version;
+END
+$$;
+COMMENT ON FUNCTION thidua.import_rulebook(jsonb, boolean) IS
+	'import_rulebook(document jsonb, replace boolean DEFAULT false) -> text: validates a rulebook document (format 1, see the README) and stores it as a new draft version, all or nothing; returns its code RULEBOOK/EDITION. replace: a draft of the same code is replaced. Errors (invalid_parameter_value) name the version, the award, the node path and the field, e.g. award "CSTDCS", rule.all_of[1].any_of[0], field "rating"; an existing version is unique_violation. A key "_source" names the file in errors';
+
+CREATE OR REPLACE FUNCTION thidua.clone_rulebook(version text, new_edition text DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	source thidua.rulebook_version := thidua._lock_rulebook_version(version);
+	target text;
+BEGIN
+	IF new_edition IS NULL THEN
+		IF source.edition !~ '^[0-9]{4}$' THEN
+			RAISE EXCEPTION 'name the new edition of rulebook version "%"', version
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Only a year edition has an obvious successor (2024 -> 2025).';
+		END IF;
+		new_edition := (source.edition::integer + 1)::text;
+	END IF;
+	IF new_edition !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+		RAISE EXCEPTION 'edition "%" must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit', new_edition
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'For example 2026 or 2025-09.';
+	END IF;
+	target := source.rulebook_code || '/' || new_edition;
+	IF EXISTS (SELECT 1 FROM thidua.rulebook_version WHERE version_code OPERATOR(pg_catalog.=) target) THEN
+		RAISE EXCEPTION 'rulebook version "%" already exists', target
+			USING ERRCODE = 'unique_violation', HINT = 'Choose another edition.';
+	END IF;
+	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to,
+			general, cloned_from)
+		VALUES (target, source.rulebook_code, new_edition, source.title, source.effective_from, source.effective_to,
+			source.general, version);
+	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
+			nomination, note)
+		SELECT target, award_code, position, rule, quota, council, disclosure, nomination, note
+		FROM thidua.rulebook_entry WHERE version_code OPERATOR(pg_catalog.=) version;
+	RETURN target;
+END
+$$;
+COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
+	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version; invalid_parameter_value for an edition that is not 1 to 63 letters, digits, ".", "_" or "-"';
+
+-- The scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating)
+-- and their place in document order (array items in order; an object's keys in
+-- the order the rulebook format writes them, source last), so that a diff
+-- names the node that changed rather than the whole rule, in a stable order.
+CREATE OR REPLACE FUNCTION thidua._json_leaves(doc jsonb, prefix text) RETURNS TABLE (path text, value jsonb, place integer[])
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	key_order constant text[] := ARRAY['rulebook', 'code', 'name', 'item', 'title', 'kind', 'all_of', 'any_of', 'award',
+		'rating', 'years', 'times', 'every_years', 'within_years', 'count', 'scope', 'window_years', 'posts',
+		'in_sector', 'men', 'women', 'severity', 'proceedings', 'label', 'rule', 'quota', 'base_award', 'share',
+		'rounding', 'minimum', 'per', 'council', 'ballot', 'threshold', 'comparison', 'secret', 'base',
+		'recuse_proposing_unit', 'disclosure', 'working_days', 'nomination', 'dossier', 'override', 'kinds',
+		'value', 'document', 'article', 'clause', 'point', 'effective_from', 'effective_to',
+		'general', 'verified', 'status', 'note', 'source'];
+BEGIN
+	IF jsonb_typeof(doc) = 'object' AND doc OPERATOR(pg_catalog.<>) '{}' THEN
+		RETURN QUERY SELECT l.path, l.value, e.n || l.place
+			FROM (SELECT j.key, j.value, (row_number() OVER (ORDER BY coalesce(array_position(key_order, j.key), 1000), j.key))::integer AS n
+				  FROM jsonb_each(doc) AS j) AS e,
+			thidua._json_leaves(e.value, concat_ws('.', nullif(prefix, ''), e.key)) AS l;
+	ELSIF jsonb_typeof(doc) = 'array' AND doc OPERATOR(pg_catalog.<>) '[]' THEN
+		RETURN QUERY SELECT l.path, l.value, e.n::integer || l.place
+			FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, n),
+			thidua._json_leaves(e.v, format('%s[%s]', prefix, e.n - 1)) AS l;
+	ELSE
+		RETURN QUERY SELECT prefix, doc, '{}'::integer[];
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._json_leaves(jsonb, text) IS
+	'the scalar leaves of a JSON value with their paths (rule.all_of[1].any_of[0].rating) and their place in document order (source last), for diffs';
+
+------------------------------------------------------------------------------
 -- The roles' rights, restated once with every part's grants (90_roles.sql)
 ------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION thidua.create_roles() RETURNS void

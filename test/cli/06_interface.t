@@ -21,7 +21,7 @@ longest() { python3 -c 'import sys; print(max([len(l.rstrip("\r\n")) for l in op
 
 # Every command of the global help has its own help.
 run --help
-sed -n '/^Commands:/,/^$/p' $out | grep -E '^  [a-z]' | sed -E 's/^  ([a-z]+( [a-z]+)?) .*/\1/' | sed -E 's/ +$//' > "$work/commands"
+sed -n '/^Commands:/,/^$/p' $out | grep -E '^  [a-z]' | sed -E 's/^  ([a-z]+( [a-z-]+)?) .*/\1/' | sed -E 's/ +$//' > "$work/commands"
 ok '[ $(wc -l < "$work/commands") -ge 14 ] && grep -qx "criteria import" "$work/commands" && grep -qx "standings publish" "$work/commands"' 'the global help lists the commands from the table'
 ok '[ "$(longest $out)" -le 80 ]' 'the global help fits 80 columns'
 while read -r command; do

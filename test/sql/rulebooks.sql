@@ -33,15 +33,21 @@ INSERT INTO base VALUES ($${
        ]}
      ]},
      "quota": {"base_award": "LDTT", "share": 0.15, "rounding": "down", "minimum": 0, "per": "unit", "source": {"document": "Decree 91/2017/NĐ-CP", "article": "9", "clause": "3", "verified": true, "status": "V"}},
-     "council": {"ballot": true, "threshold": 0.80, "comparison": "at_least", "secret": true, "base": "all_members", "source": {"document": "Decree 98/2023/NĐ-CP", "article": "30", "clause": "7", "verified": true, "status": "V"}},
+     "council": {"ballot": true, "threshold": 0.80, "comparison": "at_least", "secret": true, "base": "all_members", "recuse_proposing_unit": true, "source": {"document": "Decree 98/2023/NĐ-CP", "article": "30", "clause": "7", "verified": true, "status": "V"}},
      "disclosure": {"working_days": 10, "source": {"document": "Decree 98/2023/NĐ-CP", "article": "46", "clause": "2", "verified": false, "status": "S"}},
+     "nomination": {
+       "dossier": [
+         {"item": "achievement_report", "title": "Báo cáo thành tích", "source": {"document": "Decree 98/2023/NĐ-CP", "verified": false, "status": "N"}},
+         {"item": "proposing_unit_minutes", "title": "Biên bản họp xét của đơn vị đề nghị", "source": {"document": "Decree 98/2023/NĐ-CP", "verified": false, "status": "N"}}
+       ],
+       "override": {"kinds": ["initiatives"], "source": {"document": "Law 06/2022/QH15", "article": "23", "verified": true, "status": "V"}}},
      "note": "thử"},
     {"award": "TTLDTT",
      "rule": {"all_of": [
        {"kind": "members_with_award", "award": "LDTT", "share": 0.5, "comparison": "more_than", "source": {"document": "Law 15/2003/QH11", "article": "28", "verified": true, "status": "V"}},
        {"kind": "members_without_discipline", "severity": "warning", "source": {"document": "Law 15/2003/QH11", "article": "28", "verified": true, "status": "V"}}
      ]},
-     "quota": null, "council": null, "disclosure": null, "note": null}
+     "quota": null, "council": null, "disclosure": null, "nomination": null, "note": null}
   ]}$$);
 
 -- The outcome of importing the base with one change (everything undone).
@@ -145,6 +151,22 @@ SELECT label, outcome FROM (VALUES
 	('council secret', pg_temp.with_set('{awards,0,council,secret}', '"yes"')),
 	('disclosure days', pg_temp.with_set('{awards,0,disclosure,working_days}', '0')),
 	('disclosure key', pg_temp.with_set('{awards,0,disclosure,days}', '10')),
+	('council recusal', pg_temp.with_set('{awards,0,council,recuse_proposing_unit}', '"yes"')),
+	('nomination not an object', pg_temp.with_set('{awards,0,nomination}', '[]')),
+	('nomination key', pg_temp.with_set('{awards,0,nomination,forms}', '[]')),
+	('dossier empty', pg_temp.with_set('{awards,0,nomination,dossier}', '[]')),
+	('dossier item not an object', pg_temp.with_set('{awards,0,nomination,dossier,1}', '"minutes"')),
+	('dossier item key', pg_temp.with_set('{awards,0,nomination,dossier,1,copies}', '2')),
+	('dossier item not snake_case', pg_temp.with_set('{awards,0,nomination,dossier,1,item}', '"Biên bản"')),
+	('dossier item twice', pg_temp.with_set('{awards,0,nomination,dossier,1,item}', '"achievement_report"')),
+	('dossier title', pg_temp.without('{awards,0,nomination,dossier,0,title}')),
+	('dossier source', pg_temp.without('{awards,0,nomination,dossier,1,source}')),
+	('dossier source status', pg_temp.with_set('{awards,0,nomination,dossier,1,source,status}', '"V"')),
+	('override not an object', pg_temp.with_set('{awards,0,nomination,override}', '["initiatives"]')),
+	('override kinds empty', pg_temp.with_set('{awards,0,nomination,override,kinds}', '[]')),
+	('override kind not in the rule', pg_temp.with_set('{awards,0,nomination,override,kinds}', '["initiatives", "service_years"]')),
+	('override kind twice', pg_temp.with_set('{awards,0,nomination,override,kinds}', '["initiatives", "initiatives"]')),
+	('override source', pg_temp.without('{awards,0,nomination,override,source}')),
 	('duplicate award', (SELECT pg_temp.try_doc(jsonb_set(doc, '{awards,1}', doc #> '{awards,0}')) FROM base))
 	) AS t(label, outcome);
 
@@ -199,6 +221,14 @@ SELECT version_code, from_status, to_status, note FROM thidua.rulebook_version_e
 SELECT thidua.import_rulebook(jsonb_set(thidua.export_rulebook('t/1'), '{edition}', '"rt"'));
 SELECT (thidua.export_rulebook('t/1') - 'edition') = (thidua.export_rulebook('t/rt') - 'edition') AS round_trip,
 	thidua.export_rulebook('t/1') = (SELECT doc FROM base) || '{"title": "Thử lại"}' AS as_imported;
+
+-- The nomination settings are cloned, and diffed by path.
+SELECT thidua.clone_rulebook('t/1', 'nom');
+UPDATE thidua.rulebook_entry SET nomination = jsonb_set(nomination, '{dossier,1,title}', '"Biên bản họp"')
+	|| '{"override": null}', council = council || '{"recuse_proposing_unit": false}'
+WHERE version_code = 't/nom' AND award_code = 'CSTDCS';
+SELECT award, change, paths FROM thidua.rulebook_diff('t/1', 't/nom');
+SELECT thidua.delete_rulebook_draft('t/nom');
 
 -- Guards: an administrator bypassing row-level security with every privilege.
 SELECT thidua.create_roles();
@@ -332,6 +362,10 @@ WITH RECURSIVE node(version_code, n) AS (
 	UNION ALL SELECT version_code, quota FROM thidua.rulebook_entry WHERE quota IS NOT NULL
 	UNION ALL SELECT version_code, council FROM thidua.rulebook_entry WHERE council IS NOT NULL
 	UNION ALL SELECT version_code, disclosure FROM thidua.rulebook_entry WHERE disclosure IS NOT NULL
+	UNION ALL SELECT version_code, d FROM thidua.rulebook_entry, jsonb_array_elements(nomination -> 'dossier') d
+		WHERE jsonb_typeof(nomination -> 'dossier') = 'array'
+	UNION ALL SELECT version_code, nomination -> 'override' FROM thidua.rulebook_entry
+		WHERE jsonb_typeof(nomination -> 'override') = 'object'
 	UNION ALL SELECT version_code, g.value FROM thidua.rulebook_version, jsonb_each(general) g
 	UNION ALL SELECT node.version_code, c FROM node, jsonb_array_elements(coalesce(n -> 'all_of', n -> 'any_of')) c
 		WHERE n ? 'all_of' OR n ? 'any_of')
