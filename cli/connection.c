@@ -119,8 +119,14 @@ cli_report_result(const PGresult *res)
 	ReportField("error", primary ? primary : PQresultErrorMessage(res));
 	ReportField("detail", PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	ReportField("hint", hint);
-	/* insufficient_privilege: say which role the command needs */
+	/*
+	 * PostgreSQL's own refusal of a privilege: say which role the command
+	 * needs. thidua's workflow refusals (not a member of the council, not the
+	 * secretary, recused, not acting for the unit) share the code but not the
+	 * cure, and say theirs in their own detail.
+	 */
 	if (sqlstate != NULL && strcmp(sqlstate, "42501") == 0 && (hint == NULL || *hint == '\0') &&
+		primary != NULL && strncmp(primary, "permission denied", strlen("permission denied")) == 0 &&
 		cli_command_name != NULL)
 	{
 		if (cli_roles_needed != NULL)
