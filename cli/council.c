@@ -113,6 +113,8 @@ cmd_council_members(PGconn *conn, const CommandOptions *options, int argc, char 
 			cli_error("council members --file sets the council: it prints no table");
 			return EXIT_ERROR;
 		}
+		/* setting needs more than reading: the refusal's hint names it */
+		cli_roles_needed = "thidua_admin";
 		return SetCouncil(conn, argv[0], options->file);
 	}
 	return cli_print_listing(conn, options, COUNCIL_LIST, 1, values);

@@ -460,10 +460,12 @@ cmd_nominations_revoke(PGconn *conn, const CommandOptions *options, int argc, ch
 	"CASE WHEN n.over_quota IS NOT NULL THEN 'over quota' END, " \
 	"CASE WHEN n.override_reason IS NOT NULL THEN 'overridden' END]::pg_catalog.text[], NULL)"
 
+/*
+ * The subject and its name: through nominee_name(), which gives the name to
+ * every role that may see the nomination (a reader does not read people).
+ */
 #define NOMINATION_SUBJECT \
-	"COALESCE(n.person_code, n.unit_code) AS subject, " \
-	"COALESCE((SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code), " \
-	"(SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code)) AS name"
+	"COALESCE(n.person_code, n.unit_code) AS subject, thidua.nominee_name(n.nomination_id) AS name"
 
 /* Exits unless --state names a state of a nomination. */
 static bool

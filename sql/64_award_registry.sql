@@ -6,7 +6,9 @@
 --
 -- The registry is the record tables themselves (individual_award, unit_award):
 -- award() of the workflow writes there, so eligibility reads what was awarded,
--- and a revocation (revoke_award) keeps the entry, marked.
+-- and a revocation (revoke_award) keeps the entry, marked. An entry a
+-- nomination points to is changed only by its revocation through the
+-- nomination (_guard_nominated_award).
 
 CREATE VIEW thidua.award_registry AS
 	SELECT r.record_id, 'individual'::text AS subject_kind, r.person_code AS subject, r.award_code, a.name AS award_name,
@@ -83,3 +85,71 @@ END
 $$;
 COMMENT ON FUNCTION thidua.award_statistics(integer, integer, text) IS
 	'award_statistics(year_from, year_to [, by]) -> rows (award_code, level, unit_code, year, awarded, revoked, front_line, front_line_share, small_collective, small_collective_share): registry entries of the years, grouped by "by" (a comma-separated list of award, level, unit, year; default award; the columns not grouped are NULL). awarded and the shares count entries not revoked; revoked the revoked ones. front_line: people holding a post_held with front_line on 31 December of the year; small_collective: units with unit.small_collective; a person''s unit is the membership on 31 December. Shares are numeric quotients of the counts (not rounded to a scale), NULL when nothing was awarded. Errors: years missing or reversed, unknown grouping';
+
+-- An award the workflow entered (a nomination's award_record_id) is the
+-- registry's copy of a decision: changed only by its revocation, and then only
+-- through the nomination (thidua.revoke, which calls revoke_award), so that the
+-- nomination and its entry never disagree; never deleted nor truncated away.
+-- BEFORE, so that nothing else has run on a refused row.
+CREATE FUNCTION thidua._guard_nominated_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	individual boolean := TG_TABLE_NAME OPERATOR(pg_catalog.=) 'individual_award';
+	n thidua.nomination;
+	record bigint;
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		SELECT * INTO n FROM thidua.nomination x
+		WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual
+		ORDER BY x.nomination_id LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'award record % was entered by nomination %: the registry''s awards are not truncated away',
+				n.award_record_id, n.nomination_id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'An award entered by a nomination is revoked through it (thidua.revoke), never deleted.';
+		END IF;
+		RETURN NULL;
+	END IF;
+	record := OLD.record_id;
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.award_record_id OPERATOR(pg_catalog.=) record AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual;
+	IF NOT FOUND THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	IF TG_OP = 'DELETE' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not deleted', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s and points to it.', n.nomination_id, n.state),
+				  HINT = format('An award entered by a nomination is revoked through it: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	-- the decision as entered: every column but the revocation's
+	IF (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[])
+	   OPERATOR(pg_catalog.<>) (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[]) THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Changed: %s.', (SELECT pg_catalog.string_agg(o.key, ', ' ORDER BY o.key)
+					  FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(OLD)) o
+					  WHERE o.value IS DISTINCT FROM pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->) o.key)),
+				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	IF NEW.revoked_on IS DISTINCT FROM OLD.revoked_on AND n.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', n.nomination_id);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_nominated_award() IS
+	'trigger: an award record a nomination points to (award_record_id) is not updated (but for its revocation, through thidua.revoke of that nomination), deleted or truncated; errors name the record and the nomination';
+CREATE TRIGGER individual_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER unit_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER individual_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.individual_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER unit_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.unit_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nominated_award();

@@ -295,6 +295,7 @@ REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text),
 	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
 	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
 	thidua.award(bigint), thidua.revoke(bigint, date, text, text), thidua.award_statistics(integer, integer, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._public_nominee_name(bigint), thidua.nominee_name(bigint) FROM PUBLIC;
 -- The council's vote (62, 63): the register is read by administrators and by
 -- the round's council members; the ballots by nobody (row-level security
 -- without a policy hides them even from a role granted SELECT by mistake).
@@ -434,6 +435,9 @@ BEGIN
 	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
 	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
 	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- a nominee's name, for whoever may see the nomination (the client's list and show)
+	GRANT EXECUTE ON FUNCTION thidua._public_nominee_name(bigint), thidua.nominee_name(bigint)
+		TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
 	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
 	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
 		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),

@@ -474,6 +474,35 @@ $$;
 COMMENT ON FUNCTION thidua._refuse_excluded(text, date, text) IS
 	'raises object_not_in_prerequisite_state when the person has a discipline proceeding (consideration, investigation, complaint) open on the date, naming the record and its decision';
 
+-- A text argument longer than its column allows is refused by name before
+-- anything changes (rather than by the check constraint, with the row dumped).
+CREATE FUNCTION thidua._check_length(what text, field text, value text, most integer) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF char_length(value) OPERATOR(pg_catalog.>) most THEN
+		RAISE EXCEPTION '%, field "%": % characters, at most %', what, field,
+			to_char(char_length(value), 'FM999,999,999,990'), most
+			USING ERRCODE = 'string_data_right_truncation';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_length(text, text, text, integer) IS
+	'raises string_data_right_truncation ("<what>, field "<field>": 10,001 characters, at most 10000") when value is longer than most characters';
+
+-- The achievements as given, normalised, checked for length (the field names
+-- the achievement's position).
+CREATE FUNCTION thidua._check_achievements(what text, achievements text[]) RETURNS void
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT thidua._check_length(what, format('achievements[%s]', x.o), normalize(btrim(x.a), NFC), 200)
+	FROM unnest(achievements) WITH ORDINALITY AS x(a, o)
+$$;
+COMMENT ON FUNCTION thidua._check_achievements(text, text[]) IS
+	'raises string_data_right_truncation naming the first achievement (achievements[n]) longer than 200 characters';
+
 -- Checks and stores achievements ("initiative:<code>" an initiative the person
 -- authored; anything else a free key).
 CREATE FUNCTION thidua._set_achievements(n thidua.nomination, achievements text[]) RETURNS void
@@ -542,6 +571,8 @@ BEGIN
 	END IF;
 	title := normalize(btrim(title), NFC);
 	authority := normalize(btrim(authority), NFC);
+	PERFORM thidua._check_length(format('round "%s"', round_code), 'title', title, 1000);
+	PERFORM thidua._check_length(format('round "%s"', round_code), 'authority', authority, 300);
 	IF round_code IS NULL OR coalesce(title, '') = '' OR year IS NULL OR coalesce(authority, '') = ''
 	   OR council_unit IS NULL OR deadline IS NULL THEN
 		RAISE EXCEPTION 'a round needs its code, title, year, authority, council unit and deadline'
@@ -574,7 +605,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.create_round(text, text, integer, text, text, date, text[], text, date) IS
-	'create_round(round_code, title, year, authority, council_unit, deadline, awards text[] [, rulebook_version [, meets_on]]) -> round_code: a call for nominations (administrators). Each award must exist and be judged by the named rulebook version or by one in force on 31 December of year. Errors: insufficient_privilege; unknown award (named), unit or version; no rulebook for an award; round exists';
+	'create_round(round_code, title, year, authority, council_unit, deadline, awards text[] [, rulebook_version [, meets_on]]) -> round_code: a call for nominations (administrators). Each award must exist and be judged by the named rulebook version or by one in force on 31 December of year. Errors: over-long text (the field named, nothing changed); insufficient_privilege; unknown award (named), unit or version; no rulebook for an award; round exists';
 
 CREATE FUNCTION thidua.nominate(round_code text, award_code text, subject text, proposing_unit text, summary text DEFAULT '',
 								evidence jsonb DEFAULT '[]', achievements text[] DEFAULT '{}', override_reason text DEFAULT NULL)
@@ -587,7 +618,13 @@ DECLARE
 	award_subject text;
 	entry thidua.rulebook_entry;
 	n thidua.nomination;
+	what text := format('nomination of "%s"', subject);
 BEGIN
+	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
+	summary := normalize(btrim(coalesce(summary, '')), NFC);
+	PERFORM thidua._check_length(what, 'summary', summary, 10000);
+	PERFORM thidua._check_length(what, 'override_reason', override_reason, 1000);
+	PERFORM thidua._check_achievements(what, achievements);
 	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) nominate.round_code;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'round "%" does not exist', round_code USING ERRCODE = 'no_data_found';
@@ -622,8 +659,6 @@ BEGIN
 	IF award_subject OPERATOR(pg_catalog.=) 'individual' THEN
 		PERFORM thidua._refuse_excluded(subject, current_date, 'nomination');
 	END IF;
-	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
-	summary := normalize(btrim(coalesce(summary, '')), NFC);
 	entry := thidua._round_entry(r.round_code, award_code);
 	INSERT INTO thidua.nomination (round_code, award_code, person_code, unit_code, proposing_unit, summary, evidence, override_reason, created_by)
 	VALUES (r.round_code, award_code, CASE WHEN award_subject OPERATOR(pg_catalog.=) 'individual' THEN subject END,
@@ -641,7 +676,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text) IS
-	'nominate(round_code, award_code, subject, proposing_unit [, summary, evidence jsonb array of links, achievements text[] ("initiative:<code>" or a free key), override_reason]) -> nomination_id, in state draft, with the dossier items the rulebook entry requires (nomination->''dossier''), all missing. subject: a person_code or unit_code as the award''s subject says. Errors: unknown round, award of the round, unit or subject; insufficient_privilege unless an administrator or a role acting for proposing_unit; past the deadline (non-administrators); excluded by law (discipline being considered, investigation, complaint open today: Decree 152/2025 Art. 4)';
+	'nominate(round_code, award_code, subject, proposing_unit [, summary, evidence jsonb array of links, achievements text[] ("initiative:<code>" or a free key), override_reason]) -> nomination_id, in state draft, with the dossier items the rulebook entry requires (nomination->''dossier''), all missing. subject: a person_code or unit_code as the award''s subject says. Errors: over-long text (the field named, nothing changed); unknown round, award of the round, unit or subject; insufficient_privilege unless an administrator or a role acting for proposing_unit; past the deadline (non-administrators); excluded by law (discipline being considered, investigation, complaint open today: Decree 152/2025 Art. 4)';
 
 CREATE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT NULL, evidence jsonb DEFAULT NULL,
 										 achievements text[] DEFAULT NULL, override_reason text DEFAULT NULL)
@@ -650,26 +685,51 @@ CREATE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._editable(nomination, 'edit');
+	what text := format('nomination %s', nomination);
+	n thidua.nomination;
+	changed text[] := '{}';
 BEGIN
-	UPDATE thidua.nomination x SET summary = coalesce(normalize(btrim(update_nomination.summary), NFC), x.summary),
-		evidence = CASE WHEN update_nomination.evidence IS NULL THEN x.evidence ELSE thidua._check_evidence(update_nomination.evidence) END,
-		override_reason = coalesce(nullif(normalize(btrim(update_nomination.override_reason), NFC), ''), x.override_reason),
+	summary := normalize(btrim(summary), NFC);
+	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
+	PERFORM thidua._check_length(what, 'summary', summary, 10000);
+	PERFORM thidua._check_length(what, 'override_reason', override_reason, 1000);
+	PERFORM thidua._check_achievements(what, achievements);
+	n := thidua._editable(nomination, 'edit');
+	-- only what differs from the stored dossier counts as a change
+	IF summary IS DISTINCT FROM n.summary AND summary IS NOT NULL THEN
+		changed := changed || 'summary'::text;
+	END IF;
+	IF evidence IS NOT NULL AND thidua._check_evidence(evidence) OPERATOR(pg_catalog.<>) n.evidence THEN
+		changed := changed || 'evidence'::text;
+	END IF;
+	IF achievements IS NOT NULL AND (SELECT coalesce(array_agg(DISTINCT normalize(btrim(a), NFC) ORDER BY normalize(btrim(a), NFC)), '{}')
+									FROM unnest(achievements) a)
+			IS DISTINCT FROM (SELECT coalesce(array_agg(x.achievement ORDER BY x.achievement), '{}') FROM thidua.nomination_achievement x
+							  WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination) THEN
+		changed := changed || 'achievements'::text;
+	END IF;
+	IF override_reason IS NOT NULL AND override_reason IS DISTINCT FROM n.override_reason THEN
+		changed := changed || 'override_reason'::text;
+	END IF;
+	IF cardinality(changed) OPERATOR(pg_catalog.=) 0 THEN
+		-- accepted, but nothing changed: the revision stays (a returned dossier still counts as unchanged)
+		RETURN n.dossier_revision;
+	END IF;
+	UPDATE thidua.nomination x SET summary = coalesce(update_nomination.summary, x.summary),
+		evidence = coalesce(update_nomination.evidence, x.evidence),
+		override_reason = coalesce(update_nomination.override_reason, x.override_reason),
 		dossier_revision = x.dossier_revision + 1
 	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination
 	RETURNING * INTO n;
-	IF achievements IS NOT NULL THEN
+	IF 'achievements' = ANY (changed) THEN
 		PERFORM thidua._set_achievements(n, achievements);
 	END IF;
-	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision,
-		'changed', to_jsonb(array_remove(ARRAY[CASE WHEN summary IS NOT NULL THEN 'summary' END,
-			CASE WHEN evidence IS NOT NULL THEN 'evidence' END, CASE WHEN achievements IS NOT NULL THEN 'achievements' END,
-			CASE WHEN override_reason IS NOT NULL THEN 'override_reason' END], NULL))));
+	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision, 'changed', to_jsonb(changed)));
 	RETURN n.dossier_revision;
 END
 $$;
 COMMENT ON FUNCTION thidua.update_nomination(bigint, text, jsonb, text[], text) IS
-	'update_nomination(nomination [, summary, evidence, achievements, override_reason]) -> the new dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). Errors: unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
+	'update_nomination(nomination [, summary, evidence, achievements, override_reason]) -> the dossier_revision: changes what is given (NULL: unchanged) while draft or returned (proposer or administrator). The revision moves, and an edit event is logged, only when a value differs from the stored one; an edit that changes nothing is accepted and leaves revision and log as they are (so a returned dossier stays unchanged). Errors: over-long text (field named: summary 10000, override_reason 1000, each achievement 200 characters); unknown nomination; insufficient_privilege; another state; bad evidence or achievement';
 
 CREATE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present boolean, reference text DEFAULT NULL)
 	RETURNS integer
@@ -677,13 +737,23 @@ CREATE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present bo
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._editable(nomination, 'edit');
+	n thidua.nomination;
+	stored thidua.dossier_item;
 BEGIN
+	reference := nullif(normalize(btrim(reference), NFC), '');
+	PERFORM thidua._check_length(format('nomination %s, dossier item "%s"', nomination, item), 'reference', reference, 1000);
+	n := thidua._editable(nomination, 'edit');
 	IF present IS NULL THEN
 		RAISE EXCEPTION 'dossier item "%": present must be true or false', item USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	SELECT * INTO stored FROM thidua.dossier_item d
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND d.item OPERATOR(pg_catalog.=) set_dossier_item.item FOR UPDATE;
+	IF FOUND AND (stored.present, stored.reference) IS NOT DISTINCT FROM (present, reference) THEN
+		-- accepted, but nothing changed: the revision stays
+		RETURN n.dossier_revision;
+	END IF;
 	UPDATE thidua.dossier_item d SET present = set_dossier_item.present,
-		reference = nullif(normalize(btrim(set_dossier_item.reference), NFC), ''), updated_at = now(), updated_by = thidua._actor()
+		reference = set_dossier_item.reference, updated_at = now(), updated_by = thidua._actor()
 	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND d.item OPERATOR(pg_catalog.=) set_dossier_item.item;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'nomination % has no dossier item "%"', nomination, item
@@ -700,35 +770,41 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.set_dossier_item(bigint, text, boolean, text) IS
-	'set_dossier_item(nomination, item, present, reference) -> the new dossier_revision: marks a required dossier item present or missing, while draft or returned (proposer or administrator). Errors: unknown nomination or item (the items listed); insufficient_privilege; another state';
+	'set_dossier_item(nomination, item, present, reference) -> the dossier_revision: marks a required dossier item present or missing, while draft or returned (proposer or administrator). The revision moves, and a dossier event is logged, only when present or reference differs from the stored ones; setting the same values is accepted and changes nothing. Errors: reference over 1000 characters (named); unknown nomination or item (the items listed); insufficient_privilege; another state';
 
 CREATE FUNCTION thidua.submit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'submit');
-	deadline date := (SELECT r.deadline FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code);
+	n thidua.nomination;
+	deadline date;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'submit');
+	deadline := (SELECT r.deadline FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code);
 	IF current_date OPERATOR(pg_catalog.>) deadline AND NOT thidua._actor_is_admin() THEN
 		RAISE EXCEPTION 'round "%" closed for nominations on %', n.round_code, to_char(deadline, 'YYYY-MM-DD')
 			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator may still submit it.';
 	END IF;
-	RETURN thidua._transition(nomination, 'submit', normalize(btrim(reason), NFC));
+	RETURN thidua._transition(nomination, 'submit', reason);
 END
 $$;
 COMMENT ON FUNCTION thidua.submit(bigint, text) IS
-	'submit(nomination [, reason]) -> submitted: the proposer (or an administrator) files a draft; refused past the round''s deadline for non-administrators. Errors: state (naming the allowed next), insufficient_privilege';
+	'submit(nomination [, reason]) -> submitted: the proposer (or an administrator) files a draft; refused past the round''s deadline for non-administrators. Errors: over-long text (the field named, nothing changed); state (naming the allowed next), insufficient_privilege';
 
 CREATE FUNCTION thidua.return_nomination(nomination bigint, reason text) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'return');
+	n thidua.nomination;
 	new_state thidua.nomination_state;
 BEGIN
 	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'return');
 	IF coalesce(reason, '') = '' THEN
 		RAISE EXCEPTION 'returning nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
 	END IF;
@@ -738,27 +814,30 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.return_nomination(bigint, text) IS
-	'return_nomination(nomination, reason) -> returned: the office sends a submitted or resubmitted dossier back, with a reason (required); it may come back only changed. Errors: state, insufficient_privilege, no reason';
+	'return_nomination(nomination, reason) -> returned: the office sends a submitted or resubmitted dossier back, with a reason (required); it may come back only changed. Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, no reason';
 
 CREATE FUNCTION thidua.resubmit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'resubmit');
+	n thidua.nomination;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'resubmit');
 	IF n.dossier_revision OPERATOR(pg_catalog.=) n.returned_at_revision THEN
 		RAISE EXCEPTION 'nomination %: a returned dossier cannot come back unchanged', nomination
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = format('It was returned at revision %s and is still at it.', n.returned_at_revision),
 				  HINT = 'Change the summary, evidence, achievements or dossier items first (update_nomination, set_dossier_item).';
 	END IF;
-	RETURN thidua._transition(nomination, 'resubmit', normalize(btrim(reason), NFC),
+	RETURN thidua._transition(nomination, 'resubmit', reason,
 		jsonb_build_object('dossier_revision', n.dossier_revision, 'returned_at_revision', n.returned_at_revision));
 END
 $$;
 COMMENT ON FUNCTION thidua.resubmit(bigint, text) IS
-	'resubmit(nomination [, reason]) -> resubmitted: the proposer files a returned dossier again, only if changed since it was returned. Errors: state, insufficient_privilege, unchanged';
+	'resubmit(nomination [, reason]) -> resubmitted: the proposer files a returned dossier again, only if changed since it was returned. Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, unchanged';
 
 -- The failing leaves that decide a failed rule: no ancestor of theirs passed
 -- (a failing alternative under a passing any_of decides nothing).
@@ -791,7 +870,7 @@ CREATE FUNCTION thidua.check(nomination bigint, reason text DEFAULT NULL) RETURN
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'check');
+	n thidua.nomination;
 	r thidua.nomination_round;
 	entry thidua.rulebook_entry;
 	missing text;
@@ -802,6 +881,9 @@ DECLARE
 	detail jsonb;
 	new_state thidua.nomination_state;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'check');
 	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
 	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('checking nomination %s', nomination));
 	SELECT string_agg(d.item, ', ' ORDER BY d.item) INTO missing FROM thidua.dossier_item d
@@ -838,14 +920,14 @@ BEGIN
 		detail := detail || jsonb_build_object('override', jsonb_build_object('reason', n.override_reason, 'failing', failing,
 			'source', entry.nomination -> 'override' -> 'source'));
 	END IF;
-	new_state := thidua._transition(nomination, 'check', normalize(btrim(reason), NFC), detail);
+	new_state := thidua._transition(nomination, 'check', reason, detail);
 	UPDATE thidua.nomination x SET checked_on = current_date, eligibility_snapshot = snapshot, rulebook_version = entry.version_code
 	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
 	RETURN new_state;
 END
 $$;
 COMMENT ON FUNCTION thidua.check(bigint, text) IS
-	'check(nomination [, reason]) -> checked (administrators): the dossier must be complete and the subject not excluded by law; eligibility (subject, award, the round''s year and rulebook) is computed and stored with the nomination (eligibility_snapshot, checked_on, rulebook_version), never rewritten. Not eligible: refused, unless the rulebook entry''s nomination->''override''->''kinds'' lists every deciding failed rule kind and the nomination states override_reason; the failed nodes go into the event. Errors: state, insufficient_privilege, missing items (named), not eligible (failing nodes named)';
+	'check(nomination [, reason]) -> checked (administrators): the dossier must be complete and the subject not excluded by law; eligibility (subject, award, the round''s year and rulebook) is computed and stored with the nomination (eligibility_snapshot, checked_on, rulebook_version), never rewritten. Not eligible: refused, unless the rulebook entry''s nomination->''override''->''kinds'' lists every deciding failed rule kind and the nomination states override_reason; the failed nodes go into the event. Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing items (named), not eligible (failing nodes named)';
 
 CREATE FUNCTION thidua.disclose(nomination bigint, "on" date DEFAULT current_date) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -881,6 +963,10 @@ DECLARE
 	n thidua.nomination;
 	id bigint;
 BEGIN
+	body := normalize(btrim(body), NFC);
+	commenter := nullif(normalize(btrim(commenter), NFC), '');
+	PERFORM thidua._check_length(format('comment on nomination %s', nomination), 'commenter', commenter, 300);
+	PERFORM thidua._check_length(format('comment on nomination %s', nomination), 'body', body, 10000);
 	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'nomination % does not exist', nomination USING ERRCODE = 'no_data_found';
@@ -893,28 +979,28 @@ BEGIN
 		RAISE EXCEPTION 'nomination % is %: comments are recorded while it is disclosed', nomination, n.state
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	body := normalize(btrim(body), NFC);
 	IF received_on IS NULL OR coalesce(body, '') = '' THEN
 		RAISE EXCEPTION 'a comment on nomination % needs the date received and its text', nomination
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	INSERT INTO thidua.disclosure_comment (nomination_id, received_on, commenter, body, recorded_by)
-	VALUES (nomination, received_on, nullif(normalize(btrim(commenter), NFC), ''), body, thidua._actor())
+	VALUES (nomination, received_on, commenter, body, thidua._actor())
 	RETURNING comment_id INTO id;
 	PERFORM thidua._note_event(n, 'comment', NULL, jsonb_build_object('comment_id', id, 'received_on', received_on));
 	RETURN id;
 END
 $$;
 COMMENT ON FUNCTION thidua.comment(bigint, date, text, text) IS
-	'comment(nomination, received_on, commenter, body) -> comment_id (administrators): records a public comment received while the nomination is disclosed. Errors: state, insufficient_privilege, missing date or text';
+	'comment(nomination, received_on, commenter, body) -> comment_id (administrators): records a public comment received while the nomination is disclosed. Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date or text';
 
 CREATE FUNCTION thidua.withdraw(nomination bigint, reason text) RETURNS thidua.nomination_state
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	PERFORM thidua._step(nomination, 'withdraw');
 	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	PERFORM thidua._step(nomination, 'withdraw');
 	IF coalesce(reason, '') = '' THEN
 		RAISE EXCEPTION 'withdrawing nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
 	END IF;
@@ -922,7 +1008,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.withdraw(bigint, text) IS
-	'withdraw(nomination, reason) -> withdrawn: the proposer (or an administrator) withdraws a nomination before the vote opens, with a reason (required). Errors: state, insufficient_privilege, no reason';
+	'withdraw(nomination, reason) -> withdrawn: the proposer (or an administrator) withdraws a nomination before the vote opens, with a reason (required). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, no reason';
 
 CREATE FUNCTION thidua.decide(nomination bigint, decision_number text, decision_date date, signer text)
 	RETURNS thidua.nomination_state
@@ -930,10 +1016,15 @@ CREATE FUNCTION thidua.decide(nomination bigint, decision_number text, decision_
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'decide');
+	n thidua.nomination;
 	tie thidua.quota_tie;
 	new_state thidua.nomination_state;
 BEGIN
+	decision_number := btrim(decision_number);
+	signer := normalize(btrim(signer), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'decision_number', decision_number, 100);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'signer', signer, 300);
+	n := thidua._step(nomination, 'decide');
 	SELECT * INTO tie FROM thidua.quota_tie t
 	WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code AND t.decided_at IS NULL
 	ORDER BY t.award_code, t.scope LIMIT 1;
@@ -944,8 +1035,6 @@ BEGIN
 				  DETAIL = format('Nominations %s are tied for %s seat(s).', array_to_string(tie.tied, ', '), tie.seats_left),
 				  HINT = 'The council decides the tie first (resolve_tie).';
 	END IF;
-	decision_number := btrim(decision_number);
-	signer := normalize(btrim(signer), NFC);
 	IF coalesce(decision_number, '') = '' OR decision_date IS NULL OR coalesce(signer, '') = '' THEN
 		RAISE EXCEPTION 'deciding nomination % needs the decision number, date and signer', nomination
 			USING ERRCODE = 'null_value_not_allowed';
@@ -959,7 +1048,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.decide(bigint, text, date, text) IS
-	'decide(nomination, decision_number, decision_date, signer) -> decided (administrators): records the decision on an approved nomination. Refused while the round has an undecided tie at a quota (quota_tie), and when the person is excluded by law today. Errors: state, insufficient_privilege, missing fields';
+	'decide(nomination, decision_number, decision_date, signer) -> decided (administrators): records the decision on an approved nomination. Refused while the round has an undecided tie at a quota (quota_tie), and when the person is excluded by law today. Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing fields';
 
 CREATE FUNCTION thidua.award(nomination bigint) RETURNS bigint
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -998,11 +1087,14 @@ CREATE FUNCTION thidua.revoke(nomination bigint, revoked_on date, reason text, d
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'revoke');
+	n thidua.nomination;
 	new_state thidua.nomination_state;
 BEGIN
 	reason := normalize(btrim(reason), NFC);
 	decision := btrim(decision);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'decision', decision, 100);
+	n := thidua._step(nomination, 'revoke');
 	IF revoked_on IS NULL OR coalesce(reason, '') = '' OR coalesce(decision, '') = '' THEN
 		RAISE EXCEPTION 'revoking nomination % needs the date, a reason and the decision', nomination
 			USING ERRCODE = 'null_value_not_allowed';
@@ -1014,7 +1106,46 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.revoke(bigint, date, text, text) IS
-	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry (thidua.revoke_award; the entry stays, marked, and counts for eligibility no more). Errors: state, insufficient_privilege, missing date, reason or decision';
+	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry (thidua.revoke_award; the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
+
+-- A nominee's name for whoever may see the nomination: read directly when the
+-- caller reads people (or units), else given for the public decisions only
+-- (decided, awarded, revoked), which readers and other units see too.
+CREATE FUNCTION thidua._public_nominee_name(nomination bigint) RETURNS text
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code),
+					(SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code))
+	FROM thidua.nomination n
+	WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination AND n.state IN ('decided', 'awarded', 'revoked')
+$$;
+COMMENT ON FUNCTION thidua._public_nominee_name(bigint) IS
+	'the name of the person or unit of a decided, awarded or revoked nomination (public decisions); NULL for any other';
+
+CREATE FUNCTION thidua.nominee_name(nomination bigint) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	name text;
+BEGIN
+	-- the caller's own rights: row-level security decides whether it sees the nomination
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	IF n.person_code IS NOT NULL AND has_table_privilege('thidua.individual', 'SELECT') THEN
+		SELECT i.full_name INTO name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code;
+	ELSIF n.unit_code IS NOT NULL AND has_table_privilege('thidua.unit', 'SELECT') THEN
+		SELECT u.name INTO name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code;
+	END IF;
+	RETURN coalesce(name, thidua._public_nominee_name(nomination));
+END
+$$;
+COMMENT ON FUNCTION thidua.nominee_name(bigint) IS
+	'nominee_name(nomination) -> the name of its person or unit, for whoever may see the nomination: read with the caller''s own rights when it reads people (units), else only for decided, awarded and revoked nominations (public decisions); NULL when the caller may not see the nomination or the name';
 
 -- The same achievement in two live nominations (per achievement: one person
 -- may receive a title and a Bằng khen in a year for different achievements).
@@ -1105,6 +1236,74 @@ $$;
 COMMENT ON FUNCTION thidua.award_statistics(integer, integer, text) IS
 	'award_statistics(year_from, year_to [, by]) -> rows (award_code, level, unit_code, year, awarded, revoked, front_line, front_line_share, small_collective, small_collective_share): registry entries of the years, grouped by "by" (a comma-separated list of award, level, unit, year; default award; the columns not grouped are NULL). awarded and the shares count entries not revoked; revoked the revoked ones. front_line: people holding a post_held with front_line on 31 December of the year; small_collective: units with unit.small_collective; a person''s unit is the membership on 31 December. Shares are numeric quotients of the counts (not rounded to a scale), NULL when nothing was awarded. Errors: years missing or reversed, unknown grouping';
 
+-- An award the workflow entered (a nomination's award_record_id) is the
+-- registry's copy of a decision: changed only by its revocation, and then only
+-- through the nomination (thidua.revoke, which calls revoke_award), so that the
+-- nomination and its entry never disagree; never deleted nor truncated away.
+-- BEFORE, so that nothing else has run on a refused row.
+CREATE FUNCTION thidua._guard_nominated_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	individual boolean := TG_TABLE_NAME OPERATOR(pg_catalog.=) 'individual_award';
+	n thidua.nomination;
+	record bigint;
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		SELECT * INTO n FROM thidua.nomination x
+		WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual
+		ORDER BY x.nomination_id LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'award record % was entered by nomination %: the registry''s awards are not truncated away',
+				n.award_record_id, n.nomination_id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'An award entered by a nomination is revoked through it (thidua.revoke), never deleted.';
+		END IF;
+		RETURN NULL;
+	END IF;
+	record := OLD.record_id;
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.award_record_id OPERATOR(pg_catalog.=) record AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual;
+	IF NOT FOUND THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	IF TG_OP = 'DELETE' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not deleted', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s and points to it.', n.nomination_id, n.state),
+				  HINT = format('An award entered by a nomination is revoked through it: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	-- the decision as entered: every column but the revocation's
+	IF (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[])
+	   OPERATOR(pg_catalog.<>) (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[]) THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Changed: %s.', (SELECT pg_catalog.string_agg(o.key, ', ' ORDER BY o.key)
+					  FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(OLD)) o
+					  WHERE o.value IS DISTINCT FROM pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->) o.key)),
+				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	IF NEW.revoked_on IS DISTINCT FROM OLD.revoked_on AND n.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', n.nomination_id);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_nominated_award() IS
+	'trigger: an award record a nomination points to (award_record_id) is not updated (but for its revocation, through thidua.revoke of that nomination), deleted or truncated; errors name the record and the nomination';
+CREATE TRIGGER individual_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua.individual_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER unit_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua.unit_award
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER individual_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.individual_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nominated_award();
+CREATE TRIGGER unit_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.unit_award
+	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nominated_award();
+
 -- Nominations (60, 61): administrators all; a scorer the nominations its units
 -- propose; a council member the nominations of the rounds it sits on, once
 -- checked; everyone granted the tables the decided, awarded and revoked ones
@@ -1175,6 +1374,7 @@ REVOKE EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text),
 	thidua.resubmit(bigint, text), thidua.check(bigint, text), thidua.disclose(bigint, date),
 	thidua.comment(bigint, date, text, text), thidua.withdraw(bigint, text), thidua.decide(bigint, text, date, text),
 	thidua.award(bigint), thidua.revoke(bigint, date, text, text), thidua.award_statistics(integer, integer, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._public_nominee_name(bigint), thidua.nominee_name(bigint) FROM PUBLIC;
 
 -- Creates (when missing) the group roles and grants them their rights; safe to
 -- call again, e.g. after ALTER EXTENSION thidua UPDATE: it first takes back
@@ -2717,6 +2917,9 @@ BEGIN
 	GRANT SELECT ON thidua.nomination_duplicates, thidua.award_registry TO thidua_admin;
 	GRANT SELECT ON thidua.award_registry TO thidua_reader, thidua_council;
 	GRANT EXECUTE ON FUNCTION thidua._council_rounds(text), thidua._units_of(text) TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
+	-- a nominee's name, for whoever may see the nomination (the client's list and show)
+	GRANT EXECUTE ON FUNCTION thidua._public_nominee_name(bigint), thidua.nominee_name(bigint)
+		TO thidua_admin, thidua_scorer, thidua_reader, thidua_council;
 	-- the clerk's steps: a role acting for the proposing unit (thidua.role_unit), or an administrator
 	GRANT EXECUTE ON FUNCTION thidua.nominate(text, text, text, text, text, jsonb, text[], text),
 		thidua.update_nomination(bigint, text, jsonb, text[], text), thidua.set_dossier_item(bigint, text, boolean, text),

@@ -226,6 +226,23 @@ PGUSER=cli_nom_other run nominations list --round r24
 ok '[ $status -eq 0 ] && ! grep -Eq "draft|submitted|returned|checked|disclosed|in_vote|approved|rejected|withdrawn" $out' 'list: another unit'"'"'s clerk sees none of them until decided (decisions are public)'
 admin nominations list --format csv --round r24
 ok '[ $status -eq 0 ] && grep -q "id,round,award,subject,name,proposed_by,state,flags" $out' 'list --format csv'
+# A reader sees the revoked (public) nomination, its subject's name included,
+# though it reads no people; a role without thidua is told the least role
+for r in cli_nom_reader cli_nom_bare; do
+	psql_quiet "DO \$\$ BEGIN CREATE ROLE $r LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"
+done
+psql_quiet "GRANT thidua_reader TO cli_nom_reader"
+subject_name=$(psql -X -At -d $db -c "SELECT i.full_name FROM thidua.nomination n JOIN thidua.individual i USING (person_code) WHERE n.nomination_id = $n1")
+PGUSER=cli_nom_reader run nominations show "$n1"
+ok '[ $status -eq 0 ] && grep -q "^state: *revoked" $out && grep -qF "$subject_name" $out' 'show: a reader sees a revoked nomination, with its subject'"'"'s name'
+PGUSER=cli_nom_reader run nominations list --round r24
+ok '[ $status -eq 0 ] && grep -q "revoked" $out && grep -qF "$subject_name" $out' 'list: a reader sees it too, with the name'
+PGUSER=cli_nom_bare run nominations show "$n1"
+ok '[ $status -eq 1 ] && grep -q "GRANT thidua_reader TO cli_nom_bare;" $err' 'show: the hint names the least role (thidua_reader)'
+PGUSER=cli_nom_bare run council tally r24
+ok '[ $status -eq 1 ] && grep -q "GRANT thidua_council TO cli_nom_bare;" $err' 'council tally: the hint names thidua_council'
+PGUSER=cli_nom_bare run awards stats --from 2024 --to 2024
+ok '[ $status -eq 1 ] && grep -q "GRANT thidua_reader TO cli_nom_bare;" $err' 'awards stats: the hint names thidua_reader'
 admin nominations show abc
 ok '[ $status -eq 1 ] && grep -q "\"abc\" is not a nomination number" $err' 'show: a bad number is refused'
 admin nominations show 999999

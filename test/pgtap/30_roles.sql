@@ -253,6 +253,7 @@ INSERT INTO function_model VALUES
 	('decide(bigint,text,date,text)', $$SELECT thidua.decide(-1, '1/QĐ', '2150-01-01', 'x')$$, '{tap_admin}'),
 	('award(bigint)', $$SELECT thidua.award(-1)$$, '{tap_admin}'),
 	('revoke(bigint,date,text,text)', $$SELECT thidua.revoke(-1, '2150-01-01', 'x', 'y')$$, '{tap_admin}'),
+	('nominee_name(bigint)', $$SELECT thidua.nominee_name(-1)$$, '{tap_admin,tap_scorer,tap_reader,tap_council}'),
 	('award_statistics(integer,integer,text)', $$SELECT * FROM thidua.award_statistics(2150, 2150)$$, '{tap_admin,tap_reader,tap_council}'),
 	('set_council(text,jsonb)', $$SELECT thidua.set_council('tapnone', '[]')$$, '{tap_admin}'),
 	('add_council_member(text,text,text,text,text,text)', $$SELECT thidua.add_council_member('tapnone', 'x', 'X')$$, '{tap_admin}'),

@@ -6,7 +6,7 @@
 -- reason, award -> registry -> revocation (counted out of eligibility),
 -- duplicates, row-level security and statistics. Run from the repository's root.
 BEGIN;
-SELECT plan(114);
+SELECT plan(128);
 
 \o /dev/null
 \ir ../fixtures/eligibility/records.sql
@@ -165,6 +165,23 @@ SELECT is((SELECT returned_at_revision FROM thidua.nomination WHERE nomination_i
 SELECT is(pg_temp.err('wf_clerk', 'SELECT thidua.resubmit({p04})'),
 	'55000 nomination {p04}: a returned dossier cannot come back unchanged | It was returned at revision 2 and is still at it.',
 	'a returned dossier cannot come back unchanged');
+-- an edit that changes nothing is accepted and leaves the revision (and the log) as it is
+SELECT is(pg_temp.as_('wf_clerk', 'SELECT thidua.update_nomination({p04})'), '2', 'an edit with nothing given: still revision 2');
+SELECT is(pg_temp.as_('wf_clerk', $$SELECT thidua.update_nomination({p04}, ' Hoàn thành xuất sắc ', '["https://example.org/p04.pdf"]', '{}')$$), '2',
+	'the same summary, evidence and achievements again: still revision 2');
+SELECT is(pg_temp.as_('wf_clerk', $$SELECT thidua.set_dossier_item({p04}, 'report', true, ' BC-01.pdf')$$), '2',
+	'a dossier item set as it was: still revision 2');
+SELECT is(pg_temp.err('wf_clerk', 'SELECT thidua.resubmit({p04})'),
+	'55000 nomination {p04}: a returned dossier cannot come back unchanged | It was returned at revision 2 and is still at it.',
+	'so it still cannot come back');
+-- over-long text: named, before anything changes
+SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.update_nomination({p04}, repeat('x', 10001))$$),
+	'22001 nomination {p04}, field "summary": 10,001 characters, at most 10000', 'an over-long summary is named');
+SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.update_nomination({p04}, NULL, NULL, ARRAY['ok', repeat('a', 201)])$$),
+	'22001 nomination {p04}, field "achievements[2]": 201 characters, at most 200', 'an over-long achievement is named by position');
+SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.set_dossier_item({p04}, 'minutes', true, repeat('r', 1001))$$),
+	'22001 nomination {p04}, dossier item "minutes", field "reference": 1,001 characters, at most 1000', 'an over-long reference is named');
+SELECT is((SELECT dossier_revision FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04')), 2, 'and nothing changed');
 SELECT is(pg_temp.as_('wf_clerk', $$SELECT thidua.set_dossier_item({p04}, 'minutes', true, 'BB-01.pdf')$$), '3', 'changed: revision 3');
 SELECT is(pg_temp.as_('wf_clerk', $$SELECT thidua.resubmit({p04}, 'đã bổ sung')$$), 'resubmitted', 'returned -> resubmitted (resubmit)');
 SELECT is(pg_temp.as_('wf_admin', $$SELECT thidua.return_nomination({p04}, 'ghi rõ số liệu')$$), 'returned', 'resubmitted -> returned (return)');
@@ -199,6 +216,8 @@ SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p04}, '15/QĐ-STP', '2
 UPDATE thidua.quota_tie SET chosen = '{7}', reason = 'test', decided_at = now(), decided_by = 'wf_admin';
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p04}, '', '2025-01-10', 'Giám đốc Sở')$$),
 	'22004 deciding nomination {p04} needs the decision number, date and signer', 'a decision needs its number, date and signer');
+SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p04}, repeat('1', 101), '2025-01-10', 'Giám đốc Sở')$$),
+	'22001 nomination {p04}, field "decision_number": 101 characters, at most 100', 'an over-long decision number is named');
 SELECT is(pg_temp.as_('wf_admin', $$SELECT thidua.decide({p04}, '15/QĐ-STP', '2025-01-10', 'Giám đốc Sở')$$), 'decided', 'approved -> decided (decide)');
 SELECT is((SELECT passed FROM thidua.eligibility('P04', 'CSTDCS', 2024, 't/wf') WHERE node = 'rule.all_of[0]'), false,
 	'before the award: P04 holds no LDTT 2024 that counts (revoked)');
@@ -208,6 +227,19 @@ SELECT is((SELECT row(subject_kind, subject, award_code, year, decision_number, 
 	'(individual,P04,LDTT,2024,15/QĐ-STP,2025-01-10,"Giám đốc Sở Tư pháp",,' || pg_temp.id('p04') || ')', 'the registry entry, with its decision and nomination');
 SELECT is((SELECT passed FROM thidua.eligibility('P04', 'CSTDCS', 2024, 't/wf') WHERE node = 'rule.all_of[0]'), true,
 	'the award counts for eligibility');
+-- the registry entry of a nomination: not rewritten, not deleted, revoked only through the nomination
+SELECT matches(pg_temp.err('wf_admin', $$UPDATE thidua.individual_award SET decision_number = 'FAKE', year = 2005
+	WHERE record_id = (SELECT award_record_id FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04'))$$),
+	'^55000 award record [0-9]+ was entered by nomination \{p04\}: it is not changed \| Changed: decision_number, year\.$',
+	'the office may not rewrite a registry entry the workflow made');
+SELECT matches(pg_temp.err('wf_admin', $$DELETE FROM thidua.individual_award
+	WHERE record_id = (SELECT award_record_id FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04'))$$),
+	'^55000 award record [0-9]+ was entered by nomination \{p04\}: it is not deleted \| Nomination \{p04\} is awarded and points to it\.$',
+	'nor delete it');
+SELECT matches(pg_temp.err('wf_admin', $$SELECT thidua.revoke_award((SELECT award_record_id FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04')),
+	'2025-06-01', 'x', 'y')$$),
+	'^55000 award record [0-9]+ was entered by nomination \{p04\}: it is revoked through the nomination \| Nomination \{p04\} is awarded\.$',
+	'nor revoke it past its nomination');
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.revoke({p04}, '2025-06-01', 'hồ sơ không trung thực', NULL)$$),
 	'22004 revoking nomination {p04} needs the date, a reason and the decision', 'revocation needs a decision');
 SELECT is(pg_temp.as_('wf_admin', $$SELECT thidua.revoke({p04}, '2025-06-01', 'hồ sơ không trung thực', '30/QĐ-STP')$$), 'revoked',
@@ -216,6 +248,10 @@ SELECT is((SELECT row(revoked_on, revocation_reason)::text FROM thidua.award_reg
 	'(2025-06-01,"hồ sơ không trung thực")', 'the registry keeps the entry, marked, with its reason');
 SELECT is((SELECT passed || ' ' || evidence FROM thidua.eligibility('P04', 'CSTDCS', 2024, 't/wf') WHERE node = 'rule.all_of[0]'),
 	'false no LDTT in 2024; 2 not counted: revoked', 'a revoked award no longer counts for eligibility');
+SELECT matches(pg_temp.err('postgres', $$UPDATE thidua.individual_award SET year = 2005
+	WHERE record_id = (SELECT award_record_id FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04'))$$),
+	'^55000 award record [0-9]+ was entered by nomination \{p04\}: it is not changed \| Changed: year\.$',
+	'revoked, it is still not rewritten, not even by the owner');
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.revoke({p04}, '2025-06-01', 'x', 'y')$$),
 	'55000 nomination {p04} is revoked: it cannot be revoke now | None: the nomination is final.', 'revoked is final');
 
@@ -335,6 +371,8 @@ SELECT is(pg_temp.as_('wf_council', 'SELECT string_agg(i.name, $$,$$ ORDER BY i.
 	'p04,p06', 'the council those of its round from checked on');
 SELECT is(pg_temp.as_('wf_reader', 'SELECT string_agg(i.name, $$,$$ ORDER BY i.name) FROM thidua.nomination n JOIN ids i ON i.id = n.nomination_id'),
 	'p04', 'a reader the decided, awarded and revoked ones');
+SELECT is(pg_temp.as_('wf_reader', 'SELECT thidua.nominee_name({p04})'), (SELECT full_name FROM thidua.individual WHERE person_code = 'P04'),
+	'and their nominee''s name, though a reader reads no people');
 SELECT is(pg_temp.as_('wf_reader', 'SELECT count(DISTINCT nomination_id) FROM thidua.nomination_event'), '1', 'and their events');
 SELECT is(pg_temp.as_('wf_reader', 'SELECT count(*) FROM thidua.award_registry'),
 	(SELECT count(*)::text FROM thidua.award_registry), 'a reader reads the whole registry');
