@@ -46,7 +46,11 @@ CREATE TEMP TABLE seed_round (code text, title text, year int, authority text, c
 CREATE TEMP TABLE seed_council (round text, role text, name text, council_role text, person text, unit text);
 CREATE TEMP TABLE seed_nomination (round text, award text, subject text, proposing_unit text, summary text, achievements text);
 \copy seed_round FROM 'test/fixtures/seed-2019/rounds.csv' CSV HEADER
-\copy seed_council FROM 'test/fixtures/seed-2019/council.csv' CSV HEADER
+-- one council file per round (the format of `thidua council set`), the round named by the file
+\copy seed_council (role, name, council_role, person, unit) FROM 'test/fixtures/seed-2019/council-CSTDCS-2019.csv' CSV HEADER
+UPDATE seed_council SET round = 'CSTDCS-2019' WHERE round IS NULL;
+\copy seed_council (role, name, council_role, person, unit) FROM 'test/fixtures/seed-2019/council-CTD-2019.csv' CSV HEADER
+UPDATE seed_council SET round = 'CTD-2019' WHERE round IS NULL;
 \copy seed_nomination FROM 'test/fixtures/seed-2019/nominations.csv' CSV HEADER
 
 SELECT is((SELECT array_agg(DISTINCT coalesce(thidua.rulebook_in_force(a, '2019-12-31', 'justice'), '-'))
