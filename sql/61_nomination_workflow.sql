@@ -409,6 +409,32 @@ BEGIN
 		PERFORM thidua._refuse_excluded(subject, current_date, 'nomination');
 	END IF;
 	entry := thidua._round_entry(r.round_code, award_code);
+	-- the council votes once: a nomination made after its vote opened could never reach it
+	IF r.vote_opened_at IS NOT NULL AND coalesce((entry.council ->> 'ballot')::boolean, false) THEN
+		RAISE EXCEPTION 'round "%" is closed for nominations for award "%": its council''s vote opened at %', round_code, award_code,
+				to_char(r.vote_opened_at, 'YYYY-MM-DD HH24:MI')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The award is decided by the council''s ballot, which is held once per round.',
+				  HINT = 'Nominate in a new round.';
+	END IF;
+	-- a unit proposes its own people and collectives (its sub-units included)
+	IF NOT thidua._actor_is_admin() AND NOT EXISTS (
+		WITH RECURSIVE subtree(code) AS (
+			SELECT proposing_unit
+			UNION
+			SELECT u.unit_code FROM thidua.unit u JOIN subtree s ON u.parent_code OPERATOR(pg_catalog.=) s.code)
+		SELECT 1 FROM subtree s
+		WHERE (award_subject OPERATOR(pg_catalog.=) 'collective' AND s.code OPERATOR(pg_catalog.=) subject)
+		   OR (award_subject OPERATOR(pg_catalog.=) 'individual' AND EXISTS (
+				SELECT 1 FROM thidua.membership m
+				WHERE m.person_code OPERATOR(pg_catalog.=) subject AND m.unit_code OPERATOR(pg_catalog.=) s.code
+				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(r.year, 12, 31)
+				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>=) pg_catalog.make_date(r.year, 1, 1))))) THEN
+		RAISE EXCEPTION 'role "%" may not nominate "%" for unit "%"', thidua._actor(), subject, proposing_unit
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('"%s" is not %s of unit "%s" or its sub-units in %s; a unit proposes its own.', subject,
+								  CASE WHEN award_subject OPERATOR(pg_catalog.=) 'collective' THEN 'one' ELSE 'a member' END, proposing_unit, r.year);
+	END IF;
 	INSERT INTO thidua.nomination (round_code, award_code, person_code, unit_code, proposing_unit, summary, evidence, override_reason, created_by)
 	VALUES (r.round_code, award_code, CASE WHEN award_subject OPERATOR(pg_catalog.=) 'individual' THEN subject END,
 			CASE WHEN award_subject OPERATOR(pg_catalog.=) 'collective' THEN subject END, proposing_unit, summary,
@@ -695,6 +721,15 @@ BEGIN
 	IF "on" IS NULL THEN
 		RAISE EXCEPTION 'disclosing nomination % needs the date', nomination USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	-- a window that has not begun is no public comment; the event log keeps
+	-- when the office stated the date
+	IF "on" OPERATOR(pg_catalog.>) current_date
+	   OR "on" OPERATOR(pg_catalog.<) (SELECT pg_catalog.make_date(r.year, 1, 1) FROM thidua.nomination_round r
+									  WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code) THEN
+		RAISE EXCEPTION 'nomination % cannot be disclosed on %', nomination, to_char("on", 'YYYY-MM-DD')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The disclosure date is no later than today and no earlier than 1 January of the round''s year.';
+	END IF;
 	new_state := thidua._transition(nomination, 'disclose', NULL,
 		jsonb_build_object('on', "on", 'working_days', entry.disclosure -> 'working_days', 'source', entry.disclosure -> 'source'));
 	UPDATE thidua.nomination x SET disclosed_on = "on" WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
@@ -787,6 +822,13 @@ BEGIN
 	IF coalesce(decision_number, '') = '' OR decision_date IS NULL OR coalesce(signer, '') = '' THEN
 		RAISE EXCEPTION 'deciding nomination % needs the decision number, date and signer', nomination
 			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF decision_date OPERATOR(pg_catalog.>) current_date
+	   OR decision_date OPERATOR(pg_catalog.<) (SELECT pg_catalog.make_date(r.year, 1, 1) FROM thidua.nomination_round r
+											   WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code) THEN
+		RAISE EXCEPTION 'nomination %: decision date % is out of range', nomination, to_char(decision_date, 'YYYY-MM-DD')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A decision is dated no later than today and no earlier than 1 January of the round''s year.';
 	END IF;
 	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('deciding nomination %s', nomination));
 	new_state := thidua._transition(nomination, 'decide', NULL,
