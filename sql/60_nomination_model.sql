@@ -83,6 +83,11 @@ CREATE TABLE thidua.nomination (
 	award_record_id bigint,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	created_by text NOT NULL DEFAULT session_user,
+	-- the council settings frozen when the vote opened (ballot, secret,
+	-- threshold, comparison, base, recuse_proposing_unit, source,
+	-- rulebook_version): the vote, tally and approval use these, never the
+	-- rulebook's live entry
+	council jsonb,
 	FOREIGN KEY (round_code, award_code) REFERENCES thidua.round_award,
 	CONSTRAINT nomination_has_one_subject CHECK ((person_code IS NULL) <> (unit_code IS NULL))
 );

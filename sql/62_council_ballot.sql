@@ -1,7 +1,7 @@
 -- thidua SQL source: the council and the secret ballot.
 -- Holds tables vote_register and ballot; the helpers
 -- _working_days_after, _recused, _tally, _relay_ballots, _relay_register,
--- _sits_on_council_of; the steps set_council, add_council_member,
+-- _sits_on_council_of, _require_read_committed; the steps set_council, add_council_member,
 -- remove_council_member, open_vote, vote, vote_written, close_vote, tally.
 --
 -- Secrecy: who has voted (vote_register) is kept apart from what was voted
@@ -10,6 +10,10 @@
 -- close_vote therefore re-lays every ballot (read, TRUNCATE, re-insert sorted,
 -- in one transaction under ACCESS EXCLUSIVE: the old file, dead tuples and all,
 -- is dropped at commit) and the register after it, in another (sub)transaction.
+--
+-- The council settings of an award (ballot, secret, threshold, comparison,
+-- base, recuse_proposing_unit) are frozen per nomination when the vote opens
+-- (nomination.council): a later edit of a draft rulebook changes no vote.
 
 -- Who has voted on what: one row per member per nomination (the primary key
 -- holds under concurrency). choice is filled only when the award's council
@@ -99,7 +103,12 @@ DECLARE
 	passed boolean;
 BEGIN
 	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
-	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	-- the settings frozen when the vote opened, never the rulebook's live entry
+	council := n.council;
+	IF council IS NULL THEN
+		RAISE EXCEPTION 'nomination % has never been put to the vote', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'Its council settings are frozen when the vote opens.';
+	END IF;
 	SELECT count(*)::integer INTO members FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) n.round_code;
 	SELECT coalesce(array_agg(r.role_name ORDER BY r.role_name), '{}') INTO recused
 	FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r;
@@ -133,7 +142,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._tally(bigint) IS
-	'a nomination''s tally counted from its ballots: members, recused, base and its size, yes, no, abstain, not_voted, written, threshold, comparison, required (exact), passed, the arithmetic in words';
+	'a nomination''s tally counted from its ballots with the council settings frozen when the vote opened (nomination.council): members, recused, base and its size, yes, no, abstain, not_voted, written, threshold, comparison, required (exact), passed, the arithmetic in words';
 
 -- Re-lays every ballot: read them, TRUNCATE (a new file; the old one, dead
 -- tuples with their xmin included, is dropped at commit), insert them back
@@ -219,6 +228,30 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._require_admin(text) IS 'raises insufficient_privilege naming the step unless the login role administers thidua';
+
+-- Steps that read and then rewrite (close_vote) or count and then decide
+-- (approvals) must see every row committed before their locks were granted.
+-- Under READ COMMITTED each statement after the lock takes a fresh snapshot;
+-- under REPEATABLE READ or SERIALIZABLE the transaction's snapshot may predate
+-- a vote or an approval that committed while the step waited, which it would
+-- then erase or miss. Such steps refuse to run there.
+CREATE FUNCTION thidua._require_read_committed(step text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	level text := pg_catalog.current_setting('transaction_isolation');
+BEGIN
+	IF level OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION '% cannot run at isolation level %', step, pg_catalog.upper(level)
+			USING ERRCODE = 'invalid_transaction_state',
+				  DETAIL = 'It reads under locks and then rewrites or decides; a snapshot older than its locks would miss votes or approvals committed meanwhile.',
+				  HINT = format('Run %s in its own READ COMMITTED transaction (the default isolation level).', step);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._require_read_committed(text) IS
+	'raises invalid_transaction_state naming the step and the isolation level unless the transaction is READ COMMITTED';
 
 -- Membership is frozen once a round's vote has opened.
 CREATE FUNCTION thidua._council_not_frozen(rnd thidua.nomination_round) RETURNS void
@@ -384,7 +417,10 @@ DECLARE
 	ends date;
 	problems text[] := '{}';
 	moving bigint[] := '{}';
-	id bigint;
+	settings jsonb[] := '{}';
+	persons_voted boolean := false;
+	unchecked text;
+	i integer;
 BEGIN
 	PERFORM thidua._require_admin(format('open the vote of round "%s"', round));
 	rnd := thidua._lock_round(round);
@@ -403,7 +439,7 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A council votes with a chair and a secretary.',
 				  HINT = 'Set the council first (thidua.set_council).';
 	END IF;
-	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on FROM thidua.nomination x
+	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on, x.person_code FROM thidua.nomination x
 			 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[])
 			 ORDER BY x.nomination_id LOOP
 		entry := thidua._round_entry(round, n.award_code);
@@ -422,6 +458,17 @@ BEGIN
 			END IF;
 		END IF;
 		moving := moving || n.nomination_id;
+		-- the settings this nomination is voted, counted and decided by, frozen
+		-- now: a later edit of the entry (a draft version may judge a round)
+		-- changes nothing about this vote
+		settings := settings || jsonb_build_object('ballot', true,
+			'secret', coalesce((entry.council ->> 'secret')::boolean, true),
+			'threshold', (entry.council ->> 'threshold')::numeric,
+			'comparison', coalesce(entry.council ->> 'comparison', 'at_least'),
+			'base', coalesce(entry.council ->> 'base', 'all_members'),
+			'recuse_proposing_unit', coalesce((entry.council ->> 'recuse_proposing_unit')::boolean, false),
+			'source', entry.council -> 'source', 'rulebook_version', entry.version_code);
+		persons_voted := persons_voted OR n.person_code IS NOT NULL;
 	END LOOP;
 	IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
 		RAISE EXCEPTION 'the vote of round "%" cannot open: % nomination(s) not ready', round, pg_catalog.cardinality(problems)
@@ -433,15 +480,26 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = 'The council votes on the awards whose rulebook entry says "ballot": true.';
 	END IF;
-	FOREACH id IN ARRAY moving LOOP
-		PERFORM thidua._transition(id, 'open_vote', NULL, jsonb_build_object('round', round));
+	FOR i IN 1 .. pg_catalog.cardinality(moving) LOOP
+		PERFORM thidua._transition(moving[i], 'open_vote', NULL, jsonb_build_object('round', round, 'council', settings[i]));
+		UPDATE thidua.nomination x SET council = settings[i] WHERE x.nomination_id OPERATOR(pg_catalog.=) moving[i];
 	END LOOP;
 	UPDATE thidua.nomination_round r SET vote_opened_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	-- recusal of a subject person rests on the member's "person"; say whose is unknown
+	IF persons_voted THEN
+		SELECT pg_catalog.string_agg(format('"%s"', m.role_name), ', ' ORDER BY m.role_name) INTO unchecked
+		FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.person_code IS NULL;
+		IF unchecked IS NOT NULL THEN
+			RAISE WARNING 'round "%": recusal of the subject cannot be checked for %', round, unchecked
+				USING DETAIL = 'These council members were entered without "person": if one of them is the subject of a nomination, nothing stops their vote on it.',
+					  HINT = 'Give every member''s person code before the vote opens (thidua.set_council).';
+		END IF;
+	END IF;
 	RETURN pg_catalog.cardinality(moving);
 END
 $$;
 COMMENT ON FUNCTION thidua.open_vote(text) IS
-	'open_vote(round): opens the council''s vote: moves every checked nomination of the round''s ballot awards (rulebook council "ballot": true), and the disclosed ones whose disclosure window (working_days, Monday to Friday; public holidays not modelled) has ended, to in_vote; sets vote_opened_at; returns how many. Administrators only. Errors (object_not_in_prerequisite_state, nothing changed): the vote opened already; no chair or no secretary; a nomination of a disclosure award not disclosed or whose window has not ended (the date it ends named); nothing to vote on. Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7) and Art. 46(2) (disclosure).';
+	'open_vote(round): opens the council''s vote: moves every checked nomination of the round''s ballot awards (rulebook council "ballot": true), and the disclosed ones whose disclosure window (working_days, Monday to Friday; public holidays not modelled) has ended, to in_vote; freezes each one''s council settings (ballot, secret, threshold, comparison, base, recuse_proposing_unit, source, rulebook_version) in nomination.council, which the vote, the tally and the approval use from then on; sets vote_opened_at; returns how many. Warns (WARNING) naming the members entered without "person" when a subject is a person: their recusal as the subject cannot be checked. Administrators only. Errors (object_not_in_prerequisite_state, nothing changed): the vote opened already; no chair or no secretary; a nomination of a disclosure award not disclosed or whose window has not ended (the date it ends named); nothing to vote on. Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7) and Art. 46(2) (disclosure).';
 
 -- One vote: the register row and the ballot, in the caller's transaction.
 -- secretary: the role entering a written vote (NULL: the member in person).
@@ -493,7 +551,8 @@ BEGIN
 		RAISE EXCEPTION 'nomination % is %: it is not in vote', nomination, n.state
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	-- frozen when the vote opened
+	council := n.council;
 	SELECT r.why INTO why FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r
 	WHERE r.role_name OPERATOR(pg_catalog.=) member_role;
 	IF why IS NOT NULL THEN
@@ -552,7 +611,11 @@ DECLARE
 	award text;
 BEGIN
 	PERFORM thidua._require_admin(format('close the vote of round "%s"', round));
-	-- waits for the votes in flight (they hold the round FOR SHARE)
+	-- it reads every ballot and rewrites the table: a snapshot older than its
+	-- locks would erase the votes committed while it waited
+	PERFORM thidua._require_read_committed('close_vote');
+	-- waits for the votes in flight (they hold the round FOR SHARE); every
+	-- statement below takes its snapshot after the locks
 	rnd := thidua._lock_round(round);
 	IF rnd.vote_closed_at IS NOT NULL THEN
 		RAISE EXCEPTION 'the vote of round "%" closed at %', round, rnd.vote_closed_at
@@ -584,7 +647,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.close_vote(text) IS
-	'close_vote(round): closes the council''s vote: under an ACCESS EXCLUSIVE lock re-lays every ballot (TRUNCATE and re-insert sorted by nomination and choice, in a subtransaction of its own) and the register, so that nothing stored links a ballot to its voter; stores each nomination''s tally (thidua.tally''s columns as jsonb; exact, never rounded); sets vote_closed_at; then approves (approve_round): failed votes rejected, passed ones approved within the quota. Returns the number of nominations tallied. Administrators only. Errors: unknown round (no_data_found); not opened, or closed already (object_not_in_prerequisite_state).';
+	'close_vote(round): closes the council''s vote: under an ACCESS EXCLUSIVE lock re-lays every ballot (TRUNCATE and re-insert sorted by nomination and choice, in a subtransaction of its own) and the register, so that nothing stored links a ballot to its voter; stores each nomination''s tally (thidua.tally''s columns as jsonb; exact, never rounded); sets vote_closed_at; then approves (approve_round): failed votes rejected, passed ones approved within the quota. Returns the number of nominations tallied. Administrators only. Runs only at READ COMMITTED (else invalid_transaction_state: run it in its own READ COMMITTED transaction). Errors: unknown round (no_data_found); not opened, or closed already (object_not_in_prerequisite_state).';
 
 CREATE FUNCTION thidua.tally(round text)
 	RETURNS TABLE (nomination_id bigint, award_code text, subject text, members integer, recused text[], base text,
@@ -595,6 +658,7 @@ CREATE FUNCTION thidua.tally(round text)
 	AS $$
 DECLARE
 	rnd thidua.nomination_round;
+	differing bigint;
 BEGIN
 	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) round;
 	IF NOT FOUND THEN
@@ -611,16 +675,26 @@ BEGIN
 		RAISE EXCEPTION 'the vote of round "%" is open: no tally until it closes', round
 			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'No running tally is shown while a vote is open.';
 	END IF;
+	-- the tally stored at the close; recounted from the ballots with the frozen
+	-- settings it must be identical
+	SELECT n.nomination_id INTO differing FROM thidua.nomination n
+	WHERE n.round_code OPERATOR(pg_catalog.=) round AND n.tally IS NOT NULL
+	  AND thidua._tally(n.nomination_id) OPERATOR(pg_catalog.<>) n.tally
+	ORDER BY n.nomination_id LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'the tally of nomination % recounted from the ballots differs from the one stored at the close', differing
+			USING ERRCODE = 'data_corrupted', DETAIL = 'The ballots, the register or the council changed after the vote closed.';
+	END IF;
 	RETURN QUERY
 	SELECT n.nomination_id, n.award_code, coalesce(n.person_code, n.unit_code), (t ->> 'members')::integer,
 		ARRAY(SELECT jsonb_array_elements_text(t -> 'recused')), t ->> 'base', (t ->> 'base_size')::integer,
 		(t ->> 'yes')::integer, (t ->> 'no')::integer, (t ->> 'abstain')::integer, (t ->> 'not_voted')::integer,
 		(t ->> 'written')::integer, (t ->> 'threshold')::numeric, t ->> 'comparison', (t ->> 'required')::numeric,
 		(t ->> 'passed')::boolean, t ->> 'arithmetic'
-	FROM thidua.nomination n CROSS JOIN LATERAL thidua._tally(n.nomination_id) t
+	FROM thidua.nomination n CROSS JOIN LATERAL (SELECT n.tally) AS s(t)
 	WHERE n.round_code OPERATOR(pg_catalog.=) round AND n.tally IS NOT NULL
 	ORDER BY n.award_code, n.nomination_id;
 END
 $$;
 COMMENT ON FUNCTION thidua.tally(text) IS
-	'tally(round): per nomination voted on, the tally recounted from the stored ballots: members, recused (roles), base (all_members or all_members_less_recused) and base_size, votes_yes, votes_no, votes_abstain (abstain stays in the base), not_voted, written, threshold, comparison, required (threshold x base, exact), passed, arithmetic in words. Administrators and the round''s council members. Errors: unknown round (no_data_found); insufficient_privilege; the vote not opened, or open: no running tally (object_not_in_prerequisite_state).';
+	'tally(round): per nomination voted on, the tally stored at the close, checked against a recount from the stored ballots with the council settings frozen when the vote opened (data_corrupted if they differ): members, recused (roles), base (all_members or all_members_less_recused) and base_size, votes_yes, votes_no, votes_abstain (abstain stays in the base), not_voted, written, threshold, comparison, required (threshold x base, exact), passed, arithmetic in words. Administrators and the round''s council members. Errors: unknown round (no_data_found); insufficient_privilege; the vote not opened, or open: no running tally (object_not_in_prerequisite_state).';

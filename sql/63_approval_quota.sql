@@ -1,6 +1,7 @@
 -- thidua SQL source: approval and quotas.
 -- Holds the helpers _subject_unit, _unit_standing, _disclosure_ended,
--- _quota_scope, _quota_seats, _seats_taken, _approve_award, and the steps
+-- _quota_scope, _unit_in_quota_scope, _quota_seats, _lock_quota, _seats_taken,
+-- _approve_award, and the steps
 -- approve_round, resolve_tie, approve, reject.
 --
 -- Candidates of an award in a round: the nominations whose council vote
@@ -9,6 +10,12 @@
 -- votes, then by the published standing of the subject's unit; those past the
 -- seats are rejected "over quota" with the rule and the arithmetic; a tie on
 -- both keys at the cut blocks the award in that scope until resolve_tie.
+--
+-- A quota is of an award in a year, whichever round fills it: seats taken by
+-- other rounds of the year, and award records entered outside any nomination,
+-- count. Approvals count and then decide, so they run at READ COMMITTED only,
+-- after locking the round and every round_award row of the award in rounds of
+-- that year (_lock_quota): concurrent approvals of one award and year queue.
 
 -- The unit a subject belongs to in a year: the unit itself, or the person's
 -- unit on 31 December.
@@ -78,6 +85,25 @@ $$;
 COMMENT ON FUNCTION thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb) IS
 	'the scope a quota counts a nomination in: the proposing unit (per unit), its bloc in the year (per bloc) or the round''s council unit';
 
+-- Whether a unit lies in a quota's scope: for a count per bloc, the unit or
+-- one of its ancestors is a member of the bloc in the year; otherwise the
+-- unit is the scope unit or one of its sub-units.
+CREATE FUNCTION thidua._unit_in_quota_scope(unit text, scope text, quota jsonb, year integer) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE up AS (
+		SELECT u.unit_code, u.parent_code FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) unit
+		UNION SELECT p.unit_code, p.parent_code FROM thidua.unit p JOIN up ON p.unit_code OPERATOR(pg_catalog.=) up.parent_code)
+	SELECT CASE WHEN quota ? 'count' AND coalesce(quota ->> 'per', 'unit') OPERATOR(pg_catalog.=) 'bloc' THEN
+			EXISTS (SELECT 1 FROM up JOIN thidua.bloc_member m ON m.unit_code OPERATOR(pg_catalog.=) up.unit_code
+					JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) m.period_code
+					WHERE p.year OPERATOR(pg_catalog.=) year AND m.bloc_code OPERATOR(pg_catalog.=) scope)
+		ELSE EXISTS (SELECT 1 FROM up WHERE up.unit_code OPERATOR(pg_catalog.=) scope) END
+$$;
+COMMENT ON FUNCTION thidua._unit_in_quota_scope(text, text, jsonb, integer) IS
+	'whether a unit lies in a quota''s scope: the scope unit or below it, or (a count per bloc) below a member of the scope bloc in the year';
+
 -- The seats of a scope under the quota: allowed, with the rule and the
 -- arithmetic as thidua.quota gives them (exact, with the stated rounding).
 CREATE FUNCTION thidua._quota_seats(award text, scope text, rnd thidua.nomination_round, entry thidua.rulebook_entry) RETURNS jsonb
@@ -103,19 +129,52 @@ $$;
 COMMENT ON FUNCTION thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry) IS
 	'the seats a quota allows in a scope, with the rule, legal source and arithmetic (from thidua.quota for a share)';
 
--- Seats already taken in a scope: approved, decided or awarded nominations of
--- the award in the round.
+-- Locks the quota of an award in a year: the round_award rows of the award in
+-- every round of the year (FOR NO KEY UPDATE: nominating, which only
+-- key-shares them, goes on). Approvals of that award and year in any round
+-- queue here, in one order, before they count seats.
+CREATE FUNCTION thidua._lock_quota(award text, year integer) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT 1 FROM thidua.round_award a JOIN thidua.nomination_round r ON r.round_code OPERATOR(pg_catalog.=) a.round_code
+	WHERE a.award_code OPERATOR(pg_catalog.=) award AND r.year OPERATOR(pg_catalog.=) year
+	ORDER BY a.round_code FOR NO KEY UPDATE OF a
+$$;
+COMMENT ON FUNCTION thidua._lock_quota(text, integer) IS
+	'locks the round_award rows of an award in every round of a year (FOR NO KEY UPDATE), so that approvals of that award and year queue';
+
+-- Seats already taken in a scope for the award in the round's year: approved,
+-- decided or awarded nominations of any round of that year, and award records
+-- (not revoked) of the award and year entered outside any nomination, counted
+-- in the scope their subject's unit (a person's unit on 31 December) lies in.
 CREATE FUNCTION thidua._seats_taken(rnd thidua.nomination_round, entry thidua.rulebook_entry, scope text) RETURNS integer
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT count(*)::integer FROM thidua.nomination n
-	WHERE n.round_code OPERATOR(pg_catalog.=) rnd.round_code AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
-	  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
-	  AND thidua._quota_scope(n, rnd, entry.quota) OPERATOR(pg_catalog.=) scope
+	SELECT (SELECT count(*)::integer FROM thidua.nomination n
+			JOIN thidua.nomination_round r ON r.round_code OPERATOR(pg_catalog.=) n.round_code
+			WHERE r.year OPERATOR(pg_catalog.=) rnd.year AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
+			  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
+			  AND thidua._quota_scope(n, r, entry.quota) OPERATOR(pg_catalog.=) scope)
+		OPERATOR(pg_catalog.+)
+		(SELECT count(*)::integer FROM (
+			SELECT true AS of_person, a.record_id, (SELECT min(m.unit_code) FROM thidua.membership m
+				WHERE m.person_code OPERATOR(pg_catalog.=) a.person_code
+				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(rnd.year, 12, 31)
+				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(rnd.year, 12, 31))) AS unit_code
+			FROM thidua.individual_award a
+			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL
+			UNION ALL
+			SELECT false, a.record_id, a.unit_code FROM thidua.unit_award a
+			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL) x
+		 -- a record a nomination was awarded as is counted with the nomination
+		 WHERE NOT EXISTS (SELECT 1 FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) x.record_id
+						   AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) x.of_person)
+		   AND thidua._unit_in_quota_scope(x.unit_code, scope, entry.quota, rnd.year))
 $$;
 COMMENT ON FUNCTION thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text) IS
-	'how many nominations of the award in the round hold a seat in the scope (approved, decided, awarded)';
+	'how many seats of the award''s quota in the scope are taken in the round''s year: approved, decided or awarded nominations of any round of that year, and award records (not revoked) entered outside any nomination whose subject''s unit lies in the scope';
 
 -- Rejects a nomination over quota, with the arithmetic.
 CREATE FUNCTION thidua._reject_over_quota(nomination bigint, over jsonb) RETURNS void
@@ -154,12 +213,18 @@ DECLARE
 	candidates jsonb := '[]';
 	order_words text := 'by yes votes, then by the published standing of the subject''s unit';
 BEGIN
+	PERFORM thidua._require_read_committed('the approval of a round');
+	-- the locks first: every statement below takes its snapshot after them
 	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
 	entry := thidua._round_entry(round, award);
 	IF entry.award_code IS NULL THEN
 		RAISE EXCEPTION 'round "%" has no rulebook entry for award "%"', round, award USING ERRCODE = 'no_data_found';
 	END IF;
-	ballot := coalesce((entry.council ->> 'ballot')::boolean, false);
+	-- nominations put to the vote are decided by it, whatever the entry says now
+	ballot := coalesce((entry.council ->> 'ballot')::boolean, false)
+		OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+				   AND x.award_code OPERATOR(pg_catalog.=) award AND x.state OPERATOR(pg_catalog.=) 'in_vote');
 	IF ballot THEN
 		IF rnd.vote_closed_at IS NULL THEN
 			RAISE EXCEPTION 'the vote of round "%" has not closed: award "%" is approved by the council''s vote', round, award
@@ -255,6 +320,7 @@ DECLARE
 	approved integer := 0;
 BEGIN
 	PERFORM thidua._require_admin(format('approve the nominations of round "%s"', round));
+	PERFORM thidua._require_read_committed('approve_round');
 	rnd := thidua._lock_round(round);
 	IF award IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
 										 AND r.award_code OPERATOR(pg_catalog.=) award) THEN
@@ -264,14 +330,16 @@ BEGIN
 			 AND (award IS NULL OR r.award_code OPERATOR(pg_catalog.=) award) ORDER BY 1 LOOP
 		-- all awards: those voted on wait for the vote's close
 		CONTINUE WHEN award IS NULL AND rnd.vote_closed_at IS NULL
-			AND coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false);
+			AND (coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false)
+				 OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+							AND x.award_code OPERATOR(pg_catalog.=) a AND x.state OPERATOR(pg_catalog.=) 'in_vote'));
 		approved := approved OPERATOR(pg_catalog.+) thidua._approve_award(round, a);
 	END LOOP;
 	RETURN approved;
 END
 $$;
 COMMENT ON FUNCTION thidua.approve_round(text, text) IS
-	'approve_round(round [, award]): for each award of the round (or the one named): nominations whose council vote failed are rejected (the tally as the reason); the candidates (vote passed; for awards without a ballot, checked, or disclosed with the window ended) are approved within the quota of the rulebook entry, per scope (the proposing unit, its bloc, or the round''s council unit), ordered by yes votes then the published standing of the subject''s unit (none: last); the rest are rejected with over_quota {rule, source, base, share, rounding, arithmetic e.g. "15 % of 13 = 1.95, rounded down: 1", allowed, taken_before, seats_left, rank}; withdrawn and rejected nominations take no seat. A tie on both keys at the cut is recorded in thidua.quota_tie and leaves the tied nominations as they are: the scope is blocked until resolve_tie. Without an award, ballot awards are skipped until the vote closes. Returns how many were approved. Administrators only. Errors: unknown round or award (no_data_found); a named ballot award before the vote closes (object_not_in_prerequisite_state).';
+	'approve_round(round [, award]): for each award of the round (or the one named): nominations whose council vote failed are rejected (the tally as the reason); the candidates (vote passed; for awards without a ballot, checked, or disclosed with the window ended) are approved within the quota of the rulebook entry, per scope (the proposing unit, its bloc, or the round''s council unit), ordered by yes votes then the published standing of the subject''s unit (none: last); the rest are rejected with over_quota {rule, source, base, share, rounding, arithmetic e.g. "15 % of 13 = 1.95, rounded down: 1", allowed, taken_before, seats_left, rank}; withdrawn and rejected nominations take no seat; seats taken in the year count whichever round took them, and so do award records (not revoked) of the award and year entered outside any nomination, in the scope of their subject''s unit. A tie on both keys at the cut is recorded in thidua.quota_tie and leaves the tied nominations as they are: the scope is blocked until resolve_tie. Without an award, ballot awards are skipped until the vote closes. Returns how many were approved. Administrators only. Runs only at READ COMMITTED (else invalid_transaction_state); approvals of one award and year queue on its round_award rows. Errors: unknown round or award (no_data_found); a named ballot award before the vote closes (object_not_in_prerequisite_state).';
 
 CREATE FUNCTION thidua.resolve_tie(round text, award text, scope text, chosen bigint[], reason text) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -282,10 +350,13 @@ DECLARE
 	rnd thidua.nomination_round;
 	entry thidua.rulebook_entry;
 	seat jsonb;
+	taken integer;
 	id bigint;
 BEGIN
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
+	PERFORM thidua._require_read_committed('resolve_tie');
 	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
 	SELECT * INTO tie FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
 		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope FOR UPDATE;
 	IF NOT FOUND THEN
@@ -306,7 +377,17 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	entry := thidua._round_entry(round, award);
-	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry)
+	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry);
+	-- another round may have taken seats of the year since the tie was found
+	taken := thidua._seats_taken(rnd, entry, resolve_tie.scope);
+	IF (seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken OPERATOR(pg_catalog.<) tie.seats_left THEN
+		RAISE EXCEPTION 'only % seat(s) of award "%" are left in "%", not the % the tie was found with',
+			greatest((seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken, 0), award, resolve_tie.scope, tie.seats_left
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('%s taken of %s in %s (%s).', taken, seat ->> 'allowed', rnd.year, seat ->> 'arithmetic'),
+				  HINT = 'Seats were taken in another round of the year since the tie was found; the council decides again with the seats left.';
+	END IF;
+	seat := seat || jsonb_build_object('taken_before', taken)
 		|| jsonb_build_object('tie', jsonb_build_object('tied', tie.tied, 'seats_left', tie.seats_left, 'chosen', chosen,
 							  'reason', reason, 'decided_by', thidua._actor()));
 	FOREACH id IN ARRAY tie.tied LOOP
@@ -321,7 +402,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.resolve_tie(text, text, text, bigint[], text) IS
-	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value).';
+	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value); fewer seats left than when the tie was found, another round of the year having taken some (object_not_in_prerequisite_state). Runs only at READ COMMITTED (invalid_transaction_state).';
 
 -- A single nomination of an award without a ballot.
 CREATE FUNCTION thidua._non_ballot(nomination bigint, step text) RETURNS thidua.nomination
@@ -337,6 +418,12 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'nomination % does not exist', coalesce(nomination::text, 'NULL') USING ERRCODE = 'no_data_found';
 	END IF;
+	IF n.state OPERATOR(pg_catalog.=) 'in_vote' THEN
+		RAISE EXCEPTION 'nomination % is in vote: only the close of the vote of round "%" decides it, not %', nomination, n.round_code, step
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'It was put to the council''s vote with the settings frozen then; a later change of the rulebook entry does not take it out.',
+				  HINT = 'Close the round''s vote (thidua.close_vote).';
+	END IF;
 	entry := thidua._round_entry(n.round_code, n.award_code);
 	IF coalesce((entry.council ->> 'ballot')::boolean, false) THEN
 		RAISE EXCEPTION 'nomination % (award "%") is decided by the council''s vote, not by %', nomination, n.award_code, step
@@ -347,7 +434,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._non_ballot(bigint, text) IS
-	'the nomination, locked, for approve and reject: administrators only, an existing nomination of an award without a ballot';
+	'the nomination, locked, for approve and reject: administrators only, an existing nomination not in vote, of an award without a ballot';
 
 CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -361,9 +448,18 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
+	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
+	PERFORM thidua._require_read_committed('approve');
+	-- the round and the award's quota of the year first (as approve_round takes
+	-- them), then the nomination; its round and award never change
+	SELECT x.round_code, x.award_code INTO n.round_code, n.award_code FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF FOUND THEN
+		rnd := thidua._lock_round(n.round_code);
+		PERFORM thidua._lock_quota(n.award_code, rnd.year);
+	END IF;
 	n := thidua._non_ballot(nomination, 'approve');
 	entry := thidua._round_entry(n.round_code, n.award_code);
-	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
 			entry.disclosure ->> 'working_days'
@@ -392,7 +488,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.approve(bigint, text) IS
-	'approve(nomination [, reason]): the authority approves one checked (or disclosed, its window ended) nomination of an award without a ballot, when a seat is left under the quota (approve_round fills seats in order). Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, not disclosed, a tie blocking the scope, no seat left, or a state that cannot be approved (object_not_in_prerequisite_state, naming the allowed next steps).';
+	'approve(nomination [, reason]): the authority approves one checked (or disclosed, its window ended) nomination of an award without a ballot, when a seat is left under the quota of the award in the year, seats taken by any round of the year and award records entered outside nominations included (approve_round fills seats in order). Administrators only; READ COMMITTED only (invalid_transaction_state). Errors: unknown nomination (no_data_found); a nomination in vote (only the vote''s close decides it), an award with a ballot, not disclosed, a tie blocking the scope, no seat left, or a state that cannot be approved (object_not_in_prerequisite_state, naming the allowed next steps).';
 
 CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -410,4 +506,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.reject(bigint, text) IS
-	'reject(nomination, reason): the authority rejects one checked or disclosed nomination of an award without a ballot, with a reason. Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, or a state that cannot be rejected (object_not_in_prerequisite_state); reason missing (null_value_not_allowed).';
+	'reject(nomination, reason): the authority rejects one checked or disclosed nomination of an award without a ballot, with a reason. Administrators only. Errors: unknown nomination (no_data_found); a nomination in vote (only the vote''s close decides it), an award with a ballot, or a state that cannot be rejected (object_not_in_prerequisite_state); reason missing (null_value_not_allowed).';

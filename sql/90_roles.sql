@@ -316,7 +316,8 @@ REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_m
 	thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb),
 	thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry),
 	thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text), thidua._reject_over_quota(bigint, jsonb),
-	thidua._approve_award(text, text), thidua._non_ballot(bigint, text) FROM PUBLIC;
+	thidua._approve_award(text, text), thidua._non_ballot(bigint, text), thidua._require_read_committed(text),
+	thidua._unit_in_quota_scope(text, text, jsonb, integer), thidua._lock_quota(text, integer) FROM PUBLIC;
 REVOKE ALL ON thidua.unit, thidua.individual, thidua.membership, thidua.post_held, thidua.period,
 	thidua.bloc, thidua.bloc_period, thidua.bloc_member, thidua.pact, thidua.recusal, thidua.veto,
 	thidua.evaluation, thidua.observation, thidua.adjustment, thidua.standing_revision, thidua.standing_row,

@@ -1426,6 +1426,10 @@ REVOKE EXECUTE ON FUNCTION thidua._public_nominee_name(bigint), thidua.nominee_n
 -- Ballot: the council, the secret ballot, approval and quotas
 -- (62_council_ballot.sql, 63_approval_quota.sql, 90_roles.sql)
 ------------------------------------------------------------------------------
+-- The council settings frozen when the vote opens (60_nomination_model.sql):
+-- the vote, tally and approval use these, never the rulebook's live entry.
+ALTER TABLE thidua.nomination ADD COLUMN council jsonb;
+
 -- Who has voted on what: one row per member per nomination (the primary key
 -- holds under concurrency). choice is filled only when the award's council
 -- does not vote in secret.
@@ -1514,7 +1518,12 @@ DECLARE
 	passed boolean;
 BEGIN
 	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
-	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	-- the settings frozen when the vote opened, never the rulebook's live entry
+	council := n.council;
+	IF council IS NULL THEN
+		RAISE EXCEPTION 'nomination % has never been put to the vote', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'Its council settings are frozen when the vote opens.';
+	END IF;
 	SELECT count(*)::integer INTO members FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) n.round_code;
 	SELECT coalesce(array_agg(r.role_name ORDER BY r.role_name), '{}') INTO recused
 	FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r;
@@ -1548,7 +1557,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._tally(bigint) IS
-	'a nomination''s tally counted from its ballots: members, recused, base and its size, yes, no, abstain, not_voted, written, threshold, comparison, required (exact), passed, the arithmetic in words';
+	'a nomination''s tally counted from its ballots with the council settings frozen when the vote opened (nomination.council): members, recused, base and its size, yes, no, abstain, not_voted, written, threshold, comparison, required (exact), passed, the arithmetic in words';
 
 -- Re-lays every ballot: read them, TRUNCATE (a new file; the old one, dead
 -- tuples with their xmin included, is dropped at commit), insert them back
@@ -1634,6 +1643,30 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._require_admin(text) IS 'raises insufficient_privilege naming the step unless the login role administers thidua';
+
+-- Steps that read and then rewrite (close_vote) or count and then decide
+-- (approvals) must see every row committed before their locks were granted.
+-- Under READ COMMITTED each statement after the lock takes a fresh snapshot;
+-- under REPEATABLE READ or SERIALIZABLE the transaction's snapshot may predate
+-- a vote or an approval that committed while the step waited, which it would
+-- then erase or miss. Such steps refuse to run there.
+CREATE FUNCTION thidua._require_read_committed(step text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	level text := pg_catalog.current_setting('transaction_isolation');
+BEGIN
+	IF level OPERATOR(pg_catalog.<>) 'read committed' THEN
+		RAISE EXCEPTION '% cannot run at isolation level %', step, pg_catalog.upper(level)
+			USING ERRCODE = 'invalid_transaction_state',
+				  DETAIL = 'It reads under locks and then rewrites or decides; a snapshot older than its locks would miss votes or approvals committed meanwhile.',
+				  HINT = format('Run %s in its own READ COMMITTED transaction (the default isolation level).', step);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._require_read_committed(text) IS
+	'raises invalid_transaction_state naming the step and the isolation level unless the transaction is READ COMMITTED';
 
 -- Membership is frozen once a round's vote has opened.
 CREATE FUNCTION thidua._council_not_frozen(rnd thidua.nomination_round) RETURNS void
@@ -1799,7 +1832,10 @@ DECLARE
 	ends date;
 	problems text[] := '{}';
 	moving bigint[] := '{}';
-	id bigint;
+	settings jsonb[] := '{}';
+	persons_voted boolean := false;
+	unchecked text;
+	i integer;
 BEGIN
 	PERFORM thidua._require_admin(format('open the vote of round "%s"', round));
 	rnd := thidua._lock_round(round);
@@ -1818,7 +1854,7 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A council votes with a chair and a secretary.',
 				  HINT = 'Set the council first (thidua.set_council).';
 	END IF;
-	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on FROM thidua.nomination x
+	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on, x.person_code FROM thidua.nomination x
 			 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[])
 			 ORDER BY x.nomination_id LOOP
 		entry := thidua._round_entry(round, n.award_code);
@@ -1837,6 +1873,17 @@ BEGIN
 			END IF;
 		END IF;
 		moving := moving || n.nomination_id;
+		-- the settings this nomination is voted, counted and decided by, frozen
+		-- now: a later edit of the entry (a draft version may judge a round)
+		-- changes nothing about this vote
+		settings := settings || jsonb_build_object('ballot', true,
+			'secret', coalesce((entry.council ->> 'secret')::boolean, true),
+			'threshold', (entry.council ->> 'threshold')::numeric,
+			'comparison', coalesce(entry.council ->> 'comparison', 'at_least'),
+			'base', coalesce(entry.council ->> 'base', 'all_members'),
+			'recuse_proposing_unit', coalesce((entry.council ->> 'recuse_proposing_unit')::boolean, false),
+			'source', entry.council -> 'source', 'rulebook_version', entry.version_code);
+		persons_voted := persons_voted OR n.person_code IS NOT NULL;
 	END LOOP;
 	IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
 		RAISE EXCEPTION 'the vote of round "%" cannot open: % nomination(s) not ready', round, pg_catalog.cardinality(problems)
@@ -1848,15 +1895,26 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = 'The council votes on the awards whose rulebook entry says "ballot": true.';
 	END IF;
-	FOREACH id IN ARRAY moving LOOP
-		PERFORM thidua._transition(id, 'open_vote', NULL, jsonb_build_object('round', round));
+	FOR i IN 1 .. pg_catalog.cardinality(moving) LOOP
+		PERFORM thidua._transition(moving[i], 'open_vote', NULL, jsonb_build_object('round', round, 'council', settings[i]));
+		UPDATE thidua.nomination x SET council = settings[i] WHERE x.nomination_id OPERATOR(pg_catalog.=) moving[i];
 	END LOOP;
 	UPDATE thidua.nomination_round r SET vote_opened_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	-- recusal of a subject person rests on the member's "person"; say whose is unknown
+	IF persons_voted THEN
+		SELECT pg_catalog.string_agg(format('"%s"', m.role_name), ', ' ORDER BY m.role_name) INTO unchecked
+		FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.person_code IS NULL;
+		IF unchecked IS NOT NULL THEN
+			RAISE WARNING 'round "%": recusal of the subject cannot be checked for %', round, unchecked
+				USING DETAIL = 'These council members were entered without "person": if one of them is the subject of a nomination, nothing stops their vote on it.',
+					  HINT = 'Give every member''s person code before the vote opens (thidua.set_council).';
+		END IF;
+	END IF;
 	RETURN pg_catalog.cardinality(moving);
 END
 $$;
 COMMENT ON FUNCTION thidua.open_vote(text) IS
-	'open_vote(round): opens the council''s vote: moves every checked nomination of the round''s ballot awards (rulebook council "ballot": true), and the disclosed ones whose disclosure window (working_days, Monday to Friday; public holidays not modelled) has ended, to in_vote; sets vote_opened_at; returns how many. Administrators only. Errors (object_not_in_prerequisite_state, nothing changed): the vote opened already; no chair or no secretary; a nomination of a disclosure award not disclosed or whose window has not ended (the date it ends named); nothing to vote on. Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7) and Art. 46(2) (disclosure).';
+	'open_vote(round): opens the council''s vote: moves every checked nomination of the round''s ballot awards (rulebook council "ballot": true), and the disclosed ones whose disclosure window (working_days, Monday to Friday; public holidays not modelled) has ended, to in_vote; freezes each one''s council settings (ballot, secret, threshold, comparison, base, recuse_proposing_unit, source, rulebook_version) in nomination.council, which the vote, the tally and the approval use from then on; sets vote_opened_at; returns how many. Warns (WARNING) naming the members entered without "person" when a subject is a person: their recusal as the subject cannot be checked. Administrators only. Errors (object_not_in_prerequisite_state, nothing changed): the vote opened already; no chair or no secretary; a nomination of a disclosure award not disclosed or whose window has not ended (the date it ends named); nothing to vote on. Law: Decree 91/2017 Art. 45(8), Decree 98/2023 Art. 30(7) and Art. 46(2) (disclosure).';
 
 -- One vote: the register row and the ballot, in the caller's transaction.
 -- secretary: the role entering a written vote (NULL: the member in person).
@@ -1908,7 +1966,8 @@ BEGIN
 		RAISE EXCEPTION 'nomination % is %: it is not in vote', nomination, n.state
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	council := (thidua._round_entry(n.round_code, n.award_code)).council;
+	-- frozen when the vote opened
+	council := n.council;
 	SELECT r.why INTO why FROM thidua._recused(nomination, coalesce((council ->> 'recuse_proposing_unit')::boolean, false)) r
 	WHERE r.role_name OPERATOR(pg_catalog.=) member_role;
 	IF why IS NOT NULL THEN
@@ -1967,7 +2026,11 @@ DECLARE
 	award text;
 BEGIN
 	PERFORM thidua._require_admin(format('close the vote of round "%s"', round));
-	-- waits for the votes in flight (they hold the round FOR SHARE)
+	-- it reads every ballot and rewrites the table: a snapshot older than its
+	-- locks would erase the votes committed while it waited
+	PERFORM thidua._require_read_committed('close_vote');
+	-- waits for the votes in flight (they hold the round FOR SHARE); every
+	-- statement below takes its snapshot after the locks
 	rnd := thidua._lock_round(round);
 	IF rnd.vote_closed_at IS NOT NULL THEN
 		RAISE EXCEPTION 'the vote of round "%" closed at %', round, rnd.vote_closed_at
@@ -1999,7 +2062,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.close_vote(text) IS
-	'close_vote(round): closes the council''s vote: under an ACCESS EXCLUSIVE lock re-lays every ballot (TRUNCATE and re-insert sorted by nomination and choice, in a subtransaction of its own) and the register, so that nothing stored links a ballot to its voter; stores each nomination''s tally (thidua.tally''s columns as jsonb; exact, never rounded); sets vote_closed_at; then approves (approve_round): failed votes rejected, passed ones approved within the quota. Returns the number of nominations tallied. Administrators only. Errors: unknown round (no_data_found); not opened, or closed already (object_not_in_prerequisite_state).';
+	'close_vote(round): closes the council''s vote: under an ACCESS EXCLUSIVE lock re-lays every ballot (TRUNCATE and re-insert sorted by nomination and choice, in a subtransaction of its own) and the register, so that nothing stored links a ballot to its voter; stores each nomination''s tally (thidua.tally''s columns as jsonb; exact, never rounded); sets vote_closed_at; then approves (approve_round): failed votes rejected, passed ones approved within the quota. Returns the number of nominations tallied. Administrators only. Runs only at READ COMMITTED (else invalid_transaction_state: run it in its own READ COMMITTED transaction). Errors: unknown round (no_data_found); not opened, or closed already (object_not_in_prerequisite_state).';
 
 CREATE FUNCTION thidua.tally(round text)
 	RETURNS TABLE (nomination_id bigint, award_code text, subject text, members integer, recused text[], base text,
@@ -2010,6 +2073,7 @@ CREATE FUNCTION thidua.tally(round text)
 	AS $$
 DECLARE
 	rnd thidua.nomination_round;
+	differing bigint;
 BEGIN
 	SELECT * INTO rnd FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) round;
 	IF NOT FOUND THEN
@@ -2026,19 +2090,29 @@ BEGIN
 		RAISE EXCEPTION 'the vote of round "%" is open: no tally until it closes', round
 			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'No running tally is shown while a vote is open.';
 	END IF;
+	-- the tally stored at the close; recounted from the ballots with the frozen
+	-- settings it must be identical
+	SELECT n.nomination_id INTO differing FROM thidua.nomination n
+	WHERE n.round_code OPERATOR(pg_catalog.=) round AND n.tally IS NOT NULL
+	  AND thidua._tally(n.nomination_id) OPERATOR(pg_catalog.<>) n.tally
+	ORDER BY n.nomination_id LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'the tally of nomination % recounted from the ballots differs from the one stored at the close', differing
+			USING ERRCODE = 'data_corrupted', DETAIL = 'The ballots, the register or the council changed after the vote closed.';
+	END IF;
 	RETURN QUERY
 	SELECT n.nomination_id, n.award_code, coalesce(n.person_code, n.unit_code), (t ->> 'members')::integer,
 		ARRAY(SELECT jsonb_array_elements_text(t -> 'recused')), t ->> 'base', (t ->> 'base_size')::integer,
 		(t ->> 'yes')::integer, (t ->> 'no')::integer, (t ->> 'abstain')::integer, (t ->> 'not_voted')::integer,
 		(t ->> 'written')::integer, (t ->> 'threshold')::numeric, t ->> 'comparison', (t ->> 'required')::numeric,
 		(t ->> 'passed')::boolean, t ->> 'arithmetic'
-	FROM thidua.nomination n CROSS JOIN LATERAL thidua._tally(n.nomination_id) t
+	FROM thidua.nomination n CROSS JOIN LATERAL (SELECT n.tally) AS s(t)
 	WHERE n.round_code OPERATOR(pg_catalog.=) round AND n.tally IS NOT NULL
 	ORDER BY n.award_code, n.nomination_id;
 END
 $$;
 COMMENT ON FUNCTION thidua.tally(text) IS
-	'tally(round): per nomination voted on, the tally recounted from the stored ballots: members, recused (roles), base (all_members or all_members_less_recused) and base_size, votes_yes, votes_no, votes_abstain (abstain stays in the base), not_voted, written, threshold, comparison, required (threshold x base, exact), passed, arithmetic in words. Administrators and the round''s council members. Errors: unknown round (no_data_found); insufficient_privilege; the vote not opened, or open: no running tally (object_not_in_prerequisite_state).';
+	'tally(round): per nomination voted on, the tally stored at the close, checked against a recount from the stored ballots with the council settings frozen when the vote opened (data_corrupted if they differ): members, recused (roles), base (all_members or all_members_less_recused) and base_size, votes_yes, votes_no, votes_abstain (abstain stays in the base), not_voted, written, threshold, comparison, required (threshold x base, exact), passed, arithmetic in words. Administrators and the round''s council members. Errors: unknown round (no_data_found); insufficient_privilege; the vote not opened, or open: no running tally (object_not_in_prerequisite_state).';
 
 -- The unit a subject belongs to in a year: the unit itself, or the person's
 -- unit on 31 December.
@@ -2108,6 +2182,25 @@ $$;
 COMMENT ON FUNCTION thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb) IS
 	'the scope a quota counts a nomination in: the proposing unit (per unit), its bloc in the year (per bloc) or the round''s council unit';
 
+-- Whether a unit lies in a quota's scope: for a count per bloc, the unit or
+-- one of its ancestors is a member of the bloc in the year; otherwise the
+-- unit is the scope unit or one of its sub-units.
+CREATE FUNCTION thidua._unit_in_quota_scope(unit text, scope text, quota jsonb, year integer) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE up AS (
+		SELECT u.unit_code, u.parent_code FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) unit
+		UNION SELECT p.unit_code, p.parent_code FROM thidua.unit p JOIN up ON p.unit_code OPERATOR(pg_catalog.=) up.parent_code)
+	SELECT CASE WHEN quota ? 'count' AND coalesce(quota ->> 'per', 'unit') OPERATOR(pg_catalog.=) 'bloc' THEN
+			EXISTS (SELECT 1 FROM up JOIN thidua.bloc_member m ON m.unit_code OPERATOR(pg_catalog.=) up.unit_code
+					JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) m.period_code
+					WHERE p.year OPERATOR(pg_catalog.=) year AND m.bloc_code OPERATOR(pg_catalog.=) scope)
+		ELSE EXISTS (SELECT 1 FROM up WHERE up.unit_code OPERATOR(pg_catalog.=) scope) END
+$$;
+COMMENT ON FUNCTION thidua._unit_in_quota_scope(text, text, jsonb, integer) IS
+	'whether a unit lies in a quota''s scope: the scope unit or below it, or (a count per bloc) below a member of the scope bloc in the year';
+
 -- The seats of a scope under the quota: allowed, with the rule and the
 -- arithmetic as thidua.quota gives them (exact, with the stated rounding).
 CREATE FUNCTION thidua._quota_seats(award text, scope text, rnd thidua.nomination_round, entry thidua.rulebook_entry) RETURNS jsonb
@@ -2133,19 +2226,52 @@ $$;
 COMMENT ON FUNCTION thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry) IS
 	'the seats a quota allows in a scope, with the rule, legal source and arithmetic (from thidua.quota for a share)';
 
--- Seats already taken in a scope: approved, decided or awarded nominations of
--- the award in the round.
+-- Locks the quota of an award in a year: the round_award rows of the award in
+-- every round of the year (FOR NO KEY UPDATE: nominating, which only
+-- key-shares them, goes on). Approvals of that award and year in any round
+-- queue here, in one order, before they count seats.
+CREATE FUNCTION thidua._lock_quota(award text, year integer) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT 1 FROM thidua.round_award a JOIN thidua.nomination_round r ON r.round_code OPERATOR(pg_catalog.=) a.round_code
+	WHERE a.award_code OPERATOR(pg_catalog.=) award AND r.year OPERATOR(pg_catalog.=) year
+	ORDER BY a.round_code FOR NO KEY UPDATE OF a
+$$;
+COMMENT ON FUNCTION thidua._lock_quota(text, integer) IS
+	'locks the round_award rows of an award in every round of a year (FOR NO KEY UPDATE), so that approvals of that award and year queue';
+
+-- Seats already taken in a scope for the award in the round's year: approved,
+-- decided or awarded nominations of any round of that year, and award records
+-- (not revoked) of the award and year entered outside any nomination, counted
+-- in the scope their subject's unit (a person's unit on 31 December) lies in.
 CREATE FUNCTION thidua._seats_taken(rnd thidua.nomination_round, entry thidua.rulebook_entry, scope text) RETURNS integer
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT count(*)::integer FROM thidua.nomination n
-	WHERE n.round_code OPERATOR(pg_catalog.=) rnd.round_code AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
-	  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
-	  AND thidua._quota_scope(n, rnd, entry.quota) OPERATOR(pg_catalog.=) scope
+	SELECT (SELECT count(*)::integer FROM thidua.nomination n
+			JOIN thidua.nomination_round r ON r.round_code OPERATOR(pg_catalog.=) n.round_code
+			WHERE r.year OPERATOR(pg_catalog.=) rnd.year AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
+			  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
+			  AND thidua._quota_scope(n, r, entry.quota) OPERATOR(pg_catalog.=) scope)
+		OPERATOR(pg_catalog.+)
+		(SELECT count(*)::integer FROM (
+			SELECT true AS of_person, a.record_id, (SELECT min(m.unit_code) FROM thidua.membership m
+				WHERE m.person_code OPERATOR(pg_catalog.=) a.person_code
+				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(rnd.year, 12, 31)
+				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(rnd.year, 12, 31))) AS unit_code
+			FROM thidua.individual_award a
+			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL
+			UNION ALL
+			SELECT false, a.record_id, a.unit_code FROM thidua.unit_award a
+			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL) x
+		 -- a record a nomination was awarded as is counted with the nomination
+		 WHERE NOT EXISTS (SELECT 1 FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) x.record_id
+						   AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) x.of_person)
+		   AND thidua._unit_in_quota_scope(x.unit_code, scope, entry.quota, rnd.year))
 $$;
 COMMENT ON FUNCTION thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text) IS
-	'how many nominations of the award in the round hold a seat in the scope (approved, decided, awarded)';
+	'how many seats of the award''s quota in the scope are taken in the round''s year: approved, decided or awarded nominations of any round of that year, and award records (not revoked) entered outside any nomination whose subject''s unit lies in the scope';
 
 -- Rejects a nomination over quota, with the arithmetic.
 CREATE FUNCTION thidua._reject_over_quota(nomination bigint, over jsonb) RETURNS void
@@ -2184,12 +2310,18 @@ DECLARE
 	candidates jsonb := '[]';
 	order_words text := 'by yes votes, then by the published standing of the subject''s unit';
 BEGIN
+	PERFORM thidua._require_read_committed('the approval of a round');
+	-- the locks first: every statement below takes its snapshot after them
 	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
 	entry := thidua._round_entry(round, award);
 	IF entry.award_code IS NULL THEN
 		RAISE EXCEPTION 'round "%" has no rulebook entry for award "%"', round, award USING ERRCODE = 'no_data_found';
 	END IF;
-	ballot := coalesce((entry.council ->> 'ballot')::boolean, false);
+	-- nominations put to the vote are decided by it, whatever the entry says now
+	ballot := coalesce((entry.council ->> 'ballot')::boolean, false)
+		OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+				   AND x.award_code OPERATOR(pg_catalog.=) award AND x.state OPERATOR(pg_catalog.=) 'in_vote');
 	IF ballot THEN
 		IF rnd.vote_closed_at IS NULL THEN
 			RAISE EXCEPTION 'the vote of round "%" has not closed: award "%" is approved by the council''s vote', round, award
@@ -2285,6 +2417,7 @@ DECLARE
 	approved integer := 0;
 BEGIN
 	PERFORM thidua._require_admin(format('approve the nominations of round "%s"', round));
+	PERFORM thidua._require_read_committed('approve_round');
 	rnd := thidua._lock_round(round);
 	IF award IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
 										 AND r.award_code OPERATOR(pg_catalog.=) award) THEN
@@ -2294,14 +2427,16 @@ BEGIN
 			 AND (award IS NULL OR r.award_code OPERATOR(pg_catalog.=) award) ORDER BY 1 LOOP
 		-- all awards: those voted on wait for the vote's close
 		CONTINUE WHEN award IS NULL AND rnd.vote_closed_at IS NULL
-			AND coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false);
+			AND (coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false)
+				 OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+							AND x.award_code OPERATOR(pg_catalog.=) a AND x.state OPERATOR(pg_catalog.=) 'in_vote'));
 		approved := approved OPERATOR(pg_catalog.+) thidua._approve_award(round, a);
 	END LOOP;
 	RETURN approved;
 END
 $$;
 COMMENT ON FUNCTION thidua.approve_round(text, text) IS
-	'approve_round(round [, award]): for each award of the round (or the one named): nominations whose council vote failed are rejected (the tally as the reason); the candidates (vote passed; for awards without a ballot, checked, or disclosed with the window ended) are approved within the quota of the rulebook entry, per scope (the proposing unit, its bloc, or the round''s council unit), ordered by yes votes then the published standing of the subject''s unit (none: last); the rest are rejected with over_quota {rule, source, base, share, rounding, arithmetic e.g. "15 % of 13 = 1.95, rounded down: 1", allowed, taken_before, seats_left, rank}; withdrawn and rejected nominations take no seat. A tie on both keys at the cut is recorded in thidua.quota_tie and leaves the tied nominations as they are: the scope is blocked until resolve_tie. Without an award, ballot awards are skipped until the vote closes. Returns how many were approved. Administrators only. Errors: unknown round or award (no_data_found); a named ballot award before the vote closes (object_not_in_prerequisite_state).';
+	'approve_round(round [, award]): for each award of the round (or the one named): nominations whose council vote failed are rejected (the tally as the reason); the candidates (vote passed; for awards without a ballot, checked, or disclosed with the window ended) are approved within the quota of the rulebook entry, per scope (the proposing unit, its bloc, or the round''s council unit), ordered by yes votes then the published standing of the subject''s unit (none: last); the rest are rejected with over_quota {rule, source, base, share, rounding, arithmetic e.g. "15 % of 13 = 1.95, rounded down: 1", allowed, taken_before, seats_left, rank}; withdrawn and rejected nominations take no seat; seats taken in the year count whichever round took them, and so do award records (not revoked) of the award and year entered outside any nomination, in the scope of their subject''s unit. A tie on both keys at the cut is recorded in thidua.quota_tie and leaves the tied nominations as they are: the scope is blocked until resolve_tie. Without an award, ballot awards are skipped until the vote closes. Returns how many were approved. Administrators only. Runs only at READ COMMITTED (else invalid_transaction_state); approvals of one award and year queue on its round_award rows. Errors: unknown round or award (no_data_found); a named ballot award before the vote closes (object_not_in_prerequisite_state).';
 
 CREATE FUNCTION thidua.resolve_tie(round text, award text, scope text, chosen bigint[], reason text) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -2312,10 +2447,13 @@ DECLARE
 	rnd thidua.nomination_round;
 	entry thidua.rulebook_entry;
 	seat jsonb;
+	taken integer;
 	id bigint;
 BEGIN
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
+	PERFORM thidua._require_read_committed('resolve_tie');
 	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
 	SELECT * INTO tie FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
 		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope FOR UPDATE;
 	IF NOT FOUND THEN
@@ -2336,7 +2474,17 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	entry := thidua._round_entry(round, award);
-	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry)
+	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry);
+	-- another round may have taken seats of the year since the tie was found
+	taken := thidua._seats_taken(rnd, entry, resolve_tie.scope);
+	IF (seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken OPERATOR(pg_catalog.<) tie.seats_left THEN
+		RAISE EXCEPTION 'only % seat(s) of award "%" are left in "%", not the % the tie was found with',
+			greatest((seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken, 0), award, resolve_tie.scope, tie.seats_left
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('%s taken of %s in %s (%s).', taken, seat ->> 'allowed', rnd.year, seat ->> 'arithmetic'),
+				  HINT = 'Seats were taken in another round of the year since the tie was found; the council decides again with the seats left.';
+	END IF;
+	seat := seat || jsonb_build_object('taken_before', taken)
 		|| jsonb_build_object('tie', jsonb_build_object('tied', tie.tied, 'seats_left', tie.seats_left, 'chosen', chosen,
 							  'reason', reason, 'decided_by', thidua._actor()));
 	FOREACH id IN ARRAY tie.tied LOOP
@@ -2351,7 +2499,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.resolve_tie(text, text, text, bigint[], text) IS
-	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value).';
+	'resolve_tie(round, award, scope, chosen, reason): the council''s decision of a tie at a quota''s cut: approves the chosen nominations (exactly seats_left of the tied), rejects the other tied ones over quota, and records the decision with its reason, who and when; the scope is unblocked. Administrators only. Errors: no such tie (no_data_found); decided already (object_not_in_prerequisite_state); reason missing (null_value_not_allowed); chosen not exactly seats_left distinct tied nominations (invalid_parameter_value); fewer seats left than when the tie was found, another round of the year having taken some (object_not_in_prerequisite_state). Runs only at READ COMMITTED (invalid_transaction_state).';
 
 -- A single nomination of an award without a ballot.
 CREATE FUNCTION thidua._non_ballot(nomination bigint, step text) RETURNS thidua.nomination
@@ -2367,6 +2515,12 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'nomination % does not exist', coalesce(nomination::text, 'NULL') USING ERRCODE = 'no_data_found';
 	END IF;
+	IF n.state OPERATOR(pg_catalog.=) 'in_vote' THEN
+		RAISE EXCEPTION 'nomination % is in vote: only the close of the vote of round "%" decides it, not %', nomination, n.round_code, step
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'It was put to the council''s vote with the settings frozen then; a later change of the rulebook entry does not take it out.',
+				  HINT = 'Close the round''s vote (thidua.close_vote).';
+	END IF;
 	entry := thidua._round_entry(n.round_code, n.award_code);
 	IF coalesce((entry.council ->> 'ballot')::boolean, false) THEN
 		RAISE EXCEPTION 'nomination % (award "%") is decided by the council''s vote, not by %', nomination, n.award_code, step
@@ -2377,7 +2531,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua._non_ballot(bigint, text) IS
-	'the nomination, locked, for approve and reject: administrators only, an existing nomination of an award without a ballot';
+	'the nomination, locked, for approve and reject: administrators only, an existing nomination not in vote, of an award without a ballot';
 
 CREATE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -2391,9 +2545,18 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
+	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
+	PERFORM thidua._require_read_committed('approve');
+	-- the round and the award's quota of the year first (as approve_round takes
+	-- them), then the nomination; its round and award never change
+	SELECT x.round_code, x.award_code INTO n.round_code, n.award_code FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF FOUND THEN
+		rnd := thidua._lock_round(n.round_code);
+		PERFORM thidua._lock_quota(n.award_code, rnd.year);
+	END IF;
 	n := thidua._non_ballot(nomination, 'approve');
 	entry := thidua._round_entry(n.round_code, n.award_code);
-	rnd := thidua._lock_round(n.round_code);
 	IF NOT thidua._disclosure_ended(n, entry) THEN
 		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
 			entry.disclosure ->> 'working_days'
@@ -2422,7 +2585,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.approve(bigint, text) IS
-	'approve(nomination [, reason]): the authority approves one checked (or disclosed, its window ended) nomination of an award without a ballot, when a seat is left under the quota (approve_round fills seats in order). Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, not disclosed, a tie blocking the scope, no seat left, or a state that cannot be approved (object_not_in_prerequisite_state, naming the allowed next steps).';
+	'approve(nomination [, reason]): the authority approves one checked (or disclosed, its window ended) nomination of an award without a ballot, when a seat is left under the quota of the award in the year, seats taken by any round of the year and award records entered outside nominations included (approve_round fills seats in order). Administrators only; READ COMMITTED only (invalid_transaction_state). Errors: unknown nomination (no_data_found); a nomination in vote (only the vote''s close decides it), an award with a ballot, not disclosed, a tie blocking the scope, no seat left, or a state that cannot be approved (object_not_in_prerequisite_state, naming the allowed next steps).';
 
 CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -2440,8 +2603,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.reject(bigint, text) IS
-	'reject(nomination, reason): the authority rejects one checked or disclosed nomination of an award without a ballot, with a reason. Administrators only. Errors: unknown nomination (no_data_found); an award with a ballot, or a state that cannot be rejected (object_not_in_prerequisite_state); reason missing (null_value_not_allowed).';
-
+	'reject(nomination, reason): the authority rejects one checked or disclosed nomination of an award without a ballot, with a reason. Administrators only. Errors: unknown nomination (no_data_found); a nomination in vote (only the vote''s close decides it), an award with a ballot, or a state that cannot be rejected (object_not_in_prerequisite_state); reason missing (null_value_not_allowed).';
 -- The council's vote (62, 63): the register is read by administrators and by
 -- the round's council members; the ballots by nobody (row-level security
 -- without a policy hides them even from a role granted SELECT by mistake).
@@ -2462,7 +2624,8 @@ REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_m
 	thidua._quota_scope(thidua.nomination, thidua.nomination_round, jsonb),
 	thidua._quota_seats(text, text, thidua.nomination_round, thidua.rulebook_entry),
 	thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text), thidua._reject_over_quota(bigint, jsonb),
-	thidua._approve_award(text, text), thidua._non_ballot(bigint, text) FROM PUBLIC;
+	thidua._approve_award(text, text), thidua._non_ballot(bigint, text), thidua._require_read_committed(text),
+	thidua._unit_in_quota_scope(text, text, jsonb, integer), thidua._lock_quota(text, integer) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- The rulebook's nomination settings (dossier items, override) and the

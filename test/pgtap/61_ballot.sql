@@ -6,7 +6,7 @@
 -- rejection of awards without a ballot; nothing changed after an error.
 -- Members act as themselves (session_user) through pg_temp.act.
 BEGIN;
-SELECT plan(80);
+SELECT plan(93);
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pageinspect;
 SELECT thidua.create_roles();
@@ -247,6 +247,57 @@ SELECT is(pg_temp.act('bt_admin', format($$SELECT thidua.approve(%s)$$, pg_temp.
 SELECT is(pg_temp.act('bt_admin', $$SELECT thidua.open_vote('RD')$$), '55000 the vote of round "RD" cannot open: 1 nomination(s) not ready',
 	'a nomination of a disclosure award must be disclosed first');
 SELECT is(thidua._working_days_after('2019-11-01', 10), '2019-11-15'::date, 'ten working days from Friday 1 November 2019 end on Friday 15 November');
+
+-- The council settings are frozen when the vote opens: editing the (draft)
+-- entry during or after the vote changes neither secrecy, nor who decides,
+-- nor the tally.
+\o /dev/null
+SELECT pg_temp.bt_version('f', '[{"award": "CSTD-BT", "council": {"ballot": true, "threshold": 0.9, "comparison": "at_least", "base": "all_members"}}]');
+SELECT pg_temp.bt_round('RF', 'bt/f', '{CSTD-BT}', 3);
+INSERT INTO n VALUES ('f1', pg_temp.bt_nominate('RF', 'CSTD-BT', 'BP5')), ('f2', pg_temp.bt_nominate('RF', 'CSTD-BT', 'BP6'));
+\o
+SELECT is(pg_temp.act('bt_admin', $$SELECT thidua.open_vote('RF')$$), 'ok', 'the vote of RF opens');
+SELECT is((SELECT council - 'source' FROM thidua.nomination WHERE nomination_id = pg_temp.id('f1')),
+	'{"base": "all_members", "ballot": true, "secret": true, "threshold": 0.9, "comparison": "at_least", "rulebook_version": "bt/f", "recuse_proposing_unit": false}'::jsonb,
+	'open_vote freezes the council settings with the nomination');
+UPDATE thidua.rulebook_entry SET council = council || '{"secret": false}' WHERE version_code = 'bt/f';
+SELECT is(pg_temp.bt_votes(pg_temp.id('f1'), 3) || pg_temp.bt_votes(pg_temp.id('f2'), 2, 1), 'okok', 'the council votes after the entry was made open');
+SELECT is((SELECT count(*)::int FROM thidua.vote_register WHERE nomination_id IN (pg_temp.id('f1'), pg_temp.id('f2')) AND choice IS NOT NULL), 0,
+	'switching secret off mid-vote exposes no choice in the register');
+UPDATE thidua.rulebook_entry SET council = council || '{"ballot": false}' WHERE version_code = 'bt/f';
+SELECT is(pg_temp.act('bt_admin', format('SELECT thidua.approve(%s)', pg_temp.id('f1'))),
+	format('55000 nomination %s is in vote: only the close of the vote of round "RF" decides it, not approve', pg_temp.id('f1')),
+	'switching the ballot off does not let approve() take a nomination out of the vote');
+SELECT is(pg_temp.act('bt_admin', format($$SELECT thidua.reject(%s, 'no')$$, pg_temp.id('f2'))),
+	format('55000 nomination %s is in vote: only the close of the vote of round "RF" decides it, not reject', pg_temp.id('f2')),
+	'nor reject()');
+SELECT is(pg_temp.act('bt_admin', $$SELECT thidua.approve_round('RF')$$) || ' ' || pg_temp.state('f1'), 'ok in_vote',
+	'nor approve_round before the close');
+SELECT is(pg_temp.act('bt_admin', $$SELECT thidua.close_vote('RF')$$) || ' ' || pg_temp.state('f1') || ' ' || pg_temp.state('f2'),
+	'ok approved rejected', 'the close decides both by the frozen threshold (3 of 3 passes, 2 of 3 fails 90 %)');
+UPDATE thidua.rulebook_entry SET council = council || '{"threshold": 0.5, "base": "all_members_less_recused"}' WHERE version_code = 'bt/f';
+SELECT is((SELECT string_agg(t.passed || ' ' || t.arithmetic, '; ' ORDER BY t.nomination_id) FROM thidua.tally('RF') t),
+	'true 3 yes of 3 (all members): at least 90 % of 3 = 2.7: passed; false 2 yes of 3 (all members): at least 90 % of 3 = 2.7: failed',
+	'a threshold changed after the close does not change the tally');
+SELECT is((SELECT count(*)::int FROM thidua.tally('RF') t JOIN thidua.nomination x USING (nomination_id)
+		   WHERE t.passed = (x.tally ->> 'passed')::boolean AND t.arithmetic = x.tally ->> 'arithmetic'), 2,
+	'tally() agrees with what was stored at the close');
+
+-- Quotas count per award and year, whichever round took the seat, and award
+-- records entered outside any nomination count too.
+\o /dev/null
+SELECT pg_temp.bt_round('RQ2', 'bt/q', '{BK-BTP}', 0);
+INSERT INTO n VALUES ('bk3', pg_temp.bt_nominate('RQ2', 'BK-BTP', 'QU1-7', 'QU1')), ('bk4', pg_temp.bt_nominate('RQ2', 'BK-BTP', 'QU2-6', 'QU2')),
+	('bk5', pg_temp.bt_nominate('RQ2', 'BK-BTP', 'QU3A-2', 'QU3'));
+INSERT INTO thidua.individual_award (person_code, award_code, year, kind) VALUES ('QU2-5', 'BK-BTP', 2019, 'ad_hoc');
+INSERT INTO thidua.individual_award (person_code, award_code, year, kind, revoked_on, revocation_reason) VALUES ('QU3B-2', 'BK-BTP', 2019, 'ad_hoc', '2019-12-01', 'test');
+\o
+SELECT is(pg_temp.act('bt_admin', format('SELECT thidua.approve(%s)', pg_temp.id('bk3'))),
+	'55000 no seat left under the quota of award "BK-BTP" in "QU1": 1 taken of 1', 'a seat taken in another round of the year counts');
+SELECT is(pg_temp.act('bt_admin', format('SELECT thidua.approve(%s)', pg_temp.id('bk4'))),
+	'55000 no seat left under the quota of award "BK-BTP" in "QU2": 1 taken of 1', 'so does an award record entered outside any nomination');
+SELECT is(pg_temp.act('bt_admin', format('SELECT thidua.approve(%s)', pg_temp.id('bk5'))) || ' ' || pg_temp.state('bk5'), 'ok approved',
+	'a revoked record takes no seat');
 
 SELECT * FROM finish();
 ROLLBACK;

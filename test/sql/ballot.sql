@@ -87,6 +87,57 @@ SELECT nomination_id, choice FROM thidua.ballot;
 SELECT nomination_id, state, tally ->> 'arithmetic' AS tally FROM thidua.nomination ORDER BY 1;
 SELECT regexp_replace(pg_temp.act('bt_m1', $$SELECT thidua.vote(2, 'yes')$$), 'at .*$', 'at ...') AS vote_after_close;
 
+-- 4. close_vote reads every ballot and rewrites the table: at REPEATABLE READ
+--    its snapshot could predate a vote committed while it waited, which the
+--    rewrite would erase. It is refused there (and so is approving, which
+--    counts seats), and at READ COMMITTED a vote committed while close_vote
+--    waits for it is counted.
+\o /dev/null
+SELECT pg_temp.bt_version('w', '[{"award": "CSTD-BT", "council": {"ballot": true, "threshold": 0.5, "comparison": "at_least", "base": "all_members"}}]');
+SELECT pg_temp.bt_round('RW', 'bt/w', '{CSTD-BT}', 5);
+SELECT pg_temp.bt_nominate('RW', 'CSTD-BT', 'BP3');
+SELECT pg_temp.act('bt_admin', $$SELECT thidua.open_vote('RW')$$);
+SELECT pg_temp.bt_votes(3, 2);
+\o
+SELECT pg_temp.connect('a', 'bt_m3'), pg_temp.connect('b', 'bt_admin');
+SELECT dblink_exec('a', 'BEGIN');
+SELECT * FROM dblink('a', $$SELECT thidua.vote(3, 'yes')::text$$) AS r(x text);
+SELECT dblink_exec('b', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('b', $$SELECT count(*)::text FROM thidua.nomination$$) AS r(x text);
+SELECT dblink_send_query('b', $$SELECT thidua.close_vote('RW') /*b*/$$);
+SELECT pg_temp.blocked('b') AS close_at_repeatable_read_waits;
+SELECT pg_temp.outcome('b') AS close_at_repeatable_read;
+SELECT dblink_exec('b', 'ROLLBACK');
+SELECT dblink_send_query('b', $$SELECT thidua.close_vote('RW') /*b*/$$);
+SELECT pg_temp.blocked('b') AS close_at_read_committed_waits;
+SELECT dblink_exec('a', 'COMMIT');
+SELECT pg_temp.outcome('b') AS close_at_read_committed;
+SELECT dblink_disconnect('a'), dblink_disconnect('b');
+SELECT (SELECT count(*) FROM thidua.ballot WHERE nomination_id = 3) AS ballots_of_3,
+	(SELECT count(*) FROM thidua.vote_register WHERE nomination_id = 3) AS register_of_3,
+	(SELECT tally ->> 'arithmetic' FROM thidua.nomination WHERE nomination_id = 3) AS tally_of_3;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT pg_temp.act('bt_admin', $$SELECT thidua.approve_round('RW')$$) AS approve_round_serializable;
+ROLLBACK;
+
+-- 5. Two approvals of one award and year in two rounds at once: one seat per
+--    unit (a fixed count) is one seat whichever round takes it; the second
+--    waits for the first and then finds no seat left.
+\o /dev/null
+SELECT pg_temp.bt_version('k', '[{"award": "BK-BTP", "quota": {"count": 1, "per": "unit", "source": {"document": "test"}}}]');
+SELECT pg_temp.bt_round('RK1', 'bt/k', '{BK-BTP}', 0), pg_temp.bt_round('RK2', 'bt/k', '{BK-BTP}', 0);
+SELECT pg_temp.bt_nominate('RK1', 'BK-BTP', 'QU1-1', 'QU1'), pg_temp.bt_nominate('RK2', 'BK-BTP', 'QU1-2', 'QU1');
+\o
+SELECT pg_temp.connect('a', 'bt_admin'), pg_temp.connect('b', 'bt_admin');
+SELECT dblink_exec('a', 'BEGIN');
+SELECT * FROM dblink('a', $$SELECT thidua.approve(4)::text$$) AS r(x text);
+SELECT dblink_send_query('b', $$SELECT thidua.approve(5) /*b*/$$);
+SELECT pg_temp.blocked('b') AS approval_in_other_round_waits;
+SELECT dblink_exec('a', 'COMMIT');
+SELECT pg_temp.outcome('b') AS approval_in_other_round;
+SELECT dblink_disconnect('a'), dblink_disconnect('b');
+SELECT nomination_id, round_code, state FROM thidua.nomination WHERE nomination_id IN (4, 5) ORDER BY 1;
+
 DROP EXTENSION dblink;
 DROP EXTENSION thidua;
 DO $$ BEGIN
