@@ -62,9 +62,9 @@ BEGIN
 	SELECT * INTO step FROM thidua.nomination_transition t
 	WHERE t.from_state OPERATOR(pg_catalog.=) n.state AND t.action OPERATOR(pg_catalog.=) _transition.action;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'nomination % is %: it cannot be %', nomination, n.state,
+		RAISE EXCEPTION 'nomination % is %: %', nomination, n.state,
 				CASE WHEN EXISTS (SELECT 1 FROM thidua.nomination_transition t WHERE t.action OPERATOR(pg_catalog.=) _transition.action)
-					 THEN action || ' now' ELSE 'subject to an action "' || action || '"' END
+					 THEN format('the step "%s" is not allowed now', action) ELSE format('there is no step "%s"', action) END
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = coalesce('Allowed next: ' || (SELECT string_agg(format('%s (to %s)', t.action, t.to_state), ', ' ORDER BY t.to_state)
 											   FROM thidua.nomination_transition t WHERE t.from_state OPERATOR(pg_catalog.=) n.state) || '.',
@@ -147,7 +147,7 @@ BEGIN
 				  DETAIL = format('Only an administrator or a role acting for the proposing unit "%s" may.', n.proposing_unit);
 	END IF;
 	IF n.state NOT IN ('draft', 'returned') THEN
-		RAISE EXCEPTION 'nomination % is %: it cannot be % now', nomination, n.state, what
+		RAISE EXCEPTION 'nomination % is %: the step "%" is not allowed now', nomination, n.state, what
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = 'A nomination is changed while draft or returned only.';
 	END IF;

@@ -101,7 +101,7 @@ ok '[ $status -eq 0 ]' 'edit a returned nomination'
 clerk nominations resubmit "$n1" --reason "Bổ sung biên bản"
 ok '[ $status -eq 0 ] && grep -q "^nomination $n1: resubmitted" $out' 'resubmit once changed'
 clerk nominations submit "$n1"
-ok '[ $status -eq 1 ] && grep -q "is resubmitted: it cannot be submit" $err && grep -q "detail: Allowed next:" $err' 'a wrong state: the state and the allowed next steps'
+ok '[ $status -eq 1 ] && grep -q "is resubmitted: the step \"submit\" is not allowed now" $err && grep -q "detail: Allowed next:" $err' 'a wrong state: the state and the allowed next steps'
 for n in $n2 $n3 $n4; do clerk nominations submit "$n"; done
 clerk nominations check "$n1"
 ok '[ $status -eq 1 ] && grep -q "\"nominations check\" needs the role thidua_admin" $err' 'check: a clerk is refused'

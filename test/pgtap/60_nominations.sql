@@ -6,7 +6,7 @@
 -- reason, award -> registry -> revocation (counted out of eligibility),
 -- duplicates, row-level security and statistics. Run from the repository's root.
 BEGIN;
-SELECT plan(128);
+SELECT plan(134);
 
 \o /dev/null
 \ir ../fixtures/eligibility/records.sql
@@ -131,13 +131,13 @@ SELECT is((SELECT count(*)::int FROM thidua.nomination WHERE person_code = 'P10'
 
 -- Illegal steps name the state and the allowed next ones
 SELECT is(pg_temp.err('wf_admin', 'SELECT thidua.check({p04})'),
-	'55000 nomination {p04} is draft: it cannot be check now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
+	'55000 nomination {p04} is draft: the step "check" is not allowed now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
 	'check of a draft: the state and the allowed next');
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p04}, '1/QĐ', '2025-01-10', 'Giám đốc')$$),
-	'55000 nomination {p04} is draft: it cannot be decide now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
+	'55000 nomination {p04} is draft: the step "decide" is not allowed now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
 	'decide of a draft');
 SELECT is(pg_temp.err('wf_admin', 'SELECT thidua.award({p04})'),
-	'55000 nomination {p04} is draft: it cannot be award now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
+	'55000 nomination {p04} is draft: the step "award" is not allowed now | Allowed next: submit (to submitted), withdraw (to withdrawn).',
 	'award of a draft');
 
 -- Editing: the proposer, while draft or returned; each change bumps the revision
@@ -152,7 +152,7 @@ SELECT is(pg_temp.err('wf_other', 'SELECT thidua.submit({p04})'),
 	'the clerk of another unit may not submit');
 SELECT is(pg_temp.as_('wf_clerk', 'SELECT thidua.submit({p04})'), 'submitted', 'draft -> submitted (submit)');
 SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.update_nomination({p04}, 'x')$$),
-	'55000 nomination {p04} is submitted: it cannot be edit now | A nomination is changed while draft or returned only.',
+	'55000 nomination {p04} is submitted: the step "edit" is not allowed now | A nomination is changed while draft or returned only.',
 	'a submitted nomination is not edited');
 SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.return_nomination({p04}, 'thiếu biên bản')$$),
 	'42501 permission denied for function return_nomination', 'a clerk may not return');
@@ -205,7 +205,7 @@ SELECT is(pg_temp.err('wf_admin', 'SELECT thidua.disclose({p04})'),
 	'55000 award "LDTT" is not disclosed to the public under rulebook t/wf | Its rulebook entry requires no disclosure (disclosure is null).',
 	'disclosure only for awards whose entry requires it');
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p04}, '1/QĐ', '2025-01-10', 'Giám đốc')$$),
-	'55000 nomination {p04} is checked: it cannot be decide now | Allowed next: disclose (to disclosed), open_vote (to in_vote), approve (to approved), reject (to rejected), withdraw (to withdrawn).',
+	'55000 nomination {p04} is checked: the step "decide" is not allowed now | Allowed next: disclose (to disclosed), open_vote (to in_vote), approve (to approved), reject (to rejected), withdraw (to withdrawn).',
 	'decide before approval');
 -- approve is the ballot part's: its transition, taken as it will be
 SELECT is(thidua._transition(pg_temp.id('p04'), 'approve', 'test: approved'), 'approved', 'checked -> approved');
@@ -253,7 +253,7 @@ SELECT matches(pg_temp.err('postgres', $$UPDATE thidua.individual_award SET year
 	'^55000 award record [0-9]+ was entered by nomination \{p04\}: it is not changed \| Changed: year\.$',
 	'revoked, it is still not rewritten, not even by the owner');
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.revoke({p04}, '2025-06-01', 'x', 'y')$$),
-	'55000 nomination {p04} is revoked: it cannot be revoke now | None: the nomination is final.', 'revoked is final');
+	'55000 nomination {p04} is revoked: the step "revoke" is not allowed now | None: the nomination is final.', 'revoked is final');
 
 -- The event log: complete (a chain from draft to the state), by the login roles
 SELECT is((SELECT string_agg(action || ':' || coalesce(from_state::text, '-') || '>' || to_state || '@' || by_role, ' ' ORDER BY event_id)
@@ -348,9 +348,9 @@ SELECT is(pg_temp.keep('w4', pg_temp.as_('wf_clerk', $$SELECT thidua.nominate('R
 	|| ' ' || pg_temp.as_('wf_clerk', $$SELECT thidua.withdraw({w4}, 'rút')$$),
 	'nomination {w4} submitted returned 2 resubmitted withdrawn', 'resubmitted -> withdrawn');
 SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.submit({w4})$$),
-	'55000 nomination {w4} is withdrawn: it cannot be submit now | None: the nomination is final.', 'withdrawn is final');
+	'55000 nomination {w4} is withdrawn: the step "submit" is not allowed now | None: the nomination is final.', 'withdrawn is final');
 SELECT is(pg_temp.err('wf_other', $$SELECT thidua.withdraw({p06}, 'x')$$),
-	'55000 nomination {p06} is withdrawn: it cannot be withdraw now | None: the nomination is final.', '(the state is judged first)');
+	'55000 nomination {p06} is withdrawn: the step "withdraw" is not allowed now | None: the nomination is final.', '(the state is judged first)');
 
 -- Duplicates: one achievement in two live nominations
 SELECT is(pg_temp.keep('p01', pg_temp.as_('wf_clerk', $$SELECT thidua.nominate('R24', 'CSTDCS', 'P01', 'DIV1', '', '[]', '{initiative:SK-3}')$$))
@@ -393,6 +393,33 @@ SELECT is(pg_temp.err('wf_clerk', $$SELECT count(*) FROM thidua.award_statistics
 	'42501 permission denied for function award_statistics', 'a clerk may not');
 SELECT is(pg_temp.err('wf_admin', $$SELECT count(*) FROM thidua.award_statistics(2024, 2024, 'colour')$$),
 	'22023 award statistics cannot be grouped by "colour"', 'an unknown grouping is named');
+
+-- A unit proposes its own: a clerk may not nominate another unit's person or
+-- collective, nor a sub-unit's outside the tree; an administrator may.
+SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.nominate('R24', 'LDTT', 'P11', 'DIV1')$$),
+	'42501 role "wf_clerk" may not nominate "P11" for unit "DIV1" | "P11" is not a member of unit "DIV1" or its sub-units in 2024; a unit proposes its own.',
+	'a clerk may not nominate a person of another unit');
+SELECT is(pg_temp.err('wf_clerk', $$SELECT thidua.nominate('R24', 'TTLDXS', 'DIST', 'DIV1')$$),
+	'42501 role "wf_clerk" may not nominate "DIST" for unit "DIV1" | "DIST" is not one of unit "DIV1" or its sub-units in 2024; a unit proposes its own.',
+	'a clerk may not nominate another collective');
+SELECT is(pg_temp.keep('p11', pg_temp.as_('wf_admin', $$SELECT thidua.nominate('R24', 'CSTDCS', 'P11', 'DIV1')$$)), 'nomination {p11}',
+	'an administrator may nominate across units');
+-- Dates: a decision or a disclosure is not dated in the future or before the round's year.
+UPDATE thidua.nomination SET state = 'checked' WHERE nomination_id = pg_temp.id('p11');
+SELECT is(pg_temp.err('wf_admin', format($$SELECT thidua.disclose({p11}, %L)$$, current_date + 1)),
+	format('22023 nomination {p11} cannot be disclosed on %s | The disclosure date is no later than today and no earlier than 1 January of the round''s year.', current_date + 1),
+	'a disclosure is not dated in the future');
+UPDATE thidua.nomination SET state = 'approved' WHERE nomination_id = pg_temp.id('p11');
+SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p11}, '1/QĐ', '2023-12-31', 'Giám đốc')$$),
+	'22023 nomination {p11}: decision date 2023-12-31 is out of range | A decision is dated no later than today and no earlier than 1 January of the round''s year.',
+	'a decision is not dated before the round''s year');
+-- The council votes once: no nomination for a ballot award after its vote opened.
+UPDATE thidua.nomination_round SET vote_opened_at = now() WHERE round_code = 'R24';
+UPDATE thidua.rulebook_entry SET council = '{"ballot": true, "threshold": 0.8, "comparison": "at_least", "base": "all_members",
+	"source": {"document": "test", "verified": false, "status": "N"}}' WHERE version_code = 't/wf' AND award_code = 'LDTT';
+SELECT ok(pg_temp.err('wf_admin', $$SELECT thidua.nominate('R24', 'LDTT', 'P05', 'DIV1')$$)
+	LIKE '55000 round "R24" is closed for nominations for award "LDTT": its council''s vote opened at %',
+	'no nomination for a ballot award once the round''s vote opened');
 
 SELECT * FROM finish();
 ROLLBACK;
