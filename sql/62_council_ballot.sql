@@ -318,6 +318,7 @@ BEGIN
 		IF jsonb_typeof(item -> 'name') IS DISTINCT FROM 'string' OR item ->> 'name' OPERATOR(pg_catalog.=) '' THEN
 			RAISE EXCEPTION '%: field "name": the member''s full name is required', where_ USING ERRCODE = 'invalid_parameter_value';
 		END IF;
+		PERFORM thidua._check_length(where_, 'name', item ->> 'name', 300);
 		member_council_role := coalesce(item ->> 'council_role', 'member');
 		IF NOT member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
 			RAISE EXCEPTION '%: field "council_role": "%" is not a council role (one of chair, vice_chair, secretary, member)',

@@ -353,6 +353,8 @@ DECLARE
 	taken integer;
 	id bigint;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('tie of round "%s"', round), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
 	PERFORM thidua._require_read_committed('resolve_tie');
 	rnd := thidua._lock_round(round);
@@ -448,6 +450,8 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
 	PERFORM thidua._require_read_committed('approve');
 	-- the round and the award's quota of the year first (as approve_round takes
@@ -497,6 +501,8 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 DECLARE
 	n thidua.nomination;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._non_ballot(nomination, 'reject');
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',

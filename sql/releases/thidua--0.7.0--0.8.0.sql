@@ -1733,6 +1733,7 @@ BEGIN
 		IF jsonb_typeof(item -> 'name') IS DISTINCT FROM 'string' OR item ->> 'name' OPERATOR(pg_catalog.=) '' THEN
 			RAISE EXCEPTION '%: field "name": the member''s full name is required', where_ USING ERRCODE = 'invalid_parameter_value';
 		END IF;
+		PERFORM thidua._check_length(where_, 'name', item ->> 'name', 300);
 		member_council_role := coalesce(item ->> 'council_role', 'member');
 		IF NOT member_council_role OPERATOR(pg_catalog.=) ANY (ARRAY['chair', 'vice_chair', 'secretary', 'member']) THEN
 			RAISE EXCEPTION '%: field "council_role": "%" is not a council role (one of chair, vice_chair, secretary, member)',
@@ -2450,6 +2451,8 @@ DECLARE
 	taken integer;
 	id bigint;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('tie of round "%s"', round), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
 	PERFORM thidua._require_read_committed('resolve_tie');
 	rnd := thidua._lock_round(round);
@@ -2545,6 +2548,8 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
 	PERFORM thidua._require_read_committed('approve');
 	-- the round and the award's quota of the year first (as approve_round takes
@@ -2594,6 +2599,8 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 DECLARE
 	n thidua.nomination;
 BEGIN
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._non_ballot(nomination, 'reject');
 	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',

@@ -6,7 +6,7 @@
 -- reason, award -> registry -> revocation (counted out of eligibility),
 -- duplicates, row-level security and statistics. Run from the repository's root.
 BEGIN;
-SELECT plan(134);
+SELECT plan(136);
 
 \o /dev/null
 \ir ../fixtures/eligibility/records.sql
@@ -413,6 +413,11 @@ UPDATE thidua.nomination SET state = 'approved' WHERE nomination_id = pg_temp.id
 SELECT is(pg_temp.err('wf_admin', $$SELECT thidua.decide({p11}, '1/QĐ', '2023-12-31', 'Giám đốc')$$),
 	'22023 nomination {p11}: decision date 2023-12-31 is out of range | A decision is dated no later than today and no earlier than 1 January of the round''s year.',
 	'a decision is not dated before the round''s year');
+-- Over-long text in the council's and the approval's steps is named, nothing changed.
+SELECT is(pg_temp.err('wf_admin', format($$SELECT thidua.set_council('R24', '[{"role": "wf_council", "name": "%s", "council_role": "chair"}]')$$, repeat('x', 301))),
+	'22001 members[1], field "name": 301 characters, at most 300', 'a council member''s name over 300 characters is named');
+SELECT is(pg_temp.err('wf_admin', format($$SELECT thidua.reject({p11}, %L)$$, repeat('x', 1001))),
+	'22001 nomination {p11}, field "reason": 1,001 characters, at most 1000', 'a rejection''s reason over 1000 characters is named');
 -- The council votes once: no nomination for a ballot award after its vote opened.
 UPDATE thidua.nomination_round SET vote_opened_at = now() WHERE round_code = 'R24';
 UPDATE thidua.rulebook_entry SET council = '{"ballot": true, "threshold": 0.8, "comparison": "at_least", "base": "all_members",
