@@ -149,6 +149,37 @@ CREATE TRIGGER individual_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
 CREATE TRIGGER unit_award_nominated_kept BEFORE UPDATE OR DELETE ON thidua.unit_award
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_award();
+
+-- The initiatives an award of the registry rests on keep its credit: an
+-- initiative counts for one award only, and the award entered by a nomination
+-- is revoked through it, never quietly stripped of what it used.
+CREATE FUNCTION thidua._guard_nominated_initiative() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	IF OLD.used_by_award IS NULL
+	   OR (TG_OP = 'UPDATE' AND NEW.used_by_award IS NOT DISTINCT FROM OLD.used_by_award) THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.award_record_id OPERATOR(pg_catalog.=) OLD.used_by_award AND x.person_code IS NOT NULL;
+	IF NOT FOUND THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	RAISE EXCEPTION 'initiative "%" is credited to award record %, entered by nomination %: its credit is kept',
+			OLD.initiative_code, OLD.used_by_award, n.nomination_id
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
+			  HINT = format('A wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+END
+$$;
+COMMENT ON FUNCTION thidua._guard_nominated_initiative() IS
+	'trigger: an initiative credited to an award record a nomination entered (used_by_award) keeps that credit and is not deleted; errors name the initiative, the record and the nomination';
+CREATE TRIGGER initiative_nominated_credit_kept BEFORE UPDATE OR DELETE ON thidua.initiative
+	FOR EACH ROW EXECUTE FUNCTION thidua._guard_nominated_initiative();
 CREATE TRIGGER individual_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.individual_award
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_nominated_award();
 CREATE TRIGGER unit_award_nominated_no_truncate BEFORE TRUNCATE ON thidua.unit_award

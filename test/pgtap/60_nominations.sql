@@ -6,7 +6,7 @@
 -- reason, award -> registry -> revocation (counted out of eligibility),
 -- duplicates, row-level security and statistics. Run from the repository's root.
 BEGIN;
-SELECT plan(136);
+SELECT plan(137);
 
 \o /dev/null
 \ir ../fixtures/eligibility/records.sql
@@ -418,6 +418,14 @@ SELECT is(pg_temp.err('wf_admin', format($$SELECT thidua.set_council('R24', '[{"
 	'22001 members[1], field "name": 301 characters, at most 300', 'a council member''s name over 300 characters is named');
 SELECT is(pg_temp.err('wf_admin', format($$SELECT thidua.reject({p11}, %L)$$, repeat('x', 1001))),
 	'22001 nomination {p11}, field "reason": 1,001 characters, at most 1000', 'a rejection''s reason over 1000 characters is named');
+-- An initiative credited to an award the workflow entered keeps its credit.
+INSERT INTO thidua.initiative (initiative_code, title, scope, recognised_on) VALUES ('WF-NI', 'Sáng kiến', 'grassroots', '2024-06-01');
+INSERT INTO thidua.initiative_author VALUES ('WF-NI', 'P04');
+UPDATE thidua.initiative SET used_by_award = (SELECT award_record_id FROM thidua.nomination WHERE nomination_id = pg_temp.id('p04'))
+	WHERE initiative_code = 'WF-NI';
+SELECT ok(pg_temp.err('wf_admin', $$UPDATE thidua.initiative SET used_by_award = NULL WHERE initiative_code = 'WF-NI' RETURNING 1$$)
+	LIKE '55000 initiative "WF-NI" is credited to award record %, entered by nomination {p04}: its credit is kept%',
+	'an administrator may not strip a workflow award of the initiative it used');
 -- The council votes once: no nomination for a ballot award after its vote opened.
 UPDATE thidua.nomination_round SET vote_opened_at = now() WHERE round_code = 'R24';
 UPDATE thidua.rulebook_entry SET council = '{"ballot": true, "threshold": 0.8, "comparison": "at_least", "base": "all_members",
