@@ -14,19 +14,6 @@
 
 #include "thidua_cli.h"
 
-/* Exits the command unless text is a nomination number (1, 27, ...). */
-static bool
-NominationId(const char *text)
-{
-	size_t		digits = strspn(text, "0123456789");
-
-	if (digits > 0 && digits <= 18 && text[digits] == '\0')
-		return true;
-	cli_error("\"%s\" is not a nomination number", text);
-	cli_hint("\"thidua nominations list\" shows the nominations and their numbers.");
-	return false;
-}
-
 /* A choice on a ballot: yes, no or abstain, said before anything is sent. */
 static bool
 Choice(const char *text)
@@ -38,15 +25,6 @@ Choice(const char *text)
 	return false;
 }
 
-static bool
-ListingFormat(const CommandOptions *options)
-{
-	if (options->format == NULL || cli_format_is(options, "table") || cli_format_is(options, "csv") ||
-		cli_format_is(options, "json"))
-		return true;
-	cli_error("unknown format \"%s\" (use table, csv or json)", options->format);
-	return false;
-}
 
 #define COUNCIL_LIST \
 	"SELECT m.role_name AS role, m.full_name AS name, m.council_role, m.person_code AS person, m.unit_code AS unit " \
@@ -104,8 +82,6 @@ cmd_council_members(PGconn *conn, const CommandOptions *options, int argc, char 
 	const char *values[1] = {argv[0]};
 
 	(void) argc;
-	if (!ListingFormat(options))
-		return EXIT_ERROR;
 	if (options->file != NULL)
 	{
 		if (options->format != NULL || options->output != NULL || options->expanded)
@@ -138,7 +114,7 @@ cmd_council_vote(PGconn *conn, const CommandOptions *options, int argc, char **a
 
 	(void) options;
 	(void) argc;
-	if (!NominationId(argv[0]) || !Choice(argv[1]))
+	if (!cli_nomination_id(argv[0]) || !Choice(argv[1]))
 		return EXIT_ERROR;
 	res = cli_query(conn, "SELECT thidua.vote($1::pg_catalog.int8, $2)", 2, values);
 	if (res == NULL)
@@ -158,7 +134,7 @@ cmd_council_vote_written(PGconn *conn, const CommandOptions *options, int argc, 
 
 	(void) options;
 	(void) argc;
-	if (!NominationId(argv[0]) || !Choice(argv[2]))
+	if (!cli_nomination_id(argv[0]) || !Choice(argv[2]))
 		return EXIT_ERROR;
 	res = cli_query(conn, "SELECT thidua.vote_written($1::pg_catalog.int8, $2, $3)", 3, values);
 	if (res == NULL)
@@ -175,8 +151,6 @@ cmd_council_tally(PGconn *conn, const CommandOptions *options, int argc, char **
 	const char *values[1] = {argv[0]};
 
 	(void) argc;
-	if (!ListingFormat(options))
-		return EXIT_ERROR;
 	if (cli_format_is(options, "json"))
 		return cli_print_listing(conn, options, "SELECT t.* FROM thidua.tally($1) t", 1, values);
 	return cli_print_listing(conn, options,

@@ -17,9 +17,9 @@
 
 #include "thidua_cli.h"
 
-/* Exits the command unless text is a nomination number (1, 27, ...). */
-static bool
-NominationId(const char *text)
+/* Whether text is a nomination number (1, 27, ...); says so when it is not. */
+bool
+cli_nomination_id(const char *text)
 {
 	size_t		digits = strspn(text, "0123456789");
 
@@ -31,15 +31,6 @@ NominationId(const char *text)
 }
 
 /* --format: table (the default), csv or json. */
-static bool
-ListingFormat(const CommandOptions *options)
-{
-	if (options->format == NULL || cli_format_is(options, "table") || cli_format_is(options, "csv") ||
-		cli_format_is(options, "json"))
-		return true;
-	cli_error("unknown format \"%s\" (use table, csv or json)", options->format);
-	return false;
-}
 
 /*
  * values as a PostgreSQL array literal ({"a","b\"c"}): the elements quoted and
@@ -155,8 +146,6 @@ cmd_round_show(PGconn *conn, const CommandOptions *options, int argc, char **arg
 	FILE	   *out;
 
 	(void) argc;
-	if (!ListingFormat(options))
-		return EXIT_ERROR;
 	if (cli_format_is(options, "json"))
 	{
 		res = cli_query(conn,
@@ -258,7 +247,7 @@ cmd_nominations_edit(PGconn *conn, const CommandOptions *options, int argc, char
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]) ||
+	if (!cli_nomination_id(argv[0]) ||
 		(options->summary == NULL && evidence == NULL && achievements == NULL && options->reason == NULL))
 	{
 		if (options->summary == NULL && evidence == NULL && achievements == NULL && options->reason == NULL)
@@ -288,7 +277,7 @@ cmd_nominations_dossier(PGconn *conn, const CommandOptions *options, int argc, c
 	char		what[256];
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn,
 				  "SELECT thidua.set_dossier_item($1::pg_catalog.int8, $2, $3::pg_catalog.bool, $4)", 4, values);
@@ -328,7 +317,7 @@ cmd_nominations_step(PGconn *conn, const CommandOptions *options, int argc, char
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (strcmp(steps[i].command, cli_command_name) == 0)
@@ -365,7 +354,7 @@ cmd_nominations_disclose(PGconn *conn, const CommandOptions *options, int argc, 
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn, "SELECT thidua.disclose($1::pg_catalog.int8, "
 				  "COALESCE($2::pg_catalog.date, CURRENT_DATE))", 2, values);
@@ -383,7 +372,7 @@ cmd_nominations_comment(PGconn *conn, const CommandOptions *options, int argc, c
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn, "SELECT thidua.comment($1::pg_catalog.int8, COALESCE($2::pg_catalog.date, CURRENT_DATE), "
 				  "$3, $4)", 4, values);
@@ -402,7 +391,7 @@ cmd_nominations_decide(PGconn *conn, const CommandOptions *options, int argc, ch
 	char		what[512];
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn, "SELECT thidua.decide($1::pg_catalog.int8, $2, $3::pg_catalog.date, $4)", 4, values);
 	if (res == NULL)
@@ -422,7 +411,7 @@ cmd_nominations_award(PGconn *conn, const CommandOptions *options, int argc, cha
 
 	(void) argc;
 	(void) options;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn, "SELECT thidua.award($1::pg_catalog.int8)", 1, values);
 	if (res == NULL)
@@ -440,7 +429,7 @@ cmd_nominations_revoke(PGconn *conn, const CommandOptions *options, int argc, ch
 	PGresult   *res;
 
 	(void) argc;
-	if (!NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	res = RunStep(conn, "SELECT thidua.revoke($1::pg_catalog.int8, $2::pg_catalog.date, $3, $4)", 4, values);
 	if (res == NULL)
@@ -500,8 +489,6 @@ cmd_nominations_list(PGconn *conn, const CommandOptions *options, int argc, char
 
 	(void) argc;
 	(void) argv;
-	if (!ListingFormat(options))
-		return EXIT_ERROR;
 	if (options->state != NULL && !KnownState(conn, options->state))
 		return cli_failure_code(conn);
 	snprintf(sql, sizeof(sql),
@@ -634,7 +621,7 @@ cmd_nominations_show(PGconn *conn, const CommandOptions *options, int argc, char
 	FILE	   *out;
 
 	(void) argc;
-	if (!ListingFormat(options) || !NominationId(argv[0]))
+	if (!cli_nomination_id(argv[0]))
 		return EXIT_ERROR;
 	if (cli_format_is(options, "json"))
 		return ShowNominationJson(conn, options, argv[0]);
@@ -706,11 +693,6 @@ cmd_awards_stats(PGconn *conn, const CommandOptions *options, int argc, char **a
 
 	(void) argc;
 	(void) argv;
-	if (!ListingFormat(options))
-	{
-		free(by);
-		return EXIT_ERROR;
-	}
 	/*
 	 * Only the columns grouped by (the others are NULL), in the catalog's
 	 * order; an unknown key is left to the server, which names it.

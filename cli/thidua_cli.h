@@ -258,6 +258,7 @@ extern int	cmd_records_import(PGconn *conn, const CommandOptions *options, int a
 extern int	cmd_awards(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 
 /* Rounds and nominations (nominations.c). */
+extern bool cli_nomination_id(const char *text);
 extern int	cmd_round_create(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_round_show(PGconn *conn, const CommandOptions *options, int argc, char **argv);
 extern int	cmd_nominate(PGconn *conn, const CommandOptions *options, int argc, char **argv);
