@@ -91,9 +91,27 @@ thidua_criteria_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigger = (TriggerData *) fcinfo->context;
 
+	const char *name;
+	const char *suffix;
+
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "thidua_criteria_changed: not called by the trigger manager");
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigger->tg_relation));
+
+	/*
+	 * On Citus the trigger fires on a placement (criteria_item_102008): tell
+	 * the node's backends that the table itself changed.
+	 */
+	name = RelationGetRelationName(trigger->tg_relation);
+	suffix = strrchr(name, '_');
+	if (suffix != NULL && suffix[1] != '\0' && strspn(suffix + 1, "0123456789") == strlen(suffix + 1))
+	{
+		char	   *table = pnstrdup(name, suffix - name);
+		Oid			relation = get_relname_relid(table, RelationGetNamespace(trigger->tg_relation));
+
+		if (OidIsValid(relation))
+			CacheInvalidateRelcacheByRelid(relation);
+	}
 	return PointerGetDatum(NULL);
 }
 
@@ -173,6 +191,37 @@ RunQuery(const char *sql, Datum code)
 
 	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "thidua: could not read criteria version");
+}
+
+/*
+ * The relation to read for a criteria table. On Citus the compiled version may
+ * be built inside a query pushed down to a node, where reading the reference
+ * table itself would be a nested distributed query: thidua._local_relation()
+ * names the node's own placement instead. SQL older than 0.9.0 has no such
+ * function, and no Citus tables: the table itself.
+ */
+static char *
+ReadableRelation(const char *table)
+{
+	static bool checked = false;
+	static bool have_helper = false;
+	char	   *sql;
+
+	if (!checked || !have_helper)
+	{
+		if (SPI_execute("SELECT pg_catalog.to_regprocedure('thidua._local_relation(pg_catalog.regclass)') IS NOT NULL",
+						true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "thidua: could not read the catalog");
+		have_helper = strcmp(GetText(0, 1), "t") == 0;
+		checked = true;
+	}
+	if (!have_helper)
+		return psprintf("thidua.%s", table);
+	/* regclass output: qualified unless the search path finds it as is */
+	sql = psprintf("SELECT thidua._local_relation('thidua.%s'::pg_catalog.regclass)::pg_catalog.text", table);
+	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "thidua: could not find table thidua.%s", table);
+	return GetText(0, 1);
 }
 
 static uint32
@@ -285,6 +334,9 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 	int			depth_max = 0;
 	int		   *depth;
 	int			n;
+	char	   *version_table;
+	char	   *item_table;
+	char	   *band_table;
 
 	version = MemoryContextAllocZero(context, sizeof(CompiledVersion));
 	version->context = context;
@@ -295,11 +347,14 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 	FingerprintText(&fingerprint, version->code);
 
 	SPI_connect();
+	version_table = ReadableRelation("criteria_version");
+	item_table = ReadableRelation("criteria_item");
+	band_table = ReadableRelation("class_band");
 
 	/* not_applicable through to_jsonb: the SQL of releases before 0.6.0 has no such column */
-	RunQuery("SELECT v.status, v.rounding_scale, v.allow_over_completion, v.veto_max_class, v.tie_break, "
-			 "pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.->>) 'not_applicable'::pg_catalog.text "
-			 "FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) $1", code_datum);
+	RunQuery(psprintf("SELECT v.status, v.rounding_scale, v.allow_over_completion, v.veto_max_class, v.tie_break, "
+					  "pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.->>) 'not_applicable'::pg_catalog.text "
+					  "FROM %s v WHERE v.version_code OPERATOR(pg_catalog.=) $1", version_table), code_datum);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -347,7 +402,7 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 							  &tie_keys, &tie_nulls, &ntie_keys);
 
 		/* items */
-		RunQuery("SELECT code, parent_code, kind, rule, max_points, "
+		RunQuery(psprintf("SELECT code, parent_code, kind, rule, max_points, "
 				 "(CASE WHEN (params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text) OPERATOR(pg_catalog.=) 'pact' "
 				 "THEN NULL ELSE params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text END)::numeric, "
 				 "(params OPERATOR(pg_catalog.->>) 'ceiling'::pg_catalog.text)::numeric, "
@@ -356,8 +411,8 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 				 "(params OPERATOR(pg_catalog.->>) 'otherwise'::pg_catalog.text)::numeric, "
 				 "COALESCE(pg_catalog.jsonb_array_length(params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text), 0), "
 				 "(params OPERATOR(pg_catalog.->>) 'target'::pg_catalog.text) OPERATOR(pg_catalog.=) 'pact' "
-				 "FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) $1 "
-				 "ORDER BY position", code_datum);
+				 "FROM %s WHERE version_code OPERATOR(pg_catalog.=) $1 "
+				 "ORDER BY position", item_table), code_datum);
 		n = (int) SPI_processed;
 		version->nitems = n;
 		version->items = MemoryContextAllocZero(context, sizeof(CompiledItem) * Max(n, 1));
@@ -418,15 +473,15 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		}
 
 		/* bands, in each criterion's order */
-		RunQuery("SELECT i.code, (b.x OPERATOR(pg_catalog.->>) 'from'::pg_catalog.text)::numeric, "
+		RunQuery(psprintf("SELECT i.code, (b.x OPERATOR(pg_catalog.->>) 'from'::pg_catalog.text)::numeric, "
 				 "(b.x OPERATOR(pg_catalog.->>) 'from_inclusive'::pg_catalog.text)::boolean, "
 				 "(b.x OPERATOR(pg_catalog.->>) 'to'::pg_catalog.text)::numeric, "
 				 "(b.x OPERATOR(pg_catalog.->>) 'to_inclusive'::pg_catalog.text)::boolean, "
 				 "(b.x OPERATOR(pg_catalog.->>) 'points'::pg_catalog.text)::numeric "
-				 "FROM thidua.criteria_item i, "
+				 "FROM %s i, "
 				 "pg_catalog.jsonb_array_elements(i.params OPERATOR(pg_catalog.->) 'bands'::pg_catalog.text) "
 				 "WITH ORDINALITY AS b(x, n) "
-				 "WHERE i.version_code OPERATOR(pg_catalog.=) $1 ORDER BY i.position, b.n", code_datum);
+				 "WHERE i.version_code OPERATOR(pg_catalog.=) $1 ORDER BY i.position, b.n", item_table), code_datum);
 		{
 			int			current = -1;
 			int			band_number = 0;
@@ -456,8 +511,8 @@ CompileVersion(const char *code, int code_length, MemoryContext context)
 		}
 
 		/* class bands, best first */
-		RunQuery("SELECT label, lower_bound FROM thidua.class_band "
-				 "WHERE version_code OPERATOR(pg_catalog.=) $1 ORDER BY position", code_datum);
+		RunQuery(psprintf("SELECT label, lower_bound FROM %s "
+						  "WHERE version_code OPERATOR(pg_catalog.=) $1 ORDER BY position", band_table), code_datum);
 		version->nclasses = (int) SPI_processed;
 		version->class_labels = MemoryContextAllocZero(context, sizeof(char *) * Max(version->nclasses, 1));
 		version->class_bounds = MemoryContextAllocZero(context, sizeof(Numeric) * Max(version->nclasses, 1));

@@ -40,7 +40,7 @@ BEGIN
 END
 $$;
 
-SELECT thidua._require_library('0.8.0');
+SELECT thidua._require_library('0.9.0');
 
 CREATE FUNCTION thidua.version() RETURNS text
 	LANGUAGE sql STABLE PARALLEL SAFE

@@ -4,7 +4,7 @@
 
 -- One scoring of a unit: by itself (self) or by another member (peer).
 CREATE TABLE thidua.evaluation (
-	evaluation_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	evaluation_id bigint GENERATED ALWAYS AS IDENTITY,
 	bloc_code text NOT NULL,
 	period_code text NOT NULL,
 	unit_code text NOT NULL,
@@ -13,6 +13,8 @@ CREATE TABLE thidua.evaluation (
 	confirmed_by text,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	created_by text NOT NULL DEFAULT session_user,
+	-- the bloc leads every key, so that Citus can co-locate a bloc's scores
+	PRIMARY KEY (bloc_code, evaluation_id),
 	UNIQUE (bloc_code, period_code, unit_code, stage, judge_code),
 	FOREIGN KEY (bloc_code, period_code, unit_code) REFERENCES thidua.bloc_member,
 	FOREIGN KEY (bloc_code, period_code, judge_code) REFERENCES thidua.bloc_member,
@@ -25,13 +27,34 @@ COMMENT ON TABLE thidua.evaluation IS
 CREATE INDEX ON thidua.evaluation (bloc_code, period_code, stage);
 
 CREATE TABLE thidua.observation (
-	evaluation_id bigint NOT NULL REFERENCES thidua.evaluation ON DELETE CASCADE,
+	evaluation_id bigint NOT NULL,
 	criterion_code text NOT NULL,
 	observed numeric NOT NULL,
 	evidence text,
-	PRIMARY KEY (evaluation_id, criterion_code)
+	-- the evaluation's bloc (filled from it when a statement leaves it out)
+	bloc_code text NOT NULL,
+	PRIMARY KEY (bloc_code, evaluation_id, criterion_code),
+	FOREIGN KEY (bloc_code, evaluation_id) REFERENCES thidua.evaluation ON DELETE CASCADE
 );
 COMMENT ON TABLE thidua.observation IS 'an observed value per criterion of an evaluation, with an optional evidence link';
+
+-- A statement that names the evaluation alone (a clerk's INSERT, a restore of
+-- a dump made before 0.9.0) gets its bloc from it. On Citus the bloc must be
+-- given: it routes the row to its shard.
+CREATE FUNCTION thidua._fill_observation_bloc() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF NEW.bloc_code IS NULL THEN
+		SELECT e.bloc_code INTO NEW.bloc_code FROM thidua.evaluation e
+		WHERE e.evaluation_id OPERATOR(pg_catalog.=) NEW.evaluation_id;
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER observation_bloc BEFORE INSERT OR UPDATE OF evaluation_id ON thidua.observation
+	FOR EACH ROW EXECUTE FUNCTION thidua._fill_observation_bloc();
 
 -- Appraisal (thẩm định): the zone head or the Ministry adjusts a unit's points, with a reason.
 CREATE TABLE thidua.adjustment (

@@ -6,7 +6,7 @@
 # An EXIT trap stops the server and removes the directory whatever happens;
 # INT and TERM are turned into exits so that the trap runs for them too.
 
-PG_BINDIR=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+PG_BINDIR=$(${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config} --bindir 2>/dev/null || pg_config --bindir)
 CLUSTER_DIR=""
 
 # Runs a command as the cluster's owner.
