@@ -3,6 +3,7 @@
 #   make            build the extension library and the CLI
 #   make install    the extension the PGXS way; the client into /usr/local/bin (bindir=, prefix=, DESTDIR=)
 #   make test       fresh-machine test run: deps, build, install, throwaway cluster, all suites
+#   make test-citus the Citus suite alone (Citus built from ../shared/vendor/ or CITUS_SOURCE)
 #   make demo       fresh-machine demo on a throwaway cluster
 #   make bench      benchmarks (ratios against baselines measured in the same run)
 
@@ -59,7 +60,7 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: cli-all cli-install cli-uninstall cli-clean rulebooks-install rulebooks-uninstall deps test demo bench sanitize valgrind
+.PHONY: cli-all cli-install cli-uninstall cli-clean rulebooks-install rulebooks-uninstall deps test test-citus demo bench sanitize valgrind
 cli-all:
 	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) EXTVERSION=$(EXTVERSION)
 cli-install:
@@ -83,6 +84,10 @@ deps:
 
 test:
 	scripts/run-tests
+
+# The distributed suite alone: Citus built from ../shared/vendor/ or CITUS_SOURCE.
+test-citus:
+	scripts/test-citus
 
 demo:
 	scripts/demo

@@ -49,8 +49,19 @@ citus_psql() {
 	psql -X -q -h "${CITUS_SOCKET_DIRS[$node]}" -p "${CITUS_PORTS[$node]}" -U postgres "$@"
 }
 
-# citus_cluster_start DATABASE: three nodes, the database created on each with
-# the citus extension, the workers registered with the coordinator.
+# citus_readme_setup DATABASE: runs the README's "Setting up a cluster" block
+# (between the citus-setup markers) against the three nodes.
+citus_readme_setup() {
+	local DB=$1 COORDINATOR="127.0.0.1:${CITUS_PORTS[0]}" block
+	local WORKERS=("127.0.0.1:${CITUS_PORTS[1]}" "127.0.0.1:${CITUS_PORTS[2]}")
+	block=$(sed -n '/<!-- citus-setup:begin -->/,/<!-- citus-setup:end -->/p' "${THIDUA_ROOT:-.}/README.md" | sed '1,2d;$d' | sed '$d')
+	[ -n "$block" ] || { echo "thidua: no citus-setup block in README.md" >&2; return 1; }
+	(export PGUSER=postgres; set -e; eval "$block")
+}
+
+# citus_cluster_start DATABASE: three nodes, the database created on each,
+# then the README's set-up: Citus, the nodes in the metadata, thidua
+# distributed.
 citus_cluster_start() {
 	local database=$1 node port dir
 	CITUS_DIR=$(mktemp -d /tmp/thidua-citus.XXXXXX)
@@ -93,14 +104,14 @@ CONF
 	done
 	echo "thidua: Citus cluster at $CITUS_DIR (coordinator port ${CITUS_PORTS[0]}, workers ${CITUS_PORTS[1]} and ${CITUS_PORTS[2]} on 127.0.0.1)"
 	for node in 0 1 2; do
-		citus_psql "$node" -d postgres -c "CREATE DATABASE $database" >/dev/null &&
-			citus_psql "$node" -d "$database" -c "CREATE EXTENSION citus" >/dev/null || return 1
+		citus_psql "$node" -d postgres -c "CREATE DATABASE $database" >/dev/null || return 1
 	done
-	citus_psql 0 -d "$database" -v ON_ERROR_STOP=1 >/dev/null <<SQL || return 1
-SELECT citus_set_coordinator_host('127.0.0.1', ${CITUS_PORTS[0]});
-SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[1]});
-SELECT citus_add_node('127.0.0.1', ${CITUS_PORTS[2]});
-SQL
+	# The README's set-up, exactly: Citus on every node, the coordinator and
+	# the workers in the metadata, thidua created, its roles, distribute().
+	citus_readme_setup "$database" >"$CITUS_DIR/setup.log" 2>&1 || {
+		grep -v '^NOTICE' "$CITUS_DIR/setup.log" | tail -n 30 >&2
+		return 1
+	}
 	export PGHOST="${CITUS_SOCKET_DIRS[0]}" PGPORT="${CITUS_PORTS[0]}" PGUSER=postgres PGDATABASE="$database"
 	unset PGSERVICE PGPASSWORD
 }
