@@ -205,6 +205,10 @@ CREATE FUNCTION thidua._prepare_for_citus() RETURNS void
 DECLARE
 	doomed record;
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'thidua._prepare_for_citus() belongs to thidua.distribute(), on a Citus node'
+			USING ERRCODE = 'feature_not_supported';
+	END IF;
 	FOR doomed IN SELECT c.conrelid::pg_catalog.regclass AS relation, c.conname
 			FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.conrelid
 			WHERE c.contype OPERATOR(pg_catalog.=) 'f'
@@ -232,6 +236,7 @@ BEGIN
 	ALTER TABLE thidua.discipline DROP CONSTRAINT IF EXISTS discipline_record_id_key;
 END
 $$;
+REVOKE ALL ON FUNCTION thidua._prepare_for_citus() FROM PUBLIC;
 
 -- The one call on a Citus coordinator: every thidua table becomes a reference
 -- or distributed table as distribution_design() says.
@@ -431,6 +436,10 @@ CREATE FUNCTION thidua._revoke_direct_writes() RETURNS void
 DECLARE
 	grantee text;
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'thidua._revoke_direct_writes() belongs to thidua.distribute(), on a Citus node'
+			USING ERRCODE = 'feature_not_supported';
+	END IF;
 	FOR grantee IN SELECT r.rolname FROM pg_catalog.pg_roles r
 			WHERE r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council']) LOOP
 		EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA thidua FROM %I', grantee);
@@ -438,3 +447,4 @@ BEGIN
 	REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA thidua FROM PUBLIC;
 END
 $$;
+REVOKE ALL ON FUNCTION thidua._revoke_direct_writes() FROM PUBLIC;
