@@ -779,50 +779,40 @@ ReadableState(FunctionCallInfo fcinfo, int argno)
 	return ReadFlat(PG_GETARG_BYTEA_P(argno));
 }
 
-/* Where the expanded states of one aggregate context live. */
-typedef struct StatesContext
+/*
+ * Where the expanded states of one aggregate context live: one child context
+ * of it, found through a marker callback registered on the aggregate context
+ * itself. Nothing is kept in fn_extra: Citus calls the transition and combine
+ * functions through a fresh FmgrInfo each time, in short-lived memory. The
+ * marker (allocated in the aggregate context) goes away with its reset, and
+ * the states context, its child, with it.
+ */
+typedef struct StatesMarker
 {
-	MemoryContext aggcontext;
-	MemoryContext states;		/* NULL once deleted with the aggregate context */
-	MemoryContextCallback on_delete;
-	struct StatesContext *next;
-} StatesContext;
+	MemoryContextCallback callback;
+	MemoryContext states;
+} StatesMarker;
 
 static void
-StatesContextDeleted(void *arg)
+StatesMarkerReset(void *arg)
 {
-	((StatesContext *) arg)->states = NULL;
+	/* only a marker: the states context, a child, is deleted with the reset */
 }
 
-/*
- * The context of this aggregate context's states, created on first use. The
- * list lives in fn_mcxt (the query's context), which outlives every
- * aggregate context of the query; grouping sets have one each.
- */
 static MemoryContext
 StatesContextFor(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 {
-	StatesContext *entry;
+	StatesMarker *marker;
 
-	for (entry = fcinfo->flinfo->fn_extra; entry != NULL; entry = entry->next)
-		if (entry->aggcontext == aggcontext)
-			break;
-	if (entry == NULL)
-	{
-		entry = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatesContext));
-		entry->aggcontext = aggcontext;
-		entry->next = fcinfo->flinfo->fn_extra;
-		fcinfo->flinfo->fn_extra = entry;
-	}
-	if (entry->states == NULL)
-	{
-		entry->states = AllocSetContextCreate(aggcontext, "thidua trimmed_mean states",
-											  ALLOCSET_DEFAULT_SIZES);
-		entry->on_delete.func = StatesContextDeleted;
-		entry->on_delete.arg = entry;
-		MemoryContextRegisterResetCallback(entry->states, &entry->on_delete);
-	}
-	return entry->states;
+	for (MemoryContextCallback *callback = aggcontext->reset_cbs; callback != NULL; callback = callback->next)
+		if (callback->func == StatesMarkerReset)
+			return ((StatesMarker *) callback->arg)->states;
+	marker = MemoryContextAllocZero(aggcontext, sizeof(StatesMarker));
+	marker->states = AllocSetContextCreate(aggcontext, "thidua trimmed_mean states", ALLOCSET_DEFAULT_SIZES);
+	marker->callback.func = StatesMarkerReset;
+	marker->callback.arg = marker;
+	MemoryContextRegisterResetCallback(aggcontext, &marker->callback);
+	return marker->states;
 }
 
 /* A new working state: an expanded object in a grouping aggregate, else plain. */
