@@ -107,3 +107,16 @@ explain_lacks() {
 is() {
 	if [ "$2" = "$3" ]; then tap_ok "$1"; else tap_not_ok "$1 (got '$2', expected '$3')"; fi
 }
+
+# explain_verbose_has DESCRIPTION PATTERN SQL: as explain_has, EXPLAIN VERBOSE
+# (shows the worker queries: worker_partial_agg, coord_combine_agg).
+explain_verbose_has() {
+	local description=$1 pattern=$2 sql=$3
+	sql_citus "EXPLAIN (VERBOSE, COSTS OFF) $sql" >"$CITUS_WORK/explain.out" 2>&1
+	if grep -Eq "$pattern" "$CITUS_WORK/explain.out"; then
+		tap_ok "$description"
+	else
+		tap_not_ok "$description (no /$pattern/ in the plan)"
+		sed 's/^/#   /' "$CITUS_WORK/explain.out" | head -n 40
+	fi
+}
