@@ -123,8 +123,49 @@ BEGIN
 END
 $$;
 
+-- A version's move from one status to another: only draft -> published
+-- (validated as exported) -> retired. Checked by the lifecycle functions before
+-- they move a version (on Citus, on the coordinator) and again by the lifecycle
+-- trigger; validate: read the version's items and validate them, which a
+-- trigger firing on a Citus placement cannot (a nested distributed query).
+CREATE FUNCTION thidua._check_version_move(version text, set_code text, edition text,
+										   from_status text, to_status text, validate boolean)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF to_status OPERATOR(pg_catalog.=) from_status THEN
+		RAISE EXCEPTION 'criteria version "%" is already %', version, from_status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF NOT ((from_status OPERATOR(pg_catalog.=) 'draft' AND to_status OPERATOR(pg_catalog.=) 'published')
+			OR (from_status OPERATOR(pg_catalog.=) 'published' AND to_status OPERATOR(pg_catalog.=) 'retired')) THEN
+		RAISE EXCEPTION 'criteria version "%" cannot go from % to %', version, from_status, to_status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
+	END IF;
+	IF to_status OPERATOR(pg_catalog.=) 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', version
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
+									  upper(current_setting('transaction_isolation'))),
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
+		IF validate THEN
+			PERFORM thidua._check_item_params(version, set_code, edition);
+			PERFORM thidua._validate_criteria(thidua.export_criteria(version));
+		END IF;
+	END IF;
+END
+$$;
+
 -- A version's own row: drafts change freely; then only draft -> published
--- (validated) -> retired, nothing else; only drafts may be deleted.
+-- (validated) -> retired, nothing else; only drafts may be deleted. On Citus it
+-- fires on each placement of the reference table and judges the row alone:
+-- publish_version has validated the version on the coordinator.
 CREATE FUNCTION thidua._guard_version() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -157,28 +198,8 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
 	END IF;
-	IF NEW.status = OLD.status THEN
-		RAISE EXCEPTION 'criteria version "%" is already %', OLD.version_code, OLD.status
-			USING ERRCODE = 'object_not_in_prerequisite_state';
-	END IF;
-	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
-			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
-		RAISE EXCEPTION 'criteria version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
-	END IF;
-	IF NEW.status = 'published' THEN
-		-- validation must see every edit committed before the lock was granted
-		IF current_setting('transaction_isolation') <> 'read committed' THEN
-			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
-									  upper(current_setting('transaction_isolation'))),
-					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
-		END IF;
-		PERFORM thidua._check_item_params(NEW.version_code, NEW.set_code, NEW.edition);
-		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
-	END IF;
+	PERFORM thidua._check_version_move(NEW.version_code, NEW.set_code, NEW.edition, OLD.status, NEW.status,
+		NOT thidua._distributed());
 	RETURN NEW;
 END
 $$;
@@ -275,6 +296,24 @@ END
 $$;
 CREATE TRIGGER criteria_version_history AFTER INSERT OR UPDATE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_version_event();
+
+-- On Citus that trigger is gone (it would fire once per placement): the
+-- functions that create a version or change its status record the event
+-- themselves, exactly once, with the same note.
+CREATE FUNCTION thidua._record_version_event_on_citus(version text, from_status text, to_status text, note text)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		INSERT INTO thidua.criteria_version_event (version_code, from_status, to_status, note)
+		VALUES (version, from_status, to_status, nullif(note, ''));
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._record_version_event_on_citus(text, text, text, text) IS
+	'on Citus (thidua._distributed()), records a criteria version''s status change in criteria_version_event, as the trigger does on one server; elsewhere nothing (the trigger records it)';
 
 -- Compiled versions are cached per backend: any change tells every backend.
 CREATE FUNCTION thidua._criteria_changed() RETURNS trigger
