@@ -60,9 +60,18 @@ BEGIN
 END
 $$;
 
+-- The table a trigger fires for: on Citus, where it fires on a placement
+-- (criteria_item_102008), the table the placement belongs to.
+CREATE FUNCTION thidua._table_of_placement(table_name name) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT pg_catalog.regexp_replace(table_name::text, '_[0-9]+$', '') $$;
+
 -- Rows of items and class bands may change only while their version is a draft.
 -- The version row is share-locked, so publishing waits for open edits and an
--- edit waits for a publication in progress (then sees it published).
+-- edit waits for a publication in progress (then sees it published). The
+-- version is read through _local_relation, so that the guard also holds on a
+-- Citus placement (it reads the node's own placement of criteria_version).
 CREATE FUNCTION thidua._guard_version_content() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -79,12 +88,12 @@ BEGIN
 		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
 	LOOP
 		CONTINUE WHEN version IS NULL;
-		SELECT status INTO current_status FROM thidua.criteria_version
-			WHERE version_code OPERATOR(pg_catalog.=) version
-			FOR SHARE;
+		EXECUTE format('SELECT status FROM %s WHERE version_code OPERATOR(pg_catalog.=) $1 FOR SHARE',
+				thidua._local_relation('thidua.criteria_version'))
+			INTO current_status USING version;
 		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
 			RAISE EXCEPTION 'criteria version "%" is %: its % cannot be changed', version,
-				current_status, replace(TG_TABLE_NAME, '_', ' ') || 's'
+				current_status, replace(thidua._table_of_placement(TG_TABLE_NAME), '_', ' ') || 's'
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
 		END IF;
@@ -207,7 +216,8 @@ $$;
 CREATE TRIGGER criteria_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version();
 
--- A set's code and name are part of every version published in it.
+-- A set's code and name are part of every version published in it (read as
+-- above, so that the guard also holds on a Citus placement).
 CREATE FUNCTION thidua._guard_criteria_set() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -216,9 +226,10 @@ DECLARE
 	published text;
 BEGIN
 	-- every version of the set is locked, so a publication waits for the change
-	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
-		FROM (SELECT x.version_code, x.status FROM thidua.criteria_version x
-			  WHERE x.set_code OPERATOR(pg_catalog.=) OLD.set_code FOR SHARE) AS v;
+	EXECUTE format('SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) ''draft'')
+		FROM (SELECT x.version_code, x.status FROM %s x
+			  WHERE x.set_code OPERATOR(pg_catalog.=) $1 FOR SHARE) AS v', thidua._local_relation('thidua.criteria_version'))
+		INTO published USING OLD.set_code;
 	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
 		RAISE EXCEPTION 'criteria set "%" has published versions (such as "%"): it cannot be changed',
 			OLD.set_code, published

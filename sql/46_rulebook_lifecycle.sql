@@ -11,7 +11,8 @@
 
 -- Entries may change only while their version is a draft. The version row is
 -- share-locked, so a publication waits for open edits and an edit waits for a
--- publication in progress (then sees it published).
+-- publication in progress (then sees it published). Read through
+-- _local_relation, so that the guard also holds on a Citus placement.
 CREATE FUNCTION thidua._guard_rulebook_entry() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -28,9 +29,9 @@ BEGIN
 		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
 	LOOP
 		CONTINUE WHEN version IS NULL;
-		SELECT status INTO current_status FROM thidua.rulebook_version
-			WHERE version_code OPERATOR(pg_catalog.=) version
-			FOR SHARE;
+		EXECUTE format('SELECT status FROM %s WHERE version_code OPERATOR(pg_catalog.=) $1 FOR SHARE',
+				thidua._local_relation('thidua.rulebook_version'))
+			INTO current_status USING version;
 		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
 			RAISE EXCEPTION 'rulebook version "%" is %: its entries cannot be changed', version, current_status
 				USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -178,9 +179,10 @@ CREATE FUNCTION thidua._guard_rulebook() RETURNS trigger
 DECLARE
 	published text;
 BEGIN
-	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
-		FROM (SELECT x.version_code, x.status FROM thidua.rulebook_version x
-			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) OLD.rulebook_code FOR SHARE) AS v;
+	EXECUTE format('SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) ''draft'')
+		FROM (SELECT x.version_code, x.status FROM %s x
+			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) $1 FOR SHARE) AS v', thidua._local_relation('thidua.rulebook_version'))
+		INTO published USING OLD.rulebook_code;
 	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
 		RAISE EXCEPTION 'rulebook "%" has published versions (such as "%"): it cannot be changed',
 			OLD.rulebook_code, published
