@@ -60,9 +60,18 @@ BEGIN
 END
 $$;
 
+-- The table a trigger fires for: on Citus, where it fires on a placement
+-- (criteria_item_102008), the table the placement belongs to.
+CREATE FUNCTION thidua._table_of_placement(table_name name) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+	AS $$ SELECT pg_catalog.regexp_replace(table_name::text, '_[0-9]+$', '') $$;
+
 -- Rows of items and class bands may change only while their version is a draft.
 -- The version row is share-locked, so publishing waits for open edits and an
--- edit waits for a publication in progress (then sees it published).
+-- edit waits for a publication in progress (then sees it published). The
+-- version is read through _local_relation, so that the guard also holds on a
+-- Citus placement (it reads the node's own placement of criteria_version).
 CREATE FUNCTION thidua._guard_version_content() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -79,12 +88,12 @@ BEGIN
 		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
 	LOOP
 		CONTINUE WHEN version IS NULL;
-		SELECT status INTO current_status FROM thidua.criteria_version
-			WHERE version_code OPERATOR(pg_catalog.=) version
-			FOR SHARE;
+		EXECUTE format('SELECT status FROM %s WHERE version_code OPERATOR(pg_catalog.=) $1 FOR SHARE',
+				thidua._local_relation('thidua.criteria_version'))
+			INTO current_status USING version;
 		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
 			RAISE EXCEPTION 'criteria version "%" is %: its % cannot be changed', version,
-				current_status, replace(TG_TABLE_NAME, '_', ' ') || 's'
+				current_status, replace(thidua._table_of_placement(TG_TABLE_NAME), '_', ' ') || 's'
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
 		END IF;
@@ -123,8 +132,49 @@ BEGIN
 END
 $$;
 
+-- A version's move from one status to another: only draft -> published
+-- (validated as exported) -> retired. Checked by the lifecycle functions before
+-- they move a version (on Citus, on the coordinator) and again by the lifecycle
+-- trigger; validate: read the version's items and validate them, which a
+-- trigger firing on a Citus placement cannot (a nested distributed query).
+CREATE FUNCTION thidua._check_version_move(version text, set_code text, edition text,
+										   from_status text, to_status text, validate boolean)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF to_status OPERATOR(pg_catalog.=) from_status THEN
+		RAISE EXCEPTION 'criteria version "%" is already %', version, from_status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF NOT ((from_status OPERATOR(pg_catalog.=) 'draft' AND to_status OPERATOR(pg_catalog.=) 'published')
+			OR (from_status OPERATOR(pg_catalog.=) 'published' AND to_status OPERATOR(pg_catalog.=) 'retired')) THEN
+		RAISE EXCEPTION 'criteria version "%" cannot go from % to %', version, from_status, to_status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
+	END IF;
+	IF to_status OPERATOR(pg_catalog.=) 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', version
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
+									  upper(current_setting('transaction_isolation'))),
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
+		IF validate THEN
+			PERFORM thidua._check_item_params(version, set_code, edition);
+			PERFORM thidua._validate_criteria(thidua.export_criteria(version));
+		END IF;
+	END IF;
+END
+$$;
+
 -- A version's own row: drafts change freely; then only draft -> published
--- (validated) -> retired, nothing else; only drafts may be deleted.
+-- (validated) -> retired, nothing else; only drafts may be deleted. On Citus it
+-- fires on each placement of the reference table and judges the row alone:
+-- publish_version has validated the version on the coordinator.
 CREATE FUNCTION thidua._guard_version() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -157,28 +207,8 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Clone it into a new draft (thidua.clone_version) and change that.';
 	END IF;
-	IF NEW.status = OLD.status THEN
-		RAISE EXCEPTION 'criteria version "%" is already %', OLD.version_code, OLD.status
-			USING ERRCODE = 'object_not_in_prerequisite_state';
-	END IF;
-	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
-			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
-		RAISE EXCEPTION 'criteria version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
-	END IF;
-	IF NEW.status = 'published' THEN
-		-- validation must see every edit committed before the lock was granted
-		IF current_setting('transaction_isolation') <> 'read committed' THEN
-			RAISE EXCEPTION 'criteria version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  DETAIL = format('This transaction runs at %s: its snapshot may miss edits of the draft committed since it began.',
-									  upper(current_setting('transaction_isolation'))),
-					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
-		END IF;
-		PERFORM thidua._check_item_params(NEW.version_code, NEW.set_code, NEW.edition);
-		PERFORM thidua._validate_criteria(thidua.export_criteria(NEW.version_code));
-	END IF;
+	PERFORM thidua._check_version_move(NEW.version_code, NEW.set_code, NEW.edition, OLD.status, NEW.status,
+		NOT thidua._distributed());
 	RETURN NEW;
 END
 $$;
@@ -186,7 +216,8 @@ $$;
 CREATE TRIGGER criteria_version_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_version();
 
--- A set's code and name are part of every version published in it.
+-- A set's code and name are part of every version published in it (read as
+-- above, so that the guard also holds on a Citus placement).
 CREATE FUNCTION thidua._guard_criteria_set() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -195,9 +226,10 @@ DECLARE
 	published text;
 BEGIN
 	-- every version of the set is locked, so a publication waits for the change
-	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
-		FROM (SELECT x.version_code, x.status FROM thidua.criteria_version x
-			  WHERE x.set_code OPERATOR(pg_catalog.=) OLD.set_code FOR SHARE) AS v;
+	EXECUTE format('SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) ''draft'')
+		FROM (SELECT x.version_code, x.status FROM %s x
+			  WHERE x.set_code OPERATOR(pg_catalog.=) $1 FOR SHARE) AS v', thidua._local_relation('thidua.criteria_version'))
+		INTO published USING OLD.set_code;
 	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
 		RAISE EXCEPTION 'criteria set "%" has published versions (such as "%"): it cannot be changed',
 			OLD.set_code, published
@@ -275,6 +307,24 @@ END
 $$;
 CREATE TRIGGER criteria_version_history AFTER INSERT OR UPDATE ON thidua.criteria_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_version_event();
+
+-- On Citus that trigger is gone (it would fire once per placement): the
+-- functions that create a version or change its status record the event
+-- themselves, exactly once, with the same note.
+CREATE FUNCTION thidua._record_version_event_on_citus(version text, from_status text, to_status text, note text)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		INSERT INTO thidua.criteria_version_event (version_code, from_status, to_status, note)
+		VALUES (version, from_status, to_status, nullif(note, ''));
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._record_version_event_on_citus(text, text, text, text) IS
+	'on Citus (thidua._distributed()), records a criteria version''s status change in criteria_version_event, as the trigger does on one server; elsewhere nothing (the trigger records it)';
 
 -- Compiled versions are cached per backend: any change tells every backend.
 CREATE FUNCTION thidua._criteria_changed() RETURNS trigger

@@ -43,22 +43,27 @@ CREATE FUNCTION thidua._nfc(value text) RETURNS text
 				ELSE normalize(value, NFC) END
 $$;
 
--- Stores a criteria document as a new draft version; returns its code.
+-- Stores a criteria document as a new draft version; returns its code. With
+-- the owner's rights: on Citus no role holds a direct write on the criteria
+-- tables (EXECUTE: administrators, 90_roles.sql). Every statement is one Citus
+-- runs on its reference tables (INSERT ... SELECT, no subquery in VALUES).
 CREATE FUNCTION thidua.import_criteria(document jsonb, replace_draft boolean DEFAULT false)
 	RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	doc jsonb;
 	version text;
 	existing text;
+	tie_keys text[];
 BEGIN
 	-- Unicode text is stored in NFC, so that equal-looking names compare equal;
 	-- a field whose value is null counts as absent.
 	doc := jsonb_strip_nulls(thidua._nfc(document::text)::jsonb);
 	PERFORM thidua._validate_criteria(doc);
 	version := (doc #>> '{set,code}') || '/' || (doc ->> 'edition');
+	tie_keys := ARRAY(SELECT jsonb_array_elements_text(coalesce(doc -> 'tie_break', '[]')));
 
 	SELECT status INTO existing FROM thidua.criteria_version
 		WHERE version_code OPERATOR(pg_catalog.=) version FOR UPDATE;
@@ -80,14 +85,15 @@ BEGIN
 		ON CONFLICT (set_code) DO NOTHING;
 	INSERT INTO thidua.criteria_version (version_code, set_code, edition, title, rounding_scale,
 			allow_over_completion, veto_max_class, veto_reason, tie_break, result_rounding, not_applicable)
-		VALUES (version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
+		SELECT version, doc #>> '{set,code}', doc ->> 'edition', doc ->> 'title',
 			coalesce((doc ->> 'rounding_scale')::smallint, 2),
 			coalesce((doc ->> 'allow_over_completion')::boolean, false),
 			doc #>> '{veto,max_class}', nullif(doc #>> '{veto,reason}', ''),
 			CASE WHEN jsonb_array_length(coalesce(doc -> 'tie_break', '[]')) = 0 THEN '{total}'
-				 ELSE ARRAY(SELECT jsonb_array_elements_text(doc -> 'tie_break')) END,
+				 ELSE tie_keys END,
 			coalesce(doc ->> 'result_rounding', 'exact'),
-			doc ->> 'not_applicable');
+			doc ->> 'not_applicable';
+	PERFORM thidua._record_version_event_on_citus(version, NULL, 'draft', current_setting('thidua.status_note', true));
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title,
 			max_points, rule, params)
 		SELECT version, i ->> 'code', i ->> 'parent', n, i ->> 'kind', i ->> 'title',

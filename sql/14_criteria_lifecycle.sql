@@ -20,35 +20,44 @@ BEGIN
 END
 $$;
 
--- Moves a version to a status (the triggers check the move), recording the note.
+-- Moves a version to a status, recording the note. The move is checked here
+-- (on Citus the coordinator makes the check, and records the event) and again
+-- by the lifecycle trigger.
 CREATE FUNCTION thidua._set_status(version text, status text, note text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	locked thidua.criteria_version := thidua._lock_version(version);
 BEGIN
-	PERFORM thidua._lock_version(version);
+	PERFORM thidua._check_version_move(locked.version_code, locked.set_code, locked.edition, locked.status,
+		_set_status.status, true);
 	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
 	UPDATE thidua.criteria_version SET status = _set_status.status
 		WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM thidua._record_version_event_on_citus(version, locked.status, _set_status.status, note);
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
 
+-- The lifecycle functions run with the owner's rights: on Citus no role holds a
+-- direct write on the criteria tables (EXECUTE: administrators, 90_roles.sql).
 CREATE FUNCTION thidua.publish_version(version text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT thidua._set_status(version, 'published', note) $$;
 COMMENT ON FUNCTION thidua.publish_version(text, text) IS
-	'validates a draft and publishes it; from then on it never changes';
+	'publish_version(version text, note text DEFAULT NULL): validates a draft and publishes it; from then on it never changes. no_data_found for an unknown version; object_not_in_prerequisite_state when it is not a draft; invalid_parameter_value for a validation error; the note is recorded in criteria_version_event';
 
 CREATE FUNCTION thidua.retire_version(version text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT thidua._set_status(version, 'retired', note) $$;
-COMMENT ON FUNCTION thidua.retire_version(text, text) IS 'retires a published version (it stays readable)';
+COMMENT ON FUNCTION thidua.retire_version(text, text) IS
+	'retire_version(version text, note text DEFAULT NULL): retires a published version (it stays readable); object_not_in_prerequisite_state when it is not published; the note is recorded';
 
 CREATE FUNCTION thidua.clone_version(version text, new_edition text DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -73,6 +82,7 @@ BEGIN
 		VALUES (target, source.set_code, new_edition, source.title, source.rounding_scale,
 			source.allow_over_completion, source.veto_max_class, source.veto_reason, source.tie_break, version,
 			source.result_rounding, source.not_applicable);
+	PERFORM thidua._record_version_event_on_citus(target, NULL, 'draft', current_setting('thidua.status_note', true));
 	INSERT INTO thidua.criteria_item (version_code, code, parent_code, position, kind, title, max_points, rule, params)
 		SELECT target, code, parent_code, position, kind, title, max_points, rule, params
 		FROM thidua.criteria_item WHERE version_code OPERATOR(pg_catalog.=) version;
@@ -86,11 +96,17 @@ COMMENT ON FUNCTION thidua.clone_version(text, text) IS
 	'copies a version into a new draft edition (by default the next year); returns its code';
 
 CREATE FUNCTION thidua.delete_draft(version text) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	locked thidua.criteria_version := thidua._lock_version(version);
 BEGIN
-	PERFORM thidua._lock_version(version);
+	IF locked.status OPERATOR(pg_catalog.<>) 'draft' THEN
+		RAISE EXCEPTION 'criteria version "%" is % and cannot be deleted', version, locked.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Published versions are kept forever; retire it instead.';
+	END IF;
 	DELETE FROM thidua.criteria_version WHERE version_code OPERATOR(pg_catalog.=) version;
 END
 $$;

@@ -810,9 +810,11 @@ $$;
 COMMENT ON FUNCTION thidua._rulebook_file(bytea, text) IS
 	'the bytes of a rulebook file as a document: invalid UTF-8 and JSON syntax errors named by file and line; the file name kept as "_source" for validation errors';
 
--- Stores a rulebook document as a new draft version; returns its code.
+-- Stores a rulebook document as a new draft version; returns its code. With
+-- the owner's rights: on Citus no role holds a direct write on the rulebook
+-- tables (EXECUTE: administrators, 90_roles.sql).
 CREATE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -849,6 +851,7 @@ BEGIN
 	INSERT INTO thidua.rulebook_version (version_code, rulebook_code, edition, title, effective_from, effective_to, general)
 		VALUES (version, doc #>> '{rulebook,code}', doc ->> 'edition', doc ->> 'title',
 			(doc ->> 'effective_from')::date, (doc ->> 'effective_to')::date, doc -> 'general');
+	PERFORM thidua._record_rulebook_event_on_citus(version, NULL, 'draft', current_setting('thidua.status_note', true));
 	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
 			nomination, note)
 		SELECT version, e ->> 'award', n, e -> 'rule',

@@ -11,7 +11,8 @@
 
 -- Entries may change only while their version is a draft. The version row is
 -- share-locked, so a publication waits for open edits and an edit waits for a
--- publication in progress (then sees it published).
+-- publication in progress (then sees it published). Read through
+-- _local_relation, so that the guard also holds on a Citus placement.
 CREATE FUNCTION thidua._guard_rulebook_entry() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -28,9 +29,9 @@ BEGIN
 		CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_code END]
 	LOOP
 		CONTINUE WHEN version IS NULL;
-		SELECT status INTO current_status FROM thidua.rulebook_version
-			WHERE version_code OPERATOR(pg_catalog.=) version
-			FOR SHARE;
+		EXECUTE format('SELECT status FROM %s WHERE version_code OPERATOR(pg_catalog.=) $1 FOR SHARE',
+				thidua._local_relation('thidua.rulebook_version'))
+			INTO current_status USING version;
 		IF current_status IS DISTINCT FROM 'draft' AND current_status IS NOT NULL THEN
 			RAISE EXCEPTION 'rulebook version "%" is %: its entries cannot be changed', version, current_status
 				USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -88,8 +89,47 @@ $$;
 COMMENT ON FUNCTION thidua._check_rulebook_publication(text) IS
 	'at publish: validates the version as exported and refuses (exclusion_violation) a date overlap with another published version of its rulebook, naming it: the same effective_from, or an explicit effective_to reaching into the other''s dates (an open-ended version gives way to a later one)';
 
+-- A version's move from one status to another: only draft -> published
+-- (validated, no overlap) -> retired. Checked by the lifecycle functions before
+-- they move a version (on Citus, on the coordinator) and again by the lifecycle
+-- trigger; validate: the publication checks that read other rows, which a
+-- trigger firing on a Citus placement cannot make (a nested distributed query).
+CREATE FUNCTION thidua._check_rulebook_move(version text, from_status text, to_status text, validate boolean)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF to_status OPERATOR(pg_catalog.=) from_status THEN
+		RAISE EXCEPTION 'rulebook version "%" is already %', version, from_status
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF NOT ((from_status OPERATOR(pg_catalog.=) 'draft' AND to_status OPERATOR(pg_catalog.=) 'published')
+			OR (from_status OPERATOR(pg_catalog.=) 'published' AND to_status OPERATOR(pg_catalog.=) 'retired')) THEN
+		RAISE EXCEPTION 'rulebook version "%" cannot go from % to %', version, from_status, to_status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
+	END IF;
+	IF to_status OPERATOR(pg_catalog.=) 'published' THEN
+		-- validation must see every edit committed before the lock was granted
+		IF current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+			RAISE EXCEPTION 'rulebook version "%" can be published only at the READ COMMITTED isolation level', version
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
+		END IF;
+		IF validate THEN
+			PERFORM thidua._check_rulebook_publication(version);
+		END IF;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_rulebook_move(text, text, text, boolean) IS
+	'checks a rulebook version''s status change (draft -> published -> retired; at publish READ COMMITTED, and with validate the publication checks: validation, no date overlap); raises object_not_in_prerequisite_state, invalid_parameter_value or exclusion_violation';
+
 -- A version's own row: drafts change freely; then only draft -> published
 -- (validated, no overlap) -> retired; only drafts may be deleted.
+-- On Citus it fires on each placement of the reference table and judges the
+-- row alone: publish_rulebook has made the publication checks on the coordinator.
 CREATE FUNCTION thidua._guard_rulebook_version() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -122,25 +162,7 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Clone it into a new draft (thidua.clone_rulebook) and change that.';
 	END IF;
-	IF NEW.status = OLD.status THEN
-		RAISE EXCEPTION 'rulebook version "%" is already %', OLD.version_code, OLD.status
-			USING ERRCODE = 'object_not_in_prerequisite_state';
-	END IF;
-	IF NOT ((OLD.status = 'draft' AND NEW.status = 'published')
-			OR (OLD.status = 'published' AND NEW.status = 'retired')) THEN
-		RAISE EXCEPTION 'rulebook version "%" cannot go from % to %', OLD.version_code, OLD.status, NEW.status
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A version goes from draft to published to retired; published and retired versions never change.';
-	END IF;
-	IF NEW.status = 'published' THEN
-		-- validation must see every edit committed before the lock was granted
-		IF current_setting('transaction_isolation') <> 'read committed' THEN
-			RAISE EXCEPTION 'rulebook version "%" can be published only at the READ COMMITTED isolation level', NEW.version_code
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  HINT = 'Publish in a READ COMMITTED transaction (the default).';
-		END IF;
-		PERFORM thidua._check_rulebook_publication(NEW.version_code);
-	END IF;
+	PERFORM thidua._check_rulebook_move(NEW.version_code, OLD.status, NEW.status, NOT thidua._distributed());
 	RETURN NEW;
 END
 $$;
@@ -157,9 +179,10 @@ CREATE FUNCTION thidua._guard_rulebook() RETURNS trigger
 DECLARE
 	published text;
 BEGIN
-	SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) 'draft') INTO published
-		FROM (SELECT x.version_code, x.status FROM thidua.rulebook_version x
-			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) OLD.rulebook_code FOR SHARE) AS v;
+	EXECUTE format('SELECT min(v.version_code) FILTER (WHERE v.status OPERATOR(pg_catalog.<>) ''draft'')
+		FROM (SELECT x.version_code, x.status FROM %s x
+			  WHERE x.rulebook_code OPERATOR(pg_catalog.=) $1 FOR SHARE) AS v', thidua._local_relation('thidua.rulebook_version'))
+		INTO published USING OLD.rulebook_code;
 	IF published IS NOT NULL AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
 		RAISE EXCEPTION 'rulebook "%" has published versions (such as "%"): it cannot be changed',
 			OLD.rulebook_code, published
@@ -226,6 +249,24 @@ COMMENT ON FUNCTION thidua._record_rulebook_event() IS
 CREATE TRIGGER rulebook_version_history AFTER INSERT OR UPDATE ON thidua.rulebook_version
 	FOR EACH ROW EXECUTE FUNCTION thidua._record_rulebook_event();
 
+-- On Citus that trigger is gone (it would fire once per placement): the
+-- functions that create a version or change its status record the event
+-- themselves, exactly once, with the same note.
+CREATE FUNCTION thidua._record_rulebook_event_on_citus(version text, from_status text, to_status text, note text)
+	RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		INSERT INTO thidua.rulebook_version_event (version_code, from_status, to_status, note)
+		VALUES (version, from_status, to_status, nullif(note, ''));
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._record_rulebook_event_on_citus(text, text, text, text) IS
+	'on Citus (thidua._distributed()), records a rulebook version''s status change in rulebook_version_event, as the trigger does on one server; elsewhere nothing (the trigger records it)';
+
 -- Looks a version up for a change, with a clear error when it does not exist.
 CREATE FUNCTION thidua._lock_rulebook_version(version text) RETURNS thidua.rulebook_version
 	LANGUAGE plpgsql
@@ -249,38 +290,45 @@ $$;
 COMMENT ON FUNCTION thidua._lock_rulebook_version(text) IS
 	'locks a rulebook version for a change; no_data_found when it does not exist, null_value_not_allowed for NULL';
 
--- Moves a version to a status (the triggers check the move), recording the note.
+-- Moves a version to a status, recording the note. The move is checked here
+-- (on Citus the coordinator makes the check, and records the event) and again
+-- by the lifecycle trigger.
 CREATE FUNCTION thidua._set_rulebook_status(version text, status text, note text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	locked thidua.rulebook_version := thidua._lock_rulebook_version(version);
 BEGIN
-	PERFORM thidua._lock_rulebook_version(version);
+	PERFORM thidua._check_rulebook_move(version, locked.status, _set_rulebook_status.status, true);
 	PERFORM set_config('thidua.status_note', coalesce(note, ''), true);
 	UPDATE thidua.rulebook_version SET status = _set_rulebook_status.status
 		WHERE version_code OPERATOR(pg_catalog.=) version;
+	PERFORM thidua._record_rulebook_event_on_citus(version, locked.status, _set_rulebook_status.status, note);
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
 COMMENT ON FUNCTION thidua._set_rulebook_status(text, text, text) IS
-	'moves a rulebook version to a status (the triggers check the move), recording the note';
+	'moves a rulebook version to a status (checked here, on Citus on the coordinator, and again by the triggers), recording the note';
 
+-- The lifecycle functions run with the owner's rights: on Citus no role holds a
+-- direct write on the rulebook tables (EXECUTE: administrators, 90_roles.sql).
 CREATE FUNCTION thidua.publish_rulebook(version text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT thidua._set_rulebook_status(version, 'published', note) $$;
 COMMENT ON FUNCTION thidua.publish_rulebook(text, text) IS
 	'publish_rulebook(version text, note text DEFAULT NULL): validates a draft rulebook version again and publishes it; from then on it never changes. Refuses (exclusion_violation) a date overlap with another published version of the same rulebook, naming it; invalid_parameter_value for a validation error; the note is recorded in rulebook_version_event';
 
 CREATE FUNCTION thidua.retire_rulebook(version text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$ SELECT thidua._set_rulebook_status(version, 'retired', note) $$;
 COMMENT ON FUNCTION thidua.retire_rulebook(text, text) IS
 	'retire_rulebook(version text, note text DEFAULT NULL): retires a published rulebook version: it stays readable but is never in force again (its dates are free for another version); the note is recorded';
 
 CREATE FUNCTION thidua.clone_rulebook(version text, new_edition text DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -308,6 +356,7 @@ BEGIN
 			general, cloned_from)
 		VALUES (target, source.rulebook_code, new_edition, source.title, source.effective_from, source.effective_to,
 			source.general, version);
+	PERFORM thidua._record_rulebook_event_on_citus(target, NULL, 'draft', current_setting('thidua.status_note', true));
 	INSERT INTO thidua.rulebook_entry (version_code, award_code, position, rule, quota, council, disclosure,
 			nomination, note)
 		SELECT target, award_code, position, rule, quota, council, disclosure, nomination, note
@@ -319,7 +368,7 @@ COMMENT ON FUNCTION thidua.clone_rulebook(text, text) IS
 	'clone_rulebook(version text, new_edition text DEFAULT NULL) -> text: copies a rulebook version (any status) into a new draft with the same dates, rules and sources; by default the next year''s edition (a non-year edition must be named); returns the new code. unique_violation when it exists; no_data_found for an unknown version; invalid_parameter_value for an edition that is not 1 to 63 letters, digits, ".", "_" or "-"';
 
 CREATE FUNCTION thidua.delete_rulebook_draft(version text) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
