@@ -51,7 +51,7 @@ same() {
 	single_sum=$(sha256sum <"$CITUS_WORK/single.out" | cut -c1-64)
 	citus_sum=$(sha256sum <"$CITUS_WORK/citus.out" | cut -c1-64)
 	printf '%s  %s lines  %s\n' "$citus_sum" "$(wc -l <"$CITUS_WORK/citus.out")" "$description" >>"$CITUS_WORK/checksums"
-	if [ "$single_status" -eq "$citus_status" ] && [ "$single_sum" = "$citus_sum" ]; then
+	if [ "$single_status" -eq 0 ] && [ "$citus_status" -eq 0 ] && [ "$single_sum" = "$citus_sum" ]; then
 		tap_ok "$description (sha256 ${citus_sum:0:16}, $(wc -l <"$CITUS_WORK/citus.out") lines)"
 	else
 		tap_not_ok "$description (one server exit $single_status, Citus exit $citus_status)"
