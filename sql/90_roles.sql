@@ -566,7 +566,7 @@ REVOKE EXECUTE ON FUNCTION thidua._guard_version_content(), thidua._guard_criter
 	thidua._guard_truncate(), thidua._guard_open_period(), thidua._check_observations(),
 	thidua._guard_closed_observation(), thidua._guard_period(), thidua._guard_bloc_period_version(),
 	thidua._check_revision_has_rows(), thidua._guard_member_dependents(), thidua._guard_departed_member(),
-	thidua._check_not_applicable(), thidua._stamp_evaluation() FROM PUBLIC;
+	thidua._check_not_applicable(), thidua._stamp_evaluation(), thidua._fill_observation_bloc() FROM PUBLIC;
 ALTER FUNCTION thidua.publish_standings(text, text, text) SECURITY DEFINER;
 
 -- Creates (when missing) the group roles and grants them their rights; safe to
