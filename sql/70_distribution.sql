@@ -214,7 +214,9 @@ BEGIN
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON thidua.%I', doomed.trigger_name, doomed.table_name);
 	END LOOP;
 	-- Citus refuses subqueries in policies: the policies' helper functions are
-	-- called per row instead of once per statement
+	-- called per row instead of once per statement, and those that read other
+	-- tables are replaced by their forms that read this node's placements
+	-- (90_roles.sql, _policy_for_citus)
 	FOR doomed IN SELECT p.tablename, p.policyname, p.qual, p.with_check
 			FROM pg_catalog.pg_policies p WHERE p.schemaname OPERATOR(pg_catalog.=) 'thidua' LOOP
 		IF doomed.qual OPERATOR(pg_catalog.~) 'EXISTS' THEN
@@ -223,9 +225,9 @@ BEGIN
 		END IF;
 		EXECUTE format('ALTER POLICY %I ON thidua.%I%s%s', doomed.policyname, doomed.tablename,
 			CASE WHEN doomed.qual IS NOT NULL
-				 THEN ' USING (' OPERATOR(pg_catalog.||) thidua._policy_without_subqueries(doomed.qual) OPERATOR(pg_catalog.||) ')' ELSE '' END,
+				 THEN ' USING (' OPERATOR(pg_catalog.||) thidua._policy_for_citus(doomed.qual) OPERATOR(pg_catalog.||) ')' ELSE '' END,
 			CASE WHEN doomed.with_check IS NOT NULL
-				 THEN ' WITH CHECK (' OPERATOR(pg_catalog.||) thidua._policy_without_subqueries(doomed.with_check) OPERATOR(pg_catalog.||) ')' ELSE '' END);
+				 THEN ' WITH CHECK (' OPERATOR(pg_catalog.||) thidua._policy_for_citus(doomed.with_check) OPERATOR(pg_catalog.||) ')' ELSE '' END);
 	END LOOP;
 	ALTER TABLE thidua.individual_award DROP CONSTRAINT IF EXISTS individual_award_record_id_key;
 	ALTER TABLE thidua.discipline DROP CONSTRAINT IF EXISTS discipline_record_id_key;
@@ -377,13 +379,20 @@ BEGIN
 END
 $$;
 
--- Whether the caller may see an initiative: one of its authors is visible.
+-- Whether the caller may see an initiative, on Citus: one of its authors is
+-- visible, i.e. initiative_author's placement on this node has a row of it
+-- under the caller's rights (its policy checks the author).
 CREATE FUNCTION thidua._initiative_visible(initiative text) RETURNS boolean
-	LANGUAGE sql STABLE SECURITY DEFINER
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT EXISTS (SELECT 1 FROM thidua.initiative_author ia
-		WHERE ia.initiative_code OPERATOR(pg_catalog.=) initiative AND thidua._person_visible(ia.person_code))
+DECLARE
+	found boolean;
+BEGIN
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s ia WHERE ia.initiative_code OPERATOR(pg_catalog.=) $1)',
+		thidua._local_relation('thidua.initiative_author')) INTO found USING initiative;
+	RETURN found;
+END
 $$;
 
 -- A policy expression with each "(SELECT f(...) AS f)" wrapper removed.
@@ -393,6 +402,19 @@ CREATE FUNCTION thidua._policy_without_subqueries(expression text) RETURNS text
 	AS $$
 	SELECT pg_catalog.regexp_replace(expression,
 		'\(\s*SELECT\s+(thidua\.[a-z_]+\([^()]*(\([^()]*\)[^()]*)*\))\s+AS\s+[a-z_]+\)', '\1', 'g')
+$$;
+
+-- A policy expression as it runs on Citus: no subqueries, and the per-row
+-- helpers that read other tables in their forms for a node (90_roles.sql);
+-- an observation's evaluation is found by its bloc.
+CREATE FUNCTION thidua._policy_for_citus(expression text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(thidua._policy_without_subqueries(expression),
+		'thidua\._(version_visible|rulebook_version_visible|nomination_visible|person_visible|sits_on_council_of)\(',
+		'thidua._\1_on_node(', 'g'),
+		'thidua\._evaluation_visible\(evaluation_id\)', 'thidua._evaluation_visible_on_node(bloc_code, evaluation_id)', 'g')
 $$;
 
 -- Whether Citus allows a foreign key: within reference tables, from a
@@ -423,13 +445,18 @@ BEGIN
 END
 $$;
 
--- No thidua role keeps a direct write right on a Citus deployment.
+-- No thidua role keeps a direct write right on a Citus deployment; and the
+-- workers grant thidua's functions as the coordinator does (create_roles runs
+-- on the coordinator only, and Citus does not carry grants on an extension's
+-- functions), since the policies call them in shard queries there.
 CREATE FUNCTION thidua._revoke_direct_writes() RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	grantee text;
+	grants text;
+	failures text[];
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
 		RAISE EXCEPTION 'thidua._revoke_direct_writes() belongs to thidua.distribute(), on a Citus node'
@@ -440,6 +467,30 @@ BEGIN
 		EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA thidua FROM %I', grantee);
 	END LOOP;
 	REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA thidua FROM PUBLIC;
+	SELECT pg_catalog.string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) INTO grantee FROM pg_catalog.pg_roles r
+		WHERE r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council']);
+	IF grantee IS NULL OR to_regproc('pg_catalog.run_command_on_workers') IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT pg_catalog.string_agg(format('GRANT EXECUTE ON FUNCTION %s TO %I;', p.oid::pg_catalog.regprocedure, r.rolname),
+			' ' ORDER BY p.oid::pg_catalog.regprocedure::text, r.rolname)
+		INTO grants
+		FROM pg_catalog.pg_proc p
+		CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+		JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+		WHERE p.pronamespace OPERATOR(pg_catalog.=) 'thidua'::pg_catalog.regnamespace
+		  AND r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['thidua_admin', 'thidua_scorer', 'thidua_reader', 'thidua_council']);
+	EXECUTE $run$SELECT pg_catalog.array_agg(r.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.nodeport
+			OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) r.result)
+		FROM pg_catalog.run_command_on_workers($1) r WHERE NOT r.success$run$
+		INTO failures
+		USING format('DO $grants$ BEGIN REVOKE ALL ON ALL FUNCTIONS IN SCHEMA thidua FROM %s; %s END $grants$',
+			grantee, coalesce(grants, ''));
+	IF failures IS NOT NULL THEN
+		RAISE EXCEPTION 'thidua''s function grants could not be set on every worker'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.array_to_string(failures, '; ');
+	END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION thidua._revoke_direct_writes() FROM PUBLIC;

@@ -39,14 +39,22 @@ $$;
 COMMENT ON FUNCTION thidua._is_admin() IS 'whether the current role is a superuser or has the rights of thidua_admin';
 
 -- The units the current role acts for, through thidua.role_unit (names of
--- roles that no longer exist match nobody).
+-- roles that no longer exist match nobody). Dynamic SQL on role_unit's local
+-- relation: on Citus the policies call it per row inside shard queries, where
+-- naming a Citus table would be a nested distributed query.
 CREATE FUNCTION thidua._caller_units() RETURNS text[]
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT coalesce(array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), '{}')
-	FROM thidua.role_unit m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
-	WHERE pg_catalog.pg_has_role(current_user, r.oid, 'USAGE')
+DECLARE
+	units text[];
+BEGIN
+	EXECUTE format('SELECT coalesce(pg_catalog.array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), ''{}'')
+		FROM %s m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+		WHERE pg_catalog.pg_has_role(current_user, r.oid, ''USAGE'')', thidua._local_relation('thidua.role_unit'))
+		INTO units;
+	RETURN units;
+END
 $$;
 COMMENT ON FUNCTION thidua._caller_units() IS 'the units the current role acts for (thidua.role_unit, inherited roles included)';
 
@@ -195,21 +203,37 @@ CREATE POLICY unit_award_access ON thidua.unit_award
 -- (public decisions). Their achievements, dossier, events and comments go with
 -- the nomination. Nobody writes these tables but the workflow functions.
 CREATE FUNCTION thidua._council_rounds(member text) RETURNS text[]
-	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
-	AS $$ SELECT coalesce(array_agg(c.round_code ORDER BY c.round_code), '{}') FROM thidua.council_member c
-		  WHERE c.role_name OPERATOR(pg_catalog.=) member $$;
+	AS $$
+DECLARE
+	rounds text[];
+BEGIN
+	-- council_member's local relation: on Citus this runs per row on the node
+	-- of a shard query (see _caller_units)
+	EXECUTE format('SELECT coalesce(pg_catalog.array_agg(c.round_code ORDER BY c.round_code), ''{}'') FROM %s c
+		WHERE c.role_name OPERATOR(pg_catalog.=) $1', thidua._local_relation('thidua.council_member'))
+		INTO rounds USING member;
+	RETURN rounds;
+END
+$$;
 COMMENT ON FUNCTION thidua._council_rounds(text) IS
 	'the rounds whose council the role sits on (council_member), for the policies (definer: council_member''s own policy asks it)';
 -- the units a role acts for, as _caller_units(), for the readers and councils
 -- the nominations' policies also serve, who do not read role_unit themselves
 CREATE FUNCTION thidua._units_of(member text) RETURNS text[]
-	LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
+	LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT coalesce(array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), '{}')
-	FROM thidua.role_unit m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
-	WHERE pg_catalog.pg_has_role(member, r.oid, 'USAGE')
+DECLARE
+	units text[];
+BEGIN
+	EXECUTE format('SELECT coalesce(pg_catalog.array_agg(DISTINCT m.unit_code ORDER BY m.unit_code), ''{}'')
+		FROM %s m JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+		WHERE pg_catalog.pg_has_role($1, r.oid, ''USAGE'')', thidua._local_relation('thidua.role_unit'))
+		INTO units USING member;
+	RETURN units;
+END
 $$;
 COMMENT ON FUNCTION thidua._units_of(text) IS
 	'the units the role acts for (thidua.role_unit, inherited roles included), for the nominations'' policies';
@@ -247,6 +271,178 @@ ALTER TABLE thidua.quota_tie ENABLE ROW LEVEL SECURITY;
 CREATE POLICY quota_tie_access ON thidua.quota_tie FOR SELECT
 	USING (CASE WHEN (SELECT thidua._is_admin()) THEN true
 				ELSE round_code OPERATOR(pg_catalog.=) ANY ((SELECT thidua._council_rounds(current_user::text))::text[]) END);
+
+-- On Citus (70_distribution.sql): a policy runs on the node of each shard
+-- query, where a helper that names a Citus table would start a nested
+-- distributed query, which Citus refuses. distribute() therefore rewrites the
+-- policies to call the helpers below in place of the per-row ones above: they
+-- read a reference table's placement on this node, or the shard of a
+-- distributed table co-located with the row (the same bloc, the same person),
+-- under the caller's rights, so that each table's own policy still applies.
+-- On one server the policies keep the helpers above (static SQL).
+
+-- The shard of a distributed table that holds a distribution value, when it is
+-- on this node (NULL when it is on another); the table itself off Citus.
+CREATE FUNCTION thidua._colocated_shard(relation regclass, value text) RETURNS regclass
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	shard regclass;
+BEGIN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN relation;
+	END IF;
+	-- (get_shard_id_for_distribution_column would ask for SELECT on the table
+	-- itself, which the workers do not grant: the shard's range of hashes instead)
+	EXECUTE 'SELECT pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))
+		FROM pg_catalog.pg_dist_shard s
+		WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1
+		  AND pg_catalog.worker_hash($2) OPERATOR(pg_catalog.>=) s.shardminvalue::integer
+		  AND pg_catalog.worker_hash($2) OPERATOR(pg_catalog.<=) s.shardmaxvalue::integer'
+		INTO shard USING relation, value;
+	RETURN shard;
+END
+$$;
+COMMENT ON FUNCTION thidua._colocated_shard(regclass, text) IS
+	'the shard of a distributed table holding the distribution value when it is on this node (NULL otherwise); the table itself off Citus';
+
+CREATE FUNCTION thidua._version_visible_on_node(version text) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE COST 100
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found boolean;
+BEGIN
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s v WHERE v.version_code OPERATOR(pg_catalog.=) $1)',
+		thidua._local_relation('thidua.criteria_version')) INTO found USING version;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._version_visible_on_node(text) IS
+	'_version_visible on a Citus node: criteria_version''s placement here, under its policy';
+
+CREATE FUNCTION thidua._rulebook_version_visible_on_node(version text) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE COST 100
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found boolean;
+BEGIN
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s v WHERE v.version_code OPERATOR(pg_catalog.=) $1)',
+		thidua._local_relation('thidua.rulebook_version')) INTO found USING version;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._rulebook_version_visible_on_node(text) IS
+	'_rulebook_version_visible on a Citus node: rulebook_version''s placement here, under its policy';
+
+CREATE FUNCTION thidua._nomination_visible_on_node(nomination bigint) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE COST 100
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found boolean;
+BEGIN
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s n WHERE n.nomination_id OPERATOR(pg_catalog.=) $1)',
+		thidua._local_relation('thidua.nomination')) INTO found USING nomination;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._nomination_visible_on_node(bigint) IS
+	'_nomination_visible on a Citus node: nomination''s placement here, under its policy';
+
+-- (definer, as _sits_on_council_of: a council member does not read council_member of other rounds)
+CREATE FUNCTION thidua._sits_on_council_of_on_node(nomination bigint) RETURNS boolean
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found boolean;
+BEGIN
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s n JOIN %s m ON m.round_code OPERATOR(pg_catalog.=) n.round_code
+		WHERE n.nomination_id OPERATOR(pg_catalog.=) $1 AND m.role_name OPERATOR(pg_catalog.=) session_user)',
+		thidua._local_relation('thidua.nomination'), thidua._local_relation('thidua.council_member'))
+		INTO found USING nomination;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._sits_on_council_of_on_node(bigint) IS
+	'_sits_on_council_of on a Citus node: the placements of nomination and council_member here';
+
+-- An observation's evaluation is in the evaluation shard of the same bloc,
+-- on the node running the observation's shard query (co-located by bloc).
+CREATE FUNCTION thidua._evaluation_visible_on_node(bloc text, evaluation bigint) RETURNS boolean
+	LANGUAGE plpgsql STABLE PARALLEL SAFE COST 100
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	shard regclass := thidua._colocated_shard('thidua.evaluation', bloc);
+	found boolean;
+BEGIN
+	IF shard IS NULL THEN
+		RAISE EXCEPTION 'the evaluations of bloc "%" are not on this node', bloc
+			USING ERRCODE = 'internal_error',
+				  DETAIL = 'An observation''s policy reads its evaluation in the co-located shard of the same bloc.',
+				  HINT = 'Keep thidua.evaluation and thidua.observation co-located (thidua.distribute() does).';
+	END IF;
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s e WHERE e.bloc_code OPERATOR(pg_catalog.=) $1
+		AND e.evaluation_id OPERATOR(pg_catalog.=) $2)', shard) INTO found USING bloc, evaluation;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._evaluation_visible_on_node(text, bigint) IS
+	'_evaluation_visible on a Citus node: the co-located evaluation shard of the bloc, under its policy';
+
+-- A person's memberships are in the membership shard of the same person: on
+-- this node for the person's own records (co-located by person). Reference
+-- tables (initiative_author) are read on the coordinator, which holds no
+-- shard: there the check is a distributed query of its own (a router query
+-- on one person), which Citus allows nested on the coordinator only.
+CREATE FUNCTION thidua._person_visible_on_node(person text) RETURNS boolean
+	LANGUAGE plpgsql STABLE COST 100
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	shard regclass := thidua._colocated_shard('thidua.membership', person);
+	found boolean;
+BEGIN
+	IF shard IS NULL THEN
+		RETURN thidua._person_visible_from_coordinator(person);
+	END IF;
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s m WHERE m.person_code OPERATOR(pg_catalog.=) $1
+		AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) current_date))', shard) INTO found USING person;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._person_visible_on_node(text) IS
+	'_person_visible on a Citus node: the co-located membership shard of the person, under its policy (on the coordinator, a query of thidua.membership)';
+
+CREATE FUNCTION thidua._person_visible_from_coordinator(person text) RETURNS boolean
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	SET citus.allow_nested_distributed_execution = on
+	AS $$
+DECLARE
+	on_coordinator boolean;
+	found boolean;
+BEGIN
+	-- nested only where this transaction's own connections serve it: a worker
+	-- would open connections outside the distributed transaction
+	EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO on_coordinator;
+	IF NOT on_coordinator THEN
+		RAISE EXCEPTION 'the memberships of person "%" are not on this node', person
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'A reference table''s policy checks the person''s membership, which is co-located with the person''s records only.',
+				  HINT = 'Query the table from the coordinator, apart from the people''s records.';
+	END IF;
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM thidua.membership m WHERE m.person_code OPERATOR(pg_catalog.=) $1
+		AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) current_date))' INTO found USING person;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION thidua._person_visible_from_coordinator(text) IS
+	'_person_visible on the Citus coordinator, for reference tables'' policies: thidua.membership read by a (nested) router query';
 
 -- Views read with the rights (and row-level security) of whoever queries them.
 ALTER VIEW thidua.criteria_versions SET (security_invoker = true);
@@ -309,7 +505,7 @@ REVOKE EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_m
 	thidua.vote_written(bigint, text, text), thidua.close_vote(text), thidua.tally(text), thidua.approve_round(text, text),
 	thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text), thidua.reject(bigint, text),
 	thidua._recused(bigint, boolean), thidua._tally(bigint), thidua._relay_ballots(),
-	thidua._relay_register(), thidua._sits_on_council_of(bigint), thidua._lock_round(text), thidua._require_admin(text),
+	thidua._relay_register(), thidua._sits_on_council_of(bigint), thidua._sits_on_council_of_on_node(bigint), thidua._lock_round(text), thidua._require_admin(text),
 	thidua._council_not_frozen(thidua.nomination_round), thidua._add_council_members(text, jsonb),
 	thidua._cast_vote(bigint, text, text, text), thidua._subject_unit(thidua.nomination, integer),
 	thidua._unit_standing(text, integer), thidua._disclosure_ended(thidua.nomination, thidua.rulebook_entry),
@@ -370,7 +566,7 @@ REVOKE EXECUTE ON FUNCTION thidua._guard_version_content(), thidua._guard_criter
 	thidua._guard_truncate(), thidua._guard_open_period(), thidua._check_observations(),
 	thidua._guard_closed_observation(), thidua._guard_period(), thidua._guard_bloc_period_version(),
 	thidua._check_revision_has_rows(), thidua._guard_member_dependents(), thidua._guard_departed_member(),
-	thidua._check_not_applicable(), thidua._stamp_evaluation() FROM PUBLIC;
+	thidua._check_not_applicable(), thidua._stamp_evaluation(), thidua._fill_observation_bloc() FROM PUBLIC;
 ALTER FUNCTION thidua.publish_standings(text, text, text) SECURITY DEFINER;
 
 -- Creates (when missing) the group roles and grants them their rights; safe to
@@ -480,7 +676,8 @@ BEGIN
 	-- the council and its vote (62, 63): the office sets the council, opens and
 	-- closes the vote and approves; members vote (the functions check who)
 	GRANT SELECT ON thidua.vote_register TO thidua_admin, thidua_council;
-	GRANT EXECUTE ON FUNCTION thidua._sits_on_council_of(bigint) TO thidua_admin, thidua_council;
+	GRANT EXECUTE ON FUNCTION thidua._sits_on_council_of(bigint), thidua._sits_on_council_of_on_node(bigint)
+		TO thidua_admin, thidua_council;
 	GRANT EXECUTE ON FUNCTION thidua.set_council(text, jsonb), thidua.add_council_member(text, text, text, text, text, text),
 		thidua.remove_council_member(text, text), thidua.open_vote(text), thidua.close_vote(text),
 		thidua.approve_round(text, text), thidua.resolve_tie(text, text, text, bigint[], text), thidua.approve(bigint, text),
@@ -511,7 +708,13 @@ BEGIN
 	GRANT SELECT ON thidua.unit, thidua.period, thidua.bloc, thidua.bloc_period, thidua.bloc_member,
 		thidua.period_event, thidua.standing_revision, thidua.standing_row, thidua.published_standings
 		TO thidua_reader, thidua_council;
+
+	-- On Citus (70_distribution.sql) writes go through thidua's functions only,
+	-- and the workers grant its functions as this node does.
+	IF thidua._distributed() THEN
+		PERFORM thidua._revoke_direct_writes();
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION thidua.create_roles() IS
-	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent)';
+	'creates the group roles thidua_admin, thidua_scorer, thidua_reader, thidua_council if missing and grants their rights (superuser only; idempotent); on a distributed database (thidua.distribute()), no role gets a direct INSERT, UPDATE, DELETE or TRUNCATE, and the workers get the same function grants';

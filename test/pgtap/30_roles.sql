@@ -206,6 +206,10 @@ INSERT INTO function_model VALUES
 	('import_scores(text,text,text,text)', $$SELECT thidua.import_scores('tapb', 'tap', 'unit,judge,criterion,observed'::text, 'x.csv')$$, '{tap_admin,tap_scorer}'),
 	('import_scores(text,text,bytea,text)', $$SELECT thidua.import_scores('tapb', 'tap', '\x'::bytea, 'x.csv')$$, '{tap_admin,tap_scorer}'),
 	('create_roles()', $$SELECT thidua.create_roles()$$, '{}'),
+	-- Citus (70_distribution.sql): the design is public; distributing is a superuser's
+	('distribution_design()', $$SELECT * FROM thidua.distribution_design()$$, '{all}'),
+	('coordinator_checks()', $$SELECT * FROM thidua.coordinator_checks()$$, '{all}'),
+	('distribute()', $$SELECT * FROM thidua.distribute()$$, '{}'),
 	('export_rulebook(text)', $$SELECT thidua.export_rulebook('justice/2024')$$, '{all}'),
 	('rulebook_diff(text,text)', $$SELECT * FROM thidua.rulebook_diff('justice/2024', 'justice/2024')$$, '{all}'),
 	('rulebook_in_force(text,date,text)', $$SELECT thidua.rulebook_in_force('LDTT', '2024-06-30')$$, '{all}'),
