@@ -85,7 +85,7 @@ DECLARE
 	period text;
 BEGIN
 	SELECT p.status, p.period_code INTO period_status, period FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
-		WHERE e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
 		FOR SHARE OF p;
 	IF period_status = 'closed' THEN
 		RAISE EXCEPTION 'period "%" is closed: observations cannot change', period

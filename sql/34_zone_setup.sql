@@ -790,7 +790,7 @@ BEGIN
 		RAISE EXCEPTION 'unit "%" does not exist', merged_into USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	-- evaluations filed before the status may name it: the scores it gave
-	-- from the date do not count (thidua._judge_had_left), and it is not ranked
+	-- from the date do not count (thidua._evaluation_scores: judge_left), and it is not ranked
 	UPDATE thidua.bloc_member m SET status = set_member_status.status, status_date = effective,
 		merged_into = set_member_status.merged_into, status_reason = reason
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
