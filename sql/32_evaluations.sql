@@ -55,6 +55,8 @@ END
 $$;
 CREATE TRIGGER observation_bloc BEFORE INSERT OR UPDATE OF evaluation_id ON thidua.observation
 	FOR EACH ROW EXECUTE FUNCTION thidua._fill_observation_bloc();
+-- a trigger's function: no role calls it (it runs with its owner's rights)
+REVOKE EXECUTE ON FUNCTION thidua._fill_observation_bloc() FROM PUBLIC;
 
 -- Appraisal (thẩm định): the zone head or the Ministry adjusts a unit's points, with a reason.
 CREATE TABLE thidua.adjustment (

@@ -214,9 +214,15 @@ BEGIN
 			FROM pg_temp._thidua_scores i
 			EXCEPT
 			SELECT e.unit_code, e.stage, e.judge_code FROM pg_temp._thidua_evaluations e;
-		-- a closed period takes no new evaluation (as _guard_open_period says)
-		SELECT p.status INTO period_status FROM thidua.period p
-			WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE;
+		-- a closed period takes no new evaluation (as _guard_open_period says;
+		-- on one server its trigger also share-locks the period, on Citus this does)
+		IF thidua._distributed() THEN
+			SELECT p.status INTO period_status FROM thidua.period p
+				WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE;
+		ELSE
+			SELECT p.status INTO period_status FROM thidua.period p
+				WHERE p.period_code OPERATOR(pg_catalog.=) period;
+		END IF;
 		IF period_status OPERATOR(pg_catalog.=) 'closed'
 		   AND EXISTS (SELECT 1 FROM pg_temp._thidua_new_evaluations) THEN
 			RAISE EXCEPTION 'period "%" is closed: evaluations cannot change', period
