@@ -55,6 +55,8 @@ END
 $$;
 CREATE TRIGGER observation_bloc BEFORE INSERT OR UPDATE OF evaluation_id ON thidua.observation
 	FOR EACH ROW EXECUTE FUNCTION thidua._fill_observation_bloc();
+-- a trigger's function: no role calls it (it runs with its owner's rights)
+REVOKE EXECUTE ON FUNCTION thidua._fill_observation_bloc() FROM PUBLIC;
 
 -- Appraisal (thẩm định): the zone head or the Ministry adjusts a unit's points, with a reason.
 CREATE TABLE thidua.adjustment (
@@ -94,7 +96,8 @@ BEGIN
 		SELECT p.period_code, p.status FROM thidua.period p
 		WHERE p.period_code IN (
 			SELECT e.period_code FROM new_observations n
-			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
+			JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) n.bloc_code
+				AND e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id)
 		FOR SHARE) AS touched;
 	IF NOT (TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME)) AND 'closed' OPERATOR(pg_catalog.=) ANY (statuses) THEN
 		RAISE EXCEPTION 'period "%" is closed: observations cannot change', closed
@@ -103,7 +106,8 @@ BEGIN
 	END IF;
 	-- rule shapes: a criterion marked not applicable to the unit is not observed
 	SELECT n.criterion_code, e.unit_code INTO marked FROM new_observations n
-	JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id
+	JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) n.bloc_code
+		AND e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id
 	JOIN thidua.not_applicable_marking na ON na.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND na.period_code OPERATOR(pg_catalog.=) e.period_code AND na.unit_code OPERATOR(pg_catalog.=) e.unit_code
 		AND na.criterion_code OPERATOR(pg_catalog.=) n.criterion_code
@@ -117,7 +121,8 @@ BEGIN
 	-- thidua.points raises for an unknown criterion or a value its rule refuses
 	PERFORM thidua.points(bp.criteria_version, n.criterion_code, n.observed)
 	FROM new_observations n
-	JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id
+	JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) n.bloc_code
+		AND e.evaluation_id OPERATOR(pg_catalog.=) n.evaluation_id
 	JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
 		AND bp.period_code OPERATOR(pg_catalog.=) e.period_code;
 	RETURN NULL;
@@ -186,7 +191,8 @@ BEGIN
 	FROM new_markings n
 	JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) n.bloc_code
 		AND e.period_code OPERATOR(pg_catalog.=) n.period_code AND e.unit_code OPERATOR(pg_catalog.=) n.unit_code
-	JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+	JOIN thidua.observation o ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+		AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
 		AND o.criterion_code OPERATOR(pg_catalog.=) n.criterion_code
 	LIMIT 1;
 	IF FOUND THEN

@@ -52,6 +52,34 @@ CREATE TRIGGER veto_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.veto
 CREATE TRIGGER not_applicable_marking_open_period AFTER INSERT OR UPDATE OR DELETE ON thidua.not_applicable_marking
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_open_period();
 
+-- The same refusal from the functions that write those tables: on Citus the
+-- guard above is gone (thidua.coordinator_checks), so they call this before
+-- each change they make (on one server it fires first, with the guard's
+-- message). what: the rows, as the guard names them ("bloc members").
+CREATE FUNCTION thidua._refuse_closed_period(period text, what text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	period_status text;
+BEGIN
+	IF thidua._distributed() THEN
+		-- closing waits for this change, as the guard's share lock makes it
+		SELECT p.status INTO period_status FROM thidua.period p
+			WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE;
+	ELSE
+		SELECT p.status INTO period_status FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) period;
+	END IF;
+	IF period_status OPERATOR(pg_catalog.=) 'closed' THEN
+		RAISE EXCEPTION 'period "%" is closed: % cannot change', period, what
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._refuse_closed_period(text, text) IS
+	'raises "period ... is closed: WHAT cannot change" when the period is closed (the check of the guard _guard_open_period, made by the functions that write a period''s rows)';
+
 -- Nothing of a period is truncated while any period is closed.
 CREATE TRIGGER evaluation_no_truncate BEFORE TRUNCATE ON thidua.evaluation
 	FOR EACH STATEMENT EXECUTE FUNCTION thidua._guard_truncate('closed_period');
@@ -85,7 +113,7 @@ DECLARE
 	period text;
 BEGIN
 	SELECT p.status, p.period_code INTO period_status, period FROM thidua.evaluation e JOIN thidua.period p USING (period_code)
-		WHERE e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND e.evaluation_id OPERATOR(pg_catalog.=) OLD.evaluation_id
 		FOR SHARE OF p;
 	IF period_status = 'closed' THEN
 		RAISE EXCEPTION 'period "%" is closed: observations cannot change', period
@@ -180,6 +208,11 @@ BEGIN
 		RAISE EXCEPTION 'period "%" does not exist or is already closed', period
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
+	IF thidua._distributed() THEN
+		-- on Citus the lifecycle trigger is gone: the closing is recorded here
+		INSERT INTO thidua.period_event (period_code, from_status, to_status, reason)
+			VALUES (period, 'open', 'closed', nullif(btrim(note), ''));
+	END IF;
 	PERFORM set_config('thidua.status_note', '', true);
 END
 $$;
@@ -201,6 +234,11 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'period "%" does not exist or is not closed', period
 			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF thidua._distributed() THEN
+		-- on Citus the lifecycle trigger is gone: the reopening is recorded here
+		INSERT INTO thidua.period_event (period_code, from_status, to_status, reason)
+			VALUES (period, 'closed', 'open', nullif(btrim(reason), ''));
 	END IF;
 	PERFORM set_config('thidua.status_note', '', true);
 END

@@ -385,6 +385,24 @@ $$;
 COMMENT ON FUNCTION thidua.create_bloc(text, text, text) IS
 	'creates an emulation bloc (kind bloc) or zone (kind zone) with its name, or changes the name and kind of an existing one; returns created, changed or unchanged';
 
+-- Standings are official: a bloc scores with a published (or retired)
+-- version, never a draft (the check of _guard_bloc_period_version, made here
+-- since Citus has no such trigger; on one server it fires first).
+CREATE FUNCTION thidua._refuse_draft_version(bloc text, period text, criteria_version text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF (SELECT v.status FROM thidua.criteria_version v
+		WHERE v.version_code OPERATOR(pg_catalog.=) criteria_version) OPERATOR(pg_catalog.=) 'draft' THEN
+		RAISE EXCEPTION 'criteria version "%" is a draft: bloc "%" cannot score with it in period "%"',
+			criteria_version, bloc, period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Publish the version first (thidua.publish_version).';
+	END IF;
+END
+$$;
+
 -- A bloc's settings for a period: created with a criteria version, then
 -- changed field by field (NULL: keep). result_rounding 'exact' or a digit;
 -- 'default' goes back to the criteria version's own setting.
@@ -431,6 +449,8 @@ BEGIN
 			RAISE EXCEPTION 'bloc "%" has no settings for period "%" yet: they start with its criteria version', bloc, period
 				USING ERRCODE = 'not_null_violation', HINT = 'Give the criteria version (thidua bloc settings --criteria VERSION).';
 		END IF;
+		PERFORM thidua._refuse_closed_period(period, 'bloc periods');
+		PERFORM thidua._refuse_draft_version(bloc, period, criteria_version);
 		INSERT INTO thidua.bloc_period (bloc_code, period_code, criteria_version, peer_method, peer_trim, quorum, result_rounding)
 			VALUES (bloc, period, criteria_version, coalesce(peer_method, 'trimmed_mean'), coalesce(peer_trim, 1),
 					coalesce(quorum, 1), nullif(result_rounding, 'default'));
@@ -457,6 +477,8 @@ BEGIN
 					  HINT = 'The criteria version of a bloc changes only before its first scores.';
 		END IF;
 	END IF;
+	PERFORM thidua._refuse_closed_period(period, 'bloc periods');
+	PERFORM thidua._refuse_draft_version(bloc, period, wanted.criteria_version);
 	UPDATE thidua.bloc_period bp SET criteria_version = wanted.criteria_version, peer_method = wanted.peer_method,
 		peer_trim = wanted.peer_trim, quorum = wanted.quorum, result_rounding = wanted.result_rounding
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -556,6 +578,9 @@ BEGIN
 	SELECT count(*) INTO kept FROM thidua.bloc_member m
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 		  AND NOT m.unit_code OPERATOR(pg_catalog.=) ANY (units);
+	IF added OPERATOR(pg_catalog.+) changed OPERATOR(pg_catalog.>) 0 THEN
+		PERFORM thidua._refuse_closed_period(period, 'bloc members');
+	END IF;
 	-- the old head steps down before the new one steps up (one head at a time)
 	UPDATE thidua.bloc_member m SET role = f.role FROM unnest(units, roles) AS f(unit, role)
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
@@ -634,6 +659,9 @@ BEGIN
 	LEFT JOIN thidua.pact p ON p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
 		AND p.unit_code OPERATOR(pg_catalog.=) f.key;
 	changed := changed OPERATOR(pg_catalog.-) added;
+	IF added OPERATOR(pg_catalog.+) changed OPERATOR(pg_catalog.>) 0 THEN
+		PERFORM thidua._refuse_closed_period(period, 'pacts');
+	END IF;
 	INSERT INTO thidua.pact AS p (bloc_code, period_code, unit_code, signed_on, targets)
 		SELECT bloc, period, f.key, (f.value ->> 'signed_on')::date, f.value -> 'targets' FROM jsonb_each(pacts) f
 		ON CONFLICT (bloc_code, period_code, unit_code) DO UPDATE SET signed_on = excluded.signed_on, targets = excluded.targets
@@ -678,11 +706,13 @@ BEGIN
 	SELECT * INTO existing FROM thidua.veto v WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc
 		AND v.period_code OPERATOR(pg_catalog.=) period AND v.unit_code OPERATOR(pg_catalog.=) unit FOR UPDATE;
 	IF NOT FOUND THEN
+		PERFORM thidua._refuse_closed_period(period, 'vetoes');
 		INSERT INTO thidua.veto (bloc_code, period_code, unit_code, reason) VALUES (bloc, period, unit, reason);
 		RETURN 'vetoed';
 	ELSIF existing.lifted_at IS NULL THEN
 		RETURN 'vetoed already';
 	END IF;
+	PERFORM thidua._refuse_closed_period(period, 'vetoes');
 	UPDATE thidua.veto v SET reason = add_veto.reason, lifted_at = NULL, lifted_by = NULL, lifted_reason = NULL
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
 		  AND v.unit_code OPERATOR(pg_catalog.=) unit;
@@ -699,6 +729,11 @@ CREATE FUNCTION thidua.remove_veto(bloc text, period text, unit text, reason tex
 BEGIN
 	IF coalesce(btrim(reason), '') OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'lifting the veto of "%" needs a reason', unit USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF EXISTS (SELECT 1 FROM thidua.veto v WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc
+			AND v.period_code OPERATOR(pg_catalog.=) period AND v.unit_code OPERATOR(pg_catalog.=) unit
+			AND v.lifted_at IS NULL) THEN
+		PERFORM thidua._refuse_closed_period(period, 'vetoes');
 	END IF;
 	UPDATE thidua.veto v SET lifted_at = now(), lifted_by = session_user, lifted_reason = remove_veto.reason
 		WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
@@ -739,6 +774,7 @@ BEGIN
 	IF FOUND THEN
 		RETURN 'recused already';
 	END IF;
+	PERFORM thidua._refuse_closed_period(period, 'recusals');
 	INSERT INTO thidua.recusal (bloc_code, period_code, judge_code, unit_code, reason) VALUES (bloc, period, judge, unit, reason);
 	RETURN 'recused';
 END
@@ -765,6 +801,11 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF status OPERATOR(pg_catalog.=) 'active' THEN
+		IF EXISTS (SELECT 1 FROM thidua.bloc_member m WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc
+				AND m.period_code OPERATOR(pg_catalog.=) period AND m.unit_code OPERATOR(pg_catalog.=) unit
+				AND m.status OPERATOR(pg_catalog.<>) 'active') THEN
+			PERFORM thidua._refuse_closed_period(period, 'bloc members');
+		END IF;
 		UPDATE thidua.bloc_member m SET status = 'active', status_date = NULL, merged_into = NULL, status_reason = NULL
 			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 			  AND m.unit_code OPERATOR(pg_catalog.=) unit AND m.status OPERATOR(pg_catalog.<>) 'active';
@@ -790,7 +831,13 @@ BEGIN
 		RAISE EXCEPTION 'unit "%" does not exist', merged_into USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	-- evaluations filed before the status may name it: the scores it gave
-	-- from the date do not count (thidua._judge_had_left), and it is not ranked
+	-- from the date do not count (thidua._evaluation_scores: judge_left), and it is not ranked
+	IF EXISTS (SELECT 1 FROM thidua.bloc_member m WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc
+			AND m.period_code OPERATOR(pg_catalog.=) period AND m.unit_code OPERATOR(pg_catalog.=) unit
+			AND (m.status, m.status_date, m.merged_into, m.status_reason) IS DISTINCT FROM
+				(set_member_status.status, effective, set_member_status.merged_into, reason)) THEN
+		PERFORM thidua._refuse_closed_period(period, 'bloc members');
+	END IF;
 	UPDATE thidua.bloc_member m SET status = set_member_status.status, status_date = effective,
 		merged_into = set_member_status.merged_into, status_reason = reason
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
@@ -808,8 +855,20 @@ CREATE FUNCTION thidua.remove_member(bloc text, period text, unit text) RETURNS 
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	dependents text;
 BEGIN
 	PERFORM thidua._member_or_error(bloc, period, unit, 'unit');
+	-- what _guard_member_dependents checks (Citus has no such trigger; on one
+	-- server this fires first, with its messages)
+	PERFORM thidua._refuse_closed_period(period, 'bloc members');
+	dependents := thidua._member_dependents(bloc, period, unit);
+	IF dependents IS NOT NULL THEN
+		RAISE EXCEPTION 'unit "%" cannot be removed from bloc "%" in period "%": these name it: %',
+			unit, bloc, period, dependents
+			USING ERRCODE = 'dependent_objects_still_exist',
+				  HINT = 'A member that leaves during the year keeps its history: thidua.set_member_status(bloc, period, unit, ''withdrawn'' or ''merged'', date, ...) (thidua bloc withdraw).';
+	END IF;
 	DELETE FROM thidua.bloc_member m WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc
 		AND m.period_code OPERATOR(pg_catalog.=) period AND m.unit_code OPERATOR(pg_catalog.=) unit;
 	RETURN 'removed';
@@ -817,6 +876,44 @@ END
 $$;
 COMMENT ON FUNCTION thidua.remove_member(text, text, text) IS
 	'removes a member from a bloc in a period; refused, naming what depends on it (evaluations, adjustments, pact, recusals, veto), when anything does: a member that leaves keeps its history through set_member_status';
+
+-- What names a member of a bloc in a period ("evaluations: 3, pact: 1"), or
+-- NULL. The bloc's evaluations are counted in a query of their own (on Citus,
+-- one task on the worker holding them).
+CREATE FUNCTION thidua._member_dependents(bloc text, period text, unit text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	evaluations bigint;
+	dependents text;
+BEGIN
+	EXECUTE 'SELECT count(*) FROM thidua.evaluation e
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
+		  AND $3 OPERATOR(pg_catalog.=) ANY (ARRAY[e.unit_code, e.judge_code])'
+		INTO evaluations USING bloc, period, unit;
+	SELECT string_agg(d.what || ': ' || d.n, ', ' ORDER BY d.k) INTO dependents FROM (
+		SELECT 1 AS k, evaluations AS n, 'evaluations' AS what
+		UNION ALL
+		SELECT 2, count(*), 'adjustments' FROM thidua.adjustment a
+			WHERE a.bloc_code OPERATOR(pg_catalog.=) bloc AND a.period_code OPERATOR(pg_catalog.=) period
+			  AND a.unit_code OPERATOR(pg_catalog.=) unit
+		UNION ALL
+		SELECT 3, count(*), 'pact' FROM thidua.pact p
+			WHERE p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
+			  AND p.unit_code OPERATOR(pg_catalog.=) unit
+		UNION ALL
+		SELECT 4, count(*), 'recusals' FROM thidua.recusal r
+			WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period
+			  AND unit OPERATOR(pg_catalog.=) ANY (ARRAY[r.unit_code, r.judge_code])
+		UNION ALL
+		SELECT 5, count(*), 'veto' FROM thidua.veto v
+			WHERE v.bloc_code OPERATOR(pg_catalog.=) bloc AND v.period_code OPERATOR(pg_catalog.=) period
+			  AND v.unit_code OPERATOR(pg_catalog.=) unit) d
+	WHERE d.n OPERATOR(pg_catalog.>) 0;
+	RETURN dependents;
+END
+$$;
 
 -- A member is deleted only when nothing of the period names it: the error says
 -- what does, instead of a foreign-key violation. Every route (DELETE included).
@@ -834,27 +931,7 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 	END IF;
-	SELECT string_agg(d.what || ': ' || d.n, ', ') INTO dependents FROM (
-		SELECT count(*) AS n, 'evaluations' AS what FROM thidua.evaluation e
-			WHERE e.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND e.period_code OPERATOR(pg_catalog.=) OLD.period_code
-			  AND OLD.unit_code OPERATOR(pg_catalog.=) ANY (ARRAY[e.unit_code, e.judge_code])
-		UNION ALL
-		SELECT count(*), 'adjustments' FROM thidua.adjustment a
-			WHERE a.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND a.period_code OPERATOR(pg_catalog.=) OLD.period_code
-			  AND a.unit_code OPERATOR(pg_catalog.=) OLD.unit_code
-		UNION ALL
-		SELECT count(*), 'pact' FROM thidua.pact p
-			WHERE p.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND p.period_code OPERATOR(pg_catalog.=) OLD.period_code
-			  AND p.unit_code OPERATOR(pg_catalog.=) OLD.unit_code
-		UNION ALL
-		SELECT count(*), 'recusals' FROM thidua.recusal r
-			WHERE r.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND r.period_code OPERATOR(pg_catalog.=) OLD.period_code
-			  AND OLD.unit_code OPERATOR(pg_catalog.=) ANY (ARRAY[r.unit_code, r.judge_code])
-		UNION ALL
-		SELECT count(*), 'veto' FROM thidua.veto v
-			WHERE v.bloc_code OPERATOR(pg_catalog.=) OLD.bloc_code AND v.period_code OPERATOR(pg_catalog.=) OLD.period_code
-			  AND v.unit_code OPERATOR(pg_catalog.=) OLD.unit_code) d
-	WHERE d.n OPERATOR(pg_catalog.>) 0;
+	dependents := thidua._member_dependents(OLD.bloc_code, OLD.period_code, OLD.unit_code);
 	IF dependents IS NOT NULL THEN
 		RAISE EXCEPTION 'unit "%" cannot be removed from bloc "%" in period "%": these name it: %',
 			OLD.unit_code, OLD.bloc_code, OLD.period_code, dependents

@@ -49,19 +49,16 @@ COMMENT ON AGGREGATE thidua.tie_break_keys(text, text, numeric, numeric, boolean
 -- Only the aggregate calls its final function (see 20_scoring.sql).
 REVOKE EXECUTE ON FUNCTION thidua._tie_break_keys_final(bytea) FROM PUBLIC;
 
--- The unit's target for a criterion in its pact with the bloc for the period:
+-- The unit's target for a criterion in its pact with the bloc for the period,
+-- from the pact's targets as read (registered: NULL when the unit has no pact):
 -- a number above zero registered under the criterion's code, or an error
--- naming the unit, criterion, bloc and period.
-CREATE FUNCTION thidua._pact_target(bloc text, period text, unit text, criterion text) RETURNS numeric
-	LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- naming the unit, criterion, bloc and period. It reads no table, so that the
+-- scoring query that joins the pact can run on a Citus worker.
+CREATE FUNCTION thidua._pact_target(registered jsonb, bloc text, period text, unit text, criterion text) RETURNS numeric
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-DECLARE
-	registered jsonb;
 BEGIN
-	SELECT coalesce(p.targets -> criterion, 'null') INTO registered FROM thidua.pact p
-		WHERE p.bloc_code OPERATOR(pg_catalog.=) bloc AND p.period_code OPERATOR(pg_catalog.=) period
-		  AND p.unit_code OPERATOR(pg_catalog.=) unit;
 	IF registered IS NULL THEN
 		RAISE EXCEPTION 'unit "%" has no pact in bloc "%" for period "%": criterion "%" takes its target from it',
 			unit, bloc, period, criterion
@@ -82,16 +79,19 @@ $$;
 -- The points of every observation of a criterion scored in the bloc (a target
 -- from the pact, leader_relative): the unit's target and, for
 -- leader_relative, the leader of the same stage (self or peer) — the highest
--- completion observed / target, recused peer scores left out.
+-- completion observed / target, recused peer scores left out. One query on
+-- the bloc's scores alone: on Citus, routed to the one worker holding them.
 CREATE FUNCTION thidua._bloc_points(bloc text, period text)
 	RETURNS TABLE (evaluation_id bigint, criterion_code text, points numeric, target numeric,
-				   leader_observed numeric, leader_target numeric)
-	LANGUAGE sql STABLE PARALLEL SAFE
+				   leader_observed numeric, leader_target numeric, observed numeric)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+BEGIN
+	RETURN QUERY EXECUTE $sql$
 	WITH settings AS (
 		SELECT bp.criteria_version FROM thidua.bloc_period bp
-		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) $1 AND bp.period_code OPERATOR(pg_catalog.=) $2
 	), rules AS (
 		SELECT i.code, i.rule,
 			CASE WHEN (i.params ->> 'target') OPERATOR(pg_catalog.<>) 'pact' THEN (i.params ->> 'target')::numeric END AS fixed_target
@@ -99,15 +99,21 @@ CREATE FUNCTION thidua._bloc_points(bloc text, period text)
 		WHERE i.rule OPERATOR(pg_catalog.=) 'leader_relative' OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact'
 	), results AS (
 		SELECT e.evaluation_id, e.stage, o.criterion_code, o.observed, r.rule,
-			coalesce(r.fixed_target, thidua._pact_target(bloc, period, e.unit_code, o.criterion_code)) AS target,
-			e.stage OPERATOR(pg_catalog.=) 'peer' AND EXISTS (SELECT 1 FROM thidua.recusal x
-				WHERE x.bloc_code OPERATOR(pg_catalog.=) bloc AND x.period_code OPERATOR(pg_catalog.=) period
-				  AND x.judge_code OPERATOR(pg_catalog.=) e.judge_code
-				  AND x.unit_code OPERATOR(pg_catalog.=) e.unit_code) AS recused
+			coalesce(r.fixed_target, thidua._pact_target(
+				CASE WHEN p.unit_code IS NOT NULL THEN coalesce(p.targets -> o.criterion_code, 'null') END,
+				$1, $2, e.unit_code, o.criterion_code)) AS target,
+			e.stage OPERATOR(pg_catalog.=) 'peer' AND x.judge_code IS NOT NULL AS recused
 		FROM thidua.evaluation e
-		JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		JOIN thidua.observation o ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
 		JOIN rules r ON r.code OPERATOR(pg_catalog.=) o.criterion_code
-		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
+		LEFT JOIN thidua.pact p ON p.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND p.period_code OPERATOR(pg_catalog.=) e.period_code AND p.unit_code OPERATOR(pg_catalog.=) e.unit_code
+		LEFT JOIN thidua.recusal x ON x.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND x.period_code OPERATOR(pg_catalog.=) e.period_code
+			AND x.judge_code OPERATOR(pg_catalog.=) e.judge_code AND x.unit_code OPERATOR(pg_catalog.=) e.unit_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) $1 AND o.bloc_code OPERATOR(pg_catalog.=) $1
+		  AND e.period_code OPERATOR(pg_catalog.=) $2
 	), leaders AS (
 		-- 40 decimals order every two distinct completions of 6-decimal figures exactly
 		SELECT DISTINCT ON (x.stage, x.criterion_code) x.stage, x.criterion_code, x.observed, x.target
@@ -132,8 +138,103 @@ CREATE FUNCTION thidua._bloc_points(bloc text, period text)
 			p.leader_observed, p.leader_target),
 		p.target,
 		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_observed END,
-		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_target END
-	FROM placed p, settings s
+		CASE WHEN p.rule OPERATOR(pg_catalog.=) 'leader_relative' THEN p.leader_target END,
+		p.observed
+	FROM placed p, settings s $sql$ USING bloc, period;
+END
+$$;
+
+-- One evaluation's result, as the standings take it (judge_left: a peer
+-- evaluation filed on or after the day its judge left the bloc, which does
+-- not count; see thidua.set_member_status).
+CREATE TYPE thidua._evaluation_score AS (evaluation_id bigint, unit_code text, stage text, judge_code text,
+	judge_left boolean, total numeric, tie_keys numeric[]);
+
+-- Whether a bloc's scores need the bloc-wide joins: criteria scored in the bloc
+-- (a target from the pact, leader_relative) or not-applicable markings.
+CREATE FUNCTION thidua._scored_in_bloc(bloc text, period text) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+				   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period)
+		OR EXISTS (SELECT 1 FROM thidua.bloc_period bp
+				   JOIN thidua.criteria_item i ON i.version_code OPERATOR(pg_catalog.=) bp.criteria_version
+				   WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
+					 AND (i.rule OPERATOR(pg_catalog.=) 'leader_relative'
+						  OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact'))
+$$;
+
+-- Every evaluation of a bloc and period with its total and tie-break keys, in
+-- one query on the bloc's scores: on Citus it is routed to the one worker
+-- holding them, which aggregates the observations there (a single task); only
+-- the evaluations' results come back.
+CREATE FUNCTION thidua._evaluation_scores(bloc text, period text)
+	RETURNS SETOF thidua._evaluation_score
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	point_evaluations bigint[];
+	point_criteria text[];
+	point_values numeric[];
+BEGIN
+	-- most blocs have neither criteria scored in the bloc nor markings: their
+	-- observations alone give the scores, without the joins those need
+	IF NOT thidua._scored_in_bloc(bloc, period) THEN
+		RETURN QUERY EXECUTE $sql$
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			e.stage OPERATOR(pg_catalog.=) 'peer' AND EXISTS (SELECT 1 FROM thidua.bloc_member m
+				WHERE m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code AND m.period_code OPERATOR(pg_catalog.=) e.period_code
+				  AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+				  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date),
+			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
+						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
+				FILTER (WHERE o.criterion_code IS NOT NULL)
+		FROM thidua.evaluation e
+		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
+		LEFT JOIN thidua.observation o ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
+		GROUP BY e.bloc_code, e.evaluation_id, bp.criteria_version $sql$ USING bloc, period;
+		RETURN;
+	END IF;
+	-- criteria scored in the bloc: their points, computed against the bloc first
+	SELECT array_agg(b.evaluation_id), array_agg(b.criterion_code), array_agg(b.points)
+		INTO point_evaluations, point_criteria, point_values
+		FROM thidua._bloc_points(bloc, period) b;
+	RETURN QUERY EXECUTE $sql$
+		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
+			e.stage OPERATOR(pg_catalog.=) 'peer' AND EXISTS (SELECT 1 FROM thidua.bloc_member m
+				WHERE m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code AND m.period_code OPERATOR(pg_catalog.=) e.period_code
+				  AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
+				  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date),
+			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
+						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
+			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
+				FILTER (WHERE o.criterion_code IS NOT NULL)
+		FROM thidua.evaluation e
+		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
+		-- the observations, and the criteria marked not applicable to the unit
+		LEFT JOIN (SELECT ob.bloc_code, ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
+				   FROM thidua.observation ob WHERE ob.bloc_code OPERATOR(pg_catalog.=) $1
+				   UNION ALL
+				   SELECT x.bloc_code, x.evaluation_id, na.criterion_code, NULL::numeric, false
+				   FROM thidua.not_applicable_marking na
+				   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
+					AND x.period_code OPERATOR(pg_catalog.=) na.period_code
+					AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code
+				   WHERE x.bloc_code OPERATOR(pg_catalog.=) $1) o
+			ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		LEFT JOIN unnest($3::bigint[], $4::text[], $5::numeric[]) AS b(evaluation_id, criterion_code, points)
+			ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
+		GROUP BY e.bloc_code, e.evaluation_id, bp.criteria_version $sql$
+		USING bloc, period, point_evaluations, point_criteria, point_values;
+END
 $$;
 
 -- Every evaluation's total and tie-break keys under its bloc's criteria version.
@@ -143,53 +244,8 @@ CREATE FUNCTION thidua.evaluation_scores(bloc text, period text)
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	-- most blocs have neither criteria scored in the bloc nor markings: their
-	-- observations alone give the scores, without the joins those need
-	IF NOT EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
-				   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period)
-	   AND NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
-				   JOIN thidua.criteria_item i ON i.version_code OPERATOR(pg_catalog.=) bp.criteria_version
-				   WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
-					 AND (i.rule OPERATOR(pg_catalog.=) 'leader_relative'
-						  OR (i.params ->> 'target') OPERATOR(pg_catalog.=) 'pact')) THEN
-		RETURN QUERY
-		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
-						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
-				FILTER (WHERE o.criterion_code IS NOT NULL)
-		FROM thidua.evaluation e
-		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-		LEFT JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
-		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version;
-		RETURN;
-	END IF;
-	RETURN QUERY
-		SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-			coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
-						FILTER (WHERE o.criterion_code IS NOT NULL), 0),
-			thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed, b.points, o.applicable)
-				FILTER (WHERE o.criterion_code IS NOT NULL)
-		FROM thidua.evaluation e
-		JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-			AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-		-- the observations, and the criteria marked not applicable to the unit
-		LEFT JOIN (SELECT ob.evaluation_id, ob.criterion_code, ob.observed, true AS applicable
-				   FROM thidua.observation ob
-				   UNION ALL
-				   SELECT x.evaluation_id, na.criterion_code, NULL::numeric, false
-				   FROM thidua.not_applicable_marking na
-				   JOIN thidua.evaluation x ON x.bloc_code OPERATOR(pg_catalog.=) na.bloc_code
-					AND x.period_code OPERATOR(pg_catalog.=) na.period_code
-					AND x.unit_code OPERATOR(pg_catalog.=) na.unit_code) o
-			ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
-		-- criteria scored in the bloc: their points, computed against the bloc
-		LEFT JOIN thidua._bloc_points(bloc, period) b ON b.evaluation_id OPERATOR(pg_catalog.=) o.evaluation_id
-			AND b.criterion_code OPERATOR(pg_catalog.=) o.criterion_code
-		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-		GROUP BY e.evaluation_id, e.unit_code, e.stage, e.judge_code, bp.criteria_version;
+	RETURN QUERY SELECT s.evaluation_id, s.unit_code, s.stage, s.judge_code, s.total, s.tie_keys
+		FROM thidua._evaluation_scores(bloc, period) s;
 END
 $$;
 COMMENT ON FUNCTION thidua.evaluation_scores(text, text) IS
@@ -203,22 +259,6 @@ CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS nu
 	AS $$
 	SELECT CASE WHEN digits IS NULL THEN value ELSE round(value, digits) END
 $$;
-
--- Whether the evaluation's judge had left the bloc (withdrawn or merged) by the
--- day it was filed: a member that left judges no more (34_zone_setup.sql).
-CREATE FUNCTION thidua._judge_had_left(evaluation bigint) RETURNS boolean
-	LANGUAGE sql STABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-	SELECT EXISTS (SELECT 1 FROM thidua.evaluation e
-		JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-			AND m.period_code OPERATOR(pg_catalog.=) e.period_code AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code
-		WHERE e.evaluation_id OPERATOR(pg_catalog.=) evaluation AND e.stage OPERATOR(pg_catalog.=) 'peer'
-		  AND m.status OPERATOR(pg_catalog.<>) 'active'
-		  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
-$$;
-COMMENT ON FUNCTION thidua._judge_had_left(bigint) IS
-	'whether a peer evaluation was filed on or after the day its judge left the bloc (withdrawn or merged): such scores do not count';
 
 CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
@@ -237,6 +277,7 @@ CREATE FUNCTION thidua.standings(bloc text, period text)
 DECLARE
 	settings thidua.bloc_period;
 	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
+	scored thidua._evaluation_score[];
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -246,6 +287,9 @@ BEGIN
 	END IF;
 	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
 		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
+	-- the scores first, in their own query (on Citus, one task on the worker
+	-- holding the bloc); the ranking below reads them and reference tables only
+	scored := ARRAY(SELECT s FROM thidua._evaluation_scores(bloc, period) s);
 
 	RETURN QUERY
 	WITH members AS (
@@ -256,7 +300,7 @@ BEGIN
 		FROM thidua.bloc_member m
 		WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
 	), scores AS (
-		SELECT * FROM thidua.evaluation_scores(bloc, period)
+		SELECT * FROM unnest(scored)
 	), recused AS (
 		SELECT r.unit_code, r.judge_code FROM thidua.recusal r
 		WHERE r.bloc_code OPERATOR(pg_catalog.=) bloc AND r.period_code OPERATOR(pg_catalog.=) period
@@ -273,13 +317,8 @@ BEGIN
 		WHERE s.stage OPERATOR(pg_catalog.=) 'peer'
 		  AND NOT EXISTS (SELECT 1 FROM recused r WHERE r.unit_code OPERATOR(pg_catalog.=) s.unit_code
 						  AND r.judge_code OPERATOR(pg_catalog.=) s.judge_code)
-		  -- a member that left judges no more: its scores filed from that date do not
-		  -- count (thidua._judge_had_left, written out so that it plans as one anti-join)
-		  AND NOT EXISTS (SELECT 1 FROM thidua.bloc_member m
-			JOIN thidua.evaluation e ON e.evaluation_id OPERATOR(pg_catalog.=) s.evaluation_id
-			WHERE m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
-			  AND m.unit_code OPERATOR(pg_catalog.=) s.judge_code AND m.status OPERATOR(pg_catalog.<>) 'active'
-			  AND e.created_at OPERATOR(pg_catalog.>=) m.status_date)
+		  -- a member that left judges no more: its scores filed from that date do not count
+		  AND NOT s.judge_left
 	), peer_total AS (
 		-- averaged results are rounded (half away from zero) before class and rank when the setting says so
 		SELECT p.unit_code, count(*)::integer AS judges,

@@ -94,6 +94,7 @@ CREATE FUNCTION thidua.publish_standings(bloc text, period text, reason text DEF
 	AS $$
 DECLARE
 	next_revision integer;
+	published bigint;
 BEGIN
 	PERFORM 1 FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period
@@ -123,6 +124,15 @@ BEGIN
 		SELECT bloc, period, next_revision, s.unit_code, s.unit_name, s.role, s.self_total, s.peer_result,
 			s.peer_judges, s.adjustment, s.final_total, s.class, s.rank, s.tie_break, s.flags
 		FROM thidua.standings(bloc, period) AS s;
+	GET DIAGNOSTICS published = ROW_COUNT;
+	-- a revision commits with its rows (as _check_revision_has_rows says at the
+	-- commit; Citus has no such trigger)
+	IF published OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'revision % of the standings of bloc "%" for period "%" has no rows',
+			next_revision, bloc, period
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Publish standings with thidua.publish_standings.';
+	END IF;
 	RETURN next_revision;
 END
 $$;

@@ -108,12 +108,17 @@ BEGIN
 		RAISE EXCEPTION '%:%: field "criterion": "%" is given twice for the same unit and judge',
 			source, bad.line, bad.criterion USING ERRCODE = 'unique_violation';
 	END IF;
+	-- (the bloc's stored scores in a query of their own: on Citus, one task)
+	WITH stored AS MATERIALIZED (
+		SELECT e.unit_code, e.judge_code, o.criterion_code FROM thidua.evaluation e
+		JOIN thidua.observation o ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
+			AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
+		WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND o.bloc_code OPERATOR(pg_catalog.=) bloc
+		  AND e.period_code OPERATOR(pg_catalog.=) period)
 	SELECT i.line, i.unit, i.judge, i.criterion INTO bad FROM pg_temp._thidua_scores i
-		JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period
-			AND e.unit_code OPERATOR(pg_catalog.=) i.unit
-			AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
-		JOIN thidua.observation o ON o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
-			AND o.criterion_code OPERATOR(pg_catalog.=) i.criterion
+		JOIN stored s ON s.unit_code OPERATOR(pg_catalog.=) i.unit
+			AND s.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+			AND s.criterion_code OPERATOR(pg_catalog.=) i.criterion
 		ORDER BY i.line LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION '%:%: the score of "%" by "%" for criterion "%" is stored already', source, bad.line,
@@ -146,10 +151,17 @@ COMMENT ON FUNCTION thidua._score_file_fault(text, text, text, boolean) IS
 	'raises the first fault of the scores in pg_temp._thidua_scores, naming source:line and the field; returns when there is none';
 
 -- Checks and stores the scores in pg_temp._thidua_scores (line, unit, judge,
--- criterion, observed numeric, evidence) for a bloc and period. The tables'
--- constraints and the observations' rule check judge the whole file in two
--- statements; only when they refuse it is the file searched for the first line
--- at fault (_score_file_fault), so a good file costs no check per line.
+-- criterion, observed numeric, evidence) for a bloc and period. The whole file
+-- is judged in a few set-wise checks, the tables' constraints and the checks
+-- the tables' triggers make on one server (made here, first, with the same
+-- messages, since Citus has no such triggers): a closed period, a member that
+-- had left, a criterion marked not applicable, the values by their rules.
+-- Only when something refuses the file is it searched for the first line at
+-- fault (_score_file_fault), so a good file costs no check per line. The
+-- bloc's scores are read and written by queries that name the bloc alone (on
+-- Citus, each routed to the worker holding them); staged lines are joined with
+-- copies of the bloc's evaluations in temporary tables, never with a
+-- distributed table.
 CREATE FUNCTION thidua._store_scores(bloc text, period text, source text) RETURNS bigint
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -157,6 +169,10 @@ CREATE FUNCTION thidua._store_scores(bloc text, period text, source text) RETURN
 	SET default_statistics_target = 10
 	AS $$
 DECLARE
+	version text;
+	period_status text;
+	departed record;
+	marked record;
 	stored bigint := 0;
 	inserted bigint;
 	first_line bigint;
@@ -169,9 +185,14 @@ DECLARE
 	detail text;
 	hint text;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
-			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+	SELECT bp.criteria_version INTO version FROM thidua.bloc_period bp
+		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
+	IF NOT FOUND THEN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF thidua._distributed() THEN
+		-- reads and writes of the bloc's shards in one transaction
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	END IF;
 	PERFORM thidua._progress('checking', 0);
 	ANALYZE pg_temp._thidua_scores;
@@ -182,13 +203,81 @@ BEGIN
 	END IF;
 	PERFORM thidua._progress('checking', 100);
 	BEGIN
-		INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
-			SELECT DISTINCT bloc, period, i.unit, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END,
-				CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
+		-- the evaluations the file names that are not stored yet
+		CREATE TEMP TABLE _thidua_evaluations ON COMMIT DROP AS
+			SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code FROM thidua.evaluation e
+			WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period;
+		CREATE TEMP TABLE _thidua_new_evaluations ON COMMIT DROP AS
+			SELECT DISTINCT i.unit AS unit_code,
+				CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END AS stage,
+				CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_code
 			FROM pg_temp._thidua_scores i
+			EXCEPT
+			SELECT e.unit_code, e.stage, e.judge_code FROM pg_temp._thidua_evaluations e;
+		-- a closed period takes no new evaluation (as _guard_open_period says;
+		-- on one server its trigger also share-locks the period, on Citus this does)
+		IF thidua._distributed() THEN
+			SELECT p.status INTO period_status FROM thidua.period p
+				WHERE p.period_code OPERATOR(pg_catalog.=) period FOR SHARE;
+		ELSE
+			SELECT p.status INTO period_status FROM thidua.period p
+				WHERE p.period_code OPERATOR(pg_catalog.=) period;
+		END IF;
+		IF period_status OPERATOR(pg_catalog.=) 'closed'
+		   AND EXISTS (SELECT 1 FROM pg_temp._thidua_new_evaluations) THEN
+			RAISE EXCEPTION 'period "%" is closed: evaluations cannot change', period
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
+		END IF;
+		-- a member that left neither judges nor is judged (as _guard_departed_member says)
+		SELECT m.unit_code, m.status, m.status_date, m.merged_into, n.unit_code AS judged, n.judge_code AS judge
+			INTO departed
+			FROM pg_temp._thidua_new_evaluations n
+			JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) bloc AND m.period_code OPERATOR(pg_catalog.=) period
+				AND m.unit_code OPERATOR(pg_catalog.=) ANY (ARRAY[n.unit_code, n.judge_code])
+			WHERE m.status OPERATOR(pg_catalog.<>) 'active' AND m.status_date OPERATOR(pg_catalog.<=) now()
+			ORDER BY n.unit_code, n.stage, n.judge_code, m.unit_code OPERATOR(pg_catalog.<>) n.judge_code LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'unit "%" left bloc "%" on % (%): from that date it neither judges nor is judged',
+				departed.unit_code, bloc, departed.status_date,
+				CASE WHEN departed.status OPERATOR(pg_catalog.=) 'merged' THEN 'merged into "' || departed.merged_into || '"'
+					 ELSE 'withdrawn' END
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('The evaluation of "%s" by "%s" in period "%s" is refused.', departed.judged,
+									  departed.judge, period);
+		END IF;
+		INSERT INTO thidua.evaluation (bloc_code, period_code, unit_code, stage, judge_code)
+			SELECT bloc, period, n.unit_code, n.stage, n.judge_code FROM pg_temp._thidua_new_evaluations n
+			ORDER BY n.unit_code, n.stage, n.judge_code
 			ON CONFLICT (bloc_code, period_code, unit_code, stage, judge_code) DO NOTHING;
+		IF EXISTS (SELECT 1 FROM pg_temp._thidua_new_evaluations) THEN
+			TRUNCATE pg_temp._thidua_evaluations;
+			INSERT INTO pg_temp._thidua_evaluations
+				SELECT e.evaluation_id, e.unit_code, e.stage, e.judge_code FROM thidua.evaluation e
+				WHERE e.bloc_code OPERATOR(pg_catalog.=) bloc AND e.period_code OPERATOR(pg_catalog.=) period;
+		END IF;
+		ANALYZE pg_temp._thidua_evaluations;
 		PERFORM thidua._progress('storing', 15);
-		-- the observations' trigger checks every value by its criterion's rule;
+		-- the observations' checks (as _check_observations makes them): a closed
+		-- period, a criterion marked not applicable to the unit, every value by
+		-- its criterion's rule (thidua.points raises)
+		IF period_status OPERATOR(pg_catalog.=) 'closed' THEN
+			RAISE EXCEPTION 'period "%" is closed: observations cannot change', period
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
+		END IF;
+		SELECT i.criterion, i.unit INTO marked FROM pg_temp._thidua_scores i
+			JOIN thidua.not_applicable_marking na ON na.bloc_code OPERATOR(pg_catalog.=) bloc
+				AND na.period_code OPERATOR(pg_catalog.=) period AND na.unit_code OPERATOR(pg_catalog.=) i.unit
+				AND na.criterion_code OPERATOR(pg_catalog.=) i.criterion
+			ORDER BY i.line LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'criterion "%" is marked not applicable to unit "%": it is not observed',
+				marked.criterion, marked.unit
+				USING ERRCODE = 'check_violation',
+					  HINT = 'thidua.not_applicable_marking holds the marking and its reason.';
+		END IF;
+		PERFORM thidua.points(version, i.criterion, i.observed) FROM pg_temp._thidua_scores i;
 		-- a progress bar gets the file in ten slices of lines, so that it moves
 		SELECT min(i.line), max(i.line) OPERATOR(pg_catalog.+) 1 INTO first_line, end_line
 			FROM pg_temp._thidua_scores i;
@@ -202,20 +291,20 @@ BEGIN
 			-- planned for these bounds (EXECUTE): a generic plan of the slice
 			-- could loop over the evaluations for every line
 			EXECUTE $sql$
-				INSERT INTO thidua.observation (evaluation_id, criterion_code, observed, evidence)
-				SELECT e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
+				INSERT INTO thidua.observation (bloc_code, evaluation_id, criterion_code, observed, evidence)
+				SELECT $1, e.evaluation_id, i.criterion, i.observed, nullif(i.evidence, '')
 				FROM pg_temp._thidua_scores i
-				JOIN thidua.evaluation e ON e.bloc_code OPERATOR(pg_catalog.=) $1 AND e.period_code OPERATOR(pg_catalog.=) $2
-					AND e.unit_code OPERATOR(pg_catalog.=) i.unit
+				JOIN pg_temp._thidua_evaluations e ON e.unit_code OPERATOR(pg_catalog.=) i.unit
 					AND e.judge_code OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
 					AND e.stage OPERATOR(pg_catalog.=) CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN 'self' ELSE 'peer' END
-				WHERE i.line OPERATOR(pg_catalog.>=) $3 AND i.line OPERATOR(pg_catalog.<) $4 $sql$
-				USING bloc, period, low, high;
+				WHERE i.line OPERATOR(pg_catalog.>=) $2 AND i.line OPERATOR(pg_catalog.<) $3 $sql$
+				USING bloc, low, high;
 			GET DIAGNOSTICS inserted = ROW_COUNT;
 			stored := stored OPERATOR(pg_catalog.+) inserted;
 			PERFORM thidua._progress('storing', (15 OPERATOR(pg_catalog.+)
 				((85 OPERATOR(pg_catalog.*) (part OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./) slices))::integer);
 		END LOOP;
+		DROP TABLE pg_temp._thidua_evaluations, pg_temp._thidua_new_evaluations;
 	EXCEPTION WHEN OTHERS THEN
 		GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
 			detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
