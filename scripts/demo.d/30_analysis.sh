@@ -14,7 +14,7 @@ step "Why a total is what it is: thidua.score_detail (sections of Cà Mau's self
 sql -c "SELECT i ->> 'code' AS item, i ->> 'kind' AS kind, i ->> 'sum' AS sum, i ->> 'max' AS max,
                i ->> 'points' AS points, i ->> 'capped' AS capped
         FROM (SELECT thidua.score_detail('stp/2019', o.criterion_code, o.observed) AS d
-              FROM thidua.evaluation e JOIN thidua.observation o USING (evaluation_id)
+              FROM thidua.evaluation e JOIN thidua.observation o USING (bloc_code, evaluation_id)
               WHERE (e.bloc_code, e.period_code, e.unit_code, e.stage) = ('tnb', '2019', 'CM', 'self')) s,
              jsonb_array_elements(d -> 'items') i
         WHERE i ->> 'kind' <> 'criterion'"
