@@ -29,7 +29,7 @@ same "veto add" "$cli" veto add BL --bloc tnb --period 2019 --reason "Một côn
 same "veto add, again" "$cli" veto add BL --bloc tnb --period 2019 --reason "Một công chức bị kỷ luật khiển trách năm 2019"
 same "bloc show" "$cli" bloc show tnb --period 2019
 same "scores import: 8,450 observations" "$cli" scores import $zone/scores.csv --bloc tnb --period 2019
-same "scores import again: stored already, refused naming the line" "$cli" scores import $zone/scores.csv --bloc tnb --period 2019
+same_refusal "scores import again: stored already, refused naming the line" "$cli" scores import $zone/scores.csv --bloc tnb --period 2019
 is "8,450 observations, in the zone's shard on a worker" \
 	"$(sql_citus "SELECT count(*) FROM thidua.observation WHERE bloc_code = 'tnb'") $(sql_citus "SELECT bool_and(p.groupid <> 0)
 		FROM pg_dist_placement p WHERE p.shardid = get_shard_id_for_distribution_column('thidua.observation', 'tnb')")" \
@@ -39,7 +39,7 @@ is "8,450 observations, in the zone's shard on a worker" \
 # veto lifted: national standings cover two blocs.
 printf 'unit,role\nAG,head\nBT,member\nCM,member\nDT,member\n' >"$CITUS_WORK/g1-members.csv"
 { head -n 1 $zone/scores.csv; grep -E '^(AG|BT|CM|DT),(self|AG|BT|CM|DT),' $zone/scores.csv |
-	grep -vE '^(AG|BT|CM|DT),CM,|^DT,self,'; } >"$CITUS_WORK/g1-scores.csv"
+	grep -vE '^(AG|BT|CM|DT),CM,|^CM,|^DT,self,'; } >"$CITUS_WORK/g1-scores.csv"
 grep -E '^(AG|BT|CM|DT),CM,' $zone/scores.csv | sed '1i unit,judge,criterion,observed,evidence' >"$CITUS_WORK/g1-by-cm.csv"
 same "a second bloc" "$cli" bloc create g1 "Khối thử"
 same "a third bloc, without settings" "$cli" bloc create g2 "Khối chưa chấm"

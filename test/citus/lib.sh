@@ -51,6 +51,7 @@ same() {
 	single_sum=$(sha256sum <"$CITUS_WORK/single.out" | cut -c1-64)
 	citus_sum=$(sha256sum <"$CITUS_WORK/citus.out" | cut -c1-64)
 	printf '%s  %s lines  %s\n' "$citus_sum" "$(wc -l <"$CITUS_WORK/citus.out")" "$description" >>"$CITUS_WORK/checksums"
+	[ -n "${THIDUA_CITUS_VERBOSE:-}" ] && head -n 20 "$CITUS_WORK/citus.out" | sed 's/^/#   (Citus) /'
 	if [ "$single_status" -eq 0 ] && [ "$citus_status" -eq 0 ] && [ "$single_sum" = "$citus_sum" ]; then
 		tap_ok "$description (sha256 ${citus_sum:0:16}, $(wc -l <"$CITUS_WORK/citus.out") lines)"
 	else
