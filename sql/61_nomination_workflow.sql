@@ -947,24 +947,49 @@ BEGIN
 	END IF;
 	new_state := thidua._transition(nomination, 'revoke', reason,
 		jsonb_build_object('revoked_on', revoked_on, 'decision', decision, 'award_record_id', n.award_record_id));
-	PERFORM thidua.revoke_award(n.award_record_id, revoked_on, reason, decision);
+	-- the registry entry by its subject's key as well (on Citus a person's
+	-- award is found, and locked, by the person)
+	IF n.person_code IS NOT NULL THEN
+		UPDATE thidua.individual_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.person_code OPERATOR(pg_catalog.=) n.person_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	ELSE
+		UPDATE thidua.unit_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.unit_code OPERATOR(pg_catalog.=) n.unit_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	END IF;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'award record % of "%" does not exist or was revoked already', n.award_record_id, coalesce(n.person_code, n.unit_code)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is neither undone nor made again.';
+	END IF;
 	RETURN new_state;
 END
 $$;
 COMMENT ON FUNCTION thidua.revoke(bigint, date, text, text) IS
-	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry (thidua.revoke_award; the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
+	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry as thidua.revoke_award does (the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
 
 -- A nominee's name for whoever may see the nomination: read directly when the
 -- caller reads people (or units), else given for the public decisions only
 -- (decided, awarded, revoked), which readers and other units see too.
 CREATE FUNCTION thidua._public_nominee_name(nomination bigint) RETURNS text
-	LANGUAGE sql STABLE SECURITY DEFINER
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT coalesce((SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code),
-					(SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code))
-	FROM thidua.nomination n
-	WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination AND n.state IN ('decided', 'awarded', 'revoked')
+DECLARE
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination AND x.state IN ('decided', 'awarded', 'revoked');
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	-- one table at a time (on Citus people are distributed, units not)
+	IF n.person_code IS NOT NULL THEN
+		RETURN (SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code);
+	END IF;
+	RETURN (SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code);
+END
 $$;
 COMMENT ON FUNCTION thidua._public_nominee_name(bigint) IS
 	'the name of the person or unit of a decided, awarded or revoked nomination (public decisions); NULL for any other';
