@@ -156,6 +156,25 @@ done
 same "the ballots hold no voter (columns of thidua.ballot)" psql_terse \
 	"SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'thidua.ballot'::regclass AND attnum > 0 AND NOT attisdropped"
 
+# An award without a ballot: the authority rejects one nomination, the
+# proposer withdraws another.
+same "a round without a ballot (round create)" as $office cli round create T-GK-2019 --title "Thử nghiệm Giấy khen 2019" \
+	--year 2019 --authority "Giám đốc Sở Tư pháp" --council-unit DT --deadline 2019-12-20 --award GK --rulebook justice/2018
+plain=()
+for subject in S19-120 S19-121; do
+	same "nominate $subject for a Giấy khen" as $office cli nominate --round T-GK-2019 --award GK --subject "$subject" --unit DT --summary "Thử nghiệm"
+	plain+=("$(sed -n 's/^nomination \([0-9]*\): .*/\1/p' "$CITUS_WORK/citus.out")")
+	for item in achievement_report proposing_unit_minutes; do
+		same "nomination ${plain[-1]}: $item" as $office cli nominations dossier "${plain[-1]}" "$item" --reference "T-${plain[-1]}"
+	done
+	same "nomination ${plain[-1]}: submitted" as $office cli nominations submit "${plain[-1]}"
+done
+same "checked (nominations check)" as $office cli nominations check "${plain[0]}"
+same_refusal "a rejection needs its reason" as $office cli nominations reject "${plain[0]}" --reason " "
+same "rejected by the authority (nominations reject)" as $office cli nominations reject "${plain[0]}" --reason "Không đạt"
+same "withdrawn by the proposer (nominations withdraw)" as $office cli nominations withdraw "${plain[1]}" --reason "Rút hồ sơ"
+same "the round's nominations (nominations list)" as $office cli nominations list --round T-GK-2019
+
 # The event log is append-only, for a superuser too; no role writes the
 # workflow's tables directly.
 same_refusal "the event log: UPDATE refused" psql_terse "UPDATE thidua.nomination_event SET reason = 'x' WHERE nomination_id = $first"
@@ -189,7 +208,7 @@ else
 fi
 
 # Every round, its nominations, the tallies, the registry, the statistics.
-rounds=(T-CSTDCS-2019)
+rounds=(T-CSTDCS-2019 T-GK-2019)
 while IFS=$'\x1f' read -r code _; do rounds+=("$code"); done < <(rows "$seed/rounds.csv")
 for round in "${rounds[@]}"; do
 	same "round $round (round show)" as $office cli round show "$round"
@@ -201,6 +220,9 @@ for round in CSTDCS-2019 CTD-2019; do
 	same "round $round: the tally as json" as $office cli council tally "$round" --format json
 	same "round $round: the council (council members)" as $office cli council members "$round"
 done
+same "a council member lists its round's nominations" as hd19_stp_2 cli nominations list --round CSTDCS-2019
+same "a council member reads a nomination" as hd19_stp_2 cli nominations show "$first"
+same "a council member reads the council" as hd19_stp_2 cli council members CSTDCS-2019
 same "every nomination (nominations list)" as $office cli nominations list
 same "every awarded nomination (nominations list --state awarded)" as $office cli nominations list --state awarded --format csv
 last=$(sql_single "SELECT max(nomination_id) FROM thidua.nomination")
