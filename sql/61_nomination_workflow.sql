@@ -15,6 +15,24 @@ CREATE FUNCTION thidua._actor() RETURNS text
 	AS $$ SELECT session_user::text $$;
 COMMENT ON FUNCTION thidua._actor() IS 'the login role taking a workflow step (session_user): what the event log records';
 
+-- On Citus, a workflow step that reads a distributed table across shards (the
+-- records, for eligibility and quotas) and then writes the workflow's
+-- reference tables must use one connection per node: Citus refuses a write to
+-- a reference table after a parallel multi-shard read in one transaction.
+-- Called first by every step; does nothing on one server.
+CREATE FUNCTION thidua._sequential_on_citus() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._sequential_on_citus() IS
+	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a workflow step may read distributed tables across shards and then write reference tables; nothing on one server';
+
 -- Whether the login role has the rights of a group role (a superuser has all).
 CREATE FUNCTION thidua._actor_has(group_role text) RETURNS boolean
 	LANGUAGE sql STABLE
@@ -314,6 +332,7 @@ CREATE FUNCTION thidua.create_round(round_code text, title text, year integer, a
 DECLARE
 	a text;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	IF NOT thidua._actor_is_admin() THEN
 		RAISE EXCEPTION 'role "%" may not create a nomination round', thidua._actor()
 			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
@@ -367,8 +386,10 @@ DECLARE
 	award_subject text;
 	entry thidua.rulebook_entry;
 	n thidua.nomination;
+	own_units text[];
 	what text := format('nomination of "%s"', subject);
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
 	summary := normalize(btrim(coalesce(summary, '')), NFC);
 	PERFORM thidua._check_length(what, 'summary', summary, 10000);
@@ -417,17 +438,21 @@ BEGIN
 				  DETAIL = 'The award is decided by the council''s ballot, which is held once per round.',
 				  HINT = 'Nominate in a new round.';
 	END IF;
-	-- a unit proposes its own people and collectives (its sub-units included)
-	IF NOT thidua._actor_is_admin() AND NOT EXISTS (
+	-- a unit proposes its own people and collectives (its sub-units included);
+	-- the unit tree first, then the person's memberships (on Citus a recursive
+	-- query may not reach a distributed table)
+	IF NOT thidua._actor_is_admin() THEN
 		WITH RECURSIVE subtree(code) AS (
 			SELECT proposing_unit
 			UNION
 			SELECT u.unit_code FROM thidua.unit u JOIN subtree s ON u.parent_code OPERATOR(pg_catalog.=) s.code)
-		SELECT 1 FROM subtree s
-		WHERE (award_subject OPERATOR(pg_catalog.=) 'collective' AND s.code OPERATOR(pg_catalog.=) subject)
-		   OR (award_subject OPERATOR(pg_catalog.=) 'individual' AND EXISTS (
+		SELECT array_agg(s.code) INTO own_units FROM subtree s;
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT (
+		(award_subject OPERATOR(pg_catalog.=) 'collective' AND subject OPERATOR(pg_catalog.=) ANY (own_units))
+		OR (award_subject OPERATOR(pg_catalog.=) 'individual' AND EXISTS (
 				SELECT 1 FROM thidua.membership m
-				WHERE m.person_code OPERATOR(pg_catalog.=) subject AND m.unit_code OPERATOR(pg_catalog.=) s.code
+				WHERE m.person_code OPERATOR(pg_catalog.=) subject AND m.unit_code OPERATOR(pg_catalog.=) ANY (own_units)
 				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(r.year, 12, 31)
 				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>=) pg_catalog.make_date(r.year, 1, 1))))) THEN
 		RAISE EXCEPTION 'role "%" may not nominate "%" for unit "%"', thidua._actor(), subject, proposing_unit
@@ -464,6 +489,7 @@ DECLARE
 	n thidua.nomination;
 	changed text[] := '{}';
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	summary := normalize(btrim(summary), NFC);
 	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
 	PERFORM thidua._check_length(what, 'summary', summary, 10000);
@@ -515,6 +541,7 @@ DECLARE
 	n thidua.nomination;
 	stored thidua.dossier_item;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reference := nullif(normalize(btrim(reference), NFC), '');
 	PERFORM thidua._check_length(format('nomination %s, dossier item "%s"', nomination, item), 'reference', reference, 1000);
 	n := thidua._editable(nomination, 'edit');
@@ -555,6 +582,7 @@ DECLARE
 	n thidua.nomination;
 	deadline date;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._step(nomination, 'submit');
@@ -577,6 +605,7 @@ DECLARE
 	n thidua.nomination;
 	new_state thidua.nomination_state;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._step(nomination, 'return');
@@ -598,6 +627,7 @@ CREATE FUNCTION thidua.resubmit(nomination bigint, reason text DEFAULT NULL) RET
 DECLARE
 	n thidua.nomination;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._step(nomination, 'resubmit');
@@ -656,6 +686,7 @@ DECLARE
 	detail jsonb;
 	new_state thidua.nomination_state;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._step(nomination, 'check');
@@ -713,6 +744,7 @@ DECLARE
 	entry thidua.rulebook_entry := thidua._round_entry(n.round_code, n.award_code);
 	new_state thidua.nomination_state;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	IF entry.disclosure IS NULL THEN
 		RAISE EXCEPTION 'award "%" is not disclosed to the public under rulebook %', n.award_code, entry.version_code
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -747,6 +779,7 @@ DECLARE
 	n thidua.nomination;
 	id bigint;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	body := normalize(btrim(body), NFC);
 	commenter := nullif(normalize(btrim(commenter), NFC), '');
 	PERFORM thidua._check_length(format('comment on nomination %s', nomination), 'commenter', commenter, 300);
@@ -782,6 +815,7 @@ CREATE FUNCTION thidua.withdraw(nomination bigint, reason text) RETURNS thidua.n
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	PERFORM thidua._step(nomination, 'withdraw');
@@ -804,6 +838,7 @@ DECLARE
 	tie thidua.quota_tie;
 	new_state thidua.nomination_state;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	decision_number := btrim(decision_number);
 	signer := normalize(btrim(signer), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'decision_number', decision_number, 100);
@@ -846,23 +881,42 @@ CREATE FUNCTION thidua.award(nomination bigint) RETURNS bigint
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	n thidua.nomination := thidua._step(nomination, 'award');
+	n thidua.nomination;
 	r thidua.nomination_round;
+	award_kind text;
 	record bigint;
+	stray text;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
+	n := thidua._step(nomination, 'award');
 	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
+	-- the catalog's kind, given here (on Citus no trigger fills it)
+	SELECT a.kind INTO award_kind FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) n.award_code;
 	IF n.person_code IS NOT NULL THEN
-		INSERT INTO thidua.individual_award (person_code, award_code, year, decision_number, decision_date, issuer)
-		VALUES (n.person_code, n.award_code, r.year, n.decision_number, n.decision_date, r.authority)
+		INSERT INTO thidua.individual_award (person_code, award_code, year, kind, decision_number, decision_date, issuer)
+		VALUES (n.person_code, n.award_code, r.year, award_kind, n.decision_number, n.decision_date, r.authority)
 		RETURNING record_id INTO record;
 		-- the initiatives it rests on count for this award only
 		UPDATE thidua.initiative i SET used_by_award = record
 		FROM thidua.nomination_achievement a
 		WHERE a.nomination_id OPERATOR(pg_catalog.=) nomination AND a.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
 		  AND i.used_by_award IS NULL;
+		-- an initiative counts for an award of one of its authors only (the
+		-- initiative's trigger says so on one server, the function on Citus)
+		SELECT i.initiative_code INTO stray FROM thidua.initiative i
+		WHERE i.used_by_award OPERATOR(pg_catalog.=) record
+		  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+						  AND ia.person_code OPERATOR(pg_catalog.=) n.person_code)
+		ORDER BY i.initiative_code LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'initiative "%" is used by award record % of "%", who is not one of its authors',
+				stray, record, n.person_code
+				USING ERRCODE = 'check_violation',
+					  HINT = 'An initiative counts for an award of one of its authors only.';
+		END IF;
 	ELSE
-		INSERT INTO thidua.unit_award (unit_code, award_code, year, decision_number, decision_date, issuer)
-		VALUES (n.unit_code, n.award_code, r.year, n.decision_number, n.decision_date, r.authority)
+		INSERT INTO thidua.unit_award (unit_code, award_code, year, kind, decision_number, decision_date, issuer)
+		VALUES (n.unit_code, n.award_code, r.year, award_kind, n.decision_number, n.decision_date, r.authority)
 		RETURNING record_id INTO record;
 	END IF;
 	PERFORM thidua._transition(nomination, 'award', NULL, jsonb_build_object('award_record_id', record));
@@ -881,6 +935,7 @@ DECLARE
 	n thidua.nomination;
 	new_state thidua.nomination_state;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	decision := btrim(decision);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
@@ -892,24 +947,49 @@ BEGIN
 	END IF;
 	new_state := thidua._transition(nomination, 'revoke', reason,
 		jsonb_build_object('revoked_on', revoked_on, 'decision', decision, 'award_record_id', n.award_record_id));
-	PERFORM thidua.revoke_award(n.award_record_id, revoked_on, reason, decision);
+	-- the registry entry by its subject's key as well (on Citus a person's
+	-- award is found, and locked, by the person)
+	IF n.person_code IS NOT NULL THEN
+		UPDATE thidua.individual_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.person_code OPERATOR(pg_catalog.=) n.person_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	ELSE
+		UPDATE thidua.unit_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.unit_code OPERATOR(pg_catalog.=) n.unit_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	END IF;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'award record % of "%" does not exist or was revoked already', n.award_record_id, coalesce(n.person_code, n.unit_code)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is neither undone nor made again.';
+	END IF;
 	RETURN new_state;
 END
 $$;
 COMMENT ON FUNCTION thidua.revoke(bigint, date, text, text) IS
-	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry (thidua.revoke_award; the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
+	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry as thidua.revoke_award does (the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
 
 -- A nominee's name for whoever may see the nomination: read directly when the
 -- caller reads people (or units), else given for the public decisions only
 -- (decided, awarded, revoked), which readers and other units see too.
 CREATE FUNCTION thidua._public_nominee_name(nomination bigint) RETURNS text
-	LANGUAGE sql STABLE SECURITY DEFINER
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT coalesce((SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code),
-					(SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code))
-	FROM thidua.nomination n
-	WHERE n.nomination_id OPERATOR(pg_catalog.=) nomination AND n.state IN ('decided', 'awarded', 'revoked')
+DECLARE
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination AND x.state IN ('decided', 'awarded', 'revoked');
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	-- one table at a time (on Citus people are distributed, units not)
+	IF n.person_code IS NOT NULL THEN
+		RETURN (SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code);
+	END IF;
+	RETURN (SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code);
+END
 $$;
 COMMENT ON FUNCTION thidua._public_nominee_name(bigint) IS
 	'the name of the person or unit of a decided, awarded or revoked nomination (public decisions); NULL for any other';

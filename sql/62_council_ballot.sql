@@ -173,13 +173,24 @@ CREATE FUNCTION thidua._relay_register() RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	rows thidua.vote_register[];
+	-- column by column: on Citus the rows are read from a placement, whose
+	-- row type is not thidua.vote_register
+	ids bigint[];
+	roles text[];
+	writtens boolean[];
+	enterers text[];
+	choices text[];
 BEGIN
-	SELECT coalesce(array_agg(v ORDER BY v.nomination_id, v.role_name), '{}') INTO rows FROM thidua.vote_register v;
+	SELECT coalesce(array_agg(v.nomination_id ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.role_name ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.written ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.entered_by ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.choice ORDER BY v.nomination_id, v.role_name), '{}')
+	INTO ids, roles, writtens, enterers, choices FROM thidua.vote_register v;
 	TRUNCATE thidua.vote_register;
 	INSERT INTO thidua.vote_register (nomination_id, role_name, written, entered_by, choice)
 	SELECT u.nomination_id, u.role_name, u.written, u.entered_by, u.choice
-	FROM unnest(rows) WITH ORDINALITY AS u(nomination_id, role_name, written, entered_by, choice, position)
+	FROM unnest(ids, roles, writtens, enterers, choices) WITH ORDINALITY AS u(nomination_id, role_name, written, entered_by, choice, position)
 	ORDER BY u.position;
 END
 $$;
@@ -360,6 +371,7 @@ CREATE FUNCTION thidua.set_council(round text, members jsonb) RETURNS integer
 DECLARE
 	rnd thidua.nomination_round;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('set the council of round "%s"', round));
 	rnd := thidua._lock_round(round);
 	PERFORM thidua._council_not_frozen(rnd);
@@ -378,6 +390,7 @@ CREATE FUNCTION thidua.add_council_member(round text, member_role text, full_nam
 DECLARE
 	rnd thidua.nomination_round;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
 	rnd := thidua._lock_round(round);
 	PERFORM thidua._council_not_frozen(rnd);
@@ -395,6 +408,7 @@ CREATE FUNCTION thidua.remove_council_member(round text, member_role text) RETUR
 DECLARE
 	rnd thidua.nomination_round;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
 	rnd := thidua._lock_round(round);
 	PERFORM thidua._council_not_frozen(rnd);
@@ -422,7 +436,10 @@ DECLARE
 	persons_voted boolean := false;
 	unchecked text;
 	i integer;
+	moving_id bigint;
+	frozen jsonb;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('open the vote of round "%s"', round));
 	rnd := thidua._lock_round(round);
 	IF rnd.vote_opened_at IS NOT NULL THEN
@@ -482,8 +499,11 @@ BEGIN
 				  DETAIL = 'The council votes on the awards whose rulebook entry says "ballot": true.';
 	END IF;
 	FOR i IN 1 .. pg_catalog.cardinality(moving) LOOP
-		PERFORM thidua._transition(moving[i], 'open_vote', NULL, jsonb_build_object('round', round, 'council', settings[i]));
-		UPDATE thidua.nomination x SET council = settings[i] WHERE x.nomination_id OPERATOR(pg_catalog.=) moving[i];
+		-- plain values, not subscripts, in the UPDATE (Citus deparses it for the placements)
+		moving_id := moving[i];
+		frozen := settings[i];
+		PERFORM thidua._transition(moving_id, 'open_vote', NULL, jsonb_build_object('round', round, 'council', frozen));
+		UPDATE thidua.nomination x SET council = frozen WHERE x.nomination_id OPERATOR(pg_catalog.=) moving_id;
 	END LOOP;
 	UPDATE thidua.nomination_round r SET vote_opened_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
 	-- recusal of a subject person rests on the member's "person"; say whose is unknown
@@ -585,6 +605,7 @@ CREATE FUNCTION thidua.vote(nomination bigint, choice text) RETURNS void
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._cast_vote(nomination, thidua._actor(), choice, NULL);
 END
 $$;
@@ -596,6 +617,7 @@ CREATE FUNCTION thidua.vote_written(nomination bigint, member_role text, choice 
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._cast_vote(nomination, member_role, choice, thidua._actor());
 END
 $$;
@@ -608,9 +630,12 @@ CREATE FUNCTION thidua.close_vote(round text) RETURNS integer
 	AS $$
 DECLARE
 	rnd thidua.nomination_round;
-	tallied integer;
+	tallied integer := 0;
+	voted_on bigint;
+	counted jsonb;
 	award text;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('close the vote of round "%s"', round));
 	-- it reads every ballot and rewrites the table: a snapshot older than its
 	-- locks would erase the votes committed while it waited
@@ -634,9 +659,15 @@ BEGIN
 		RAISE;
 	END;
 	PERFORM thidua._relay_register();
-	UPDATE thidua.nomination x SET tally = thidua._tally(x.nomination_id)
-	WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote';
-	GET DIAGNOSTICS tallied = ROW_COUNT;
+	-- one nomination at a time, the tally as a value (Citus calls no STABLE
+	-- function on a column in an UPDATE)
+	FOR voted_on IN SELECT x.nomination_id FROM thidua.nomination x
+				 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 ORDER BY x.nomination_id LOOP
+		counted := thidua._tally(voted_on);
+		UPDATE thidua.nomination x SET tally = counted WHERE x.nomination_id OPERATOR(pg_catalog.=) voted_on;
+		tallied := tallied OPERATOR(pg_catalog.+) 1;
+	END LOOP;
 	UPDATE thidua.nomination_round r SET vote_closed_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
 	-- then the approval of the awards voted on, with their quotas
 	FOR award IN SELECT DISTINCT x.award_code FROM thidua.nomination x

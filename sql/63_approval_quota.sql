@@ -20,13 +20,18 @@
 -- The unit a subject belongs to in a year: the unit itself, or the person's
 -- unit on 31 December.
 CREATE FUNCTION thidua._subject_unit(n thidua.nomination, year integer) RETURNS text
-	LANGUAGE sql STABLE
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT coalesce(n.unit_code, (SELECT min(m.unit_code) FROM thidua.membership m
+BEGIN
+	IF n.unit_code IS NOT NULL THEN
+		RETURN n.unit_code;
+	END IF;
+	RETURN (SELECT min(m.unit_code) FROM thidua.membership m
 		WHERE m.person_code OPERATOR(pg_catalog.=) n.person_code
 		  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(year, 12, 31)
-		  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(year, 12, 31))))
+		  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(year, 12, 31)));
+END
 $$;
 COMMENT ON FUNCTION thidua._subject_unit(thidua.nomination, integer) IS
 	'the unit of a nomination''s subject: the unit itself, or the person''s unit on 31 December of the year';
@@ -34,12 +39,14 @@ COMMENT ON FUNCTION thidua._subject_unit(thidua.nomination, integer) IS
 -- The best rank a unit holds in the latest published standings of the year's
 -- period (NULL: none; it comes last).
 CREATE FUNCTION thidua._unit_standing(unit text, year integer) RETURNS bigint
-	LANGUAGE sql STABLE
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT min(s.rank) FROM thidua.published_standings s
-	JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) s.period_code
-	WHERE p.year OPERATOR(pg_catalog.=) year AND s.unit_code OPERATOR(pg_catalog.=) unit
+BEGIN
+	RETURN (SELECT min(s.rank) FROM thidua.published_standings s
+		JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) s.period_code
+		WHERE p.year OPERATOR(pg_catalog.=) _unit_standing.year AND s.unit_code OPERATOR(pg_catalog.=) unit);
+END
 $$;
 COMMENT ON FUNCTION thidua._unit_standing(text, integer) IS
 	'the best rank of a unit in the latest published standings of the period of a year; NULL when it has none';
@@ -98,7 +105,7 @@ CREATE FUNCTION thidua._unit_in_quota_scope(unit text, scope text, quota jsonb, 
 	SELECT CASE WHEN quota ? 'count' AND coalesce(quota ->> 'per', 'unit') OPERATOR(pg_catalog.=) 'bloc' THEN
 			EXISTS (SELECT 1 FROM up JOIN thidua.bloc_member m ON m.unit_code OPERATOR(pg_catalog.=) up.unit_code
 					JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) m.period_code
-					WHERE p.year OPERATOR(pg_catalog.=) year AND m.bloc_code OPERATOR(pg_catalog.=) scope)
+					WHERE p.year OPERATOR(pg_catalog.=) _unit_in_quota_scope.year AND m.bloc_code OPERATOR(pg_catalog.=) scope)
 		ELSE EXISTS (SELECT 1 FROM up WHERE up.unit_code OPERATOR(pg_catalog.=) scope) END
 $$;
 COMMENT ON FUNCTION thidua._unit_in_quota_scope(text, text, jsonb, integer) IS
@@ -149,29 +156,61 @@ COMMENT ON FUNCTION thidua._lock_quota(text, integer) IS
 -- (not revoked) of the award and year entered outside any nomination, counted
 -- in the scope their subject's unit (a person's unit on 31 December) lies in.
 CREATE FUNCTION thidua._seats_taken(rnd thidua.nomination_round, entry thidua.rulebook_entry, scope text) RETURNS integer
-	LANGUAGE sql STABLE
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT (SELECT count(*)::integer FROM thidua.nomination n
-			JOIN thidua.nomination_round r ON r.round_code OPERATOR(pg_catalog.=) n.round_code
-			WHERE r.year OPERATOR(pg_catalog.=) rnd.year AND n.award_code OPERATOR(pg_catalog.=) entry.award_code
-			  AND n.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
-			  AND thidua._quota_scope(n, r, entry.quota) OPERATOR(pg_catalog.=) scope)
-		OPERATOR(pg_catalog.+)
-		(SELECT count(*)::integer FROM (
-			SELECT true AS of_person, a.record_id, (SELECT min(m.unit_code) FROM thidua.membership m
-				WHERE m.person_code OPERATOR(pg_catalog.=) a.person_code
-				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(rnd.year, 12, 31)
-				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(rnd.year, 12, 31))) AS unit_code
-			FROM thidua.individual_award a
-			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL
-			UNION ALL
-			SELECT false, a.record_id, a.unit_code FROM thidua.unit_award a
-			WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL) x
-		 -- a record a nomination was awarded as is counted with the nomination
-		 WHERE NOT EXISTS (SELECT 1 FROM thidua.nomination n WHERE n.award_record_id OPERATOR(pg_catalog.=) x.record_id
-						   AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) x.of_person)
-		   AND thidua._unit_in_quota_scope(x.unit_code, scope, entry.quota, rnd.year))
+DECLARE
+	n thidua.nomination;
+	r thidua.nomination_round;
+	records bigint[];
+	units text[];
+	i integer;
+	taken integer := 0;
+BEGIN
+	-- nominations of any round of the year (row by row: on Citus a query may
+	-- not hand a table's whole row to a function)
+	FOR n IN SELECT x.* FROM thidua.nomination x
+			 JOIN thidua.nomination_round y ON y.round_code OPERATOR(pg_catalog.=) x.round_code
+			 WHERE y.year OPERATOR(pg_catalog.=) rnd.year AND x.award_code OPERATOR(pg_catalog.=) entry.award_code
+			   AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
+			 ORDER BY x.nomination_id LOOP
+		SELECT * INTO r FROM thidua.nomination_round y WHERE y.round_code OPERATOR(pg_catalog.=) n.round_code;
+		IF thidua._quota_scope(n, r, entry.quota) OPERATOR(pg_catalog.=) scope THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	-- award records of the year, each with its subject's unit (a person's on
+	-- 31 December: people's records join on the person, as Citus co-locates them)
+	SELECT coalesce(array_agg(x.record_id ORDER BY x.record_id), '{}'), coalesce(array_agg(x.unit_code ORDER BY x.record_id), '{}')
+	INTO records, units
+	FROM (SELECT a.record_id, min(m.unit_code) AS unit_code
+		  FROM thidua.individual_award a
+		  LEFT JOIN thidua.membership m ON m.person_code OPERATOR(pg_catalog.=) a.person_code
+			AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(rnd.year, 12, 31)
+			AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(rnd.year, 12, 31))
+		  WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL
+		  GROUP BY a.person_code, a.record_id) x;
+	FOR i IN 1 .. pg_catalog.cardinality(records) LOOP
+		-- a record a nomination was awarded as is counted with the nomination
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.award_record_id OPERATOR(pg_catalog.=) records[i]
+							  AND x.person_code IS NOT NULL);
+		IF thidua._unit_in_quota_scope(units[i], scope, entry.quota, rnd.year) THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	SELECT coalesce(array_agg(a.record_id ORDER BY a.record_id), '{}'), coalesce(array_agg(a.unit_code ORDER BY a.record_id), '{}')
+	INTO records, units
+	FROM thidua.unit_award a
+	WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL;
+	FOR i IN 1 .. pg_catalog.cardinality(records) LOOP
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.award_record_id OPERATOR(pg_catalog.=) records[i]
+							  AND x.unit_code IS NOT NULL);
+		IF thidua._unit_in_quota_scope(units[i], scope, entry.quota, rnd.year) THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	RETURN taken;
+END
 $$;
 COMMENT ON FUNCTION thidua._seats_taken(thidua.nomination_round, thidua.rulebook_entry, text) IS
 	'how many seats of the award''s quota in the scope are taken in the round''s year: approved, decided or awarded nominations of any round of that year, and award records (not revoked) entered outside any nomination whose subject''s unit lies in the scope';
@@ -209,6 +248,7 @@ DECLARE
 	i integer;
 	first_tied integer;
 	last_tied integer;
+	tied_ids bigint[];
 	approved integer := 0;
 	candidates jsonb := '[]';
 	order_words text := 'by yes votes, then by the published standing of the subject''s unit';
@@ -283,8 +323,10 @@ BEGIN
 				  AND standings[last_tied OPERATOR(pg_catalog.+) 1] IS NOT DISTINCT FROM standings[seats] LOOP
 				last_tied := last_tied OPERATOR(pg_catalog.+) 1;
 			END LOOP;
+			-- plain values, not subscripts, in the INSERT (Citus deparses it for the placements)
+			tied_ids := ids[first_tied:last_tied];
 			INSERT INTO thidua.quota_tie (round_code, award_code, scope, seats_left, tied)
-			VALUES (round, award, cut_scope, seats OPERATOR(pg_catalog.-) first_tied OPERATOR(pg_catalog.+) 1, ids[first_tied:last_tied])
+			VALUES (round, award, cut_scope, seats OPERATOR(pg_catalog.-) first_tied OPERATOR(pg_catalog.+) 1, tied_ids)
 			ON CONFLICT (round_code, award_code, scope) DO UPDATE
 				SET seats_left = excluded.seats_left, tied = excluded.tied, found_at = excluded.found_at,
 					chosen = NULL, reason = NULL, decided_at = NULL, decided_by = NULL;
@@ -319,6 +361,7 @@ DECLARE
 	a text;
 	approved integer := 0;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._require_admin(format('approve the nominations of round "%s"', round));
 	PERFORM thidua._require_read_committed('approve_round');
 	rnd := thidua._lock_round(round);
@@ -353,6 +396,7 @@ DECLARE
 	taken integer;
 	id bigint;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('tie of round "%s"', round), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
@@ -450,6 +494,7 @@ DECLARE
 	seat jsonb;
 	taken integer;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
@@ -501,6 +546,7 @@ CREATE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
 DECLARE
 	n thidua.nomination;
 BEGIN
+	PERFORM thidua._sequential_on_citus();
 	reason := normalize(btrim(reason), NFC);
 	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
 	n := thidua._non_ballot(nomination, 'reject');

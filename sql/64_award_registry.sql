@@ -91,16 +91,20 @@ COMMENT ON FUNCTION thidua.award_statistics(integer, integer, text) IS
 -- through the nomination (thidua.revoke, which calls revoke_award), so that the
 -- nomination and its entry never disagree; never deleted nor truncated away.
 -- BEFORE, so that nothing else has run on a refused row.
-CREATE FUNCTION thidua._guard_nominated_award() RETURNS trigger
-	LANGUAGE plpgsql
+-- The check itself, for the trigger and for the functions that change award
+-- records on Citus (where distribute() drops the trigger): action is UPDATE,
+-- DELETE or TRUNCATE; old_row and new_row the records as jsonb (NULL for a
+-- TRUNCATE; new_row NULL for a DELETE).
+CREATE FUNCTION thidua._check_nominated_award_change(individual boolean, action text, old_row jsonb, new_row jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	individual boolean := TG_TABLE_NAME OPERATOR(pg_catalog.=) 'individual_award';
 	n thidua.nomination;
-	record bigint;
+	record bigint := (old_row OPERATOR(pg_catalog.->>) 'record_id')::bigint;
 BEGIN
-	IF TG_OP = 'TRUNCATE' THEN
+	IF action OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
 		SELECT * INTO n FROM thidua.nomination x
 		WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual
 		ORDER BY x.nomination_id LIMIT 1;
@@ -110,37 +114,50 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'An award entered by a nomination is revoked through it (thidua.revoke), never deleted.';
 		END IF;
-		RETURN NULL;
+		RETURN;
 	END IF;
-	record := OLD.record_id;
 	SELECT * INTO n FROM thidua.nomination x
 	WHERE x.award_record_id OPERATOR(pg_catalog.=) record AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual;
 	IF NOT FOUND THEN
-		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+		RETURN;
 	END IF;
-	IF TG_OP = 'DELETE' THEN
+	IF action OPERATOR(pg_catalog.=) 'DELETE' THEN
 		RAISE EXCEPTION 'award record % was entered by nomination %: it is not deleted', record, n.nomination_id
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = format('Nomination %s is %s and points to it.', n.nomination_id, n.state),
 				  HINT = format('An award entered by a nomination is revoked through it: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
 	END IF;
 	-- the decision as entered: every column but the revocation's
-	IF (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[])
-	   OPERATOR(pg_catalog.<>) (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[]) THEN
+	IF (new_row OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[])
+	   OPERATOR(pg_catalog.<>) (old_row OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[]) THEN
 		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', record, n.nomination_id
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = format('Changed: %s.', (SELECT pg_catalog.string_agg(o.key, ', ' ORDER BY o.key)
-					  FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(OLD)) o
-					  WHERE o.value IS DISTINCT FROM pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->) o.key)),
+					  FROM pg_catalog.jsonb_each(old_row) o
+					  WHERE o.value IS DISTINCT FROM new_row OPERATOR(pg_catalog.->) o.key)),
 				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
 	END IF;
-	IF NEW.revoked_on IS DISTINCT FROM OLD.revoked_on AND n.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+	IF (new_row OPERATOR(pg_catalog.->) 'revoked_on') IS DISTINCT FROM (old_row OPERATOR(pg_catalog.->) 'revoked_on')
+	   AND n.state OPERATOR(pg_catalog.<>) 'revoked' THEN
 		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record, n.nomination_id
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
 				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', n.nomination_id);
 	END IF;
-	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION thidua._check_nominated_award_change(boolean, text, jsonb, jsonb) IS
+	'_check_nominated_award_change(individual, action UPDATE|DELETE|TRUNCATE, old_row, new_row): raises object_not_in_prerequisite_state, naming the record and the nomination, when the change would alter, delete, truncate away or revoke (other than through thidua.revoke) an award record a nomination entered (award_record_id); the registry trigger''s check, for the functions that write award records on Citus, where the trigger is dropped';
+
+CREATE FUNCTION thidua._guard_nominated_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._check_nominated_award_change(TG_TABLE_NAME OPERATOR(pg_catalog.=) 'individual_award', TG_OP,
+		CASE WHEN TG_OP OPERATOR(pg_catalog.<>) 'TRUNCATE' THEN pg_catalog.to_jsonb(OLD) END,
+		CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN pg_catalog.to_jsonb(NEW) END);
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD WHEN 'UPDATE' THEN NEW END;
 END
 $$;
 COMMENT ON FUNCTION thidua._guard_nominated_award() IS
