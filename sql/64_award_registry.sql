@@ -105,10 +105,12 @@ DECLARE
 	record bigint := (old_row OPERATOR(pg_catalog.->>) 'record_id')::bigint;
 BEGIN
 	IF action OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
-		SELECT * INTO n FROM thidua.nomination x
-		WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual
-		ORDER BY x.nomination_id LIMIT 1;
-		IF FOUND THEN
+		-- (the node's own placement of nomination: on Citus this runs on shards too)
+		EXECUTE format('SELECT * FROM %s x
+			WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) $1
+			ORDER BY x.nomination_id LIMIT 1', thidua._local_relation('thidua.nomination'))
+			INTO n USING individual;
+		IF n.nomination_id IS NOT NULL THEN
 			RAISE EXCEPTION 'award record % was entered by nomination %: the registry''s awards are not truncated away',
 				n.award_record_id, n.nomination_id
 				USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -116,9 +118,11 @@ BEGIN
 		END IF;
 		RETURN;
 	END IF;
-	SELECT * INTO n FROM thidua.nomination x
-	WHERE x.award_record_id OPERATOR(pg_catalog.=) record AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) individual;
-	IF NOT FOUND THEN
+	EXECUTE format('SELECT * FROM %s x
+		WHERE x.award_record_id OPERATOR(pg_catalog.=) $1 AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) $2',
+		thidua._local_relation('thidua.nomination'))
+		INTO n USING record, individual;
+	IF n.nomination_id IS NULL THEN
 		RETURN;
 	END IF;
 	IF action OPERATOR(pg_catalog.=) 'DELETE' THEN
@@ -154,7 +158,7 @@ CREATE FUNCTION thidua._guard_nominated_award() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	PERFORM thidua._check_nominated_award_change(TG_TABLE_NAME OPERATOR(pg_catalog.=) 'individual_award', TG_OP,
+	PERFORM thidua._check_nominated_award_change(thidua._table_of_placement(TG_TABLE_NAME) OPERATOR(pg_catalog.=) 'individual_award', TG_OP,
 		CASE WHEN TG_OP OPERATOR(pg_catalog.<>) 'TRUNCATE' THEN pg_catalog.to_jsonb(OLD) END,
 		CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN pg_catalog.to_jsonb(NEW) END);
 	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD WHEN 'UPDATE' THEN NEW END;
@@ -181,9 +185,11 @@ BEGIN
 	   OR (TG_OP = 'UPDATE' AND NEW.used_by_award IS NOT DISTINCT FROM OLD.used_by_award) THEN
 		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 	END IF;
-	SELECT * INTO n FROM thidua.nomination x
-	WHERE x.award_record_id OPERATOR(pg_catalog.=) OLD.used_by_award AND x.person_code IS NOT NULL;
-	IF NOT FOUND THEN
+	-- (the node's own placement of nomination: on Citus this runs on each placement)
+	EXECUTE format('SELECT * FROM %s x WHERE x.award_record_id OPERATOR(pg_catalog.=) $1 AND x.person_code IS NOT NULL',
+		thidua._local_relation('thidua.nomination'))
+		INTO n USING OLD.used_by_award;
+	IF n.nomination_id IS NULL THEN
 		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 	END IF;
 	RAISE EXCEPTION 'initiative "%" is credited to award record %, entered by nomination %: its credit is kept',

@@ -145,9 +145,6 @@ CREATE FUNCTION thidua.coordinator_checks()
 		('evaluation', 'evaluation_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
 		('individual_award', 'individual_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('individual_award', 'individual_award_nominated_kept', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('individual_award', 'individual_award_nominated_no_truncate', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('initiative', 'initiative_nominated_credit_kept', '_guard_nominated_initiative', 'import_records keeps a nominated initiatives credit'),
 		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
 		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
 		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
@@ -179,8 +176,6 @@ CREATE FUNCTION thidua.coordinator_checks()
 		('unit', 'unit_tree_without_cycles', '_guard_unit_tree', 'import_units refuses a cycle'),
 		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
 		('unit_award', 'unit_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('unit_award', 'unit_award_nominated_kept', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('unit_award', 'unit_award_nominated_no_truncate', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
 		('veto', 'veto_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('veto', 'veto_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period')
 	) AS c (table_name, trigger_name, trigger_function, checked_by)
