@@ -671,9 +671,9 @@ BEGIN
 			-- (the year assumed read twice, as itself and as the year forecast, by
 			-- one scan: no UNION, which Citus would not push down)
 			CASE WHEN forecast THEN format(
-				'(SELECT r.%1$s, unnest(CASE WHEN r.year = %4$s THEN ARRAY[r.year, %5$s] ELSE ARRAY[r.year] END) AS year, r.rating
-				  FROM %2$s r WHERE r.year BETWEEN %3$s AND %4$s%6$s) r',
-				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'))
+				'(SELECT * FROM (SELECT r.%1$s, unnest(CASE WHEN r.year = %4$s THEN ARRAY[r.year, %5$s] ELSE ARRAY[r.year] END) AS year,
+					r.rating FROM %2$s r WHERE r.year BETWEEN %7$s AND %4$s%6$s) r WHERE r.year BETWEEN %3$s AND %5$s) r',
+				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'), least(rating_from, assumed))
 			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END)
 			|| CASE WHEN cardinality(r_having) > 0 THEN ' HAVING ' || array_to_string(r_having, ' AND ') || ')' ELSE ')' END;
 		joins := joins || CASE WHEN cardinality(r_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' r ON r.subject_code = s.subject_code';
