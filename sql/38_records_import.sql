@@ -117,8 +117,11 @@ DECLARE
 	bad record;
 BEGIN
 	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		-- an anti-join, not NOT EXISTS: Citus joins a local table with a
+		-- distributed one, not a correlated subquery
 		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
-			WHERE NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) f.code)
+			LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) f.code
+			WHERE i.person_code IS NULL
 			ORDER BY f.line LIMIT 1;
 	ELSIF subject_column OPERATOR(pg_catalog.=) 'unit' THEN
 		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
@@ -224,17 +227,23 @@ BEGIN
 		target, code_column) INTO added, changed, unchanged;
 	-- an update of the changed, then an insert of the new (no ON CONFLICT: a
 	-- million speculative insertions cost more than an anti-join)
+	-- (units' ratings are a Citus reference table, which Citus updates from
+	-- values, not from a local table: the file's rows passed as JSON there)
 	IF changed OPERATOR(pg_catalog.>) 0 THEN
 		EXECUTE format($q$
-			UPDATE thidua.%1$I r SET rating = f.rating FROM pg_temp._thidua_record_file f
+			UPDATE thidua.%1$I r SET rating = f.rating FROM %3$s
 			WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
-			  AND r.rating OPERATOR(pg_catalog.<>) f.rating $q$, target, code_column);
+			  AND r.rating OPERATOR(pg_catalog.<>) f.rating $q$, target, code_column,
+			CASE subject_column WHEN 'unit' THEN 'jsonb_to_recordset($1) f(code text, year integer, rating thidua.completion_rating)'
+				ELSE 'pg_temp._thidua_record_file f' END)
+			USING CASE subject_column WHEN 'unit' THEN (SELECT jsonb_agg(jsonb_build_object('code', f.code, 'year', f.year,
+				'rating', f.rating)) FROM pg_temp._thidua_record_file f) END;
 	END IF;
 	IF added OPERATOR(pg_catalog.>) 0 THEN
 		EXECUTE format($q$
 			INSERT INTO thidua.%1$I (%2$I, year, rating) SELECT f.code, f.year, f.rating FROM pg_temp._thidua_record_file f
-			WHERE NOT EXISTS (SELECT 1 FROM thidua.%1$I r
-							  WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year) $q$,
+			LEFT JOIN thidua.%1$I r ON r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
+			WHERE r.year IS NULL $q$,
 			target, code_column);
 	END IF;
 	PERFORM thidua._progress('storing', 100);
@@ -277,9 +286,11 @@ BEGIN
 		PERFORM thidua._record_fault(source, bad.line, 'code',
 			format('initiative "%s" is given twice (line %s too)', bad.code, bad.first), 'unique_violation');
 	END IF;
-	SELECT f.line, a.person INTO bad FROM pg_temp._thidua_record_file f, unnest(f.authors) a(person)
-		WHERE NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) a.person)
-		ORDER BY f.line LIMIT 1;
+	SELECT a.line, a.person INTO bad
+		FROM (SELECT f.line, c.person FROM pg_temp._thidua_record_file f, unnest(f.authors) c(person) OFFSET 0) a
+		LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) a.person
+		WHERE i.person_code IS NULL
+		ORDER BY a.line, a.person LIMIT 1;
 	IF FOUND THEN
 		PERFORM thidua._record_fault(source, bad.line, 'authors', format('person "%s" does not exist', bad.person),
 			'foreign_key_violation', 'Authors are people''s codes, separated by spaces, commas or semicolons.');
@@ -316,8 +327,11 @@ BEGIN
 			recognition_decision = excluded.recognition_decision, recognised_on = excluded.recognised_on
 		WHERE (i.title, i.scope, i.recognition_decision, i.recognised_on)
 			IS DISTINCT FROM (excluded.title, excluded.scope, excluded.recognition_decision, excluded.recognised_on);
-	DELETE FROM thidua.initiative_author ia USING pg_temp._thidua_record_file f
-		WHERE ia.initiative_code OPERATOR(pg_catalog.=) f.code AND NOT ia.person_code OPERATOR(pg_catalog.=) ANY (f.authors);
+	-- (a subquery, not USING: Citus deletes from a reference table so)
+	DELETE FROM thidua.initiative_author ia
+		WHERE (ia.initiative_code, ia.person_code) IN (SELECT x.initiative_code, x.person_code
+			FROM thidua.initiative_author x JOIN pg_temp._thidua_record_file f ON x.initiative_code OPERATOR(pg_catalog.=) f.code
+			WHERE NOT x.person_code OPERATOR(pg_catalog.=) ANY (f.authors));
 	INSERT INTO thidua.initiative_author (initiative_code, person_code)
 		SELECT f.code, a.person FROM pg_temp._thidua_record_file f, unnest(f.authors) a(person)
 		ON CONFLICT DO NOTHING;
@@ -339,6 +353,7 @@ DECLARE
 	target text := CASE subject_column WHEN 'person' THEN 'individual_award' ELSE 'unit_award' END;
 	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
 	bad record;
+	credits jsonb;
 BEGIN
 	PERFORM thidua._progress('reading', 0);
 	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
@@ -352,7 +367,7 @@ BEGIN
 				  WHERE a OPERATOR(pg_catalog.<>) '' ORDER BY a) AS initiatives,
 			thidua._csv_date(r.cells[10], source, r.line, 'revoked_on') AS revoked_on,
 			normalize(r.cells[11], NFC) AS revocation_reason, r.cells[12] AS revocation_decision,
-			NULL::bigint AS record_id
+			NULL::bigint AS record_id, false AS is_new
 		FROM thidua._csv_rows(content, source, '{person,unit,award,year,kind,decision_number,decision_date,issuer,'
 							  'initiatives,revoked_on,revocation_reason,revocation_decision}', ARRAY[subject_column, 'award', 'year']) r;
 	PERFORM thidua._progress('checking', 0);
@@ -396,20 +411,31 @@ BEGIN
 			format('the award "%s" of "%s" for %s is given twice with the same decision number (line %s too)',
 				   bad.award, bad.code, bad.year, bad.first), 'unique_violation');
 	END IF;
-	-- the record each line names already, if any
+	-- the stored awards of the file's subjects, copied once: the checks and
+	-- counts below read this copy, so that on Citus (the people's awards
+	-- distributed by person) no query joins the file with a distributed table
+	-- but this one and the writes
+	IF to_regclass('pg_temp._thidua_record_stored') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_stored;
+	END IF;
 	EXECUTE format($q$
-		UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
-		FROM (SELECT a.%2$I AS code, a.award_code, a.year, a.decision_number, min(a.record_id) AS record_id
-			  FROM thidua.%1$I a GROUP BY 1, 2, 3, 4) m
-		WHERE m.code OPERATOR(pg_catalog.=) f.code AND m.award_code OPERATOR(pg_catalog.=) f.award
-		  AND m.year OPERATOR(pg_catalog.=) f.year AND m.decision_number IS NOT DISTINCT FROM f.decision_number $q$,
+		CREATE TEMP TABLE _thidua_record_stored ON COMMIT DROP AS
+		SELECT a.%2$I AS code, a.record_id, a.award_code, a.year, a.kind, a.decision_number, a.decision_date, a.issuer,
+			a.revoked_on, a.revocation_reason, a.revocation_decision
+		FROM thidua.%1$I a JOIN (SELECT DISTINCT f.code FROM pg_temp._thidua_record_file f) k
+			ON a.%2$I OPERATOR(pg_catalog.=) k.code $q$,
 		target, code_column);
-	EXECUTE format($q$
-		SELECT f.line, a.record_id, a.revoked_on FROM pg_temp._thidua_record_file f
-		JOIN thidua.%1$I a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+	-- the record each line names already, if any
+	UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
+		FROM (SELECT a.code, a.award_code, a.year, a.decision_number, min(a.record_id) AS record_id
+			  FROM pg_temp._thidua_record_stored a GROUP BY 1, 2, 3, 4) m
+		WHERE m.code OPERATOR(pg_catalog.=) f.code AND m.award_code OPERATOR(pg_catalog.=) f.award
+		  AND m.year OPERATOR(pg_catalog.=) f.year AND m.decision_number IS NOT DISTINCT FROM f.decision_number;
+	SELECT f.line, a.record_id, a.revoked_on INTO bad FROM pg_temp._thidua_record_file f
+		JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
 		WHERE a.revoked_on IS NOT NULL AND (a.revoked_on, a.revocation_reason, a.revocation_decision)
 			IS DISTINCT FROM (f.revoked_on, f.revocation_reason, f.revocation_decision)
-		ORDER BY f.line LIMIT 1 $q$, target) INTO bad;
+		ORDER BY f.line LIMIT 1;
 	IF bad.line IS NOT NULL THEN
 		PERFORM thidua._record_fault(source, bad.line, 'revoked_on',
 			format('award record %s was revoked on %s: a revocation is neither undone nor made again', bad.record_id,
@@ -473,47 +499,104 @@ BEGIN
 	UPDATE pg_temp._thidua_record_file f SET kind = coalesce((SELECT w.value FROM thidua._record_words('award_kind') w
 			WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.kind_text, NFC))), a.kind)
 		FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) f.award;
-	EXECUTE format($q$
-		SELECT count(*) FILTER (WHERE f.record_id IS NULL),
-			count(*) FILTER (WHERE f.record_id IS NOT NULL AND NOT s.same), count(*) FILTER (WHERE s.same)
+	-- an award a nomination entered is changed only by its revocation, through
+	-- the nomination (the check of the trigger _guard_nominated_award, made
+	-- here for Citus, where that trigger cannot run)
+	SELECT c.* INTO bad FROM (
+		SELECT a.record_id, n.nomination_id, n.state,
+			concat_ws(', ', CASE WHEN a.decision_date IS DISTINCT FROM f.decision_date THEN 'decision_date' END,
+				CASE WHEN a.issuer IS DISTINCT FROM f.issuer THEN 'issuer' END,
+				CASE WHEN a.kind IS DISTINCT FROM f.kind THEN 'kind' END) AS changed_columns,
+			a.revoked_on IS DISTINCT FROM f.revoked_on AS revoking
 		FROM pg_temp._thidua_record_file f
-		LEFT JOIN thidua.%1$I a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
-		LEFT JOIN LATERAL (SELECT (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
-				IS NOT DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision)
-			AND f.initiatives OPERATOR(pg_catalog.=) ARRAY(SELECT i.initiative_code FROM thidua.initiative i
-				WHERE i.used_by_award OPERATOR(pg_catalog.=) a.record_id AND %2$L OPERATOR(pg_catalog.=) 'person'
-				ORDER BY i.initiative_code) AS same) s ON a.record_id IS NOT NULL $q$, target, subject_column)
-		INTO added, changed, unchanged;
+		JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+		JOIN thidua.nomination n ON n.award_record_id OPERATOR(pg_catalog.=) a.record_id
+			AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) (subject_column OPERATOR(pg_catalog.=) 'person')) c
+		WHERE c.changed_columns OPERATOR(pg_catalog.<>) '' OR (c.revoking AND c.state OPERATOR(pg_catalog.<>) 'revoked')
+		ORDER BY c.record_id LIMIT 1;
+	IF bad.record_id IS NOT NULL AND bad.changed_columns OPERATOR(pg_catalog.<>) '' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', bad.record_id, bad.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Changed: %s.', bad.changed_columns),
+				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', bad.nomination_id);
+	ELSIF bad.record_id IS NOT NULL AND bad.revoking AND bad.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', bad.record_id, bad.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', bad.nomination_id, bad.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', bad.nomination_id);
+	END IF;
+	-- an initiative credited to an award a nomination entered keeps its credit
+	-- (the check of the trigger _guard_nominated_initiative)
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		SELECT i.initiative_code, i.used_by_award, n.nomination_id, n.state INTO bad
+			FROM pg_temp._thidua_record_file f
+			JOIN thidua.initiative i ON i.used_by_award OPERATOR(pg_catalog.=) f.record_id
+			JOIN thidua.nomination n ON n.award_record_id OPERATOR(pg_catalog.=) i.used_by_award AND n.person_code IS NOT NULL
+			WHERE NOT i.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives)
+			ORDER BY i.initiative_code LIMIT 1;
+		IF bad.initiative_code IS NOT NULL THEN
+			RAISE EXCEPTION 'initiative "%" is credited to award record %, entered by nomination %: its credit is kept',
+					bad.initiative_code, bad.used_by_award, bad.nomination_id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Nomination %s is %s.', bad.nomination_id, bad.state),
+					  HINT = format('A wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', bad.nomination_id);
+		END IF;
+	END IF;
+	SELECT count(*) FILTER (WHERE f.record_id IS NULL),
+		count(*) FILTER (WHERE f.record_id IS NOT NULL AND NOT s.same), count(*) FILTER (WHERE s.same)
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f
+	LEFT JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+	LEFT JOIN LATERAL (SELECT (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS NOT DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision)
+		AND f.initiatives OPERATOR(pg_catalog.=) ARRAY(SELECT i.initiative_code FROM thidua.initiative i
+			WHERE i.used_by_award OPERATOR(pg_catalog.=) a.record_id AND subject_column OPERATOR(pg_catalog.=) 'person'
+			ORDER BY i.initiative_code) AS same) s ON a.record_id IS NOT NULL;
+	-- (the subject in the join as well: on Citus it routes each row to its shard)
+	-- (units' awards are a Citus reference table: the file's rows passed as JSON)
 	EXECUTE format($q$
 		UPDATE thidua.%1$I a SET kind = f.kind, decision_date = f.decision_date, issuer = f.issuer,
 			revoked_on = f.revoked_on, revocation_reason = f.revocation_reason, revocation_decision = f.revocation_decision
-		FROM pg_temp._thidua_record_file f
-		WHERE a.record_id OPERATOR(pg_catalog.=) f.record_id
+		FROM %3$s
+		WHERE a.%2$I OPERATOR(pg_catalog.=) f.code AND a.record_id OPERATOR(pg_catalog.=) f.record_id
 		  AND (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
 			IS DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision) $q$,
-		target);
+		target, code_column,
+		CASE subject_column WHEN 'unit' THEN 'jsonb_to_recordset($1) f(code text, record_id bigint, kind text, decision_date date,
+			issuer text, revoked_on date, revocation_reason text, revocation_decision text)'
+			ELSE 'pg_temp._thidua_record_file f' END)
+		USING CASE subject_column WHEN 'unit' THEN (SELECT jsonb_agg(to_jsonb(f)) FROM pg_temp._thidua_record_file f
+			WHERE f.record_id IS NOT NULL) END;
+	-- the new records numbered first, in line order, then written: no INSERT
+	-- ... RETURNING feeds the file's table (Citus does not mix the two)
+	WITH numbered AS (
+		SELECT n.line, nextval(pg_catalog.pg_get_serial_sequence('thidua.' OPERATOR(pg_catalog.||) target, 'record_id')) AS record_id
+		FROM (SELECT f.line FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line) n)
+	UPDATE pg_temp._thidua_record_file f SET record_id = n.record_id, is_new = true
+		FROM numbered n WHERE n.line OPERATOR(pg_catalog.=) f.line;
 	EXECUTE format($q$
-		WITH added AS (
-			INSERT INTO thidua.%1$I (%2$I, award_code, year, kind, decision_number, decision_date, issuer,
-				revoked_on, revocation_reason, revocation_decision)
-			SELECT f.code, f.award, f.year, f.kind, f.decision_number, f.decision_date, f.issuer, f.revoked_on,
-				f.revocation_reason, f.revocation_decision
-			FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line
-			RETURNING %2$I AS code, award_code, year, decision_number, record_id)
-		UPDATE pg_temp._thidua_record_file f SET record_id = a.record_id FROM added a
-		WHERE f.record_id IS NULL AND a.code OPERATOR(pg_catalog.=) f.code AND a.award_code OPERATOR(pg_catalog.=) f.award
-		  AND a.year OPERATOR(pg_catalog.=) f.year AND a.decision_number IS NOT DISTINCT FROM f.decision_number $q$,
+		INSERT INTO thidua.%1$I (%2$I, record_id, award_code, year, kind, decision_number, decision_date, issuer,
+			revoked_on, revocation_reason, revocation_decision)
+		OVERRIDING SYSTEM VALUE
+		SELECT f.code, f.record_id, f.award, f.year, f.kind, f.decision_number, f.decision_date, f.issuer, f.revoked_on,
+			f.revocation_reason, f.revocation_decision
+		FROM pg_temp._thidua_record_file f WHERE f.is_new ORDER BY f.line $q$,
 		target, code_column);
 	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
 		-- the initiatives each award used: those of its line, no others
-		UPDATE thidua.initiative i SET used_by_award = NULL FROM pg_temp._thidua_record_file f
-			WHERE i.used_by_award OPERATOR(pg_catalog.=) f.record_id
-			  AND NOT i.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives);
-		UPDATE thidua.initiative i SET used_by_award = f.record_id
-			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		-- (initiatives are a Citus reference table: the credits passed as JSON)
+		UPDATE thidua.initiative i SET used_by_award = NULL
+			WHERE i.initiative_code IN (SELECT x.initiative_code FROM thidua.initiative x
+				JOIN pg_temp._thidua_record_file f ON x.used_by_award OPERATOR(pg_catalog.=) f.record_id
+				WHERE NOT x.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives));
+		credits := (SELECT jsonb_agg(jsonb_build_object('initiative', c.initiative, 'record_id', f.record_id))
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative));
+		UPDATE thidua.initiative i SET used_by_award = c.record_id
+			FROM jsonb_to_recordset(credits) c(initiative text, record_id bigint)
 			WHERE i.initiative_code OPERATOR(pg_catalog.=) c.initiative
-			  AND i.used_by_award IS DISTINCT FROM f.record_id;
+			  AND i.used_by_award IS DISTINCT FROM c.record_id;
 	END IF;
+	DROP TABLE pg_temp._thidua_record_stored;
 	PERFORM thidua._progress('storing', 100);
 END
 $$;
@@ -572,8 +655,16 @@ BEGIN
 			'unique_violation');
 	END IF;
 	PERFORM thidua._progress('checking', 100);
+	-- the stored records of the file's people, copied once (see _import_awards)
+	IF to_regclass('pg_temp._thidua_record_stored') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_stored;
+	END IF;
+	CREATE TEMP TABLE _thidua_record_stored ON COMMIT DROP AS
+		SELECT d.person_code, d.record_id, d.kind, d.severity, d.valid_from, d.valid_to, d.decision, d.note
+		FROM thidua.discipline d JOIN (SELECT DISTINCT f.code FROM pg_temp._thidua_record_file f) k
+			ON d.person_code OPERATOR(pg_catalog.=) k.code;
 	UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
-		FROM (SELECT d.person_code, d.kind, d.valid_from, min(d.record_id) AS record_id FROM thidua.discipline d
+		FROM (SELECT d.person_code, d.kind, d.valid_from, min(d.record_id) AS record_id FROM pg_temp._thidua_record_stored d
 			  GROUP BY 1, 2, 3) m
 		WHERE m.person_code OPERATOR(pg_catalog.=) f.code AND m.kind OPERATOR(pg_catalog.=) f.kind
 		  AND m.valid_from OPERATOR(pg_catalog.=) f.valid_from;
@@ -583,10 +674,11 @@ BEGIN
 		   count(*) FILTER (WHERE f.record_id IS NOT NULL AND (d.severity, d.valid_to, d.decision, d.note)
 							IS NOT DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note))
 		INTO added, changed, unchanged
-	FROM pg_temp._thidua_record_file f LEFT JOIN thidua.discipline d ON d.record_id OPERATOR(pg_catalog.=) f.record_id;
+	FROM pg_temp._thidua_record_file f LEFT JOIN pg_temp._thidua_record_stored d ON d.record_id OPERATOR(pg_catalog.=) f.record_id;
+	DROP TABLE pg_temp._thidua_record_stored;
 	UPDATE thidua.discipline d SET severity = f.severity, valid_to = f.valid_to, decision = f.decision, note = f.note
 		FROM pg_temp._thidua_record_file f
-		WHERE d.record_id OPERATOR(pg_catalog.=) f.record_id
+		WHERE d.person_code OPERATOR(pg_catalog.=) f.code AND d.record_id OPERATOR(pg_catalog.=) f.record_id
 		  AND (d.severity, d.valid_to, d.decision, d.note) IS DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note);
 	INSERT INTO thidua.discipline (person_code, kind, severity, valid_from, valid_to, decision, note)
 		SELECT f.code, f.kind, f.severity, f.valid_from, f.valid_to, f.decision, f.note
@@ -631,6 +723,12 @@ BEGIN
 	IF to_regclass('pg_temp._thidua_record_file') IS NOT NULL THEN
 		DROP TABLE pg_temp._thidua_record_file;
 	END IF;
+	-- on Citus the importers read shards in parallel, then write reference
+	-- tables (initiatives) that the distributed ones refer to: one connection
+	-- per node
+	IF thidua._distributed() THEN
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	CASE kind
 		WHEN 'ratings' THEN SELECT * INTO result FROM thidua._import_ratings(content, source);
 		WHEN 'initiatives' THEN SELECT * INTO result FROM thidua._import_initiatives(content, source);
@@ -644,9 +742,12 @@ BEGIN
 END
 $$;
 
+-- SECURITY DEFINER: on Citus no role writes the record tables directly, so
+-- writes go through these functions, executable by administrators alone
+-- (90_roles.sql), who see every record anyway.
 CREATE FUNCTION thidua.import_records(kind text, content text, source text DEFAULT 'input',
 									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua._import_records($1, $2, $3)
@@ -656,7 +757,7 @@ COMMENT ON FUNCTION thidua.import_records(text, text, text) IS
 
 CREATE FUNCTION thidua.import_records(kind text, content bytea, source text,
 									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua._import_records($1, thidua._decode_utf8($2, coalesce($3, 'input')), $3)
@@ -668,13 +769,14 @@ COMMENT ON FUNCTION thidua.import_records(text, bytea, text) IS
 -- decision; final: a revocation is neither undone nor made again.
 CREATE FUNCTION thidua.revoke_award(record_id bigint, revoked_on date, reason text, decision text DEFAULT NULL)
 	RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	found_in text[] := '{}';
 	holder text;
 	earlier date;
+	nominated record;
 BEGIN
 	reason := normalize(btrim(reason), NFC);
 	IF revoked_on IS NULL THEN
@@ -683,10 +785,16 @@ BEGIN
 	ELSIF coalesce(reason, '') OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'revoking award record % needs a reason', record_id USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	SELECT a.person_code, a.revoked_on INTO holder, earlier FROM thidua.individual_award a
-		WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id FOR UPDATE;
+	-- the holder first, then the row locked by holder and record: on Citus a
+	-- person's awards are distributed by person, and a row is locked on its
+	-- shard alone
+	SELECT a.person_code INTO holder FROM thidua.individual_award a
+		WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id;
 	IF FOUND THEN
 		found_in := found_in OPERATOR(pg_catalog.||) 'individual_award'::text;
+		SELECT a.revoked_on INTO earlier FROM thidua.individual_award a
+			WHERE a.person_code OPERATOR(pg_catalog.=) holder AND a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id
+			FOR UPDATE;
 	END IF;
 	IF EXISTS (SELECT 1 FROM thidua.unit_award a WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id) THEN
 		found_in := found_in OPERATOR(pg_catalog.||) 'unit_award'::text;
@@ -699,14 +807,27 @@ BEGIN
 		RAISE EXCEPTION 'award record % is both a person''s award and a unit''s', record_id
 			USING ERRCODE = 'ambiguous_parameter',
 				  HINT = 'Set revoked_on, revocation_reason and revocation_decision of the one meant in thidua.individual_award or thidua.unit_award.';
-	ELSIF earlier IS NOT NULL THEN
+	END IF;
+	-- an award a nomination entered is revoked through the nomination (the
+	-- check of the trigger _guard_nominated_award, made here for Citus)
+	SELECT n.nomination_id, n.state INTO nominated FROM thidua.nomination n
+		WHERE n.award_record_id OPERATOR(pg_catalog.=) revoke_award.record_id
+		  AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) (found_in[1] OPERATOR(pg_catalog.=) 'individual_award');
+	IF earlier IS NOT NULL THEN
 		RAISE EXCEPTION 'award record % of "%" was revoked on % already', record_id, holder, to_char(earlier, 'YYYY-MM-DD')
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A revocation is neither undone nor made again.';
+	ELSIF nominated.nomination_id IS NOT NULL AND nominated.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record_id,
+				nominated.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', nominated.nomination_id, nominated.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', nominated.nomination_id);
 	END IF;
 	EXECUTE format('UPDATE thidua.%I a SET revoked_on = $1, revocation_reason = $2, revocation_decision = $3
-		WHERE a.record_id OPERATOR(pg_catalog.=) $4', found_in[1])
-		USING revoked_on, reason, decision, record_id;
+		WHERE a.%I OPERATOR(pg_catalog.=) $5 AND a.record_id OPERATOR(pg_catalog.=) $4', found_in[1],
+		CASE found_in[1] WHEN 'individual_award' THEN 'person_code' ELSE 'unit_code' END)
+		USING revoked_on, reason, decision, record_id, holder;
 	RETURN 'revoked';
 END
 $$;

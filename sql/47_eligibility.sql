@@ -204,6 +204,7 @@ DECLARE
 	rec_key text;
 	rating_table text;
 	award_table text;
+	scope_units text[];
 BEGIN
 	SELECT e.rule, v.general INTO entry
 	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
@@ -213,6 +214,13 @@ BEGIN
 	END IF;
 	general := entry.general;
 	collective := (SELECT a.subject = 'collective' FROM thidua.award a WHERE a.award_code = award);
+	-- the unit and its sub-units, named in the query (Citus plans no recursive
+	-- query over its distributed tables)
+	IF unit IS NOT NULL THEN
+		WITH RECURSIVE tree AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = unit
+			UNION SELECT c.unit_code FROM thidua.unit c JOIN tree t ON c.parent_code = t.unit_code)
+		SELECT array_agg(t.unit_code ORDER BY t.unit_code) INTO scope_units FROM tree t;
+	END IF;
 	counts_thematic := thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count');
 	counts_revoked := thidua._general_rule(general, 'revoked_awards_count');
 	counts_once := thidua._general_rule(general, 'initiative_counts_once');
@@ -410,7 +418,7 @@ BEGIN
 						ELSE format('in %s-%s', window_from, y) END);
 				DECLARE
 					used_ok text := CASE WHEN counts_once THEN format(
-						'(i.used_by_award IS NULL OR (u.award_code = %L AND u.year = %s AND u.person_code = ia.person_code))', award, y)
+						'(i.used_by_award IS NULL OR coalesce(u.award_code = %L AND u.year = %s, false))', award, y)
 						ELSE 'true' END;
 					in_window text := format('i.scope >= %L::thidua.initiative_scope AND extract(year FROM i.recognised_on) >= %s',
 						scope, coalesce(window_from, 1900));
@@ -458,10 +466,11 @@ BEGIN
 						ELSE 'as ' || array_to_string(posts[1:cardinality(posts) - 1], ', ') || ' or ' || posts[cardinality(posts)] END;
 					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
 					extra_sources := extra_sources || format(
-						'%1$s AS (SELECT t.person_code AS subject_code, thidua._months_in(range_agg(daterange(t.valid_from,
+						'%1$s AS NOT MATERIALIZED (SELECT t.person_code AS subject_code, thidua._months_in(range_agg(daterange(t.valid_from,
 							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS months
-						FROM %3$s t WHERE t.valid_from <= %2$s AND %4$s GROUP BY t.person_code)',
-						leaf || '_src', d, CASE WHEN in_sector THEN 'thidua.membership' ELSE 'thidua.post_held' END, where_e);
+						FROM %3$s t WHERE t.valid_from <= %2$s AND %4$s%5$s GROUP BY t.person_code)',
+						leaf || '_src', d, CASE WHEN in_sector THEN 'thidua.membership' ELSE 'thidua.post_held' END, where_e,
+						CASE WHEN subject IS NOT NULL THEN format(' AND t.person_code = %L', subject) ELSE '' END);
 					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
 					l1 := l1 || format('coalesce(%1$s_src.months, 0) / 12 AS %1$s_years, coalesce(%1$s_src.months, 0) %% 12 AS %1$s_months,
 						CASE WHEN s.sex = ''female'' THEN %2$s ELSE %3$s END AS %1$s_needed, s.sex AS %1$s_sex',
@@ -570,7 +579,7 @@ BEGIN
 						what := format('had a measure of %s or heavier in %s', coalesce(p ->> 'severity', 'reprimand'), member_year);
 					END IF;
 					extra_sources := extra_sources || format(
-						'%1$s AS (SELECT m.unit_code AS subject_code, count(DISTINCT m.person_code) AS members,
+						'%1$s AS NOT MATERIALIZED (SELECT m.unit_code AS subject_code, count(DISTINCT m.person_code) AS members,
 							count(DISTINCT m.person_code) FILTER (WHERE %2$s) AS hits
 						FROM thidua.membership m WHERE m.valid_from <= %3$s AND (m.valid_to IS NULL OR m.valid_to > %3$s)
 						GROUP BY m.unit_code)', leaf || '_src', hit, d);
@@ -620,22 +629,25 @@ BEGIN
 		subjects := format('SELECT u.unit_code AS subject_code, u.name::text AS subject_name, u.parent_code AS unit_code,
 			NULL::text AS sex FROM thidua.unit u WHERE %s',
 			CASE WHEN subject IS NOT NULL THEN format('u.unit_code = %L', subject)
-				 WHEN unit IS NOT NULL THEN 'u.unit_code IN (SELECT unit_code FROM scope_units)' ELSE 'true' END);
+				 WHEN unit IS NOT NULL THEN format('u.unit_code = ANY (%L::text[])', scope_units) ELSE 'true' END);
 	ELSIF subject IS NOT NULL THEN
 		subjects := format('SELECT i.person_code AS subject_code, i.full_name::text AS subject_name,
-			(SELECT min(m.unit_code) FROM thidua.membership m WHERE m.person_code = i.person_code AND m.valid_from <= %s
-			 AND (m.valid_to IS NULL OR m.valid_to > %s)) AS unit_code, i.sex
-			FROM thidua.individual i WHERE i.person_code = %L', d, d, subject);
+			(SELECT min(m.unit_code) FROM thidua.membership m WHERE m.person_code = %3$L AND m.valid_from <= %1$s
+			 AND (m.valid_to IS NULL OR m.valid_to > %2$s)) AS unit_code, i.sex
+			FROM thidua.individual i WHERE i.person_code = %3$L', d, d, subject);
 	ELSE
 		subjects := format('SELECT m.subject_code, i.full_name::text AS subject_name, m.unit_code, i.sex
 			FROM (SELECT m.person_code AS subject_code, min(m.unit_code) AS unit_code FROM thidua.membership m
 				  WHERE m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to > %s)%s GROUP BY m.person_code) m
 			JOIN thidua.individual i ON i.person_code = m.subject_code', d, d,
-			CASE WHEN unit IS NOT NULL THEN ' AND m.unit_code IN (SELECT unit_code FROM scope_units)' ELSE '' END);
+			CASE WHEN unit IS NOT NULL THEN format(' AND m.unit_code = ANY (%L::text[])', scope_units) ELSE '' END);
 	END IF;
 	-- records of the subjects in scope only, when the scope is narrower than everyone
-	rec_key := CASE WHEN unit IS NOT NULL OR subject IS NOT NULL
-		THEN format(' AND %%s.%s IN (SELECT subject_code FROM subjects)', who) ELSE '' END;
+	-- (one subject by its code: on Citus the query then goes to its one shard)
+	rec_key := CASE WHEN subject IS NOT NULL
+			THEN format(' AND %%s.%s = %s', who, replace(quote_literal(subject), '%', '%%'))
+		WHEN unit IS NOT NULL
+			THEN format(' AND %%s.%s IN (SELECT subject_code FROM subjects)', who) ELSE '' END;
 
 	-- the last year whose achievements a disciplinary measure voids (achievements_after_discipline)
 	IF after_discipline THEN
@@ -649,28 +661,30 @@ BEGIN
 			ELSE 'NULL::text AS cut_note' END;
 	END IF;
 	IF cardinality(d_aggs) > 0 AND NOT collective THEN
-		sources := sources || format(', cut AS (SELECT x.person_code AS subject_code, %s FROM thidua.discipline x
+		sources := sources || format(', cut AS NOT MATERIALIZED (SELECT x.person_code AS subject_code, %s FROM thidua.discipline x
 			WHERE x.valid_from <= %s%s GROUP BY x.person_code)', array_to_string(d_aggs, ', '), d, format(rec_key, 'x'));
 		joins := joins || ' LEFT JOIN cut x ON x.subject_code = s.subject_code';
 	END IF;
 	IF cardinality(r_aggs) > 0 THEN
-		sources := sources || format(', r AS (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s',
+		sources := sources || format(', r AS NOT MATERIALIZED (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s',
 			who, array_to_string(ARRAY(SELECT DISTINCT a FROM unnest(r_aggs) a), ', '),
+			-- (the year assumed read twice, as itself and as the year forecast, by
+			-- one scan: no UNION, which Citus would not push down)
 			CASE WHEN forecast THEN format(
-				'(SELECT r.%1$s, r.year, r.rating FROM %2$s r WHERE r.year BETWEEN %3$s AND %4$s%6$s
-				  UNION ALL SELECT r.%1$s, %5$s, r.rating FROM %2$s r WHERE r.year = %4$s%6$s) r',
-				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'))
+				'(SELECT * FROM (SELECT r.%1$s, unnest(CASE WHEN r.year = %4$s THEN ARRAY[r.year, %5$s] ELSE ARRAY[r.year] END) AS year,
+					r.rating FROM %2$s r WHERE r.year BETWEEN %7$s AND %4$s%6$s) r WHERE r.year BETWEEN %3$s AND %5$s) r',
+				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'), least(rating_from, assumed))
 			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END)
 			|| CASE WHEN cardinality(r_having) > 0 THEN ' HAVING ' || array_to_string(r_having, ' AND ') || ')' ELSE ')' END;
 		joins := joins || CASE WHEN cardinality(r_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' r ON r.subject_code = s.subject_code';
 	END IF;
 	IF cardinality(a_aggs) > 0 THEN
-		sources := sources || format(', aw AS (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s',
+		sources := sources || format(', aw AS NOT MATERIALIZED (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s',
 			who, array_to_string(a_aggs, ', '),
 			CASE WHEN forecast THEN format(
-				'(SELECT a.%1$s, a.award_code, a.year, a.kind, a.revoked_on FROM %2$s a WHERE a.award_code = ANY (%3$L::text[]) AND a.year <= %4$s%6$s
-				  UNION ALL SELECT a.%1$s, a.award_code, %5$s, a.kind, a.revoked_on FROM %2$s a
-				  WHERE a.award_code = ANY (%3$L::text[]) AND a.year = %4$s AND a.kind = ''yearly''%6$s) a',
+				'(SELECT a.%1$s, a.award_code, unnest(CASE WHEN a.year = %4$s AND a.kind = ''yearly'' THEN ARRAY[a.year, %5$s]
+					ELSE ARRAY[a.year] END) AS year, a.kind, a.revoked_on
+				  FROM %2$s a WHERE a.award_code = ANY (%3$L::text[]) AND a.year <= %4$s%6$s) a',
 				who, award_table, award_codes, assumed, y, format(rec_key, 'a'))
 			ELSE format('%s a', award_table) END,
 			CASE WHEN after_discipline THEN ' LEFT JOIN cut x ON x.subject_code = a.' || who ELSE '' END
@@ -682,12 +696,16 @@ BEGIN
 		END IF;
 	END IF;
 	IF cardinality(i_aggs) > 0 THEN
-		sources := sources || format(', ini AS (SELECT ia.person_code AS subject_code, %s
-			FROM thidua.initiative_author ia JOIN thidua.initiative i ON i.initiative_code = ia.initiative_code
-			LEFT JOIN thidua.individual_award u ON u.record_id = i.used_by_award%s
-			WHERE i.recognised_on <= %s%s GROUP BY ia.person_code)',
-			array_to_string(i_aggs, ', '), CASE WHEN after_discipline THEN ' LEFT JOIN cut c ON c.subject_code = ia.person_code' ELSE '' END,
-			d, format(rec_key, 'ia'));
+		-- led by the person (distributed) and the award that used an initiative
+		-- joined as the author's own (co-located): on Citus each worker counts
+		-- its people's initiatives
+		sources := sources || format(', ini AS NOT MATERIALIZED (SELECT p.person_code AS subject_code, %s
+			FROM thidua.individual p JOIN thidua.initiative_author ia ON ia.person_code = p.person_code
+			JOIN thidua.initiative i ON i.initiative_code = ia.initiative_code
+			LEFT JOIN thidua.individual_award u ON u.person_code = p.person_code AND u.record_id = i.used_by_award%s
+			WHERE i.recognised_on <= %s%s GROUP BY p.person_code)',
+			array_to_string(i_aggs, ', '), CASE WHEN after_discipline THEN ' LEFT JOIN cut c ON c.subject_code = p.person_code' ELSE '' END,
+			d, format(rec_key, 'p'));
 		joins := joins || ' LEFT JOIN ini ON ini.subject_code = s.subject_code';
 	END IF;
 	IF cardinality(extra_sources) > 0 THEN
@@ -702,12 +720,13 @@ BEGIN
 		INTO reasons FROM thidua._rule_nodes(entry.rule) t;
 	END IF;
 
-	sql := format('WITH RECURSIVE scope_units AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = %L
-			UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code),
-		subjects AS (%s)%s
+	-- every CTE inlined (NOT MATERIALIZED): on Citus the whole query, joined
+	-- on person_code throughout, is pushed down to the workers, each judging
+	-- the people of its shards
+	sql := format('WITH subjects AS NOT MATERIALIZED (%s)%s
 		SELECT subject_code, subject_name, unit_code, %s AS passed, %s AS reasons, (%s)::integer AS missing, %s AS lacks
 		FROM (SELECT s.subject_code, s.subject_name, s.unit_code%s FROM subjects s%s) l1%s',
-		unit, subjects, sources,
+		subjects, sources,
 		pass_of ->> 'rule',
 		CASE WHEN with_reasons THEN reasons ELSE 'NULL::jsonb' END,
 		CASE WHEN forecast THEN missing_of ->> 'rule' ELSE 'NULL::integer' END,

@@ -44,6 +44,7 @@ DECLARE
 	product numeric;
 	rounded integer;
 	holders integer;
+	units text[];
 BEGIN
 	PERFORM thidua._check_award_year(award, year);
 	IF unit IS NULL THEN
@@ -67,18 +68,23 @@ BEGIN
 			thidua._legal_source_text(q -> 'source');
 		RETURN;
 	END IF;
-	-- the people of the unit and its sub-units on the judging date holding the base award in the year
+	-- the people of the unit and its sub-units on the judging date holding the
+	-- base award in the year: the units named first (Citus plans no recursive
+	-- query over its distributed tables), the holders joined on person_code
+	-- (co-located there: each worker counts its own people)
 	WITH RECURSIVE scope_units AS (
 		SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = unit
 		UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code)
-	SELECT count(DISTINCT m.person_code)::integer INTO holders
-	FROM thidua.membership m
-	WHERE m.unit_code IN (SELECT s.unit_code FROM scope_units s)
-	  AND m.valid_from <= on_date AND (m.valid_to IS NULL OR m.valid_to > on_date)
-	  AND EXISTS (SELECT 1 FROM thidua.individual_award a WHERE a.person_code = m.person_code
-				  AND a.award_code = q ->> 'base_award' AND a.year = quota.year
-				  AND (thidua._general_rule(general, 'revoked_awards_count') OR a.revoked_on IS NULL)
-				  AND (thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count') OR a.kind IN ('yearly', 'career')));
+	SELECT array_agg(s.unit_code ORDER BY s.unit_code) INTO units FROM scope_units s;
+	EXECUTE 'SELECT count(DISTINCT m.person_code)::integer
+		FROM thidua.membership m
+		JOIN (SELECT a.person_code FROM thidua.individual_award a
+			  WHERE a.award_code = $2 AND a.year = $3 AND ($4 OR a.revoked_on IS NULL)
+				AND ($5 OR a.kind IN (''yearly'', ''career'')) GROUP BY a.person_code) h ON h.person_code = m.person_code
+		WHERE m.unit_code = ANY ($1) AND m.valid_from <= $6 AND (m.valid_to IS NULL OR m.valid_to > $6)'
+		INTO holders
+		USING units, q ->> 'base_award', quota.year, thidua._general_rule(general, 'revoked_awards_count'),
+			thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count'), on_date;
 	-- exact: numeric throughout
 	product := holders * (q ->> 'share')::numeric;
 	rounded := CASE coalesce(q ->> 'rounding', 'down')
@@ -111,6 +117,8 @@ DECLARE
 	draft text;
 	rule_in_force jsonb;
 	rule_draft jsonb;
+	judged_in_force jsonb;
+	judged_draft jsonb;
 BEGIN
 	PERFORM thidua._check_award_year(award, year);
 	PERFORM thidua._check_unit(unit);
@@ -132,8 +140,17 @@ BEGIN
 	SELECT e.rule INTO rule_draft FROM thidua.rulebook_entry e WHERE e.version_code = draft AND e.award_code = award;
 	-- the deciding rule: a failing leaf of the version under which the subject fails,
 	-- first those with no identical leaf (parameters alike) in the other version
+	-- each version's judgement first (on Citus, pushed down to the workers),
+	-- then compared here: the comparison reads no table
+	EXECUTE format('SELECT jsonb_agg(to_jsonb(q)) FROM (%s) q',
+		thidua._eligibility_query(award, year, on_date, in_force, unit, NULL, 'all')) INTO judged_in_force;
+	EXECUTE format('SELECT jsonb_agg(to_jsonb(q)) FROM (%s) q',
+		thidua._eligibility_query(award, year, on_date, draft, unit, NULL, 'all')) INTO judged_draft;
 	RETURN QUERY EXECUTE format($q$
-		WITH now AS (%s), proposed AS (%s)
+		WITH now AS (SELECT * FROM jsonb_to_recordset($3) AS j(subject_code text, subject_name text, unit_code text,
+				passed boolean, reasons jsonb)),
+			proposed AS (SELECT * FROM jsonb_to_recordset($4) AS j(subject_code text, subject_name text, unit_code text,
+				passed boolean, reasons jsonb))
 		SELECT n.subject_code, n.subject_name::thidua.vietnamese_text,
 			CASE WHEN p.passed THEN 'gains' ELSE 'loses' END, %L::text, d.deciding_rule, d.evidence
 		FROM now n JOIN proposed p ON p.subject_code = n.subject_code AND p.passed IS DISTINCT FROM n.passed
@@ -148,10 +165,8 @@ BEGIN
 				FROM thidua._rule_nodes(CASE WHEN p.passed THEN $2 ELSE $1 END) o WHERE o.body ? 'kind'), t.ordinal
 			LIMIT 1) d ON true
 		ORDER BY 3, n.unit_code, n.subject_code $q$,
-		thidua._eligibility_query(award, year, on_date, in_force, unit, NULL, 'all'),
-		thidua._eligibility_query(award, year, on_date, draft, unit, NULL, 'all'),
 		in_force, in_force, draft)
-		USING rule_in_force, rule_draft;
+		USING rule_in_force, rule_draft, coalesce(judged_in_force, '[]'), coalesce(judged_draft, '[]');
 END
 $$;
 COMMENT ON FUNCTION thidua.eligibility_changes(text, integer, text, text) IS
