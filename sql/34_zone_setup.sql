@@ -271,19 +271,30 @@ BEGIN
 			date_of_birth = excluded.date_of_birth
 		WHERE (individual.full_name, individual.sex, individual.date_of_birth)
 			IS DISTINCT FROM (excluded.full_name, excluded.sex, excluded.date_of_birth);
+	-- the rows written, counted before the writes (on Citus an upsert's row
+	-- count includes the rows its WHERE left as they were)
+	SELECT count(*) INTO memberships
+	FROM jsonb_each(units) m LEFT JOIN thidua.membership s
+		ON s.person_code OPERATOR(pg_catalog.=) (m.value ->> 'person') AND s.unit_code OPERATOR(pg_catalog.=) (m.value ->> 'unit')
+		AND s.valid_from OPERATOR(pg_catalog.=) (m.value ->> 'from')::date
+	WHERE s.person_code IS NULL OR s.valid_to IS DISTINCT FROM (m.value ->> 'until')::date;
+	SELECT count(*) INTO posts
+	FROM jsonb_each(held) h LEFT JOIN thidua.post_held s
+		ON s.person_code OPERATOR(pg_catalog.=) (h.value ->> 'person') AND s.post OPERATOR(pg_catalog.=) (h.value ->> 'post')
+		AND s.valid_from OPERATOR(pg_catalog.=) (h.value ->> 'from')::date
+	WHERE s.person_code IS NULL
+	   OR (s.unit_code, s.valid_to) IS DISTINCT FROM (h.value ->> 'unit', (h.value ->> 'until')::date);
 	INSERT INTO thidua.membership (person_code, unit_code, valid_from, valid_to)
 		SELECT m.value ->> 'person', m.value ->> 'unit', (m.value ->> 'from')::date, (m.value ->> 'until')::date
 		FROM jsonb_each(units) m
 		ON CONFLICT (person_code, unit_code, valid_from) DO UPDATE SET valid_to = excluded.valid_to
 		WHERE membership.valid_to IS DISTINCT FROM excluded.valid_to;
-	GET DIAGNOSTICS memberships = ROW_COUNT;
 	INSERT INTO thidua.post_held (person_code, unit_code, post, valid_from, valid_to)
 		SELECT h.value ->> 'person', h.value ->> 'unit', h.value ->> 'post', (h.value ->> 'from')::date,
 			(h.value ->> 'until')::date
 		FROM jsonb_each(held) h
 		ON CONFLICT (person_code, post, valid_from) DO UPDATE SET unit_code = excluded.unit_code, valid_to = excluded.valid_to
 		WHERE (post_held.unit_code, post_held.valid_to) IS DISTINCT FROM (excluded.unit_code, excluded.valid_to);
-	GET DIAGNOSTICS posts = ROW_COUNT;
 END
 $$;
 COMMENT ON FUNCTION thidua.import_people(text, text) IS
