@@ -525,6 +525,182 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua.import_people(content text, source text DEFAULT 'input',
+									 OUT added integer, OUT changed integer, OUT unchanged integer,
+									 OUT memberships integer, OUT posts integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rec record;
+	people jsonb := '{}';		-- code -> {line, name, sex, born}
+	units jsonb := '{}';		-- code|unit|from -> {line, until}
+	held jsonb := '{}';			-- code|post|from -> {line, unit, until}
+	code text;
+	sex text;
+	born date;
+	unit_from date;
+	unit_to date;
+	post_from date;
+	post_to date;
+	key text;
+	earlier jsonb;
+	overlap record;
+BEGIN
+	source := coalesce(source, 'input');
+	FOR rec IN SELECT * FROM thidua._csv_rows(content, source,
+			'{code,name,sex,date_of_birth,unit,unit_from,unit_to,post,post_from,post_to}',
+			'{code,name,sex,unit,unit_from}') LOOP
+		code := rec.cells[1];
+		IF code OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._-]{0,63}$' THEN
+			RAISE EXCEPTION '%:%: column "code": "%" is not a person code', source, rec.line, code
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
+		END IF;
+		IF char_length(rec.cells[2]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "name": % characters, at most 300', source, rec.line, char_length(rec.cells[2])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		IF char_length(rec.cells[8]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "post": % characters, at most 300', source, rec.line, char_length(rec.cells[8])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		sex := CASE lower(normalize(rec.cells[3], NFC)) WHEN 'male' THEN 'male' WHEN 'nam' THEN 'male'
+					WHEN 'female' THEN 'female' WHEN 'nữ' THEN 'female' END;
+		IF sex IS NULL THEN
+			RAISE EXCEPTION '%:%: column "sex": "%" is not male, female, nam or nữ', source, rec.line, rec.cells[3]
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		born := thidua._csv_date(rec.cells[4], source, rec.line, 'date_of_birth');
+		IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) rec.cells[5]) THEN
+			RAISE EXCEPTION '%:%: column "unit": unit "%" does not exist', source, rec.line, rec.cells[5]
+				USING ERRCODE = 'foreign_key_violation', HINT = 'Import the units first (thidua units import).';
+		END IF;
+		unit_from := thidua._csv_date(rec.cells[6], source, rec.line, 'unit_from');
+		unit_to := thidua._csv_date(rec.cells[7], source, rec.line, 'unit_to');
+		IF unit_to OPERATOR(pg_catalog.<=) unit_from THEN
+			RAISE EXCEPTION '%:%: column "unit_to": % is not after unit_from %', source, rec.line, unit_to, unit_from
+				USING ERRCODE = 'check_violation';
+		END IF;
+		post_from := thidua._csv_date(rec.cells[9], source, rec.line, 'post_from');
+		post_to := thidua._csv_date(rec.cells[10], source, rec.line, 'post_to');
+		IF rec.cells[8] IS NULL AND (post_from IS NOT NULL OR post_to IS NOT NULL) THEN
+			RAISE EXCEPTION '%:%: column "post": dates of a post are given, not the post', source, rec.line
+				USING ERRCODE = 'not_null_violation';
+		ELSIF rec.cells[8] IS NOT NULL AND post_from IS NULL THEN
+			RAISE EXCEPTION '%:%: column "post_from": the post "%" needs the date it was taken up', source, rec.line, rec.cells[8]
+				USING ERRCODE = 'not_null_violation';
+		ELSIF post_to OPERATOR(pg_catalog.<=) post_from THEN
+			RAISE EXCEPTION '%:%: column "post_to": % is not after post_from %', source, rec.line, post_to, post_from
+				USING ERRCODE = 'check_violation';
+		END IF;
+
+		-- the rows of one person agree on who it is
+		earlier := people -> code;
+		IF earlier IS NULL THEN
+			people := people OPERATOR(pg_catalog.||) jsonb_build_object(code, jsonb_build_object(
+				'line', rec.line, 'name', normalize(rec.cells[2], NFC), 'sex', sex, 'born', born));
+		ELSIF (earlier ->> 'name', earlier ->> 'sex', (earlier ->> 'born')::date)
+			  IS DISTINCT FROM (normalize(rec.cells[2], NFC), sex, born) THEN
+			RAISE EXCEPTION '%:%: column "%": person "%" is given as someone else on line %', source, rec.line,
+				CASE WHEN earlier ->> 'name' IS DISTINCT FROM normalize(rec.cells[2], NFC) THEN 'name'
+					 WHEN earlier ->> 'sex' IS DISTINCT FROM sex THEN 'sex' ELSE 'date_of_birth' END,
+				code, earlier ->> 'line'
+				USING ERRCODE = 'unique_violation',
+					  HINT = 'Rows of one person give the same name, sex and date of birth.';
+		END IF;
+		key := concat_ws('|', code, rec.cells[5], unit_from);
+		earlier := units -> key;
+		IF earlier IS NULL THEN
+			units := units OPERATOR(pg_catalog.||) jsonb_build_object(key, jsonb_build_object(
+				'line', rec.line, 'person', code, 'unit', rec.cells[5], 'from', unit_from, 'until', unit_to));
+		ELSIF (earlier ->> 'until')::date IS DISTINCT FROM unit_to THEN
+			RAISE EXCEPTION '%:%: column "unit_to": the membership of "%" in "%" from % ends otherwise on line %',
+				source, rec.line, code, rec.cells[5], unit_from, earlier ->> 'line'
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		IF rec.cells[8] IS NOT NULL THEN
+			key := concat_ws('|', code, normalize(rec.cells[8], NFC), post_from);
+			earlier := held -> key;
+			IF earlier IS NULL THEN
+				held := held OPERATOR(pg_catalog.||) jsonb_build_object(key, jsonb_build_object(
+					'line', rec.line, 'person', code, 'post', normalize(rec.cells[8], NFC), 'unit', rec.cells[5],
+					'from', post_from, 'until', post_to));
+			ELSIF (earlier ->> 'unit', (earlier ->> 'until')::date) IS DISTINCT FROM (rec.cells[5], post_to) THEN
+				RAISE EXCEPTION '%:%: column "post": the post "%" of "%" from % is given otherwise on line %',
+					source, rec.line, rec.cells[8], code, post_from, earlier ->> 'line'
+					USING ERRCODE = 'unique_violation';
+			END IF;
+		END IF;
+	END LOOP;
+	-- the periods of one post of a person do not overlap, in the file or with
+	-- those stored (a stored period the file gives again is the file's)
+	WITH file AS (
+		SELECT (h.value ->> 'line')::integer AS line, h.value ->> 'person' AS person, h.value ->> 'post' AS post,
+			(h.value ->> 'from')::date AS valid_from, (h.value ->> 'until')::date AS valid_to
+		FROM jsonb_each(held) h
+	), every_period AS (
+		SELECT f.* FROM file f
+		UNION ALL
+		SELECT NULL, p.person_code, p.post, p.valid_from, p.valid_to FROM thidua.post_held p
+		WHERE p.person_code OPERATOR(pg_catalog.=) ANY (SELECT f.person FROM file f)
+		  AND NOT held OPERATOR(pg_catalog.?) concat_ws('|', p.person_code, p.post, p.valid_from)
+	)
+	SELECT f.line, f.person, f.post, f.valid_from, o.valid_from AS other_from, o.line AS other_line INTO overlap
+	FROM file f JOIN every_period o ON o.person OPERATOR(pg_catalog.=) f.person AND o.post OPERATOR(pg_catalog.=) f.post
+		AND o.valid_from OPERATOR(pg_catalog.<>) f.valid_from
+		AND (o.line IS NULL OR o.line OPERATOR(pg_catalog.<) f.line)
+		AND daterange(o.valid_from, o.valid_to) OPERATOR(pg_catalog.&&) daterange(f.valid_from, f.valid_to)
+	ORDER BY f.line, o.line NULLS FIRST LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: column "post_from": the post "%" of "%" from % overlaps its period from % (%)', source,
+			overlap.line, overlap.post, overlap.person, to_char(overlap.valid_from, 'YYYY-MM-DD'),
+			to_char(overlap.other_from, 'YYYY-MM-DD'),
+			CASE WHEN overlap.other_line IS NULL THEN 'stored' ELSE 'line ' || overlap.other_line END
+			USING ERRCODE = 'exclusion_violation',
+				  HINT = 'A post is held once at a time: end one period (post_to) on or before the next starts.';
+	END IF;
+
+	SELECT count(*) FILTER (WHERE i.person_code IS NULL),
+		   count(*) FILTER (WHERE i.person_code IS NOT NULL AND (i.full_name, i.sex, i.date_of_birth)
+							IS DISTINCT FROM (p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date)),
+		   count(*) FILTER (WHERE i.person_code IS NOT NULL AND (i.full_name, i.sex, i.date_of_birth)
+							IS NOT DISTINCT FROM (p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date))
+		INTO added, changed, unchanged
+	FROM jsonb_each(people) p LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) p.key;
+	INSERT INTO thidua.individual (person_code, full_name, sex, date_of_birth)
+		SELECT p.key, p.value ->> 'name', p.value ->> 'sex', (p.value ->> 'born')::date FROM jsonb_each(people) p
+		ON CONFLICT (person_code) DO UPDATE SET full_name = excluded.full_name, sex = excluded.sex,
+			date_of_birth = excluded.date_of_birth
+		WHERE (individual.full_name, individual.sex, individual.date_of_birth)
+			IS DISTINCT FROM (excluded.full_name, excluded.sex, excluded.date_of_birth);
+	-- the rows written, counted before the writes (on Citus an upsert's row
+	-- count includes the rows its WHERE left as they were)
+	SELECT count(*) INTO memberships
+	FROM jsonb_each(units) m LEFT JOIN thidua.membership s
+		ON s.person_code OPERATOR(pg_catalog.=) (m.value ->> 'person') AND s.unit_code OPERATOR(pg_catalog.=) (m.value ->> 'unit')
+		AND s.valid_from OPERATOR(pg_catalog.=) (m.value ->> 'from')::date
+	WHERE s.person_code IS NULL OR s.valid_to IS DISTINCT FROM (m.value ->> 'until')::date;
+	SELECT count(*) INTO posts
+	FROM jsonb_each(held) h LEFT JOIN thidua.post_held s
+		ON s.person_code OPERATOR(pg_catalog.=) (h.value ->> 'person') AND s.post OPERATOR(pg_catalog.=) (h.value ->> 'post')
+		AND s.valid_from OPERATOR(pg_catalog.=) (h.value ->> 'from')::date
+	WHERE s.person_code IS NULL
+	   OR (s.unit_code, s.valid_to) IS DISTINCT FROM (h.value ->> 'unit', (h.value ->> 'until')::date);
+	INSERT INTO thidua.membership (person_code, unit_code, valid_from, valid_to)
+		SELECT m.value ->> 'person', m.value ->> 'unit', (m.value ->> 'from')::date, (m.value ->> 'until')::date
+		FROM jsonb_each(units) m
+		ON CONFLICT (person_code, unit_code, valid_from) DO UPDATE SET valid_to = excluded.valid_to
+		WHERE membership.valid_to IS DISTINCT FROM excluded.valid_to;
+	INSERT INTO thidua.post_held (person_code, unit_code, post, valid_from, valid_to)
+		SELECT h.value ->> 'person', h.value ->> 'unit', h.value ->> 'post', (h.value ->> 'from')::date,
+			(h.value ->> 'until')::date
+		FROM jsonb_each(held) h
+		ON CONFLICT (person_code, post, valid_from) DO UPDATE SET unit_code = excluded.unit_code, valid_to = excluded.valid_to
+		WHERE (post_held.unit_code, post_held.valid_to) IS DISTINCT FROM (excluded.unit_code, excluded.valid_to);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION thidua._refuse_draft_version(bloc text, period text, criteria_version text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -999,6 +1175,687 @@ BEGIN
 				  HINT = 'A member that leaves during the year keeps its history: thidua.set_member_status(bloc, period, unit, ''withdrawn'' or ''merged'', date, ...) (thidua bloc withdraw).';
 	END IF;
 	RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._record_file_common(source text, subject_column text, lengths jsonb) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		-- an anti-join, not NOT EXISTS: Citus joins a local table with a
+		-- distributed one, not a correlated subquery
+		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+			LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) f.code
+			WHERE i.person_code IS NULL
+			ORDER BY f.line LIMIT 1;
+	ELSIF subject_column OPERATOR(pg_catalog.=) 'unit' THEN
+		SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+			WHERE NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) f.code)
+			ORDER BY f.line LIMIT 1;
+	END IF;
+	IF subject_column IS NOT NULL AND FOUND THEN
+			PERFORM thidua._record_fault(source, bad.line, subject_column,
+				format('%s "%s" does not exist', subject_column, bad.code),
+				'foreign_key_violation', CASE subject_column WHEN 'person' THEN 'Import the people first (thidua people import).'
+											  ELSE 'Import the units first (thidua units import).' END);
+	END IF;
+	IF lengths OPERATOR(pg_catalog.?) 'year' THEN
+		SELECT f.line, f.year_text INTO bad FROM pg_temp._thidua_record_file f
+			WHERE f.year IS NULL OR f.year NOT BETWEEN 1900 AND 2199 ORDER BY f.line LIMIT 1;
+		IF FOUND THEN
+			PERFORM thidua._record_fault(source, bad.line, 'year', format('"%s" is not a year from 1900 to 2199', bad.year_text),
+				'invalid_parameter_value');
+		END IF;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM jsonb_object_keys(lengths) k WHERE k OPERATOR(pg_catalog.<>) 'year') THEN
+		RETURN;
+	END IF;
+	-- texts within their lengths, in line order
+	SELECT f.line, l.key AS field, char_length(to_jsonb(f) ->> l.key) AS length, l.value::integer AS most INTO bad
+		FROM pg_temp._thidua_record_file f, jsonb_each_text(lengths) l
+		WHERE l.key OPERATOR(pg_catalog.<>) 'year'
+		  AND char_length(to_jsonb(f) ->> l.key) OPERATOR(pg_catalog.>) l.value::integer
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, bad.field, format('%s characters, at most %s', bad.length, bad.most),
+			'string_data_right_truncation');
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._import_ratings(content text, source text,
+									   OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	SET default_statistics_target = 10
+	AS $$
+DECLARE
+	subject_column text := thidua._record_subject(content, source);
+	target text := CASE subject_column WHEN 'person' THEN 'individual_rating' ELSE 'unit_rating' END;
+	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, CASE subject_column WHEN 'person' THEN r.cells[1] ELSE r.cells[2] END AS code,
+			r.cells[3] AS year_text, CASE WHEN r.cells[3] OPERATOR(pg_catalog.~) '^[0-9]{1,4}$' THEN r.cells[3]::integer END AS year,
+			r.cells[4] AS rating_text, w.value::thidua.completion_rating AS rating
+		FROM thidua._csv_rows(content, source, '{person,unit,year,rating}', ARRAY[subject_column, 'year', 'rating']) r
+		LEFT JOIN thidua._record_words('rating') w ON w.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[4], NFC));
+	ANALYZE pg_temp._thidua_record_file;
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, subject_column, '{"year": 0}');
+	SELECT f.line, f.rating_text INTO bad FROM pg_temp._thidua_record_file f WHERE f.rating IS NULL ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'rating', format('"%s" is not a rating', bad.rating_text),
+			'invalid_text_representation',
+			'A rating is HTXSNV, HTTNV, HTNV or KHTNV, or written in full: Hoàn thành xuất sắc nhiệm vụ, Hoàn thành tốt nhiệm vụ, Hoàn thành nhiệm vụ, Không hoàn thành nhiệm vụ.');
+	END IF;
+	SELECT d.line, d.code, d.year, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.year, min(f.line) OVER (PARTITION BY f.code, f.year) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'year',
+			format('the rating of "%s" for %s is given twice (line %s too)', bad.code, bad.year, bad.first), 'unique_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+	EXECUTE format($q$
+		SELECT count(*) FILTER (WHERE r.year IS NULL), count(*) FILTER (WHERE r.rating OPERATOR(pg_catalog.<>) f.rating),
+			count(*) FILTER (WHERE r.rating OPERATOR(pg_catalog.=) f.rating)
+		FROM pg_temp._thidua_record_file f
+		LEFT JOIN thidua.%1$I r ON r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year $q$,
+		target, code_column) INTO added, changed, unchanged;
+	-- an update of the changed, then an insert of the new (no ON CONFLICT: a
+	-- million speculative insertions cost more than an anti-join)
+	-- (units' ratings are a Citus reference table, which Citus updates from
+	-- values, not from a local table: the file's rows passed as JSON there)
+	IF changed OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			UPDATE thidua.%1$I r SET rating = f.rating FROM %3$s
+			WHERE r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
+			  AND r.rating OPERATOR(pg_catalog.<>) f.rating $q$, target, code_column,
+			CASE subject_column WHEN 'unit' THEN 'jsonb_to_recordset($1) f(code text, year integer, rating thidua.completion_rating)'
+				ELSE 'pg_temp._thidua_record_file f' END)
+			USING CASE subject_column WHEN 'unit' THEN (SELECT jsonb_agg(jsonb_build_object('code', f.code, 'year', f.year,
+				'rating', f.rating)) FROM pg_temp._thidua_record_file f) END;
+	END IF;
+	IF added OPERATOR(pg_catalog.>) 0 THEN
+		EXECUTE format($q$
+			INSERT INTO thidua.%1$I (%2$I, year, rating) SELECT f.code, f.year, f.rating FROM pg_temp._thidua_record_file f
+			LEFT JOIN thidua.%1$I r ON r.%2$I OPERATOR(pg_catalog.=) f.code AND r.year OPERATOR(pg_catalog.=) f.year
+			WHERE r.year IS NULL $q$,
+			target, code_column);
+	END IF;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._import_initiatives(content text, source text,
+										   OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS code, normalize(r.cells[2], NFC) AS title, r.cells[3] AS scope_text,
+			ARRAY(SELECT DISTINCT a FROM regexp_split_to_table(r.cells[4], '[[:space:],;]+') a
+				  WHERE a OPERATOR(pg_catalog.<>) '' ORDER BY a) AS authors,
+			r.cells[5] AS recognition_decision, thidua._csv_date(r.cells[6], source, r.line, 'recognised_on') AS recognised_on
+		FROM thidua._csv_rows(content, source, '{code,title,scope,authors,recognition_decision,recognised_on}',
+							  '{code,title,scope,authors,recognised_on}') r;
+	PERFORM thidua._progress('checking', 0);
+	SELECT f.line, f.code INTO bad FROM pg_temp._thidua_record_file f
+		WHERE f.code OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._/-]{0,63}$' ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'code', format('"%s" is not an initiative code', bad.code),
+			'invalid_text_representation',
+			'A code is a letter or digit, then up to 63 letters, digits, ".", "_", "/" or "-".');
+	END IF;
+	PERFORM thidua._record_file_common(source, NULL, '{"title": 1000, "recognition_decision": 100}');
+	PERFORM thidua._record_file_words(source, 'scope_text', 'scope',
+		'A scope is grassroots, ministry_province or national, or cơ sở, cấp bộ, cấp tỉnh, toàn quốc.');
+	SELECT d.line, d.code, d.first INTO bad FROM (
+		SELECT f.line, f.code, min(f.line) OVER (PARTITION BY f.code) AS first FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'code',
+			format('initiative "%s" is given twice (line %s too)', bad.code, bad.first), 'unique_violation');
+	END IF;
+	SELECT a.line, a.person INTO bad
+		FROM (SELECT f.line, c.person FROM pg_temp._thidua_record_file f, unnest(f.authors) c(person) OFFSET 0) a
+		LEFT JOIN thidua.individual i ON i.person_code OPERATOR(pg_catalog.=) a.person
+		WHERE i.person_code IS NULL
+		ORDER BY a.line, a.person LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'authors', format('person "%s" does not exist', bad.person),
+			'foreign_key_violation', 'Authors are people''s codes, separated by spaces, commas or semicolons.');
+	END IF;
+	-- an initiative an award used keeps that award's holder among its authors
+	SELECT f.line, f.code, i.used_by_award, a.person_code INTO bad FROM pg_temp._thidua_record_file f
+		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) f.code
+		JOIN thidua.individual_award a ON a.record_id OPERATOR(pg_catalog.=) i.used_by_award
+		WHERE NOT a.person_code OPERATOR(pg_catalog.=) ANY (f.authors) ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'authors',
+			format('initiative "%s" is used by award record %s of "%s", who must stay one of its authors', bad.code,
+				   bad.used_by_award, bad.person_code), 'check_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+
+	SELECT count(*) FILTER (WHERE i.initiative_code IS NULL),
+		   count(*) FILTER (WHERE i.initiative_code IS NOT NULL AND s.same IS NOT TRUE),
+		   count(*) FILTER (WHERE s.same)
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f
+	LEFT JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) f.code
+	LEFT JOIN LATERAL (SELECT (i.title, i.scope, i.recognition_decision, i.recognised_on)
+			IS NOT DISTINCT FROM (f.title, w.value::thidua.initiative_scope, f.recognition_decision, f.recognised_on)
+			AND f.authors OPERATOR(pg_catalog.=) ARRAY(SELECT ia.person_code FROM thidua.initiative_author ia
+				WHERE ia.initiative_code OPERATOR(pg_catalog.=) f.code ORDER BY ia.person_code) AS same
+		FROM thidua._record_words('scope') w WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.scope_text, NFC))) s
+		ON i.initiative_code IS NOT NULL;
+	INSERT INTO thidua.initiative AS i (initiative_code, title, scope, recognition_decision, recognised_on)
+		SELECT f.code, f.title, w.value::thidua.initiative_scope, f.recognition_decision, f.recognised_on
+		FROM pg_temp._thidua_record_file f
+		JOIN thidua._record_words('scope') w ON w.word OPERATOR(pg_catalog.=) lower(normalize(f.scope_text, NFC))
+		ON CONFLICT (initiative_code) DO UPDATE SET title = excluded.title, scope = excluded.scope,
+			recognition_decision = excluded.recognition_decision, recognised_on = excluded.recognised_on
+		WHERE (i.title, i.scope, i.recognition_decision, i.recognised_on)
+			IS DISTINCT FROM (excluded.title, excluded.scope, excluded.recognition_decision, excluded.recognised_on);
+	-- (a subquery, not USING: Citus deletes from a reference table so)
+	DELETE FROM thidua.initiative_author ia
+		WHERE (ia.initiative_code, ia.person_code) IN (SELECT x.initiative_code, x.person_code
+			FROM thidua.initiative_author x JOIN pg_temp._thidua_record_file f ON x.initiative_code OPERATOR(pg_catalog.=) f.code
+			WHERE NOT x.person_code OPERATOR(pg_catalog.=) ANY (f.authors));
+	INSERT INTO thidua.initiative_author (initiative_code, person_code)
+		SELECT f.code, a.person FROM pg_temp._thidua_record_file f, unnest(f.authors) a(person)
+		ON CONFLICT DO NOTHING;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._import_awards(content text, source text,
+									  OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	subject_column text := thidua._record_subject(content, source);
+	target text := CASE subject_column WHEN 'person' THEN 'individual_award' ELSE 'unit_award' END;
+	code_column text := CASE subject_column WHEN 'person' THEN 'person_code' ELSE 'unit_code' END;
+	bad record;
+	credits jsonb;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, CASE subject_column WHEN 'person' THEN r.cells[1] ELSE r.cells[2] END AS code,
+			r.cells[3] AS award, r.cells[4] AS year_text,
+			CASE WHEN r.cells[4] OPERATOR(pg_catalog.~) '^[0-9]{1,4}$' THEN r.cells[4]::integer END AS year,
+			r.cells[5] AS kind_text, NULL::text AS kind, r.cells[6] AS decision_number,
+			thidua._csv_date(r.cells[7], source, r.line, 'decision_date') AS decision_date,
+			normalize(r.cells[8], NFC) AS issuer,
+			ARRAY(SELECT DISTINCT a FROM regexp_split_to_table(r.cells[9], '[[:space:],;]+') a
+				  WHERE a OPERATOR(pg_catalog.<>) '' ORDER BY a) AS initiatives,
+			thidua._csv_date(r.cells[10], source, r.line, 'revoked_on') AS revoked_on,
+			normalize(r.cells[11], NFC) AS revocation_reason, r.cells[12] AS revocation_decision,
+			NULL::bigint AS record_id, false AS is_new
+		FROM thidua._csv_rows(content, source, '{person,unit,award,year,kind,decision_number,decision_date,issuer,'
+							  'initiatives,revoked_on,revocation_reason,revocation_decision}', ARRAY[subject_column, 'award', 'year']) r;
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, NULL,
+		'{"year": 0, "decision_number": 100, "issuer": 300, "revocation_reason": 1000, "revocation_decision": 100}');
+	SELECT f.line, f.award, a.subject INTO bad FROM pg_temp._thidua_record_file f
+		LEFT JOIN thidua.award a ON a.award_code OPERATOR(pg_catalog.=) f.award
+		WHERE a.subject IS DISTINCT FROM CASE subject_column WHEN 'person' THEN 'individual' ELSE 'collective' END
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.subject IS NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award', format('award "%s" is not in the catalog', bad.award),
+			'foreign_key_violation', 'The catalog is listed by thidua awards (thidua.award).');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award',
+			format('award "%s" is for %s, and this file''s column "%s" names %s', bad.award,
+				   CASE bad.subject WHEN 'individual' THEN 'individuals (people)' ELSE 'collectives (units)' END,
+				   subject_column, CASE subject_column WHEN 'person' THEN 'people' ELSE 'units' END), 'check_violation',
+			'People''s awards and units'' awards go in separate files (column person or unit).');
+	END IF;
+	PERFORM thidua._record_file_words(source, 'kind_text', 'award_kind',
+		'A kind is yearly, thematic, ad_hoc or career, or thường xuyên, chuyên đề, đột xuất; empty: the catalog''s.');
+	PERFORM thidua._record_file_common(source, subject_column, '{}');
+	SELECT f.line, f.revoked_on, f.revocation_reason INTO bad FROM pg_temp._thidua_record_file f
+		WHERE (f.revoked_on IS NULL) OPERATOR(pg_catalog.<>) (f.revocation_reason IS NULL)
+		   OR (f.revoked_on IS NULL AND f.revocation_decision IS NOT NULL)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.revoked_on IS NOT NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revocation_reason',
+			format('the revocation on %s needs a reason', to_char(bad.revoked_on, 'YYYY-MM-DD')), 'not_null_violation');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revoked_on', 'a revocation''s reason or decision is given, not its date',
+			'not_null_violation');
+	END IF;
+	SELECT d.line, d.code, d.award, d.year, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.award, f.year,
+			min(f.line) OVER (PARTITION BY f.code, f.award, f.year, f.decision_number) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'award',
+			format('the award "%s" of "%s" for %s is given twice with the same decision number (line %s too)',
+				   bad.award, bad.code, bad.year, bad.first), 'unique_violation');
+	END IF;
+	-- the stored awards of the file's subjects, copied once: the checks and
+	-- counts below read this copy, so that on Citus (the people's awards
+	-- distributed by person) no query joins the file with a distributed table
+	-- but this one and the writes
+	IF to_regclass('pg_temp._thidua_record_stored') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_stored;
+	END IF;
+	EXECUTE format($q$
+		CREATE TEMP TABLE _thidua_record_stored ON COMMIT DROP AS
+		SELECT a.%2$I AS code, a.record_id, a.award_code, a.year, a.kind, a.decision_number, a.decision_date, a.issuer,
+			a.revoked_on, a.revocation_reason, a.revocation_decision
+		FROM thidua.%1$I a JOIN (SELECT DISTINCT f.code FROM pg_temp._thidua_record_file f) k
+			ON a.%2$I OPERATOR(pg_catalog.=) k.code $q$,
+		target, code_column);
+	-- the record each line names already, if any
+	UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
+		FROM (SELECT a.code, a.award_code, a.year, a.decision_number, min(a.record_id) AS record_id
+			  FROM pg_temp._thidua_record_stored a GROUP BY 1, 2, 3, 4) m
+		WHERE m.code OPERATOR(pg_catalog.=) f.code AND m.award_code OPERATOR(pg_catalog.=) f.award
+		  AND m.year OPERATOR(pg_catalog.=) f.year AND m.decision_number IS NOT DISTINCT FROM f.decision_number;
+	SELECT f.line, a.record_id, a.revoked_on INTO bad FROM pg_temp._thidua_record_file f
+		JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+		WHERE a.revoked_on IS NOT NULL AND (a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS DISTINCT FROM (f.revoked_on, f.revocation_reason, f.revocation_decision)
+		ORDER BY f.line LIMIT 1;
+	IF bad.line IS NOT NULL THEN
+		PERFORM thidua._record_fault(source, bad.line, 'revoked_on',
+			format('award record %s was revoked on %s: a revocation is neither undone nor made again', bad.record_id,
+				   to_char(bad.revoked_on, 'YYYY-MM-DD')), 'object_not_in_prerequisite_state',
+			'Give the revocation as it is stored; a new decision awarding it again is a new line.');
+	END IF;
+	-- initiatives: people's awards only, each known, credited once, to an author
+	SELECT f.line INTO bad FROM pg_temp._thidua_record_file f
+		WHERE subject_column OPERATOR(pg_catalog.=) 'unit' AND cardinality(f.initiatives) OPERATOR(pg_catalog.>) 0
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives', 'a unit''s award uses no initiatives', 'check_violation',
+			'Initiatives are people''s; a person''s award names those it used.');
+	END IF;
+	SELECT f.line, c.initiative INTO bad FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.initiative i WHERE i.initiative_code OPERATOR(pg_catalog.=) c.initiative)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives', format('initiative "%s" does not exist', bad.initiative),
+			'foreign_key_violation', 'Import the initiatives first (thidua records import).');
+	END IF;
+	SELECT d.line, d.initiative, d.first INTO bad FROM (
+		SELECT f.line, c.initiative, min(f.line) OVER (PARTITION BY c.initiative) AS first
+		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('initiative "%s" is credited to two awards (line %s too)', bad.initiative, bad.first), 'unique_violation',
+			'An initiative counts for one award only.');
+	END IF;
+	-- the initiatives credited, locked in code order before they are checked: a
+	-- session crediting one of them at the same time waits for this one, then
+	-- finds it used (the guard on thidua.initiative refuses it on other routes)
+	PERFORM i.initiative_code FROM thidua.initiative i
+		WHERE i.initiative_code OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT c.initiative
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)))
+		ORDER BY i.initiative_code FOR UPDATE;
+	SELECT f.line, c.initiative, i.used_by_award INTO bad
+		FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		JOIN thidua.initiative i ON i.initiative_code OPERATOR(pg_catalog.=) c.initiative
+		WHERE i.used_by_award IS NOT NULL AND i.used_by_award IS DISTINCT FROM f.record_id
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('initiative "%s" is used by award record %s already', bad.initiative, bad.used_by_award),
+			'unique_violation', 'An initiative counts for one award only.');
+	END IF;
+	SELECT f.line, f.code, c.initiative INTO bad FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia
+						  WHERE ia.initiative_code OPERATOR(pg_catalog.=) c.initiative
+							AND ia.person_code OPERATOR(pg_catalog.=) f.code)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'initiatives',
+			format('"%s" is not an author of initiative "%s"', bad.code, bad.initiative), 'check_violation',
+			'An initiative counts for an award of one of its authors only.');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+
+	-- an empty kind is the catalog's
+	UPDATE pg_temp._thidua_record_file f SET kind = coalesce((SELECT w.value FROM thidua._record_words('award_kind') w
+			WHERE w.word OPERATOR(pg_catalog.=) lower(normalize(f.kind_text, NFC))), a.kind)
+		FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) f.award;
+	-- an award a nomination entered is changed only by its revocation, through
+	-- the nomination (the check of the trigger _guard_nominated_award, made
+	-- here for Citus, where that trigger cannot run)
+	SELECT c.* INTO bad FROM (
+		SELECT a.record_id, n.nomination_id, n.state,
+			concat_ws(', ', CASE WHEN a.decision_date IS DISTINCT FROM f.decision_date THEN 'decision_date' END,
+				CASE WHEN a.issuer IS DISTINCT FROM f.issuer THEN 'issuer' END,
+				CASE WHEN a.kind IS DISTINCT FROM f.kind THEN 'kind' END) AS changed_columns,
+			a.revoked_on IS DISTINCT FROM f.revoked_on AS revoking
+		FROM pg_temp._thidua_record_file f
+		JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+		JOIN thidua.nomination n ON n.award_record_id OPERATOR(pg_catalog.=) a.record_id
+			AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) (subject_column OPERATOR(pg_catalog.=) 'person')) c
+		WHERE c.changed_columns OPERATOR(pg_catalog.<>) '' OR (c.revoking AND c.state OPERATOR(pg_catalog.<>) 'revoked')
+		ORDER BY c.record_id LIMIT 1;
+	IF bad.record_id IS NOT NULL AND bad.changed_columns OPERATOR(pg_catalog.<>) '' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', bad.record_id, bad.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Changed: %s.', bad.changed_columns),
+				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', bad.nomination_id);
+	ELSIF bad.record_id IS NOT NULL AND bad.revoking AND bad.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', bad.record_id, bad.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', bad.nomination_id, bad.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', bad.nomination_id);
+	END IF;
+	-- an initiative credited to an award a nomination entered keeps its credit
+	-- (the check of the trigger _guard_nominated_initiative)
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		SELECT i.initiative_code, i.used_by_award, n.nomination_id, n.state INTO bad
+			FROM pg_temp._thidua_record_file f
+			JOIN thidua.initiative i ON i.used_by_award OPERATOR(pg_catalog.=) f.record_id
+			JOIN thidua.nomination n ON n.award_record_id OPERATOR(pg_catalog.=) i.used_by_award AND n.person_code IS NOT NULL
+			WHERE NOT i.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives)
+			ORDER BY i.initiative_code LIMIT 1;
+		IF bad.initiative_code IS NOT NULL THEN
+			RAISE EXCEPTION 'initiative "%" is credited to award record %, entered by nomination %: its credit is kept',
+					bad.initiative_code, bad.used_by_award, bad.nomination_id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Nomination %s is %s.', bad.nomination_id, bad.state),
+					  HINT = format('A wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', bad.nomination_id);
+		END IF;
+	END IF;
+	SELECT count(*) FILTER (WHERE f.record_id IS NULL),
+		count(*) FILTER (WHERE f.record_id IS NOT NULL AND NOT s.same), count(*) FILTER (WHERE s.same)
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f
+	LEFT JOIN pg_temp._thidua_record_stored a ON a.record_id OPERATOR(pg_catalog.=) f.record_id
+	LEFT JOIN LATERAL (SELECT (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS NOT DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision)
+		AND f.initiatives OPERATOR(pg_catalog.=) ARRAY(SELECT i.initiative_code FROM thidua.initiative i
+			WHERE i.used_by_award OPERATOR(pg_catalog.=) a.record_id AND subject_column OPERATOR(pg_catalog.=) 'person'
+			ORDER BY i.initiative_code) AS same) s ON a.record_id IS NOT NULL;
+	-- (the subject in the join as well: on Citus it routes each row to its shard)
+	-- (units' awards are a Citus reference table: the file's rows passed as JSON)
+	EXECUTE format($q$
+		UPDATE thidua.%1$I a SET kind = f.kind, decision_date = f.decision_date, issuer = f.issuer,
+			revoked_on = f.revoked_on, revocation_reason = f.revocation_reason, revocation_decision = f.revocation_decision
+		FROM %3$s
+		WHERE a.%2$I OPERATOR(pg_catalog.=) f.code AND a.record_id OPERATOR(pg_catalog.=) f.record_id
+		  AND (a.kind, a.decision_date, a.issuer, a.revoked_on, a.revocation_reason, a.revocation_decision)
+			IS DISTINCT FROM (f.kind, f.decision_date, f.issuer, f.revoked_on, f.revocation_reason, f.revocation_decision) $q$,
+		target, code_column,
+		CASE subject_column WHEN 'unit' THEN 'jsonb_to_recordset($1) f(code text, record_id bigint, kind text, decision_date date,
+			issuer text, revoked_on date, revocation_reason text, revocation_decision text)'
+			ELSE 'pg_temp._thidua_record_file f' END)
+		USING CASE subject_column WHEN 'unit' THEN (SELECT jsonb_agg(to_jsonb(f)) FROM pg_temp._thidua_record_file f
+			WHERE f.record_id IS NOT NULL) END;
+	-- the new records numbered first, in line order, then written: no INSERT
+	-- ... RETURNING feeds the file's table (Citus does not mix the two)
+	WITH numbered AS (
+		SELECT n.line, nextval(pg_catalog.pg_get_serial_sequence('thidua.' OPERATOR(pg_catalog.||) target, 'record_id')) AS record_id
+		FROM (SELECT f.line FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line) n)
+	UPDATE pg_temp._thidua_record_file f SET record_id = n.record_id, is_new = true
+		FROM numbered n WHERE n.line OPERATOR(pg_catalog.=) f.line;
+	EXECUTE format($q$
+		INSERT INTO thidua.%1$I (%2$I, record_id, award_code, year, kind, decision_number, decision_date, issuer,
+			revoked_on, revocation_reason, revocation_decision)
+		OVERRIDING SYSTEM VALUE
+		SELECT f.code, f.record_id, f.award, f.year, f.kind, f.decision_number, f.decision_date, f.issuer, f.revoked_on,
+			f.revocation_reason, f.revocation_decision
+		FROM pg_temp._thidua_record_file f WHERE f.is_new ORDER BY f.line $q$,
+		target, code_column);
+	IF subject_column OPERATOR(pg_catalog.=) 'person' THEN
+		-- the initiatives each award used: those of its line, no others
+		-- (initiatives are a Citus reference table: the credits passed as JSON)
+		UPDATE thidua.initiative i SET used_by_award = NULL
+			WHERE i.initiative_code IN (SELECT x.initiative_code FROM thidua.initiative x
+				JOIN pg_temp._thidua_record_file f ON x.used_by_award OPERATOR(pg_catalog.=) f.record_id
+				WHERE NOT x.initiative_code OPERATOR(pg_catalog.=) ANY (f.initiatives));
+		credits := (SELECT jsonb_agg(jsonb_build_object('initiative', c.initiative, 'record_id', f.record_id))
+			FROM pg_temp._thidua_record_file f, unnest(f.initiatives) c(initiative));
+		UPDATE thidua.initiative i SET used_by_award = c.record_id
+			FROM jsonb_to_recordset(credits) c(initiative text, record_id bigint)
+			WHERE i.initiative_code OPERATOR(pg_catalog.=) c.initiative
+			  AND i.used_by_award IS DISTINCT FROM c.record_id;
+	END IF;
+	DROP TABLE pg_temp._thidua_record_stored;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._import_discipline(content text, source text,
+										  OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+BEGIN
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_record_file ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS code, r.cells[2] AS kind_text, k.value AS kind,
+			r.cells[3] AS severity_text, s.value::thidua.discipline_severity AS severity,
+			r.valid_from, r.valid_to, r.cells[6] AS decision, normalize(r.cells[7], NFC) AS note,
+			NULL::bigint AS record_id
+		FROM (SELECT c.line, c.cells, thidua._csv_date(c.cells[4], source, c.line, 'from') AS valid_from,
+				thidua._csv_date(c.cells[5], source, c.line, 'to') AS valid_to
+			  FROM thidua._csv_rows(content, source, '{person,kind,severity,from,to,decision,note}', '{person,kind,from}') c
+			  OFFSET 0) r
+		LEFT JOIN thidua._record_words('discipline_kind') k ON k.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[2], NFC))
+		LEFT JOIN thidua._record_words('severity') s ON s.word OPERATOR(pg_catalog.=) lower(normalize(r.cells[3], NFC));
+	PERFORM thidua._progress('checking', 0);
+	PERFORM thidua._record_file_common(source, 'person', '{"decision": 100, "note": 1000}');
+	PERFORM thidua._record_file_words(source, 'kind_text', 'discipline_kind',
+		'A kind is measure (kỷ luật, hình thức kỷ luật), or a proceeding: consideration (xem xét kỷ luật, đang xem xét kỷ luật), investigation (điều tra, đang bị điều tra) or complaint (khiếu nại, xác minh khiếu nại, đang xác minh khiếu nại).');
+	PERFORM thidua._record_file_words(source, 'severity_text', 'severity',
+		'A severity is reprimand, warning, demotion, removal or dismissal, or khiển trách, cảnh cáo, hạ bậc lương, giáng chức, cách chức, buộc thôi việc.');
+	SELECT f.line, f.kind INTO bad FROM pg_temp._thidua_record_file f
+		WHERE (f.kind OPERATOR(pg_catalog.=) 'measure') OPERATOR(pg_catalog.<>) (f.severity IS NOT NULL)
+		ORDER BY f.line LIMIT 1;
+	IF FOUND AND bad.kind OPERATOR(pg_catalog.=) 'measure' THEN
+		PERFORM thidua._record_fault(source, bad.line, 'severity', 'a disciplinary measure needs its severity',
+			'not_null_violation', 'reprimand, warning, demotion, removal or dismissal.');
+	ELSIF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'severity', format('%s %s has no severity', CASE bad.kind WHEN 'investigation' THEN 'an' ELSE 'a' END, bad.kind),
+			'check_violation', 'Only a measure has a severity; a proceeding is a consideration, investigation or complaint.');
+	END IF;
+	SELECT f.line, f.valid_from, f.valid_to INTO bad FROM pg_temp._thidua_record_file f
+		WHERE f.valid_to OPERATOR(pg_catalog.<) f.valid_from ORDER BY f.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'to', format('%s is before from %s', to_char(bad.valid_to, 'YYYY-MM-DD'), to_char(bad.valid_from, 'YYYY-MM-DD')),
+			'check_violation');
+	END IF;
+	SELECT d.line, d.code, d.kind, d.valid_from, d.first INTO bad FROM (
+		SELECT f.line, f.code, f.kind, f.valid_from, min(f.line) OVER (PARTITION BY f.code, f.kind, f.valid_from) AS first
+		FROM pg_temp._thidua_record_file f) d
+		WHERE d.line OPERATOR(pg_catalog.<>) d.first ORDER BY d.line LIMIT 1;
+	IF FOUND THEN
+		PERFORM thidua._record_fault(source, bad.line, 'from',
+			format('the %s of "%s" from %s is given twice (line %s too)', bad.kind, bad.code, to_char(bad.valid_from, 'YYYY-MM-DD'), bad.first),
+			'unique_violation');
+	END IF;
+	PERFORM thidua._progress('checking', 100);
+	-- the stored records of the file's people, copied once (see _import_awards)
+	IF to_regclass('pg_temp._thidua_record_stored') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_stored;
+	END IF;
+	CREATE TEMP TABLE _thidua_record_stored ON COMMIT DROP AS
+		SELECT d.person_code, d.record_id, d.kind, d.severity, d.valid_from, d.valid_to, d.decision, d.note
+		FROM thidua.discipline d JOIN (SELECT DISTINCT f.code FROM pg_temp._thidua_record_file f) k
+			ON d.person_code OPERATOR(pg_catalog.=) k.code;
+	UPDATE pg_temp._thidua_record_file f SET record_id = m.record_id
+		FROM (SELECT d.person_code, d.kind, d.valid_from, min(d.record_id) AS record_id FROM pg_temp._thidua_record_stored d
+			  GROUP BY 1, 2, 3) m
+		WHERE m.person_code OPERATOR(pg_catalog.=) f.code AND m.kind OPERATOR(pg_catalog.=) f.kind
+		  AND m.valid_from OPERATOR(pg_catalog.=) f.valid_from;
+	SELECT count(*) FILTER (WHERE f.record_id IS NULL),
+		   count(*) FILTER (WHERE f.record_id IS NOT NULL AND (d.severity, d.valid_to, d.decision, d.note)
+							IS DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note)),
+		   count(*) FILTER (WHERE f.record_id IS NOT NULL AND (d.severity, d.valid_to, d.decision, d.note)
+							IS NOT DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note))
+		INTO added, changed, unchanged
+	FROM pg_temp._thidua_record_file f LEFT JOIN pg_temp._thidua_record_stored d ON d.record_id OPERATOR(pg_catalog.=) f.record_id;
+	DROP TABLE pg_temp._thidua_record_stored;
+	UPDATE thidua.discipline d SET severity = f.severity, valid_to = f.valid_to, decision = f.decision, note = f.note
+		FROM pg_temp._thidua_record_file f
+		WHERE d.person_code OPERATOR(pg_catalog.=) f.code AND d.record_id OPERATOR(pg_catalog.=) f.record_id
+		  AND (d.severity, d.valid_to, d.decision, d.note) IS DISTINCT FROM (f.severity, f.valid_to, f.decision, f.note);
+	INSERT INTO thidua.discipline (person_code, kind, severity, valid_from, valid_to, decision, note)
+		SELECT f.code, f.kind, f.severity, f.valid_from, f.valid_to, f.decision, f.note
+		FROM pg_temp._thidua_record_file f WHERE f.record_id IS NULL ORDER BY f.line;
+	PERFORM thidua._progress('storing', 100);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._import_records(wanted text, content text, source text,
+									   OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	header text[];
+	result record;
+BEGIN
+	source := coalesce(source, 'input');
+	IF content IS NULL THEN
+		RAISE EXCEPTION '%: no file content', source USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	kind := lower(btrim(wanted));
+	IF kind IS NULL THEN
+		header := thidua._csv_header(content);
+		kind := CASE WHEN 'rating' OPERATOR(pg_catalog.=) ANY (header) THEN 'ratings'
+					 WHEN 'award' OPERATOR(pg_catalog.=) ANY (header) THEN 'awards'
+					 WHEN 'severity' OPERATOR(pg_catalog.=) ANY (header) OR 'from' OPERATOR(pg_catalog.=) ANY (header)
+						THEN 'discipline'
+					 WHEN 'authors' OPERATOR(pg_catalog.=) ANY (header) OR 'scope' OPERATOR(pg_catalog.=) ANY (header)
+						THEN 'initiatives' END;
+		IF kind IS NULL THEN
+			RAISE EXCEPTION '%:%: the header does not tell which records the file holds', source,
+				thidua._csv_header_line(content)
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Ratings have a column rating, awards a column award, initiatives authors and scope, discipline from and severity; or give the kind (--kind ratings|initiatives|awards|discipline).';
+		END IF;
+	ELSIF kind NOT IN ('ratings', 'initiatives', 'awards', 'discipline') THEN
+		RAISE EXCEPTION 'records of kind "%" are not known', wanted
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'The kinds are ratings, initiatives, awards and discipline.';
+	END IF;
+	IF to_regclass('pg_temp._thidua_record_file') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_record_file;
+	END IF;
+	-- on Citus the importers read shards in parallel, then write reference
+	-- tables (initiatives) that the distributed ones refer to: one connection
+	-- per node
+	IF thidua._distributed() THEN
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
+	CASE kind
+		WHEN 'ratings' THEN SELECT * INTO result FROM thidua._import_ratings(content, source);
+		WHEN 'initiatives' THEN SELECT * INTO result FROM thidua._import_initiatives(content, source);
+		WHEN 'awards' THEN SELECT * INTO result FROM thidua._import_awards(content, source);
+		ELSE SELECT * INTO result FROM thidua._import_discipline(content, source);
+	END CASE;
+	DROP TABLE pg_temp._thidua_record_file;
+	added := result.added;
+	changed := result.changed;
+	unchanged := result.unchanged;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.import_records(kind text, content text, source text DEFAULT 'input',
+									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua._import_records($1, $2, $3)
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.import_records(kind text, content bytea, source text,
+									  OUT kind text, OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua._import_records($1, thidua._decode_utf8($2, coalesce($3, 'input')), $3)
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.revoke_award(record_id bigint, revoked_on date, reason text, decision text DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	found_in text[] := '{}';
+	holder text;
+	earlier date;
+	nominated record;
+BEGIN
+	reason := normalize(btrim(reason), NFC);
+	IF revoked_on IS NULL THEN
+		RAISE EXCEPTION 'revoking award record % needs the date of the revocation', record_id
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF coalesce(reason, '') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'revoking award record % needs a reason', record_id USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- the holder first, then the row locked by holder and record: on Citus a
+	-- person's awards are distributed by person, and a row is locked on its
+	-- shard alone
+	SELECT a.person_code INTO holder FROM thidua.individual_award a
+		WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id;
+	IF FOUND THEN
+		found_in := found_in OPERATOR(pg_catalog.||) 'individual_award'::text;
+		SELECT a.revoked_on INTO earlier FROM thidua.individual_award a
+			WHERE a.person_code OPERATOR(pg_catalog.=) holder AND a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id
+			FOR UPDATE;
+	END IF;
+	IF EXISTS (SELECT 1 FROM thidua.unit_award a WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id) THEN
+		found_in := found_in OPERATOR(pg_catalog.||) 'unit_award'::text;
+		SELECT a.unit_code, a.revoked_on INTO holder, earlier FROM thidua.unit_award a
+			WHERE a.record_id OPERATOR(pg_catalog.=) revoke_award.record_id FOR UPDATE;
+	END IF;
+	IF cardinality(found_in) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'award record % does not exist', record_id USING ERRCODE = 'no_data_found';
+	ELSIF cardinality(found_in) OPERATOR(pg_catalog.>) 1 THEN
+		RAISE EXCEPTION 'award record % is both a person''s award and a unit''s', record_id
+			USING ERRCODE = 'ambiguous_parameter',
+				  HINT = 'Set revoked_on, revocation_reason and revocation_decision of the one meant in thidua.individual_award or thidua.unit_award.';
+	END IF;
+	-- an award a nomination entered is revoked through the nomination (the
+	-- check of the trigger _guard_nominated_award, made here for Citus)
+	SELECT n.nomination_id, n.state INTO nominated FROM thidua.nomination n
+		WHERE n.award_record_id OPERATOR(pg_catalog.=) revoke_award.record_id
+		  AND (n.person_code IS NOT NULL) OPERATOR(pg_catalog.=) (found_in[1] OPERATOR(pg_catalog.=) 'individual_award');
+	IF earlier IS NOT NULL THEN
+		RAISE EXCEPTION 'award record % of "%" was revoked on % already', record_id, holder, to_char(earlier, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is neither undone nor made again.';
+	ELSIF nominated.nomination_id IS NOT NULL AND nominated.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record_id,
+				nominated.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', nominated.nomination_id, nominated.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', nominated.nomination_id);
+	END IF;
+	EXECUTE format('UPDATE thidua.%I a SET revoked_on = $1, revocation_reason = $2, revocation_decision = $3
+		WHERE a.%I OPERATOR(pg_catalog.=) $5 AND a.record_id OPERATOR(pg_catalog.=) $4', found_in[1],
+		CASE found_in[1] WHEN 'individual_award' THEN 'person_code' ELSE 'unit_code' END)
+		USING revoked_on, reason, decision, record_id, holder;
+	RETURN 'revoked';
 END
 $$;
 
@@ -2145,6 +3002,2119 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua._eligibility_query(award text, year integer, judged_on date, version text,
+										  unit text, subject text, mode text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	entry record;
+	general jsonb;
+	collective boolean;
+	forecast boolean := mode = 'forecast';
+	with_reasons boolean := mode IN ('why', 'all');
+	y integer := year;
+	d text := quote_literal(judged_on) || '::date';
+	-- the year whose ratings and awards are assumed to repeat (forecast)
+	assumed integer := year - 1;
+	counts_thematic boolean;
+	counts_revoked boolean;
+	counts_once boolean;
+	after_discipline boolean;
+	-- a member's awards and ratings count toward the unit as they count for the member
+	members_after_discipline boolean;
+	n record;
+	k integer := 0;
+	leaf text;
+	p jsonb;
+	-- per source: its aggregate columns
+	r_aggs text[] := '{}';
+	a_aggs text[] := '{}';
+	i_aggs text[] := '{}';
+	d_aggs text[] := '{}';
+	-- in eligible mode, conditions a subject must meet (under all_of only): the
+	-- sources filter on them, so that only candidates are joined
+	r_having text[] := '{}';
+	aw_having text[] := '{}';
+	required boolean;
+	extra_sources text[] := '{}';
+	extra_joins text[] := '{}';
+	l1 text[] := '{}';
+	-- per node: expressions over the columns of level 1
+	pass_of jsonb := '{}';
+	evidence_of jsonb := '{}';
+	missing_of jsonb := '{}';
+	lacks_of jsonb := '{}';
+	pass_e text;
+	evidence_e text;
+	missing_e text;
+	lacks_e text;
+	rating_from integer := NULL;
+	award_codes text[] := '{}';
+	needs_cut boolean := false;
+	cc text;
+	cut_ok text;
+	-- in words, the measure that voids achievements (evidence and forecast only)
+	cut_note text;
+	what_initiative text;
+	or_better text;
+	rating text;
+	scope text;
+	at_least integer;
+	window_from integer;
+	children text[];
+	child_pass text[];
+	child_missing text[];
+	child_lacks text[];
+	child_evidence text[];
+	subjects text;
+	sources text := '';
+	joins text := '';
+	reasons text;
+	sql text;
+	who text;
+	rec_table text;
+	rec_key text;
+	rating_table text;
+	award_table text;
+	scope_units text[];
+BEGIN
+	SELECT e.rule, v.general INTO entry
+	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
+	WHERE e.version_code = version AND e.award_code = award;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'rulebook version "%" has no entry for award "%"', version, award USING ERRCODE = 'no_data_found';
+	END IF;
+	general := entry.general;
+	collective := (SELECT a.subject = 'collective' FROM thidua.award a WHERE a.award_code = award);
+	-- the unit and its sub-units, named in the query (Citus plans no recursive
+	-- query over its distributed tables)
+	IF unit IS NOT NULL THEN
+		WITH RECURSIVE tree AS (SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = unit
+			UNION SELECT c.unit_code FROM thidua.unit c JOIN tree t ON c.parent_code = t.unit_code)
+		SELECT array_agg(t.unit_code ORDER BY t.unit_code) INTO scope_units FROM tree t;
+	END IF;
+	counts_thematic := thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count');
+	counts_revoked := thidua._general_rule(general, 'revoked_awards_count');
+	counts_once := thidua._general_rule(general, 'initiative_counts_once');
+	after_discipline := thidua._general_rule(general, 'achievements_after_discipline') AND NOT collective;
+	members_after_discipline := thidua._general_rule(general, 'achievements_after_discipline') AND collective;
+	who := CASE WHEN collective THEN 'unit_code' ELSE 'person_code' END;
+	rating_table := CASE WHEN collective THEN 'thidua.unit_rating' ELSE 'thidua.individual_rating' END;
+	award_table := CASE WHEN collective THEN 'thidua.unit_award' ELSE 'thidua.individual_award' END;
+	-- the condition under which a record of an award counts toward another
+	cc := concat_ws(' AND ', 'true',
+		CASE WHEN NOT counts_revoked THEN 'a.revoked_on IS NULL' END,
+		CASE WHEN NOT counts_thematic THEN 'a.kind IN (''yearly'', ''career'')' END);
+	cut_ok := CASE WHEN after_discipline THEN 'coalesce(x.cut_year, 0)' ELSE '0' END;
+	cut_note := CASE WHEN after_discipline THEN 'x.cut_note' ELSE 'NULL::text' END;
+
+	-- leaves first: reversed depth-first order visits children before parents
+	FOR n IN SELECT * FROM thidua._rule_nodes(entry.rule) ORDER BY ordinal DESC LOOP
+		p := n.body;
+		IF jsonb_typeof(p) <> 'object' THEN
+			RAISE EXCEPTION 'rulebook "%", award "%", %: a rule node must be an object', version, award, n.node
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF p ? 'all_of' OR p ? 'any_of' THEN
+			SELECT array_agg(c.node ORDER BY c.ordinal) INTO children
+			FROM thidua._rule_nodes(entry.rule) c WHERE c.parent = n.node;
+			IF children IS NULL THEN
+				RAISE EXCEPTION 'rulebook "%", award "%", %: % is empty', version, award, n.node,
+					CASE WHEN p ? 'all_of' THEN 'all_of' ELSE 'any_of' END USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			SELECT array_agg(pass_of ->> c ORDER BY o), array_agg(missing_of ->> c ORDER BY o),
+				array_agg(lacks_of ->> c ORDER BY o), array_agg(evidence_of ->> c ORDER BY o)
+			INTO child_pass, child_missing, child_lacks, child_evidence
+			FROM unnest(children) WITH ORDINALITY u(c, o);
+			IF p ? 'all_of' THEN
+				pass_e := '(' || array_to_string(child_pass, ' AND ') || ')';
+				missing_e := '(' || array_to_string(child_missing, ' + ') || ')';
+				lacks_e := '(' || array_to_string(child_lacks, ' || ') || ')';
+				evidence_e := format('format(''all of: %%s of %s met'', %s)', cardinality(children),
+					'(' || (SELECT string_agg('(' || c || ')::int', ' + ') FROM unnest(child_pass) c) || ')');
+			ELSE
+				pass_e := '(' || array_to_string(child_pass, ' OR ') || ')';
+				missing_e := 'LEAST(' || array_to_string(child_missing, ', ') || ')';
+				lacks_e := 'CASE' || (SELECT string_agg(format(' WHEN %s = %s THEN %s', m, missing_e, l), '' ORDER BY o)
+					FROM unnest(child_missing, child_lacks) WITH ORDINALITY u(m, l, o)) || ' END';
+				evidence_e := format('format(''any of: %%s of %s met'', %s)', cardinality(children),
+					'(' || (SELECT string_agg('(' || c || ')::int', ' + ') FROM unnest(child_pass) c) || ')');
+			END IF;
+		ELSE
+			k := k + 1;
+			leaf := 'k' || k;
+			required := mode IN ('eligible', 'why') AND strpos(n.node, 'any_of') = 0;
+			rating := p ->> 'rating';
+			or_better := CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END;
+			CASE p ->> 'kind'
+			WHEN 'rating_this_year' THEN
+				r_aggs := r_aggs || format('max(r.rating) FILTER (WHERE r.year = %s) AS rating_y', y);
+				IF required THEN
+					r_having := r_having || format('max(r.rating) FILTER (WHERE r.year = %s) >= %L::thidua.completion_rating', y, rating);
+				END IF;
+				rating_from := least(coalesce(rating_from, y), y);
+				l1 := l1 || format('r.rating_y AS %1$s_rating, %2$s AS %1$s_cut, %3$s AS %1$s_note', leaf, cut_ok, cut_note);
+				pass_e := format('coalesce(%1$s_rating >= %2$L::thidua.completion_rating AND %1$s_cut < %3$s, false)', leaf, rating, y);
+				evidence_e := format($e$CASE WHEN %1$s_rating IS NULL THEN 'no rating for %3$s; %2$s required'
+					ELSE %1$s_rating::text || ' in %3$s; %2$s required' END
+					|| CASE WHEN %1$s_cut >= %3$s THEN '; ' || %1$s_note ELSE '' END$e$,
+					leaf, rating, y);
+				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+				-- forecast: the rating of the year before is assumed to repeat
+				lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY['a rating of %2$s in %3$s ('
+					|| CASE WHEN %4$s_rating IS NULL THEN 'not rated in %5$s'
+						WHEN %4$s_rating < %6$L::thidua.completion_rating THEN 'rated ' || %4$s_rating || ' in %5$s'
+						ELSE %4$s_note END || ')'] END$e$,
+					pass_e, rating || or_better, y, leaf, assumed, rating);
+			WHEN 'rating_streak' THEN
+				at_least := (p ->> 'years')::integer;
+				rating_from := least(coalesce(rating_from, y), y - at_least + 1);
+				r_aggs := r_aggs || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) AS %s_streak',
+					rating, y, leaf);
+				IF required AND at_least > 0 THEN
+					r_having := r_having || format('thidua.streak(r.year, r.rating >= %L::thidua.completion_rating, %s) >= %s',
+						rating, y, at_least);
+				END IF;
+				l1 := l1 || format('greatest(0, least(coalesce(r.%1$s_streak, 0), %2$s - %3$s)) AS %1$s_years,
+					coalesce(r.%1$s_streak, 0) AS %1$s_rated, %3$s AS %1$s_cut, %4$s AS %1$s_note', leaf, y, cut_ok, cut_note);
+				pass_e := format('(%s_years >= %s)', leaf, at_least);
+				evidence_e := format($e$CASE WHEN %1$s_rated = 0 THEN 'not rated %2$s in %3$s; %4$s consecutive years required'
+					WHEN %1$s_years = 0 THEN 'no year counted; %4$s consecutive years required'
+					ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - %1$s_years + 1, %3$s) g)
+						|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' consecutive years' END
+						|| ', %4$s required' END
+					|| CASE WHEN %1$s_rated > %1$s_years THEN '; ' || (SELECT string_agg(g::text, ', ' ORDER BY g)
+						FROM generate_series(%3$s - %1$s_rated + 1, %3$s - %1$s_years) g) || ' also rated %2$s, but ' || %1$s_note ELSE '' END$e$,
+					leaf, rating || or_better, y, at_least);
+				missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
+				lacks_e := format($e$CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[]
+					ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L) || ' (' || %1$s_years || ' of %2$s consecutive years to %5$s)'] END$e$,
+					leaf, at_least, 'more year rated ' || rating || or_better, 'more years rated ' || rating || or_better, y);
+			WHEN 'award_held' THEN
+				award_codes := award_codes || (p ->> 'award');
+				at_least := coalesce((p ->> 'count')::integer, 1);
+				window_from := CASE WHEN jsonb_typeof(p -> 'within_years') = 'number' THEN y - (p ->> 'within_years')::integer + 1 END;
+				DECLARE
+					first_year integer := coalesce(window_from, 1900);
+					of_award text := format('a.award_code = %L AND a.year >= %s', p ->> 'award', first_year);
+					counted text := format('%s AND %s AND a.year > %s', of_award, cc, cut_ok);
+					span text := CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END;
+				BEGIN
+					IF at_least = 1 THEN
+						a_aggs := a_aggs || format('max(a.year) FILTER (WHERE %s) AS %s_held', counted, leaf);
+						l1 := l1 || format('aw.%1$s_held AS %1$s_held, (aw.%1$s_held IS NOT NULL)::integer AS %1$s_years', leaf);
+						IF required THEN
+							aw_having := aw_having || format('max(a.year) FILTER (WHERE %s) IS NOT NULL', counted);
+						END IF;
+						evidence_e := format($e$CASE WHEN %1$s_held IS NOT NULL THEN '%2$s ' || %1$s_held ELSE 'no %2$s %3$s' END$e$,
+							leaf, p ->> 'award', span);
+						lacks_e := format($e$CASE WHEN %1$s_years >= 1 THEN ARRAY[]::text[] ELSE ARRAY['%2$s %3$s ('
+							|| CASE WHEN %1$s_revoked + %1$s_kind + %1$s_cut > 0 THEN 'none that counts' ELSE 'none held' END || ')'] END$e$,
+							leaf, p ->> 'award', CASE WHEN window_from IS NULL THEN 'in any year up to ' || y WHEN window_from = y THEN 'in ' || y
+								ELSE format('in a year of %s-%s', window_from, y) END);
+					ELSE
+						-- the distinct years held: one bit per year of the window, Y the first
+						-- (bit_or combines partial states: the aggregate stays parallel)
+						a_aggs := a_aggs || format('bit_or(B''1''::bit(%s) >> (%s - a.year)) FILTER (WHERE %s) AS %s_mask',
+							y - first_year + 1, y, counted, leaf);
+						l1 := l1 || format('aw.%1$s_mask AS %1$s_mask, coalesce(bit_count(aw.%1$s_mask), 0)::integer AS %1$s_years', leaf);
+						IF required THEN
+							aw_having := aw_having || format('bit_count(bit_or(B''1''::bit(%s) >> (%s - a.year)) FILTER (WHERE %s)) >= %s',
+								y - first_year + 1, y, counted, at_least);
+						END IF;
+						evidence_e := format($e$CASE WHEN %1$s_years = 0 THEN 'no %2$s %3$s; %4$s years required'
+							ELSE '%2$s ' || (SELECT string_agg((%5$s - i)::text, ', ' ORDER BY i DESC)
+								FROM generate_series(0, %6$s) i WHERE get_bit(%1$s_mask, i) = 1)
+							|| ': ' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year' ELSE ' years' END || ' %3$s, %4$s required' END$e$,
+							leaf, p ->> 'award', span, at_least, y, y - first_year);
+						lacks_e := format($e$CASE WHEN %1$s_years >= %2$s THEN ARRAY[]::text[]
+							ELSE ARRAY[thidua._how_many((%2$s - %1$s_years)::text, %3$L, %4$L) || ' (' || %1$s_years || ' of %2$s held)'] END$e$,
+							leaf, at_least, format('more year holding %s %s', p ->> 'award', span),
+							format('more years holding %s %s', p ->> 'award', span));
+					END IF;
+					-- records of the award that do not count, by reason
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s) AS %s_revoked', of_award,
+						CASE WHEN counts_revoked THEN 'false' ELSE 'a.revoked_on IS NOT NULL' END, leaf);
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s) AS %s_kind', of_award,
+						CASE WHEN counts_thematic THEN 'false' ELSE format('a.kind NOT IN (''yearly'', ''career'') AND %s',
+							CASE WHEN counts_revoked THEN 'true' ELSE 'a.revoked_on IS NULL' END) END, leaf);
+					a_aggs := a_aggs || format('count(*) FILTER (WHERE %s AND %s AND a.year <= %s) AS %s_cut', of_award, cc, cut_ok, leaf);
+					l1 := l1 || format('coalesce(aw.%1$s_revoked, 0) AS %1$s_revoked, coalesce(aw.%1$s_kind, 0) AS %1$s_kind,
+						coalesce(aw.%1$s_cut, 0) AS %1$s_cut, %2$s AS %1$s_note', leaf, cut_note);
+					evidence_e := evidence_e || format($e$ || CASE WHEN %1$s_revoked > 0 THEN '; ' || %1$s_revoked || ' not counted: revoked' ELSE '' END
+						|| CASE WHEN %1$s_kind > 0 THEN '; ' || %1$s_kind || ' not counted: thematic or ad hoc' ELSE '' END
+						|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted, ' || %1$s_note ELSE '' END$e$, leaf);
+					pass_e := format('(%s_years >= %s)', leaf, at_least);
+					missing_e := format('greatest(0, %s - %s_years)', at_least, leaf);
+				END;
+			WHEN 'award_streak' THEN
+				award_codes := award_codes || (p ->> 'award');
+				at_least := (p ->> 'times')::integer;
+				DECLARE
+					every integer := coalesce((p ->> 'every_years')::integer, 1);
+					run text;
+				BEGIN
+					a_aggs := a_aggs || format('bit_or(1 << ((%2$s - a.year) / %3$s)) FILTER (WHERE a.award_code = %1$L AND %4$s
+						AND a.year > %5$s AND a.year > %2$s - %6$s AND (%2$s - a.year) %% %3$s = 0) AS %7$s_mask',
+						p ->> 'award', y, every, cc, cut_ok, at_least * every, leaf);
+					-- the run of held years from Y back
+					run := (SELECT 'CASE' || string_agg(format(' WHEN coalesce(aw.%s_mask, 0) & %s = 0 THEN %s', leaf, 1 << i, i), '' ORDER BY i)
+						|| format(' ELSE %s END', at_least) FROM generate_series(0, at_least - 1) i);
+					l1 := l1 || format('%s AS %s_times', run, leaf);
+					pass_e := format('(%s_times >= %s)', leaf, at_least);
+					evidence_e := format($e$CASE WHEN %1$s_times = 0 THEN 'no %2$s in %3$s; %4$s times required'
+						ELSE '%2$s ' || (SELECT string_agg(g::text, ', ' ORDER BY g) FROM generate_series(%3$s - (%1$s_times - 1) * %5$s, %3$s, %5$s) g)
+							|| ': ' || %1$s_times || ' %6$s, %4$s required' END$e$,
+						leaf, p ->> 'award', y, at_least, every,
+						CASE WHEN every = 1 THEN 'in a row' ELSE format('in a row, every %s years', every) END);
+					missing_e := format('greatest(0, %s - %s_times)', at_least, leaf);
+					lacks_e := format($e$CASE WHEN %1$s_times >= %2$s THEN ARRAY[]::text[]
+						ELSE ARRAY[thidua._how_many((%2$s - %1$s_times)::text, %3$L, %4$L) || ' (' || %1$s_times || ' of %2$s to %5$s)'] END$e$,
+						leaf, at_least,
+						CASE WHEN every = 1 THEN format('more year holding %s, in a row', p ->> 'award')
+							ELSE format('more time holding %s, every %s years', p ->> 'award', every) END,
+						CASE WHEN every = 1 THEN format('more years holding %s, in a row', p ->> 'award')
+							ELSE format('more times holding %s, every %s years', p ->> 'award', every) END, y);
+				END;
+			WHEN 'initiatives' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				at_least := (p ->> 'count')::integer;
+				scope := coalesce(p ->> 'scope', 'grassroots');
+				window_from := CASE WHEN jsonb_typeof(p -> 'window_years') = 'number' THEN y - (p ->> 'window_years')::integer + 1 END;
+				what_initiative := format('of scope %s%s recognised %s', scope, CASE WHEN scope <> 'national' THEN ' or wider' ELSE '' END,
+					CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END);
+				DECLARE
+					used_ok text := CASE WHEN counts_once THEN format(
+						'(i.used_by_award IS NULL OR coalesce(u.award_code = %L AND u.year = %s, false))', award, y)
+						ELSE 'true' END;
+					in_window text := format('i.scope >= %L::thidua.initiative_scope AND extract(year FROM i.recognised_on) >= %s',
+						scope, coalesce(window_from, 1900));
+				BEGIN
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND %s AND extract(year FROM i.recognised_on) > %s) AS %s_count',
+						in_window, used_ok, replace(cut_ok, 'x.', 'c.'), leaf);
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND NOT %s) AS %s_used', in_window, used_ok, leaf);
+					i_aggs := i_aggs || format('count(*) FILTER (WHERE %s AND %s AND extract(year FROM i.recognised_on) <= %s) AS %s_cut',
+						in_window, used_ok, replace(cut_ok, 'x.', 'c.'), leaf);
+				END;
+				IF after_discipline THEN
+					needs_cut := true;
+				END IF;
+				l1 := l1 || format('coalesce(ini.%1$s_count, 0) AS %1$s_count, coalesce(ini.%1$s_used, 0) AS %1$s_used,
+					coalesce(ini.%1$s_cut, 0) AS %1$s_cut, %2$s AS %1$s_note', leaf, cut_note);
+				pass_e := format('(%s_count >= %s)', leaf, at_least);
+				evidence_e := format($e$%1$s_count || ' initiative' || CASE WHEN %1$s_count = 1 THEN '' ELSE 's' END
+					|| ' of scope %2$s%3$s recognised %4$s; %5$s required'
+					|| CASE WHEN %1$s_used > 0 THEN '; ' || %1$s_used || ' not counted: already used by another award' ELSE '' END
+					|| CASE WHEN %1$s_cut > 0 THEN '; ' || %1$s_cut || ' not counted, ' || %1$s_note ELSE '' END$e$,
+					leaf, scope, CASE WHEN scope <> 'national' THEN ' or wider' ELSE '' END,
+					CASE WHEN window_from IS NULL THEN 'up to ' || y WHEN window_from = y THEN 'in ' || y
+						ELSE format('in %s-%s', window_from, y) END, at_least);
+				missing_e := format('greatest(0, %s - %s_count)', at_least, leaf);
+				lacks_e := format($e$CASE WHEN %1$s_count >= %2$s THEN ARRAY[]::text[]
+					ELSE ARRAY[thidua._how_many((%2$s - %1$s_count)::text, %3$L, %4$L) || ' (' || %1$s_count || ' of %2$s counted)'] END$e$,
+					leaf, at_least, format('more initiative %s', what_initiative), format('more initiatives %s', what_initiative));
+			WHEN 'service_years' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				DECLARE
+					in_sector boolean := coalesce((p ->> 'in_sector')::boolean, false);
+					posts text[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(p -> 'posts', '[]')));
+					-- clerks write posts in any case: compared lower-cased, after NFC, on both sides
+					post_keys text[] := ARRAY(SELECT lower(normalize(x, NFC)) FROM jsonb_array_elements_text(coalesce(p -> 'posts', '[]')) x);
+					where_e text;
+					what text;
+					as_what text;
+				BEGIN
+					what := CASE WHEN in_sector THEN 'in the sector' ELSE 'in ' || array_to_string(posts, ', ') END;
+					-- "as thủ trưởng đơn vị thuộc bộ, giám đốc or cục trưởng"
+					as_what := CASE WHEN in_sector THEN 'in the sector' WHEN cardinality(posts) = 1 THEN 'as ' || posts[1]
+						ELSE 'as ' || array_to_string(posts[1:cardinality(posts) - 1], ', ') || ' or ' || posts[cardinality(posts)] END;
+					where_e := CASE WHEN in_sector THEN 'true' ELSE format('lower(normalize(t.post, NFC)) = ANY (%L::text[])', post_keys) END;
+					extra_sources := extra_sources || format(
+						'%1$s AS NOT MATERIALIZED (SELECT t.person_code AS subject_code, thidua._months_in(range_agg(daterange(t.valid_from,
+							least(coalesce(t.valid_to, %2$s + 1), %2$s + 1)))) AS months
+						FROM %3$s t WHERE t.valid_from <= %2$s AND %4$s%5$s GROUP BY t.person_code)',
+						leaf || '_src', d, CASE WHEN in_sector THEN 'thidua.membership' ELSE 'thidua.post_held' END, where_e,
+						CASE WHEN subject IS NOT NULL THEN format(' AND t.person_code = %L', subject) ELSE '' END);
+					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
+					l1 := l1 || format('coalesce(%1$s_src.months, 0) / 12 AS %1$s_years, coalesce(%1$s_src.months, 0) %% 12 AS %1$s_months,
+						CASE WHEN s.sex = ''female'' THEN %2$s ELSE %3$s END AS %1$s_needed, s.sex AS %1$s_sex',
+						leaf, (p ->> 'women')::integer, (p ->> 'men')::integer);
+					pass_e := format('(%1$s_years >= %1$s_needed)', leaf);
+					evidence_e := format($e$%1$s_years || ' full years %2$s to %3$s (' || %1$s_years || CASE WHEN %1$s_years = 1 THEN ' year ' ELSE ' years ' END
+						|| %1$s_months || CASE WHEN %1$s_months = 1 THEN ' month); ' ELSE ' months); ' END
+						|| %1$s_needed || ' required for a ' || CASE WHEN %1$s_sex = 'female' THEN 'woman' ELSE 'man' END$e$,
+						leaf, replace(what, '''', ''''''), judged_on);
+					missing_e := format('greatest(0, %1$s_needed - %1$s_years)', leaf);
+					-- which posts, how many years needed (for the subject's sex) and held on the judging date
+					lacks_e := format($e$CASE WHEN %1$s_years >= %1$s_needed THEN ARRAY[]::text[]
+						ELSE ARRAY[thidua._how_many((%1$s_needed - %1$s_years)::text, %2$L, %3$L)
+							|| ' (' || %1$s_years || ' of ' || %1$s_needed || ' held on %4$s)'] END$e$,
+						leaf, 'more year ' || as_what, 'more years ' || as_what, judged_on);
+				END;
+			WHEN 'no_discipline' THEN
+				IF collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to individuals only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				window_from := y - coalesce((p ->> 'window_years')::integer, 1) + 1;
+				DECLARE
+					measure_e text := format('x.kind = ''measure'' AND (x.valid_to IS NULL OR x.valid_to >= %L::date)%s',
+						make_date(window_from, 1, 1),
+						CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' AND x.severity >= %L::thidua.discipline_severity', p ->> 'severity') ELSE '' END);
+					open_e text := CASE WHEN coalesce((p ->> 'proceedings')::boolean, false)
+						THEN format('x.kind <> ''measure'' AND (x.valid_to IS NULL OR x.valid_to >= %s)', d) ELSE 'false' END;
+				BEGIN
+					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_measures', measure_e, leaf);
+					d_aggs := d_aggs || format('count(*) FILTER (WHERE %s) AS %s_open', open_e, leaf);
+					-- what was found, with dates: a measure and the window it overlaps, or proceedings open on the judging date
+					IF with_reasons OR forecast THEN
+						d_aggs := d_aggs || format($e$string_agg(CASE WHEN x.kind = 'measure' THEN x.severity::text ELSE x.kind::text END
+							|| ' from ' || x.valid_from || coalesce(' to ' || x.valid_to, CASE WHEN x.kind = 'measure' THEN ', no end date' ELSE '' END)
+							|| coalesce(' (' || x.decision || ')', '')
+							|| CASE WHEN %1$s THEN ' overlaps %4$s..%5$s' ELSE ', open on %5$s' END, '; '
+							ORDER BY x.valid_from) FILTER (WHERE (%1$s) OR (%2$s)) AS %3$s_list$e$, measure_e, open_e, leaf,
+							make_date(window_from, 1, 1), judged_on);
+					ELSE
+						d_aggs := d_aggs || format('NULL::text AS %s_list', leaf);
+					END IF;
+				END;
+				l1 := l1 || format('coalesce(x.%1$s_measures, 0) + coalesce(x.%1$s_open, 0) AS %1$s_found, x.%1$s_list AS %1$s_list', leaf);
+				pass_e := format('(%s_found = 0)', leaf);
+				evidence_e := format($e$CASE WHEN %1$s_found = 0 THEN 'no disciplinary measure%2$s overlapping %3$s to %4$s%5$s'
+					ELSE %1$s_list END$e$, leaf,
+					CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' of %s or heavier', p ->> 'severity') ELSE '' END,
+					make_date(window_from, 1, 1), judged_on,
+					CASE WHEN coalesce((p ->> 'proceedings')::boolean, false) THEN format('; no proceedings open on %s', judged_on) ELSE '' END);
+				missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+				lacks_e := format('CASE WHEN %s THEN ARRAY[]::text[] ELSE ARRAY[%L || %s_list || '')''] END', pass_e,
+					format('no disciplinary measure%s%s (found: ',
+						CASE WHEN p ->> 'severity' IS NOT NULL THEN format(' of %s or heavier', p ->> 'severity') ELSE '' END,
+						CASE WHEN coalesce((p ->> 'proceedings')::boolean, false) THEN ' or open proceedings' ELSE '' END), leaf);
+			WHEN 'once_only' THEN
+				award_codes := award_codes || award;
+				a_aggs := a_aggs || format('count(*) FILTER (WHERE a.award_code = %L AND a.revoked_on IS NULL AND a.year < %s) AS %s_prior',
+					award, CASE WHEN forecast THEN assumed ELSE y END, leaf);
+				a_aggs := a_aggs || format('max(a.year) FILTER (WHERE a.award_code = %L AND a.revoked_on IS NULL AND a.year < %s) AS %s_when',
+					award, CASE WHEN forecast THEN assumed ELSE y END, leaf);
+				l1 := l1 || format('coalesce(aw.%1$s_prior, 0) AS %1$s_prior, aw.%1$s_when AS %1$s_when', leaf);
+				pass_e := format('(%s_prior = 0)', leaf);
+				evidence_e := format($e$CASE WHEN %1$s_prior = 0 THEN 'not received before' ELSE 'received in ' || %1$s_when || ' (once only)' END$e$, leaf);
+				-- never again: no forecast
+				missing_e := format('CASE WHEN %s THEN 0 END', pass_e);
+				lacks_e := 'ARRAY[]::text[]';
+			WHEN 'members_with_award', 'members_rated', 'members_without_discipline' THEN
+				IF NOT collective THEN
+					RAISE EXCEPTION 'rulebook "%", award "%", %: rule kind "%" applies to collectives only', version, award, n.node, p ->> 'kind'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				DECLARE
+					member_year integer := CASE WHEN forecast THEN assumed ELSE y END;
+					hit text;
+					what text;
+					share numeric := (p ->> 'share')::numeric;
+					how_many integer := (p ->> 'count')::integer;
+					more_than boolean := coalesce(p ->> 'comparison', 'at_least') = 'more_than';
+					needed text;
+					lacking text;
+					required_words text;
+					-- no measure (started by the judging date) running then or ended in or after the member's year
+					member_cut text := CASE WHEN members_after_discipline THEN format(' AND NOT EXISTS (SELECT 1 FROM thidua.discipline x
+						WHERE x.person_code = m.person_code AND x.kind = ''measure'' AND x.valid_from <= %1$s
+						AND (x.valid_to IS NULL OR x.valid_to > %1$s OR extract(year FROM x.valid_to) >= %2$s))', d, member_year) ELSE '' END;
+				BEGIN
+					IF p ->> 'kind' = 'members_with_award' THEN
+						hit := format('EXISTS (SELECT 1 FROM thidua.individual_award a WHERE a.person_code = m.person_code
+							AND a.award_code = %L AND a.year = %s AND %s)%s', p ->> 'award', member_year, cc, member_cut);
+						what := format('hold %s %s', p ->> 'award', member_year);
+						lacking := format('holding %s', p ->> 'award');
+					ELSIF p ->> 'kind' = 'members_rated' THEN
+						hit := format('EXISTS (SELECT 1 FROM thidua.individual_rating r WHERE r.person_code = m.person_code
+							AND r.year = %s AND r.rating >= %L::thidua.completion_rating)%s', member_year, rating, member_cut);
+						what := format('rated %s%s in %s', rating, CASE WHEN rating <> 'HTXSNV' THEN ' or better' ELSE '' END, member_year);
+						lacking := format('rated %s%s', rating, or_better);
+						IF share IS NULL AND how_many IS NULL THEN
+							share := 1;
+						END IF;
+					ELSE
+						hit := format('EXISTS (SELECT 1 FROM thidua.discipline x WHERE x.person_code = m.person_code
+							AND x.kind = ''measure'' AND x.severity >= %L::thidua.discipline_severity
+							AND x.valid_from <= %L::date AND (x.valid_to IS NULL OR x.valid_to >= %L::date))',
+							coalesce(p ->> 'severity', 'reprimand'), make_date(member_year, 12, 31), make_date(member_year, 1, 1));
+						what := format('had a measure of %s or heavier in %s', coalesce(p ->> 'severity', 'reprimand'), member_year);
+					END IF;
+					extra_sources := extra_sources || format(
+						'%1$s AS NOT MATERIALIZED (SELECT m.unit_code AS subject_code, count(DISTINCT m.person_code) AS members,
+							count(DISTINCT m.person_code) FILTER (WHERE %2$s) AS hits
+						FROM thidua.membership m WHERE m.valid_from <= %3$s AND (m.valid_to IS NULL OR m.valid_to > %3$s)
+						GROUP BY m.unit_code)', leaf || '_src', hit, d);
+					extra_joins := extra_joins || format('LEFT JOIN %1$s_src ON %1$s_src.subject_code = s.subject_code', leaf);
+					l1 := l1 || format('coalesce(%1$s_src.members, 0) AS %1$s_members, coalesce(%1$s_src.hits, 0) AS %1$s_hits', leaf);
+					IF p ->> 'kind' = 'members_without_discipline' THEN
+						needed := '0';
+						pass_e := format('(%s_hits = 0)', leaf);
+						evidence_e := format($e$CASE WHEN %1$s_hits = 0 THEN 'no member of ' || %1$s_members || ' %2$s'
+							ELSE %1$s_hits || ' of ' || %1$s_members || ' members %2$s' END$e$, leaf, replace(what, '''', ''''''));
+						missing_e := format('CASE WHEN %s THEN 0 ELSE 1 END', pass_e);
+						lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[%2$L || %3$s_hits || ' of ' || %3$s_members || ')'] END$e$,
+							pass_e, format('no member with a measure of %s or heavier in %s (', coalesce(p ->> 'severity', 'reprimand'), member_year), leaf);
+					ELSE
+						-- the fewest members that pass, exact: at least ceil(share x members), or one more than share x members
+						needed := CASE WHEN share IS NOT NULL THEN
+								CASE WHEN more_than THEN format('(floor(%s::numeric * %s_members)::integer + 1)', share, leaf)
+									 ELSE format('ceil(%s::numeric * %s_members)::integer', share, leaf) END
+							ELSE CASE WHEN more_than THEN (how_many + 1)::text ELSE how_many::text END END;
+						pass_e := format('(%1$s_members > 0 AND %1$s_hits >= %2$s)', leaf, needed);
+						required_words := CASE WHEN share IS NOT NULL
+							THEN format('%s %s %%', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, trim_scale(share * 100))
+							ELSE format('%s %s', CASE WHEN more_than THEN 'more than' ELSE 'at least' END, how_many) END;
+						evidence_e := format($e$%1$s_hits || ' of ' || %1$s_members || ' members %2$s'
+							|| CASE WHEN %1$s_members > 0 THEN ' (' || trim_scale(round(100.0 * %1$s_hits / %1$s_members, 1)) || ' %%)' ELSE '' END
+							|| '; %3$s required'$e$, leaf, replace(what, '''', ''''''), required_words);
+						missing_e := format('greatest(0, %s - %s_hits)', needed, leaf);
+						lacks_e := format($e$CASE WHEN %1$s THEN ARRAY[]::text[] ELSE ARRAY[thidua._how_many(greatest(1, %2$s - %3$s_hits)::text, %4$L, %5$L)
+							|| ' (' || %3$s_hits || ' of ' || %3$s_members || ' in %6$s; ' || %7$L || ')'] END$e$,
+							pass_e, needed, leaf, 'more member ' || lacking, 'more members ' || lacking, member_year, required_words || ' required');
+					END IF;
+				END;
+			ELSE
+				RAISE EXCEPTION 'rulebook "%", award "%", %: unknown rule kind %', version, award, n.node,
+					coalesce('"' || (p ->> 'kind') || '"', '(none)')
+					USING ERRCODE = 'invalid_parameter_value';
+			END CASE;
+		END IF;
+		pass_of := pass_of || jsonb_build_object(n.node, pass_e);
+		evidence_of := evidence_of || jsonb_build_object(n.node, evidence_e);
+		missing_of := missing_of || jsonb_build_object(n.node, missing_e);
+		lacks_of := lacks_of || jsonb_build_object(n.node, lacks_e);
+	END LOOP;
+
+	-- the subjects: members on the judging date (of the unit and its sub-units), or units
+	IF collective THEN
+		subjects := format('SELECT u.unit_code AS subject_code, u.name::text AS subject_name, u.parent_code AS unit_code,
+			NULL::text AS sex FROM thidua.unit u WHERE %s',
+			CASE WHEN subject IS NOT NULL THEN format('u.unit_code = %L', subject)
+				 WHEN unit IS NOT NULL THEN format('u.unit_code = ANY (%L::text[])', scope_units) ELSE 'true' END);
+	ELSIF subject IS NOT NULL THEN
+		subjects := format('SELECT i.person_code AS subject_code, i.full_name::text AS subject_name,
+			(SELECT min(m.unit_code) FROM thidua.membership m WHERE m.person_code = %3$L AND m.valid_from <= %1$s
+			 AND (m.valid_to IS NULL OR m.valid_to > %2$s)) AS unit_code, i.sex
+			FROM thidua.individual i WHERE i.person_code = %3$L', d, d, subject);
+	ELSE
+		subjects := format('SELECT m.subject_code, i.full_name::text AS subject_name, m.unit_code, i.sex
+			FROM (SELECT m.person_code AS subject_code, min(m.unit_code) AS unit_code FROM thidua.membership m
+				  WHERE m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to > %s)%s GROUP BY m.person_code) m
+			JOIN thidua.individual i ON i.person_code = m.subject_code', d, d,
+			CASE WHEN unit IS NOT NULL THEN format(' AND m.unit_code = ANY (%L::text[])', scope_units) ELSE '' END);
+	END IF;
+	-- records of the subjects in scope only, when the scope is narrower than everyone
+	-- (one subject by its code: on Citus the query then goes to its one shard)
+	rec_key := CASE WHEN subject IS NOT NULL
+			THEN format(' AND %%s.%s = %s', who, replace(quote_literal(subject), '%', '%%'))
+		WHEN unit IS NOT NULL
+			THEN format(' AND %%s.%s IN (SELECT subject_code FROM subjects)', who) ELSE '' END;
+
+	-- the last year whose achievements a disciplinary measure voids (achievements_after_discipline)
+	IF after_discipline THEN
+		d_aggs := d_aggs || format('max(CASE WHEN x.valid_to IS NULL OR x.valid_to > %s THEN %s ELSE extract(year FROM x.valid_to)::integer END)
+			FILTER (WHERE x.kind = ''measure'') AS cut_year', d, y);
+		-- the measure that ends last, in words (evidence and forecast only)
+		d_aggs := d_aggs || CASE WHEN with_reasons OR forecast THEN format($e$(array_agg(CASE WHEN x.valid_to IS NULL
+				THEN 'years up to %1$s do not count: ' || x.severity || ' from ' || x.valid_from || ', no end date'
+				ELSE 'years up to ' || extract(year FROM x.valid_to) || ' do not count: ' || x.severity || ' until ' || x.valid_to END
+			ORDER BY x.valid_to DESC NULLS FIRST) FILTER (WHERE x.kind = 'measure'))[1] AS cut_note$e$, y)
+			ELSE 'NULL::text AS cut_note' END;
+	END IF;
+	IF cardinality(d_aggs) > 0 AND NOT collective THEN
+		sources := sources || format(', cut AS NOT MATERIALIZED (SELECT x.person_code AS subject_code, %s FROM thidua.discipline x
+			WHERE x.valid_from <= %s%s GROUP BY x.person_code)', array_to_string(d_aggs, ', '), d, format(rec_key, 'x'));
+		joins := joins || ' LEFT JOIN cut x ON x.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(r_aggs) > 0 THEN
+		sources := sources || format(', r AS NOT MATERIALIZED (SELECT r.%1$s AS subject_code, %2$s FROM %3$s GROUP BY r.%1$s',
+			who, array_to_string(ARRAY(SELECT DISTINCT a FROM unnest(r_aggs) a), ', '),
+			-- (the year assumed read twice, as itself and as the year forecast, by
+			-- one scan: no UNION, which Citus would not push down)
+			CASE WHEN forecast THEN format(
+				'(SELECT * FROM (SELECT r.%1$s, unnest(CASE WHEN r.year = %4$s THEN ARRAY[r.year, %5$s] ELSE ARRAY[r.year] END) AS year,
+					r.rating FROM %2$s r WHERE r.year BETWEEN %7$s AND %4$s%6$s) r WHERE r.year BETWEEN %3$s AND %5$s) r',
+				who, rating_table, rating_from, assumed, y, format(rec_key, 'r'), least(rating_from, assumed))
+			ELSE format('%s r WHERE r.year BETWEEN %s AND %s%s', rating_table, rating_from, y, format(rec_key, 'r')) END)
+			|| CASE WHEN cardinality(r_having) > 0 THEN ' HAVING ' || array_to_string(r_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(r_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' r ON r.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(a_aggs) > 0 THEN
+		sources := sources || format(', aw AS NOT MATERIALIZED (SELECT a.%1$s AS subject_code, %2$s FROM %3$s%4$s GROUP BY a.%1$s',
+			who, array_to_string(a_aggs, ', '),
+			CASE WHEN forecast THEN format(
+				'(SELECT a.%1$s, a.award_code, unnest(CASE WHEN a.year = %4$s AND a.kind = ''yearly'' THEN ARRAY[a.year, %5$s]
+					ELSE ARRAY[a.year] END) AS year, a.kind, a.revoked_on
+				  FROM %2$s a WHERE a.award_code = ANY (%3$L::text[]) AND a.year <= %4$s%6$s) a',
+				who, award_table, award_codes, assumed, y, format(rec_key, 'a'))
+			ELSE format('%s a', award_table) END,
+			CASE WHEN after_discipline THEN ' LEFT JOIN cut x ON x.subject_code = a.' || who ELSE '' END
+			|| CASE WHEN forecast THEN ' WHERE true' ELSE format(' WHERE a.award_code = ANY (%L::text[]) AND a.year <= %s%s', award_codes, y, format(rec_key, 'a')) END)
+			|| CASE WHEN cardinality(aw_having) > 0 THEN ' HAVING ' || array_to_string(aw_having, ' AND ') || ')' ELSE ')' END;
+		joins := joins || CASE WHEN cardinality(aw_having) > 0 THEN ' JOIN' ELSE ' LEFT JOIN' END || ' aw ON aw.subject_code = s.subject_code';
+		IF after_discipline THEN
+			needs_cut := true;
+		END IF;
+	END IF;
+	IF cardinality(i_aggs) > 0 THEN
+		-- led by the person (distributed) and the award that used an initiative
+		-- joined as the author's own (co-located): on Citus each worker counts
+		-- its people's initiatives
+		sources := sources || format(', ini AS NOT MATERIALIZED (SELECT p.person_code AS subject_code, %s
+			FROM thidua.individual p JOIN thidua.initiative_author ia ON ia.person_code = p.person_code
+			JOIN thidua.initiative i ON i.initiative_code = ia.initiative_code
+			LEFT JOIN thidua.individual_award u ON u.person_code = p.person_code AND u.record_id = i.used_by_award%s
+			WHERE i.recognised_on <= %s%s GROUP BY p.person_code)',
+			array_to_string(i_aggs, ', '), CASE WHEN after_discipline THEN ' LEFT JOIN cut c ON c.subject_code = p.person_code' ELSE '' END,
+			d, format(rec_key, 'p'));
+		joins := joins || ' LEFT JOIN ini ON ini.subject_code = s.subject_code';
+	END IF;
+	IF cardinality(extra_sources) > 0 THEN
+		sources := sources || ', ' || array_to_string(extra_sources, ', ');
+		joins := joins || ' ' || array_to_string(extra_joins, ' ');
+	END IF;
+
+	IF with_reasons THEN
+		SELECT string_agg(format('jsonb_build_array(jsonb_build_object(''node'', %L, ''kind'', %L, ''passed'', %s, ''evidence'', %s))',
+			t.node, coalesce(t.body ->> 'kind', CASE WHEN t.body ? 'all_of' THEN 'all_of' ELSE 'any_of' END),
+			pass_of ->> t.node, evidence_of ->> t.node), ' || ' ORDER BY t.ordinal)
+		INTO reasons FROM thidua._rule_nodes(entry.rule) t;
+	END IF;
+
+	-- every CTE inlined (NOT MATERIALIZED): on Citus the whole query, joined
+	-- on person_code throughout, is pushed down to the workers, each judging
+	-- the people of its shards
+	sql := format('WITH subjects AS NOT MATERIALIZED (%s)%s
+		SELECT subject_code, subject_name, unit_code, %s AS passed, %s AS reasons, (%s)::integer AS missing, %s AS lacks
+		FROM (SELECT s.subject_code, s.subject_name, s.unit_code%s FROM subjects s%s) l1%s',
+		subjects, sources,
+		pass_of ->> 'rule',
+		CASE WHEN with_reasons THEN reasons ELSE 'NULL::jsonb' END,
+		CASE WHEN forecast THEN missing_of ->> 'rule' ELSE 'NULL::integer' END,
+		CASE WHEN forecast THEN lacks_of ->> 'rule' ELSE 'NULL::text[]' END,
+		CASE WHEN cardinality(l1) > 0 THEN ', ' || array_to_string(l1, ', ') ELSE '' END,
+		joins,
+		CASE WHEN mode IN ('eligible', 'why') THEN ' WHERE ' || (pass_of ->> 'rule') ELSE '' END);
+	RETURN sql;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.quota(award text, unit text, year integer, rulebook_version text DEFAULT NULL)
+	RETURNS TABLE (base_award text, base integer, share numeric, rounding text, minimum integer, allowed integer,
+				   arithmetic text, legal_source text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	on_date date;
+	version text;
+	q jsonb;
+	general jsonb;
+	product numeric;
+	rounded integer;
+	holders integer;
+	units text[];
+BEGIN
+	PERFORM thidua._check_award_year(award, year);
+	IF unit IS NULL THEN
+		RAISE EXCEPTION 'unit is required' USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'A quota is counted per unit (with its sub-units).';
+	END IF;
+	PERFORM thidua._check_unit(unit);
+	on_date := make_date(year, 12, 31);
+	version := thidua._rulebook_for(award, on_date, rulebook_version);
+	SELECT e.quota, v.general INTO q, general
+	FROM thidua.rulebook_entry e JOIN thidua.rulebook_version v ON v.version_code = e.version_code
+	WHERE e.version_code = version AND e.award_code = award;
+	IF q IS NULL OR jsonb_typeof(q) = 'null' THEN
+		RETURN QUERY SELECT NULL::text, NULL::integer, NULL::numeric, NULL::text, NULL::integer, NULL::integer,
+			format('no quota for %s in %s', award, version), NULL::text;
+		RETURN;
+	END IF;
+	IF q ? 'count' THEN
+		RETURN QUERY SELECT NULL::text, NULL::integer, NULL::numeric, NULL::text, NULL::integer, (q ->> 'count')::integer,
+			format('a fixed count: %s per %s', q ->> 'count', coalesce(q ->> 'per', 'unit')),
+			thidua._legal_source_text(q -> 'source');
+		RETURN;
+	END IF;
+	-- the people of the unit and its sub-units on the judging date holding the
+	-- base award in the year: the units named first (Citus plans no recursive
+	-- query over its distributed tables), the holders joined on person_code
+	-- (co-located there: each worker counts its own people)
+	WITH RECURSIVE scope_units AS (
+		SELECT u.unit_code FROM thidua.unit u WHERE u.unit_code = unit
+		UNION SELECT c.unit_code FROM thidua.unit c JOIN scope_units s ON c.parent_code = s.unit_code)
+	SELECT array_agg(s.unit_code ORDER BY s.unit_code) INTO units FROM scope_units s;
+	EXECUTE 'SELECT count(DISTINCT m.person_code)::integer
+		FROM thidua.membership m
+		JOIN (SELECT a.person_code FROM thidua.individual_award a
+			  WHERE a.award_code = $2 AND a.year = $3 AND ($4 OR a.revoked_on IS NULL)
+				AND ($5 OR a.kind IN (''yearly'', ''career'')) GROUP BY a.person_code) h ON h.person_code = m.person_code
+		WHERE m.unit_code = ANY ($1) AND m.valid_from <= $6 AND (m.valid_to IS NULL OR m.valid_to > $6)'
+		INTO holders
+		USING units, q ->> 'base_award', quota.year, thidua._general_rule(general, 'revoked_awards_count'),
+			thidua._general_rule(general, 'thematic_and_ad_hoc_awards_count'), on_date;
+	-- exact: numeric throughout
+	product := holders * (q ->> 'share')::numeric;
+	rounded := CASE coalesce(q ->> 'rounding', 'down')
+		WHEN 'down' THEN floor(product) WHEN 'up' THEN ceil(product) WHEN 'half_up' THEN round(product) END;
+	IF rounded IS NULL THEN
+		RAISE EXCEPTION 'rulebook "%", award "%", quota: field "rounding": "%" is not a rounding (one of down, half_up, up)',
+			version, award, q ->> 'rounding' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN QUERY SELECT q ->> 'base_award', holders, (q ->> 'share')::numeric, coalesce(q ->> 'rounding', 'down'),
+		coalesce((q ->> 'minimum')::integer, 0),
+		greatest(rounded, coalesce((q ->> 'minimum')::integer, 0)),
+		format('%s %% of %s = %s, rounded %s: %s', trim_scale((q ->> 'share')::numeric * 100), holders, trim_scale(product),
+			replace(coalesce(q ->> 'rounding', 'down'), '_', ' '), rounded)
+		|| CASE WHEN coalesce((q ->> 'minimum')::integer, 0) > rounded THEN format('; at least %s', q ->> 'minimum') ELSE '' END,
+		thidua._legal_source_text(q -> 'source');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.eligibility_changes(award text, year integer, draft_version text, unit text DEFAULT NULL)
+	RETURNS TABLE (subject_code text, subject_name thidua.vietnamese_text, change text, in_force_version text,
+				   deciding_rule text, evidence text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	on_date date;
+	in_force text;
+	draft text;
+	rule_in_force jsonb;
+	rule_draft jsonb;
+	judged_in_force jsonb;
+	judged_draft jsonb;
+BEGIN
+	PERFORM thidua._check_award_year(award, year);
+	PERFORM thidua._check_unit(unit);
+	IF draft_version IS NULL THEN
+		RAISE EXCEPTION 'draft_version is required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	on_date := make_date(year, 12, 31);
+	in_force := thidua._rulebook_for(award, on_date, NULL);
+	draft := thidua._rulebook_for(award, on_date, draft_version);
+	-- what-if weighs a proposal: a published or retired version is not one
+	IF (SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft) <> 'draft' THEN
+		RAISE EXCEPTION 'rulebook version "%" is %, not a draft', draft,
+			(SELECT v.status FROM thidua.rulebook_version v WHERE v.version_code = draft)
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'What-if compares a draft against the version in force.',
+				  HINT = 'Clone the version (thidua rulebook clone) and edit the draft.';
+	END IF;
+	SELECT e.rule INTO rule_in_force FROM thidua.rulebook_entry e WHERE e.version_code = in_force AND e.award_code = award;
+	SELECT e.rule INTO rule_draft FROM thidua.rulebook_entry e WHERE e.version_code = draft AND e.award_code = award;
+	-- the deciding rule: a failing leaf of the version under which the subject fails,
+	-- first those with no identical leaf (parameters alike) in the other version
+	-- each version's judgement first (on Citus, pushed down to the workers),
+	-- then compared here: the comparison reads no table
+	EXECUTE format('SELECT jsonb_agg(to_jsonb(q)) FROM (%s) q',
+		thidua._eligibility_query(award, year, on_date, in_force, unit, NULL, 'all')) INTO judged_in_force;
+	EXECUTE format('SELECT jsonb_agg(to_jsonb(q)) FROM (%s) q',
+		thidua._eligibility_query(award, year, on_date, draft, unit, NULL, 'all')) INTO judged_draft;
+	RETURN QUERY EXECUTE format($q$
+		WITH now AS (SELECT * FROM jsonb_to_recordset($3) AS j(subject_code text, subject_name text, unit_code text,
+				passed boolean, reasons jsonb)),
+			proposed AS (SELECT * FROM jsonb_to_recordset($4) AS j(subject_code text, subject_name text, unit_code text,
+				passed boolean, reasons jsonb))
+		SELECT n.subject_code, n.subject_name::thidua.vietnamese_text,
+			CASE WHEN p.passed THEN 'gains' ELSE 'loses' END, %L::text, d.deciding_rule, d.evidence
+		FROM now n JOIN proposed p ON p.subject_code = n.subject_code AND p.passed IS DISTINCT FROM n.passed
+		LEFT JOIN LATERAL (
+			SELECT format('%%s %%s: %%s %%s', CASE WHEN p.passed THEN %L ELSE %L END, t.node, t.body ->> 'kind',
+					t.body - 'kind' - 'source' - 'label') AS deciding_rule,
+				r ->> 'evidence' AS evidence
+			FROM jsonb_array_elements(CASE WHEN p.passed THEN n.reasons ELSE p.reasons END) AS e(r)
+			JOIN thidua._rule_nodes(CASE WHEN p.passed THEN $1 ELSE $2 END) t ON t.node = r ->> 'node'
+			WHERE NOT (r ->> 'passed')::boolean AND t.body ? 'kind'
+			ORDER BY (t.body - 'source' - 'label') IN (SELECT o.body - 'source' - 'label'
+				FROM thidua._rule_nodes(CASE WHEN p.passed THEN $2 ELSE $1 END) o WHERE o.body ? 'kind'), t.ordinal
+			LIMIT 1) d ON true
+		ORDER BY 3, n.unit_code, n.subject_code $q$,
+		in_force, in_force, draft)
+		USING rule_in_force, rule_draft, coalesce(judged_in_force, '[]'), coalesce(judged_draft, '[]');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._sequential_on_citus() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION thidua._sequential_on_citus() IS
+	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a workflow step may read distributed tables across shards and then write reference tables; nothing on one server';
+
+CREATE OR REPLACE FUNCTION thidua.create_round(round_code text, title text, year integer, authority text, council_unit text,
+									deadline date, awards text[], rulebook_version text DEFAULT NULL, meets_on date DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	a text;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	IF NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'role "%" may not create a nomination round', thidua._actor()
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
+	END IF;
+	title := normalize(btrim(title), NFC);
+	authority := normalize(btrim(authority), NFC);
+	PERFORM thidua._check_length(format('round "%s"', round_code), 'title', title, 1000);
+	PERFORM thidua._check_length(format('round "%s"', round_code), 'authority', authority, 300);
+	IF round_code IS NULL OR coalesce(title, '') = '' OR year IS NULL OR coalesce(authority, '') = ''
+	   OR council_unit IS NULL OR deadline IS NULL THEN
+		RAISE EXCEPTION 'a round needs its code, title, year, authority, council unit and deadline'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF coalesce(cardinality(awards), 0) = 0 THEN
+		RAISE EXCEPTION 'round "%" needs at least one award', round_code USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF EXISTS (SELECT 1 FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) create_round.round_code) THEN
+		RAISE EXCEPTION 'round "%" exists already', round_code USING ERRCODE = 'unique_violation';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) council_unit) THEN
+		RAISE EXCEPTION 'round "%": council unit "%" does not exist', round_code, council_unit USING ERRCODE = 'no_data_found';
+	END IF;
+	IF year NOT BETWEEN 1900 AND 2198 THEN
+		RAISE EXCEPTION 'round "%": year % is out of range', round_code, year USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOREACH a IN ARRAY awards LOOP
+		IF NOT EXISTS (SELECT 1 FROM thidua.award x WHERE x.award_code OPERATOR(pg_catalog.=) a) THEN
+			RAISE EXCEPTION 'round "%": award "%" does not exist', round_code, a
+				USING ERRCODE = 'no_data_found', HINT = 'thidua.award lists the awards.';
+		END IF;
+		-- raises, naming the award, when no version judges it
+		PERFORM thidua._rulebook_for(a, make_date(year, 12, 31), rulebook_version);
+	END LOOP;
+	INSERT INTO thidua.nomination_round (round_code, title, year, authority, council_unit, deadline, rulebook_version, meets_on, created_by)
+	VALUES (round_code, title, year, authority, council_unit, deadline, rulebook_version, meets_on, thidua._actor());
+	INSERT INTO thidua.round_award (round_code, award_code) SELECT DISTINCT round_code, x FROM unnest(awards) x;
+	RETURN round_code;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.nominate(round_code text, award_code text, subject text, proposing_unit text, summary text DEFAULT '',
+								evidence jsonb DEFAULT '[]', achievements text[] DEFAULT '{}', override_reason text DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	r thidua.nomination_round;
+	award_subject text;
+	entry thidua.rulebook_entry;
+	n thidua.nomination;
+	own_units text[];
+	what text := format('nomination of "%s"', subject);
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
+	summary := normalize(btrim(coalesce(summary, '')), NFC);
+	PERFORM thidua._check_length(what, 'summary', summary, 10000);
+	PERFORM thidua._check_length(what, 'override_reason', override_reason, 1000);
+	PERFORM thidua._check_achievements(what, achievements);
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) nominate.round_code;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" does not exist', round_code USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.round_award x WHERE x.round_code OPERATOR(pg_catalog.=) r.round_code
+				   AND x.award_code OPERATOR(pg_catalog.=) nominate.award_code) THEN
+		RAISE EXCEPTION 'round "%" does not consider award "%"', round_code, award_code
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = format('Its awards: %s.', (SELECT string_agg(x.award_code, ', ' ORDER BY x.award_code) FROM thidua.round_award x
+													 WHERE x.round_code OPERATOR(pg_catalog.=) r.round_code));
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) proposing_unit) THEN
+		RAISE EXCEPTION 'proposing unit "%" does not exist', proposing_unit USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT proposing_unit OPERATOR(pg_catalog.=) ANY (thidua._actor_units()) THEN
+		RAISE EXCEPTION 'role "%" may not nominate for unit "%"', thidua._actor(), proposing_unit
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Only an administrator or a role acting for unit "%s" (thidua.role_unit) may.', proposing_unit);
+	END IF;
+	IF current_date OPERATOR(pg_catalog.>) r.deadline AND NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'round "%" closed for nominations on %', round_code, to_char(r.deadline, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator may still nominate.';
+	END IF;
+	SELECT a.subject INTO award_subject FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) nominate.award_code;
+	IF award_subject OPERATOR(pg_catalog.=) 'individual'
+	   AND NOT EXISTS (SELECT 1 FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) subject) THEN
+		RAISE EXCEPTION 'award "%" is for individuals: person "%" does not exist', award_code, subject USING ERRCODE = 'no_data_found';
+	ELSIF award_subject OPERATOR(pg_catalog.=) 'collective'
+	   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) subject) THEN
+		RAISE EXCEPTION 'award "%" is for collectives: unit "%" does not exist', award_code, subject USING ERRCODE = 'no_data_found';
+	END IF;
+	IF award_subject OPERATOR(pg_catalog.=) 'individual' THEN
+		PERFORM thidua._refuse_excluded(subject, current_date, 'nomination');
+	END IF;
+	entry := thidua._round_entry(r.round_code, award_code);
+	-- the council votes once: a nomination made after its vote opened could never reach it
+	IF r.vote_opened_at IS NOT NULL AND coalesce((entry.council ->> 'ballot')::boolean, false) THEN
+		RAISE EXCEPTION 'round "%" is closed for nominations for award "%": its council''s vote opened at %', round_code, award_code,
+				to_char(r.vote_opened_at, 'YYYY-MM-DD HH24:MI')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The award is decided by the council''s ballot, which is held once per round.',
+				  HINT = 'Nominate in a new round.';
+	END IF;
+	-- a unit proposes its own people and collectives (its sub-units included);
+	-- the unit tree first, then the person's memberships (on Citus a recursive
+	-- query may not reach a distributed table)
+	IF NOT thidua._actor_is_admin() THEN
+		WITH RECURSIVE subtree(code) AS (
+			SELECT proposing_unit
+			UNION
+			SELECT u.unit_code FROM thidua.unit u JOIN subtree s ON u.parent_code OPERATOR(pg_catalog.=) s.code)
+		SELECT array_agg(s.code) INTO own_units FROM subtree s;
+	END IF;
+	IF NOT thidua._actor_is_admin() AND NOT (
+		(award_subject OPERATOR(pg_catalog.=) 'collective' AND subject OPERATOR(pg_catalog.=) ANY (own_units))
+		OR (award_subject OPERATOR(pg_catalog.=) 'individual' AND EXISTS (
+				SELECT 1 FROM thidua.membership m
+				WHERE m.person_code OPERATOR(pg_catalog.=) subject AND m.unit_code OPERATOR(pg_catalog.=) ANY (own_units)
+				  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(r.year, 12, 31)
+				  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>=) pg_catalog.make_date(r.year, 1, 1))))) THEN
+		RAISE EXCEPTION 'role "%" may not nominate "%" for unit "%"', thidua._actor(), subject, proposing_unit
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('"%s" is not %s of unit "%s" or its sub-units in %s; a unit proposes its own.', subject,
+								  CASE WHEN award_subject OPERATOR(pg_catalog.=) 'collective' THEN 'one' ELSE 'a member' END, proposing_unit, r.year);
+	END IF;
+	INSERT INTO thidua.nomination (round_code, award_code, person_code, unit_code, proposing_unit, summary, evidence, override_reason, created_by)
+	VALUES (r.round_code, award_code, CASE WHEN award_subject OPERATOR(pg_catalog.=) 'individual' THEN subject END,
+			CASE WHEN award_subject OPERATOR(pg_catalog.=) 'collective' THEN subject END, proposing_unit, summary,
+			thidua._check_evidence(evidence), override_reason, thidua._actor())
+	RETURNING * INTO n;
+	PERFORM thidua._set_achievements(n, achievements);
+	INSERT INTO thidua.dossier_item (nomination_id, item, present, updated_by)
+	SELECT DISTINCT n.nomination_id, d ->> 'item', false, thidua._actor()
+	FROM jsonb_array_elements(coalesce(entry.nomination -> 'dossier', '[]')) d;
+	INSERT INTO thidua.nomination_event (nomination_id, action, from_state, to_state, by_role, reason, detail)
+	VALUES (n.nomination_id, 'nominate', NULL, 'draft', thidua._actor(), override_reason,
+			jsonb_build_object('rulebook_version', entry.version_code));
+	RETURN n.nomination_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.update_nomination(nomination bigint, summary text DEFAULT NULL, evidence jsonb DEFAULT NULL,
+										 achievements text[] DEFAULT NULL, override_reason text DEFAULT NULL)
+	RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	what text := format('nomination %s', nomination);
+	n thidua.nomination;
+	changed text[] := '{}';
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	summary := normalize(btrim(summary), NFC);
+	override_reason := nullif(normalize(btrim(override_reason), NFC), '');
+	PERFORM thidua._check_length(what, 'summary', summary, 10000);
+	PERFORM thidua._check_length(what, 'override_reason', override_reason, 1000);
+	PERFORM thidua._check_achievements(what, achievements);
+	n := thidua._editable(nomination, 'edit');
+	-- only what differs from the stored dossier counts as a change
+	IF summary IS DISTINCT FROM n.summary AND summary IS NOT NULL THEN
+		changed := changed || 'summary'::text;
+	END IF;
+	IF evidence IS NOT NULL AND thidua._check_evidence(evidence) OPERATOR(pg_catalog.<>) n.evidence THEN
+		changed := changed || 'evidence'::text;
+	END IF;
+	IF achievements IS NOT NULL AND (SELECT coalesce(array_agg(DISTINCT normalize(btrim(a), NFC) ORDER BY normalize(btrim(a), NFC)), '{}')
+									FROM unnest(achievements) a)
+			IS DISTINCT FROM (SELECT coalesce(array_agg(x.achievement ORDER BY x.achievement), '{}') FROM thidua.nomination_achievement x
+							  WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination) THEN
+		changed := changed || 'achievements'::text;
+	END IF;
+	IF override_reason IS NOT NULL AND override_reason IS DISTINCT FROM n.override_reason THEN
+		changed := changed || 'override_reason'::text;
+	END IF;
+	IF cardinality(changed) OPERATOR(pg_catalog.=) 0 THEN
+		-- accepted, but nothing changed: the revision stays (a returned dossier still counts as unchanged)
+		RETURN n.dossier_revision;
+	END IF;
+	UPDATE thidua.nomination x SET summary = coalesce(update_nomination.summary, x.summary),
+		evidence = coalesce(update_nomination.evidence, x.evidence),
+		override_reason = coalesce(update_nomination.override_reason, x.override_reason),
+		dossier_revision = x.dossier_revision + 1
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination
+	RETURNING * INTO n;
+	IF 'achievements' = ANY (changed) THEN
+		PERFORM thidua._set_achievements(n, achievements);
+	END IF;
+	PERFORM thidua._note_event(n, 'edit', NULL, jsonb_build_object('dossier_revision', n.dossier_revision, 'changed', to_jsonb(changed)));
+	RETURN n.dossier_revision;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.set_dossier_item(nomination bigint, item text, present boolean, reference text DEFAULT NULL)
+	RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	stored thidua.dossier_item;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reference := nullif(normalize(btrim(reference), NFC), '');
+	PERFORM thidua._check_length(format('nomination %s, dossier item "%s"', nomination, item), 'reference', reference, 1000);
+	n := thidua._editable(nomination, 'edit');
+	IF present IS NULL THEN
+		RAISE EXCEPTION 'dossier item "%": present must be true or false', item USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO stored FROM thidua.dossier_item d
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND d.item OPERATOR(pg_catalog.=) set_dossier_item.item FOR UPDATE;
+	IF FOUND AND (stored.present, stored.reference) IS NOT DISTINCT FROM (present, reference) THEN
+		-- accepted, but nothing changed: the revision stays
+		RETURN n.dossier_revision;
+	END IF;
+	UPDATE thidua.dossier_item d SET present = set_dossier_item.present,
+		reference = set_dossier_item.reference, updated_at = now(), updated_by = thidua._actor()
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND d.item OPERATOR(pg_catalog.=) set_dossier_item.item;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % has no dossier item "%"', nomination, item
+			USING ERRCODE = 'no_data_found',
+				  DETAIL = coalesce('Its items: ' || (SELECT string_agg(d.item, ', ' ORDER BY d.item) FROM thidua.dossier_item d
+									 WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination) || '.',
+									'The rulebook entry of its award requires none.');
+	END IF;
+	UPDATE thidua.nomination x SET dossier_revision = x.dossier_revision + 1
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination RETURNING * INTO n;
+	PERFORM thidua._note_event(n, 'dossier', NULL, jsonb_build_object('item', item, 'present', present,
+		'reference', reference, 'dossier_revision', n.dossier_revision));
+	RETURN n.dossier_revision;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.submit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	deadline date;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'submit');
+	deadline := (SELECT r.deadline FROM thidua.nomination_round r WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code);
+	IF current_date OPERATOR(pg_catalog.>) deadline AND NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'round "%" closed for nominations on %', n.round_code, to_char(deadline, 'YYYY-MM-DD')
+			USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'An administrator may still submit it.';
+	END IF;
+	RETURN thidua._transition(nomination, 'submit', reason);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.return_nomination(nomination bigint, reason text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	new_state thidua.nomination_state;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'return');
+	IF coalesce(reason, '') = '' THEN
+		RAISE EXCEPTION 'returning nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	new_state := thidua._transition(nomination, 'return', reason, jsonb_build_object('dossier_revision', n.dossier_revision));
+	UPDATE thidua.nomination x SET returned_at_revision = x.dossier_revision WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.resubmit(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'resubmit');
+	IF n.dossier_revision OPERATOR(pg_catalog.=) n.returned_at_revision THEN
+		RAISE EXCEPTION 'nomination %: a returned dossier cannot come back unchanged', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('It was returned at revision %s and is still at it.', n.returned_at_revision),
+				  HINT = 'Change the summary, evidence, achievements or dossier items first (update_nomination, set_dossier_item).';
+	END IF;
+	RETURN thidua._transition(nomination, 'resubmit', reason,
+		jsonb_build_object('dossier_revision', n.dossier_revision, 'returned_at_revision', n.returned_at_revision));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.check(nomination bigint, reason text DEFAULT NULL) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	r thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	missing text;
+	snapshot jsonb;
+	eligible boolean;
+	failing jsonb;
+	allowed jsonb;
+	detail jsonb;
+	new_state thidua.nomination_state;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._step(nomination, 'check');
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
+	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('checking nomination %s', nomination));
+	SELECT string_agg(d.item, ', ' ORDER BY d.item) INTO missing FROM thidua.dossier_item d
+	WHERE d.nomination_id OPERATOR(pg_catalog.=) nomination AND NOT d.present;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'nomination %: the dossier is incomplete', nomination
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Missing: %s.', missing),
+				  HINT = 'Return it to the proposer (return_nomination) to complete it.';
+	END IF;
+	entry := thidua._round_entry(n.round_code, n.award_code);
+	SELECT jsonb_agg(to_jsonb(e)), bool_or(e.passed) FILTER (WHERE e.node OPERATOR(pg_catalog.=) 'rule') INTO snapshot, eligible
+	FROM thidua.eligibility(coalesce(n.person_code, n.unit_code), n.award_code, r.year, entry.version_code) e;
+	detail := jsonb_build_object('eligible', eligible, 'rulebook_version', entry.version_code);
+	IF NOT eligible THEN
+		failing := thidua._deciding_failures(entry.rule, snapshot);
+		allowed := entry.nomination -> 'override' -> 'kinds';
+		IF allowed IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(failing) f WHERE NOT allowed ? (f ->> 'kind')) THEN
+			RAISE EXCEPTION 'nomination %: % is not eligible for % %', nomination, coalesce(n.person_code, n.unit_code), n.award_code, r.year
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Failing: %s.', (SELECT string_agg(format('%s (%s): %s', f ->> 'node', f ->> 'kind', f ->> 'evidence'), '; ')
+														FROM jsonb_array_elements(failing) f)),
+					  HINT = CASE WHEN allowed IS NULL THEN format('Rulebook %s allows no override for %s.', entry.version_code, n.award_code)
+						ELSE format('Rulebook %s allows an override of %s only.', entry.version_code,
+							(SELECT string_agg(k, ', ') FROM jsonb_array_elements_text(allowed) k)) END;
+		END IF;
+		IF n.override_reason IS NULL THEN
+			RAISE EXCEPTION 'nomination %: % is not eligible for % %, and the override needs a stated reason', nomination,
+				coalesce(n.person_code, n.unit_code), n.award_code, r.year
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Failing (overridable): %s.', (SELECT string_agg(format('%s (%s)', f ->> 'node', f ->> 'kind'), '; ')
+																	 FROM jsonb_array_elements(failing) f)),
+					  HINT = 'Return it so that the proposer states the reason (update_nomination''s override_reason).';
+		END IF;
+		detail := detail || jsonb_build_object('override', jsonb_build_object('reason', n.override_reason, 'failing', failing,
+			'source', entry.nomination -> 'override' -> 'source'));
+	END IF;
+	new_state := thidua._transition(nomination, 'check', reason, detail);
+	UPDATE thidua.nomination x SET checked_on = current_date, eligibility_snapshot = snapshot, rulebook_version = entry.version_code
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.disclose(nomination bigint, "on" date DEFAULT current_date) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination := thidua._step(nomination, 'disclose');
+	entry thidua.rulebook_entry := thidua._round_entry(n.round_code, n.award_code);
+	new_state thidua.nomination_state;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	IF entry.disclosure IS NULL THEN
+		RAISE EXCEPTION 'award "%" is not disclosed to the public under rulebook %', n.award_code, entry.version_code
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its rulebook entry requires no disclosure (disclosure is null).';
+	END IF;
+	IF "on" IS NULL THEN
+		RAISE EXCEPTION 'disclosing nomination % needs the date', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- a window that has not begun is no public comment; the event log keeps
+	-- when the office stated the date
+	IF "on" OPERATOR(pg_catalog.>) current_date
+	   OR "on" OPERATOR(pg_catalog.<) (SELECT pg_catalog.make_date(r.year, 1, 1) FROM thidua.nomination_round r
+									  WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code) THEN
+		RAISE EXCEPTION 'nomination % cannot be disclosed on %', nomination, to_char("on", 'YYYY-MM-DD')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The disclosure date is no later than today and no earlier than 1 January of the round''s year.';
+	END IF;
+	new_state := thidua._transition(nomination, 'disclose', NULL,
+		jsonb_build_object('on', "on", 'working_days', entry.disclosure -> 'working_days', 'source', entry.disclosure -> 'source'));
+	UPDATE thidua.nomination x SET disclosed_on = "on" WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.comment(nomination bigint, received_on date, commenter text, body text) RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	id bigint;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	body := normalize(btrim(body), NFC);
+	commenter := nullif(normalize(btrim(commenter), NFC), '');
+	PERFORM thidua._check_length(format('comment on nomination %s', nomination), 'commenter', commenter, 300);
+	PERFORM thidua._check_length(format('comment on nomination %s', nomination), 'body', body, 10000);
+	SELECT * INTO n FROM thidua.nomination x WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'nomination % does not exist', nomination USING ERRCODE = 'no_data_found';
+	END IF;
+	IF NOT thidua._actor_is_admin() THEN
+		RAISE EXCEPTION 'role "%" may not record comments on nomination %', thidua._actor(), nomination
+			USING ERRCODE = 'insufficient_privilege', DETAIL = 'Only an administrator (thidua_admin) may.';
+	END IF;
+	IF n.state OPERATOR(pg_catalog.<>) 'disclosed' THEN
+		RAISE EXCEPTION 'nomination % is %: comments are recorded while it is disclosed', nomination, n.state
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF received_on IS NULL OR coalesce(body, '') = '' THEN
+		RAISE EXCEPTION 'a comment on nomination % needs the date received and its text', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	INSERT INTO thidua.disclosure_comment (nomination_id, received_on, commenter, body, recorded_by)
+	VALUES (nomination, received_on, commenter, body, thidua._actor())
+	RETURNING comment_id INTO id;
+	PERFORM thidua._note_event(n, 'comment', NULL, jsonb_build_object('comment_id', id, 'received_on', received_on));
+	RETURN id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.withdraw(nomination bigint, reason text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	PERFORM thidua._step(nomination, 'withdraw');
+	IF coalesce(reason, '') = '' THEN
+		RAISE EXCEPTION 'withdrawing nomination % needs a reason', nomination USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	RETURN thidua._transition(nomination, 'withdraw', reason);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.decide(nomination bigint, decision_number text, decision_date date, signer text)
+	RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	tie thidua.quota_tie;
+	new_state thidua.nomination_state;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	decision_number := btrim(decision_number);
+	signer := normalize(btrim(signer), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'decision_number', decision_number, 100);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'signer', signer, 300);
+	n := thidua._step(nomination, 'decide');
+	SELECT * INTO tie FROM thidua.quota_tie t
+	WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code AND t.decided_at IS NULL
+	ORDER BY t.award_code, t.scope LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'round "%" is blocked by a tie at the quota of award "%"%', n.round_code, tie.award_code,
+			CASE WHEN tie.scope OPERATOR(pg_catalog.<>) '' THEN format(' (scope "%s")', tie.scope) ELSE '' END
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nominations %s are tied for %s seat(s).', array_to_string(tie.tied, ', '), tie.seats_left),
+				  HINT = 'The council decides the tie first (resolve_tie).';
+	END IF;
+	IF coalesce(decision_number, '') = '' OR decision_date IS NULL OR coalesce(signer, '') = '' THEN
+		RAISE EXCEPTION 'deciding nomination % needs the decision number, date and signer', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF decision_date OPERATOR(pg_catalog.>) current_date
+	   OR decision_date OPERATOR(pg_catalog.<) (SELECT pg_catalog.make_date(r.year, 1, 1) FROM thidua.nomination_round r
+											   WHERE r.round_code OPERATOR(pg_catalog.=) n.round_code) THEN
+		RAISE EXCEPTION 'nomination %: decision date % is out of range', nomination, to_char(decision_date, 'YYYY-MM-DD')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'A decision is dated no later than today and no earlier than 1 January of the round''s year.';
+	END IF;
+	PERFORM thidua._refuse_excluded(n.person_code, current_date, format('deciding nomination %s', nomination));
+	new_state := thidua._transition(nomination, 'decide', NULL,
+		jsonb_build_object('decision_number', decision_number, 'decision_date', decision_date, 'signer', signer));
+	UPDATE thidua.nomination x SET decision_number = decide.decision_number, decision_date = decide.decision_date, signer = decide.signer
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN new_state;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.award(nomination bigint) RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	r thidua.nomination_round;
+	award_kind text;
+	record bigint;
+	stray text;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	n := thidua._step(nomination, 'award');
+	SELECT * INTO r FROM thidua.nomination_round x WHERE x.round_code OPERATOR(pg_catalog.=) n.round_code;
+	-- the catalog's kind, given here (on Citus no trigger fills it)
+	SELECT a.kind INTO award_kind FROM thidua.award a WHERE a.award_code OPERATOR(pg_catalog.=) n.award_code;
+	IF n.person_code IS NOT NULL THEN
+		INSERT INTO thidua.individual_award (person_code, award_code, year, kind, decision_number, decision_date, issuer)
+		VALUES (n.person_code, n.award_code, r.year, award_kind, n.decision_number, n.decision_date, r.authority)
+		RETURNING record_id INTO record;
+		-- the initiatives it rests on count for this award only
+		UPDATE thidua.initiative i SET used_by_award = record
+		FROM thidua.nomination_achievement a
+		WHERE a.nomination_id OPERATOR(pg_catalog.=) nomination AND a.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+		  AND i.used_by_award IS NULL;
+		-- an initiative counts for an award of one of its authors only (the
+		-- initiative's trigger says so on one server, the function on Citus)
+		SELECT i.initiative_code INTO stray FROM thidua.initiative i
+		WHERE i.used_by_award OPERATOR(pg_catalog.=) record
+		  AND NOT EXISTS (SELECT 1 FROM thidua.initiative_author ia WHERE ia.initiative_code OPERATOR(pg_catalog.=) i.initiative_code
+						  AND ia.person_code OPERATOR(pg_catalog.=) n.person_code)
+		ORDER BY i.initiative_code LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'initiative "%" is used by award record % of "%", who is not one of its authors',
+				stray, record, n.person_code
+				USING ERRCODE = 'check_violation',
+					  HINT = 'An initiative counts for an award of one of its authors only.';
+		END IF;
+	ELSE
+		INSERT INTO thidua.unit_award (unit_code, award_code, year, kind, decision_number, decision_date, issuer)
+		VALUES (n.unit_code, n.award_code, r.year, award_kind, n.decision_number, n.decision_date, r.authority)
+		RETURNING record_id INTO record;
+	END IF;
+	PERFORM thidua._transition(nomination, 'award', NULL, jsonb_build_object('award_record_id', record));
+	UPDATE thidua.nomination x SET award_record_id = record WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	RETURN record;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.revoke(nomination bigint, revoked_on date, reason text, decision text) RETURNS thidua.nomination_state
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	new_state thidua.nomination_state;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	decision := btrim(decision);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'decision', decision, 100);
+	n := thidua._step(nomination, 'revoke');
+	IF revoked_on IS NULL OR coalesce(reason, '') = '' OR coalesce(decision, '') = '' THEN
+		RAISE EXCEPTION 'revoking nomination % needs the date, a reason and the decision', nomination
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	new_state := thidua._transition(nomination, 'revoke', reason,
+		jsonb_build_object('revoked_on', revoked_on, 'decision', decision, 'award_record_id', n.award_record_id));
+	-- the registry entry by its subject's key as well (on Citus a person's
+	-- award is found, and locked, by the person)
+	IF n.person_code IS NOT NULL THEN
+		UPDATE thidua.individual_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.person_code OPERATOR(pg_catalog.=) n.person_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	ELSE
+		UPDATE thidua.unit_award a SET revoked_on = revoke.revoked_on, revocation_reason = reason, revocation_decision = decision
+		WHERE a.unit_code OPERATOR(pg_catalog.=) n.unit_code AND a.record_id OPERATOR(pg_catalog.=) n.award_record_id
+		  AND a.revoked_on IS NULL;
+	END IF;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'award record % of "%" does not exist or was revoked already', n.award_record_id, coalesce(n.person_code, n.unit_code)
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'A revocation is neither undone nor made again.';
+	END IF;
+	RETURN new_state;
+END
+$$;
+
+COMMENT ON FUNCTION thidua.revoke(bigint, date, text, text) IS
+	'revoke(nomination, revoked_on, reason, decision) -> revoked (administrators): revokes the award in the registry as thidua.revoke_award does (the entry stays, marked, and counts for eligibility no more). Errors: over-long text (the field named, nothing changed); state, insufficient_privilege, missing date, reason or decision';
+
+CREATE OR REPLACE FUNCTION thidua._public_nominee_name(nomination bigint) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	SELECT * INTO n FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination AND x.state IN ('decided', 'awarded', 'revoked');
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	-- one table at a time (on Citus people are distributed, units not)
+	IF n.person_code IS NOT NULL THEN
+		RETURN (SELECT i.full_name FROM thidua.individual i WHERE i.person_code OPERATOR(pg_catalog.=) n.person_code);
+	END IF;
+	RETURN (SELECT u.name FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) n.unit_code);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._relay_register() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	-- column by column: on Citus the rows are read from a placement, whose
+	-- row type is not thidua.vote_register
+	ids bigint[];
+	roles text[];
+	writtens boolean[];
+	enterers text[];
+	choices text[];
+BEGIN
+	SELECT coalesce(array_agg(v.nomination_id ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.role_name ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.written ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.entered_by ORDER BY v.nomination_id, v.role_name), '{}'),
+		   coalesce(array_agg(v.choice ORDER BY v.nomination_id, v.role_name), '{}')
+	INTO ids, roles, writtens, enterers, choices FROM thidua.vote_register v;
+	TRUNCATE thidua.vote_register;
+	INSERT INTO thidua.vote_register (nomination_id, role_name, written, entered_by, choice)
+	SELECT u.nomination_id, u.role_name, u.written, u.entered_by, u.choice
+	FROM unnest(ids, roles, writtens, enterers, choices) WITH ORDINALITY AS u(nomination_id, role_name, written, entered_by, choice, position)
+	ORDER BY u.position;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.set_council(round text, members jsonb) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('set the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	DELETE FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round;
+	RETURN thidua._add_council_members(round, members);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.add_council_member(round text, member_role text, full_name text, council_role text DEFAULT 'member',
+										   person text DEFAULT NULL, unit text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	PERFORM thidua._add_council_members(round, jsonb_build_array(jsonb_build_object('role', member_role, 'name', full_name,
+		'council_role', council_role, 'person', person, 'unit', unit)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.remove_council_member(round text, member_role text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('change the council of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._council_not_frozen(rnd);
+	DELETE FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.role_name OPERATOR(pg_catalog.=) member_role;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" is not a member of the council of round "%"', member_role, round USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.open_vote(round text) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	n record;
+	entry thidua.rulebook_entry;
+	ends date;
+	problems text[] := '{}';
+	moving bigint[] := '{}';
+	settings jsonb[] := '{}';
+	persons_voted boolean := false;
+	unchecked text;
+	i integer;
+	moving_id bigint;
+	frozen jsonb;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('open the vote of round "%s"', round));
+	rnd := thidua._lock_round(round);
+	IF rnd.vote_opened_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" % at %', round,
+			CASE WHEN rnd.vote_closed_at IS NULL THEN 'opened' ELSE 'closed' END, coalesce(rnd.vote_closed_at, rnd.vote_opened_at)
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A round''s council votes once.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+				   AND m.council_role OPERATOR(pg_catalog.=) 'chair')
+	   OR NOT EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+					  AND m.council_role OPERATOR(pg_catalog.=) 'secretary') THEN
+		RAISE EXCEPTION 'the council of round "%" has no %', round,
+			CASE WHEN EXISTS (SELECT 1 FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round
+							  AND m.council_role OPERATOR(pg_catalog.=) 'chair') THEN 'secretary' ELSE 'chair' END
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'A council votes with a chair and a secretary.',
+				  HINT = 'Set the council first (thidua.set_council).';
+	END IF;
+	FOR n IN SELECT x.nomination_id, x.award_code, x.state, x.disclosed_on, x.person_code FROM thidua.nomination x
+			 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[])
+			 ORDER BY x.nomination_id LOOP
+		entry := thidua._round_entry(round, n.award_code);
+		CONTINUE WHEN NOT coalesce((entry.council ->> 'ballot')::boolean, false);
+		IF entry.disclosure IS NOT NULL THEN
+			IF n.state OPERATOR(pg_catalog.=) 'checked' OR n.disclosed_on IS NULL THEN
+				problems := problems || format('nomination %s (%s) has not been disclosed: the nominees are disclosed %s working days before the vote',
+					n.nomination_id, n.award_code, entry.disclosure ->> 'working_days');
+				CONTINUE;
+			END IF;
+			ends := thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer);
+			IF current_date OPERATOR(pg_catalog.<=) ends THEN
+				problems := problems || format('nomination %s (%s): its disclosure of %s working days from %s ends on %s',
+					n.nomination_id, n.award_code, entry.disclosure ->> 'working_days', n.disclosed_on, ends);
+				CONTINUE;
+			END IF;
+		END IF;
+		moving := moving || n.nomination_id;
+		-- the settings this nomination is voted, counted and decided by, frozen
+		-- now: a later edit of the entry (a draft version may judge a round)
+		-- changes nothing about this vote
+		settings := settings || jsonb_build_object('ballot', true,
+			'secret', coalesce((entry.council ->> 'secret')::boolean, true),
+			'threshold', (entry.council ->> 'threshold')::numeric,
+			'comparison', coalesce(entry.council ->> 'comparison', 'at_least'),
+			'base', coalesce(entry.council ->> 'base', 'all_members'),
+			'recuse_proposing_unit', coalesce((entry.council ->> 'recuse_proposing_unit')::boolean, false),
+			'source', entry.council -> 'source', 'rulebook_version', entry.version_code);
+		persons_voted := persons_voted OR n.person_code IS NOT NULL;
+	END LOOP;
+	IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'the vote of round "%" cannot open: % nomination(s) not ready', round, pg_catalog.cardinality(problems)
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = pg_catalog.array_to_string(problems, '; ') || '.',
+				  HINT = 'Wait for the disclosure windows to end (working days are Monday to Friday; public holidays are not counted out), or withdraw those nominations.';
+	END IF;
+	IF pg_catalog.cardinality(moving) OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'round "%" has no checked nomination of an award its council votes on', round
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The council votes on the awards whose rulebook entry says "ballot": true.';
+	END IF;
+	FOR i IN 1 .. pg_catalog.cardinality(moving) LOOP
+		-- plain values, not subscripts, in the UPDATE (Citus deparses it for the placements)
+		moving_id := moving[i];
+		frozen := settings[i];
+		PERFORM thidua._transition(moving_id, 'open_vote', NULL, jsonb_build_object('round', round, 'council', frozen));
+		UPDATE thidua.nomination x SET council = frozen WHERE x.nomination_id OPERATOR(pg_catalog.=) moving_id;
+	END LOOP;
+	UPDATE thidua.nomination_round r SET vote_opened_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	-- recusal of a subject person rests on the member's "person"; say whose is unknown
+	IF persons_voted THEN
+		SELECT pg_catalog.string_agg(format('"%s"', m.role_name), ', ' ORDER BY m.role_name) INTO unchecked
+		FROM thidua.council_member m WHERE m.round_code OPERATOR(pg_catalog.=) round AND m.person_code IS NULL;
+		IF unchecked IS NOT NULL THEN
+			RAISE WARNING 'round "%": recusal of the subject cannot be checked for %', round, unchecked
+				USING DETAIL = 'These council members were entered without "person": if one of them is the subject of a nomination, nothing stops their vote on it.',
+					  HINT = 'Give every member''s person code before the vote opens (thidua.set_council).';
+		END IF;
+	END IF;
+	RETURN pg_catalog.cardinality(moving);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.vote(nomination bigint, choice text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._cast_vote(nomination, thidua._actor(), choice, NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.vote_written(nomination bigint, member_role text, choice text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._cast_vote(nomination, member_role, choice, thidua._actor());
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.close_vote(round text) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	tallied integer := 0;
+	voted_on bigint;
+	counted jsonb;
+	award text;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('close the vote of round "%s"', round));
+	-- it reads every ballot and rewrites the table: a snapshot older than its
+	-- locks would erase the votes committed while it waited
+	PERFORM thidua._require_read_committed('close_vote');
+	-- waits for the votes in flight (they hold the round FOR SHARE); every
+	-- statement below takes its snapshot after the locks
+	rnd := thidua._lock_round(round);
+	IF rnd.vote_closed_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" closed at %', round, rnd.vote_closed_at
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'After a vote closes nothing about it changes.';
+	ELSIF rnd.vote_opened_at IS NULL THEN
+		RAISE EXCEPTION 'the vote of round "%" has not opened', round USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	LOCK TABLE thidua.ballot IN ACCESS EXCLUSIVE MODE;
+	LOCK TABLE thidua.vote_register IN ACCESS EXCLUSIVE MODE;
+	-- the ballots in a subtransaction of their own: their xmin is shared by no
+	-- other row, the register's included
+	BEGIN
+		PERFORM thidua._relay_ballots();
+	EXCEPTION WHEN OTHERS THEN
+		RAISE;
+	END;
+	PERFORM thidua._relay_register();
+	-- one nomination at a time, the tally as a value (Citus calls no STABLE
+	-- function on a column in an UPDATE)
+	FOR voted_on IN SELECT x.nomination_id FROM thidua.nomination x
+				 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 ORDER BY x.nomination_id LOOP
+		counted := thidua._tally(voted_on);
+		UPDATE thidua.nomination x SET tally = counted WHERE x.nomination_id OPERATOR(pg_catalog.=) voted_on;
+		tallied := tallied OPERATOR(pg_catalog.+) 1;
+	END LOOP;
+	UPDATE thidua.nomination_round r SET vote_closed_at = now() WHERE r.round_code OPERATOR(pg_catalog.=) round;
+	-- then the approval of the awards voted on, with their quotas
+	FOR award IN SELECT DISTINCT x.award_code FROM thidua.nomination x
+				 WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 ORDER BY 1 LOOP
+		PERFORM thidua._approve_award(round, award);
+	END LOOP;
+	RETURN tallied;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._subject_unit(n thidua.nomination, year integer) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF n.unit_code IS NOT NULL THEN
+		RETURN n.unit_code;
+	END IF;
+	RETURN (SELECT min(m.unit_code) FROM thidua.membership m
+		WHERE m.person_code OPERATOR(pg_catalog.=) n.person_code
+		  AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(year, 12, 31)
+		  AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(year, 12, 31)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._unit_standing(unit text, year integer) RETURNS bigint
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	RETURN (SELECT min(s.rank) FROM thidua.published_standings s
+		JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) s.period_code
+		WHERE p.year OPERATOR(pg_catalog.=) _unit_standing.year AND s.unit_code OPERATOR(pg_catalog.=) unit);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._unit_in_quota_scope(unit text, scope text, quota jsonb, year integer) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH RECURSIVE up AS (
+		SELECT u.unit_code, u.parent_code FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) unit
+		UNION SELECT p.unit_code, p.parent_code FROM thidua.unit p JOIN up ON p.unit_code OPERATOR(pg_catalog.=) up.parent_code)
+	SELECT CASE WHEN quota ? 'count' AND coalesce(quota ->> 'per', 'unit') OPERATOR(pg_catalog.=) 'bloc' THEN
+			EXISTS (SELECT 1 FROM up JOIN thidua.bloc_member m ON m.unit_code OPERATOR(pg_catalog.=) up.unit_code
+					JOIN thidua.period p ON p.period_code OPERATOR(pg_catalog.=) m.period_code
+					WHERE p.year OPERATOR(pg_catalog.=) _unit_in_quota_scope.year AND m.bloc_code OPERATOR(pg_catalog.=) scope)
+		ELSE EXISTS (SELECT 1 FROM up WHERE up.unit_code OPERATOR(pg_catalog.=) scope) END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._seats_taken(rnd thidua.nomination_round, entry thidua.rulebook_entry, scope text) RETURNS integer
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	r thidua.nomination_round;
+	records bigint[];
+	units text[];
+	i integer;
+	taken integer := 0;
+BEGIN
+	-- nominations of any round of the year (row by row: on Citus a query may
+	-- not hand a table's whole row to a function)
+	FOR n IN SELECT x.* FROM thidua.nomination x
+			 JOIN thidua.nomination_round y ON y.round_code OPERATOR(pg_catalog.=) x.round_code
+			 WHERE y.year OPERATOR(pg_catalog.=) rnd.year AND x.award_code OPERATOR(pg_catalog.=) entry.award_code
+			   AND x.state OPERATOR(pg_catalog.=) ANY (ARRAY['approved', 'decided', 'awarded']::thidua.nomination_state[])
+			 ORDER BY x.nomination_id LOOP
+		SELECT * INTO r FROM thidua.nomination_round y WHERE y.round_code OPERATOR(pg_catalog.=) n.round_code;
+		IF thidua._quota_scope(n, r, entry.quota) OPERATOR(pg_catalog.=) scope THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	-- award records of the year, each with its subject's unit (a person's on
+	-- 31 December: people's records join on the person, as Citus co-locates them)
+	SELECT coalesce(array_agg(x.record_id ORDER BY x.record_id), '{}'), coalesce(array_agg(x.unit_code ORDER BY x.record_id), '{}')
+	INTO records, units
+	FROM (SELECT a.record_id, min(m.unit_code) AS unit_code
+		  FROM thidua.individual_award a
+		  LEFT JOIN thidua.membership m ON m.person_code OPERATOR(pg_catalog.=) a.person_code
+			AND m.valid_from OPERATOR(pg_catalog.<=) pg_catalog.make_date(rnd.year, 12, 31)
+			AND (m.valid_to IS NULL OR m.valid_to OPERATOR(pg_catalog.>) pg_catalog.make_date(rnd.year, 12, 31))
+		  WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL
+		  GROUP BY a.person_code, a.record_id) x;
+	FOR i IN 1 .. pg_catalog.cardinality(records) LOOP
+		-- a record a nomination was awarded as is counted with the nomination
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.award_record_id OPERATOR(pg_catalog.=) records[i]
+							  AND x.person_code IS NOT NULL);
+		IF thidua._unit_in_quota_scope(units[i], scope, entry.quota, rnd.year) THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	SELECT coalesce(array_agg(a.record_id ORDER BY a.record_id), '{}'), coalesce(array_agg(a.unit_code ORDER BY a.record_id), '{}')
+	INTO records, units
+	FROM thidua.unit_award a
+	WHERE a.award_code OPERATOR(pg_catalog.=) entry.award_code AND a.year OPERATOR(pg_catalog.=) rnd.year AND a.revoked_on IS NULL;
+	FOR i IN 1 .. pg_catalog.cardinality(records) LOOP
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.award_record_id OPERATOR(pg_catalog.=) records[i]
+							  AND x.unit_code IS NOT NULL);
+		IF thidua._unit_in_quota_scope(units[i], scope, entry.quota, rnd.year) THEN
+			taken := taken OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	RETURN taken;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._approve_award(round text, award text) RETURNS integer
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	ballot boolean;
+	n thidua.nomination;
+	cut_scope text;
+	seat jsonb;
+	taken integer;
+	seats integer;
+	ids bigint[];
+	yeses integer[];
+	standings bigint[];
+	k integer;
+	i integer;
+	first_tied integer;
+	last_tied integer;
+	tied_ids bigint[];
+	approved integer := 0;
+	candidates jsonb := '[]';
+	order_words text := 'by yes votes, then by the published standing of the subject''s unit';
+BEGIN
+	PERFORM thidua._require_read_committed('the approval of a round');
+	-- the locks first: every statement below takes its snapshot after them
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
+	entry := thidua._round_entry(round, award);
+	IF entry.award_code IS NULL THEN
+		RAISE EXCEPTION 'round "%" has no rulebook entry for award "%"', round, award USING ERRCODE = 'no_data_found';
+	END IF;
+	-- nominations put to the vote are decided by it, whatever the entry says now
+	ballot := coalesce((entry.council ->> 'ballot')::boolean, false)
+		OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+				   AND x.award_code OPERATOR(pg_catalog.=) award AND x.state OPERATOR(pg_catalog.=) 'in_vote');
+	IF ballot THEN
+		IF rnd.vote_closed_at IS NULL THEN
+			RAISE EXCEPTION 'the vote of round "%" has not closed: award "%" is approved by the council''s vote', round, award
+				USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Close the vote first (thidua.close_vote).';
+		END IF;
+		-- a failed vote: rejected, the tally as the reason
+		FOR n IN SELECT * FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+				 AND x.award_code OPERATOR(pg_catalog.=) award AND x.state OPERATOR(pg_catalog.=) 'in_vote'
+				 AND NOT coalesce((x.tally ->> 'passed')::boolean, false) ORDER BY x.nomination_id LOOP
+			PERFORM thidua._transition(n.nomination_id, 'reject', 'the council vote failed: ' || coalesce(n.tally ->> 'arithmetic', 'no tally'),
+				jsonb_build_object('tally', n.tally));
+		END LOOP;
+	END IF;
+	-- the candidates, with their scope and sort keys
+	FOR n IN SELECT * FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round AND x.award_code OPERATOR(pg_catalog.=) award
+			 AND CASE WHEN ballot THEN x.state OPERATOR(pg_catalog.=) 'in_vote'
+					  ELSE x.state OPERATOR(pg_catalog.=) ANY (ARRAY['checked', 'disclosed']::thidua.nomination_state[]) END
+			 ORDER BY x.nomination_id LOOP
+		CONTINUE WHEN NOT ballot AND NOT thidua._disclosure_ended(n, entry);
+		candidates := candidates || jsonb_build_object('id', n.nomination_id,
+			'scope', CASE WHEN entry.quota IS NULL THEN '' ELSE thidua._quota_scope(n, rnd, entry.quota) END,
+			'yes', (n.tally ->> 'yes')::integer, 'standing', thidua._unit_standing(thidua._subject_unit(n, rnd.year), rnd.year));
+	END LOOP;
+	FOR cut_scope IN SELECT DISTINCT c ->> 'scope' FROM jsonb_array_elements(candidates) c ORDER BY 1 LOOP
+		-- a tie at the cut not yet decided: this scope waits for the council
+		CONTINUE WHEN EXISTS (SELECT 1 FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
+							  AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) cut_scope AND t.decided_at IS NULL);
+		SELECT array_agg(c.id ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id),
+			   array_agg(c.yes ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id),
+			   array_agg(c.standing ORDER BY c.yes DESC NULLS LAST, c.standing NULLS LAST, c.id)
+		INTO ids, yeses, standings
+		FROM jsonb_to_recordset(candidates) AS c(id bigint, scope text, yes integer, standing bigint)
+		WHERE c.scope OPERATOR(pg_catalog.=) cut_scope;
+		k := pg_catalog.cardinality(ids);
+		IF entry.quota IS NULL THEN
+			seat := NULL;
+			seats := k;
+		ELSE
+			seat := thidua._quota_seats(award, cut_scope, rnd, entry);
+			taken := thidua._seats_taken(rnd, entry, cut_scope);
+			seats := greatest((seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken, 0);
+			seat := seat || jsonb_build_object('taken_before', taken, 'seats_left', seats, 'candidates', k, 'order', order_words);
+		END IF;
+		first_tied := NULL;
+		last_tied := NULL;
+		IF k OPERATOR(pg_catalog.>) seats AND seats OPERATOR(pg_catalog.>) 0
+		   AND yeses[seats] IS NOT DISTINCT FROM yeses[seats OPERATOR(pg_catalog.+) 1]
+		   AND standings[seats] IS NOT DISTINCT FROM standings[seats OPERATOR(pg_catalog.+) 1] THEN
+			first_tied := seats;
+			WHILE first_tied OPERATOR(pg_catalog.>) 1 AND yeses[first_tied OPERATOR(pg_catalog.-) 1] IS NOT DISTINCT FROM yeses[seats]
+				  AND standings[first_tied OPERATOR(pg_catalog.-) 1] IS NOT DISTINCT FROM standings[seats] LOOP
+				first_tied := first_tied OPERATOR(pg_catalog.-) 1;
+			END LOOP;
+			last_tied := seats OPERATOR(pg_catalog.+) 1;
+			WHILE last_tied OPERATOR(pg_catalog.<) k AND yeses[last_tied OPERATOR(pg_catalog.+) 1] IS NOT DISTINCT FROM yeses[seats]
+				  AND standings[last_tied OPERATOR(pg_catalog.+) 1] IS NOT DISTINCT FROM standings[seats] LOOP
+				last_tied := last_tied OPERATOR(pg_catalog.+) 1;
+			END LOOP;
+			-- plain values, not subscripts, in the INSERT (Citus deparses it for the placements)
+			tied_ids := ids[first_tied:last_tied];
+			INSERT INTO thidua.quota_tie (round_code, award_code, scope, seats_left, tied)
+			VALUES (round, award, cut_scope, seats OPERATOR(pg_catalog.-) first_tied OPERATOR(pg_catalog.+) 1, tied_ids)
+			ON CONFLICT (round_code, award_code, scope) DO UPDATE
+				SET seats_left = excluded.seats_left, tied = excluded.tied, found_at = excluded.found_at,
+					chosen = NULL, reason = NULL, decided_at = NULL, decided_by = NULL;
+		END IF;
+		FOR i IN 1 .. k LOOP
+			IF first_tied IS NOT NULL AND i OPERATOR(pg_catalog.>=) first_tied AND i OPERATOR(pg_catalog.<=) last_tied THEN
+				CONTINUE; -- left in its state: the tie blocks the scope
+			ELSIF i OPERATOR(pg_catalog.<=) seats AND first_tied IS NULL OR i OPERATOR(pg_catalog.<) coalesce(first_tied, 0) THEN
+				PERFORM thidua._transition(ids[i], 'approve',
+					CASE WHEN ballot THEN 'passed the council vote' ELSE 'checked' END
+					|| CASE WHEN seat IS NULL THEN '; no quota' ELSE format('; seat %s of %s under the quota (%s)', i, seats, seat ->> 'arithmetic') END,
+					CASE WHEN seat IS NULL THEN NULL ELSE seat || jsonb_build_object('rank', i) END);
+				approved := approved OPERATOR(pg_catalog.+) 1;
+			ELSE
+				PERFORM thidua._reject_over_quota(ids[i], seat || jsonb_build_object('rank', i, 'yes', yeses[i], 'standing', standings[i],
+					'why', format('ranked %s of %s %s, for %s seat(s) left in %s', i, k, order_words, seats, cut_scope)));
+			END IF;
+		END LOOP;
+	END LOOP;
+	RETURN approved;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.approve_round(round text, award text DEFAULT NULL) RETURNS integer
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rnd thidua.nomination_round;
+	a text;
+	approved integer := 0;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	PERFORM thidua._require_admin(format('approve the nominations of round "%s"', round));
+	PERFORM thidua._require_read_committed('approve_round');
+	rnd := thidua._lock_round(round);
+	IF award IS NOT NULL AND NOT EXISTS (SELECT 1 FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
+										 AND r.award_code OPERATOR(pg_catalog.=) award) THEN
+		RAISE EXCEPTION 'round "%" does not consider award "%"', round, award USING ERRCODE = 'no_data_found';
+	END IF;
+	FOR a IN SELECT r.award_code FROM thidua.round_award r WHERE r.round_code OPERATOR(pg_catalog.=) round
+			 AND (award IS NULL OR r.award_code OPERATOR(pg_catalog.=) award) ORDER BY 1 LOOP
+		-- all awards: those voted on wait for the vote's close
+		CONTINUE WHEN award IS NULL AND rnd.vote_closed_at IS NULL
+			AND (coalesce(((thidua._round_entry(round, a)).council ->> 'ballot')::boolean, false)
+				 OR EXISTS (SELECT 1 FROM thidua.nomination x WHERE x.round_code OPERATOR(pg_catalog.=) round
+							AND x.award_code OPERATOR(pg_catalog.=) a AND x.state OPERATOR(pg_catalog.=) 'in_vote'));
+		approved := approved OPERATOR(pg_catalog.+) thidua._approve_award(round, a);
+	END LOOP;
+	RETURN approved;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.resolve_tie(round text, award text, scope text, chosen bigint[], reason text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	tie thidua.quota_tie;
+	rnd thidua.nomination_round;
+	entry thidua.rulebook_entry;
+	seat jsonb;
+	taken integer;
+	id bigint;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('tie of round "%s"', round), 'reason', reason, 1000);
+	PERFORM thidua._require_admin(format('resolve a tie of round "%s"', round));
+	PERFORM thidua._require_read_committed('resolve_tie');
+	rnd := thidua._lock_round(round);
+	PERFORM thidua._lock_quota(award, rnd.year);
+	SELECT * INTO tie FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) round
+		AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'round "%" has no tie for award "%" in "%"', round, award, resolve_tie.scope USING ERRCODE = 'no_data_found';
+	END IF;
+	IF tie.decided_at IS NOT NULL THEN
+		RAISE EXCEPTION 'the tie of round "%" for award "%" in "%" was decided at % by "%"', round, award, resolve_tie.scope, tie.decided_at, tie.decided_by
+			USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Chosen: %s. Reason: %s', tie.chosen, tie.reason);
+	END IF;
+	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'The council''s decision of a tie is recorded with its reason.';
+	END IF;
+	IF chosen IS NULL OR pg_catalog.cardinality(chosen) OPERATOR(pg_catalog.<>) tie.seats_left
+	   OR (SELECT count(DISTINCT c) FROM unnest(chosen) c) OPERATOR(pg_catalog.<>) tie.seats_left
+	   OR NOT chosen OPERATOR(pg_catalog.<@) tie.tied THEN
+		RAISE EXCEPTION 'chosen must be % distinct nomination(s) among the tied %, not %', tie.seats_left, tie.tied, coalesce(chosen::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	entry := thidua._round_entry(round, award);
+	seat := thidua._quota_seats(award, resolve_tie.scope, rnd, entry);
+	-- another round may have taken seats of the year since the tie was found
+	taken := thidua._seats_taken(rnd, entry, resolve_tie.scope);
+	IF (seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken OPERATOR(pg_catalog.<) tie.seats_left THEN
+		RAISE EXCEPTION 'only % seat(s) of award "%" are left in "%", not the % the tie was found with',
+			greatest((seat ->> 'allowed')::integer OPERATOR(pg_catalog.-) taken, 0), award, resolve_tie.scope, tie.seats_left
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('%s taken of %s in %s (%s).', taken, seat ->> 'allowed', rnd.year, seat ->> 'arithmetic'),
+				  HINT = 'Seats were taken in another round of the year since the tie was found; the council decides again with the seats left.';
+	END IF;
+	seat := seat || jsonb_build_object('taken_before', taken)
+		|| jsonb_build_object('tie', jsonb_build_object('tied', tie.tied, 'seats_left', tie.seats_left, 'chosen', chosen,
+							  'reason', reason, 'decided_by', thidua._actor()));
+	FOREACH id IN ARRAY tie.tied LOOP
+		IF id OPERATOR(pg_catalog.=) ANY (chosen) THEN
+			PERFORM thidua._transition(id, 'approve', pg_catalog.left('chosen at a tie at the quota''s cut: ' || reason, 1000), seat);
+		ELSE
+			PERFORM thidua._reject_over_quota(id, seat || jsonb_build_object('why', 'not chosen at a tie at the cut: ' || reason));
+		END IF;
+	END LOOP;
+	UPDATE thidua.quota_tie t SET chosen = resolve_tie.chosen, reason = resolve_tie.reason, decided_at = now(), decided_by = thidua._actor()
+	WHERE t.round_code OPERATOR(pg_catalog.=) round AND t.award_code OPERATOR(pg_catalog.=) award AND t.scope OPERATOR(pg_catalog.=) resolve_tie.scope;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.approve(nomination bigint, reason text DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	entry thidua.rulebook_entry;
+	rnd thidua.nomination_round;
+	seat_scope text;
+	seat jsonb;
+	taken integer;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	PERFORM thidua._require_admin(format('approve nomination %s', nomination));
+	PERFORM thidua._require_read_committed('approve');
+	-- the round and the award's quota of the year first (as approve_round takes
+	-- them), then the nomination; its round and award never change
+	SELECT x.round_code, x.award_code INTO n.round_code, n.award_code FROM thidua.nomination x
+	WHERE x.nomination_id OPERATOR(pg_catalog.=) nomination;
+	IF FOUND THEN
+		rnd := thidua._lock_round(n.round_code);
+		PERFORM thidua._lock_quota(n.award_code, rnd.year);
+	END IF;
+	n := thidua._non_ballot(nomination, 'approve');
+	entry := thidua._round_entry(n.round_code, n.award_code);
+	IF NOT thidua._disclosure_ended(n, entry) THEN
+		RAISE EXCEPTION 'nomination % (award "%") has not been disclosed for % working days', nomination, n.award_code,
+			entry.disclosure ->> 'working_days'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = CASE WHEN n.disclosed_on IS NULL THEN 'It has not been disclosed.'
+						   ELSE format('Its disclosure from %s ends on %s.', n.disclosed_on,
+									   thidua._working_days_after(n.disclosed_on, (entry.disclosure ->> 'working_days')::integer)) END;
+	END IF;
+	IF entry.quota IS NOT NULL THEN
+		seat_scope := thidua._quota_scope(n, rnd, entry.quota);
+		IF EXISTS (SELECT 1 FROM thidua.quota_tie t WHERE t.round_code OPERATOR(pg_catalog.=) n.round_code
+				   AND t.award_code OPERATOR(pg_catalog.=) n.award_code AND t.scope OPERATOR(pg_catalog.=) seat_scope AND t.decided_at IS NULL) THEN
+			RAISE EXCEPTION 'award "%" of round "%" is blocked in "%" by a tie at the quota''s cut', n.award_code, n.round_code, seat_scope
+				USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'The council decides it (thidua.resolve_tie).';
+		END IF;
+		seat := thidua._quota_seats(n.award_code, seat_scope, rnd, entry);
+		taken := thidua._seats_taken(rnd, entry, seat_scope);
+		IF taken OPERATOR(pg_catalog.>=) (seat ->> 'allowed')::integer THEN
+			RAISE EXCEPTION 'no seat left under the quota of award "%" in "%": % taken of %', n.award_code, seat_scope, taken, seat ->> 'allowed'
+				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('%s (%s).', seat ->> 'arithmetic', seat ->> 'rule'),
+					  HINT = 'Approve the round in order (thidua.approve_round), or reject another nomination first.';
+		END IF;
+		seat := seat || jsonb_build_object('taken_before', taken);
+	END IF;
+	PERFORM thidua._transition(nomination, 'approve', reason, seat);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.reject(nomination bigint, reason text) RETURNS void
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	PERFORM thidua._sequential_on_citus();
+	reason := normalize(btrim(reason), NFC);
+	PERFORM thidua._check_length(format('nomination %s', nomination), 'reason', reason, 1000);
+	n := thidua._non_ballot(nomination, 'reject');
+	IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'reason is required' USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'A rejection is recorded with its reason.';
+	END IF;
+	PERFORM thidua._transition(nomination, 'reject', reason, NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._check_nominated_award_change(individual boolean, action text, old_row jsonb, new_row jsonb)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+	record bigint := (old_row OPERATOR(pg_catalog.->>) 'record_id')::bigint;
+BEGIN
+	IF action OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+		-- (the node's own placement of nomination: on Citus this runs on shards too)
+		EXECUTE format('SELECT * FROM %s x
+			WHERE x.award_record_id IS NOT NULL AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) $1
+			ORDER BY x.nomination_id LIMIT 1', thidua._local_relation('thidua.nomination'))
+			INTO n USING individual;
+		IF n.nomination_id IS NOT NULL THEN
+			RAISE EXCEPTION 'award record % was entered by nomination %: the registry''s awards are not truncated away',
+				n.award_record_id, n.nomination_id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'An award entered by a nomination is revoked through it (thidua.revoke), never deleted.';
+		END IF;
+		RETURN;
+	END IF;
+	EXECUTE format('SELECT * FROM %s x
+		WHERE x.award_record_id OPERATOR(pg_catalog.=) $1 AND (x.person_code IS NOT NULL) OPERATOR(pg_catalog.=) $2',
+		thidua._local_relation('thidua.nomination'))
+		INTO n USING record, individual;
+	IF n.nomination_id IS NULL THEN
+		RETURN;
+	END IF;
+	IF action OPERATOR(pg_catalog.=) 'DELETE' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not deleted', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s and points to it.', n.nomination_id, n.state),
+				  HINT = format('An award entered by a nomination is revoked through it: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	-- the decision as entered: every column but the revocation's
+	IF (new_row OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[])
+	   OPERATOR(pg_catalog.<>) (old_row OPERATOR(pg_catalog.-) '{revoked_on,revocation_reason,revocation_decision}'::text[]) THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is not changed', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Changed: %s.', (SELECT pg_catalog.string_agg(o.key, ', ' ORDER BY o.key)
+					  FROM pg_catalog.jsonb_each(old_row) o
+					  WHERE o.value IS DISTINCT FROM new_row OPERATOR(pg_catalog.->) o.key)),
+				  HINT = format('The registry keeps the decision as awarded; a wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+	END IF;
+	IF (new_row OPERATOR(pg_catalog.->) 'revoked_on') IS DISTINCT FROM (old_row OPERATOR(pg_catalog.->) 'revoked_on')
+	   AND n.state OPERATOR(pg_catalog.<>) 'revoked' THEN
+		RAISE EXCEPTION 'award record % was entered by nomination %: it is revoked through the nomination', record, n.nomination_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
+				  HINT = format('thidua.revoke(%s, revoked_on, reason, decision) revokes both, and the event log records it.', n.nomination_id);
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION thidua._check_nominated_award_change(boolean, text, jsonb, jsonb) IS
+	'_check_nominated_award_change(individual, action UPDATE|DELETE|TRUNCATE, old_row, new_row): raises object_not_in_prerequisite_state, naming the record and the nomination, when the change would alter, delete, truncate away or revoke (other than through thidua.revoke) an award record a nomination entered (award_record_id); the registry trigger''s check, for the functions that write award records on Citus, where the trigger is dropped';
+
+CREATE OR REPLACE FUNCTION thidua._guard_nominated_award() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	PERFORM thidua._check_nominated_award_change(thidua._table_of_placement(TG_TABLE_NAME) OPERATOR(pg_catalog.=) 'individual_award', TG_OP,
+		CASE WHEN TG_OP OPERATOR(pg_catalog.<>) 'TRUNCATE' THEN pg_catalog.to_jsonb(OLD) END,
+		CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN pg_catalog.to_jsonb(NEW) END);
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD WHEN 'UPDATE' THEN NEW END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua._guard_nominated_initiative() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n thidua.nomination;
+BEGIN
+	IF OLD.used_by_award IS NULL
+	   OR (TG_OP = 'UPDATE' AND NEW.used_by_award IS NOT DISTINCT FROM OLD.used_by_award) THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	-- (the node's own placement of nomination: on Citus this runs on each placement)
+	EXECUTE format('SELECT * FROM %s x WHERE x.award_record_id OPERATOR(pg_catalog.=) $1 AND x.person_code IS NOT NULL',
+		thidua._local_relation('thidua.nomination'))
+		INTO n USING OLD.used_by_award;
+	IF n.nomination_id IS NULL THEN
+		RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	RAISE EXCEPTION 'initiative "%" is credited to award record %, entered by nomination %: its credit is kept',
+			OLD.initiative_code, OLD.used_by_award, n.nomination_id
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = format('Nomination %s is %s.', n.nomination_id, n.state),
+			  HINT = format('A wrong award is revoked through its nomination: thidua.revoke(%s, revoked_on, reason, decision).', n.nomination_id);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION thidua._distributed() RETURNS boolean
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -2272,9 +5242,6 @@ CREATE OR REPLACE FUNCTION thidua.coordinator_checks()
 		('evaluation', 'evaluation_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
 		('individual_award', 'individual_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('individual_award', 'individual_award_nominated_kept', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('individual_award', 'individual_award_nominated_no_truncate', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('initiative', 'initiative_nominated_credit_kept', '_guard_nominated_initiative', 'import_records keeps a nominated initiatives credit'),
 		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
 		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
 		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
@@ -2306,8 +5273,6 @@ CREATE OR REPLACE FUNCTION thidua.coordinator_checks()
 		('unit', 'unit_tree_without_cycles', '_guard_unit_tree', 'import_units refuses a cycle'),
 		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
 		('unit_award', 'unit_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('unit_award', 'unit_award_nominated_kept', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
-		('unit_award', 'unit_award_nominated_no_truncate', '_guard_nominated_award', 'revoke is the only change to a nominated award'),
 		('veto', 'veto_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('veto', 'veto_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period')
 	) AS c (table_name, trigger_name, trigger_function, checked_by)

@@ -54,6 +54,8 @@ ALTER EXTENSION thidua UPDATE TO '0.7.0';
 SELECT thidua.version();
 ALTER EXTENSION thidua UPDATE TO '0.8.0';
 SELECT thidua.version();
+ALTER EXTENSION thidua UPDATE TO '0.9.0';
+SELECT thidua.version();
 SELECT thidua.version() = default_version AS at_default_version
 	FROM pg_available_extensions WHERE name = 'thidua';
 
