@@ -249,13 +249,21 @@ CREATE FUNCTION thidua._guard_truncate() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
+DECLARE
+	closed boolean := false;
+	published boolean := false;
 BEGIN
-	IF (TG_NARGS > 0 AND TG_ARGV[0] = 'always')
-	   OR (TG_NARGS > 0 AND TG_ARGV[0] = 'closed_period'
-		   AND EXISTS (SELECT 1 FROM thidua.period WHERE status OPERATOR(pg_catalog.=) 'closed'))
-	   OR (TG_NARGS = 0
-		   AND EXISTS (SELECT 1 FROM thidua.criteria_version WHERE status OPERATOR(pg_catalog.<>) 'draft')) THEN
-		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds %', TG_TABLE_NAME,
+	-- (on Citus this fires on each placement: the node's own placements of
+	-- period and criteria_version, reference tables, are read)
+	IF TG_NARGS > 0 AND TG_ARGV[0] = 'closed_period' THEN
+		EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE status OPERATOR(pg_catalog.=) ''closed'')',
+			thidua._local_relation('thidua.period')) INTO closed;
+	ELSIF TG_NARGS = 0 THEN
+		EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE status OPERATOR(pg_catalog.<>) ''draft'')',
+			thidua._local_relation('thidua.criteria_version')) INTO published;
+	END IF;
+	IF (TG_NARGS > 0 AND TG_ARGV[0] = 'always') OR closed OR published THEN
+		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds %', thidua._table_of_placement(TG_TABLE_NAME),
 			CASE WHEN TG_ARGV[0] = 'closed_period' THEN 'records of a closed period' ELSE 'published records' END
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;

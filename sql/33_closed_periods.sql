@@ -15,6 +15,11 @@ CREATE FUNCTION thidua._guard_open_period() RETURNS trigger
 	AS $$
 DECLARE
 	row_period text;
+	status text;
+	-- on Citus this fires on each placement: the table's name, and the node's
+	-- own placement of period (a reference table) to read
+	table_name text := thidua._table_of_placement(TG_TABLE_NAME);
+	periods regclass := thidua._local_relation('thidua.period');
 BEGIN
 	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
 		RETURN NEW;
@@ -24,10 +29,11 @@ BEGIN
 		CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) ->> 'period_code' END]
 	LOOP
 		CONTINUE WHEN row_period IS NULL;
-		IF (SELECT p.status FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) row_period
-			FOR SHARE) = 'closed' THEN
+		EXECUTE format('SELECT p.status FROM %s p WHERE p.period_code OPERATOR(pg_catalog.=) $1 FOR SHARE', periods)
+			INTO status USING row_period;
+		IF status = 'closed' THEN
 			RAISE EXCEPTION 'period "%" is closed: % cannot change', row_period,
-				CASE TG_TABLE_NAME WHEN 'veto' THEN 'vetoes' ELSE replace(TG_TABLE_NAME, '_', ' ') || 's' END
+				CASE table_name WHEN 'veto' THEN 'vetoes' ELSE replace(table_name, '_', ' ') || 's' END
 				USING ERRCODE = 'object_not_in_prerequisite_state',
 					  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
 		END IF;
