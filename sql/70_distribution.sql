@@ -130,15 +130,15 @@ CREATE FUNCTION thidua.coordinator_checks()
 		('bloc_period', 'bloc_period_published_version', '_guard_bloc_period_version', 'set_bloc_settings takes published criteria versions only'),
 		('criteria_version', 'criteria_version_history', '_record_version_event', 'the criteria lifecycle functions record the event'),
 		('evaluation', 'evaluation_by_present_members', '_guard_departed_member', 'import_scores refuses a judge who had left'),
-		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
+		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the award''s subject and dates'),
 		('individual_award', 'individual_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
-		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
-		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
-		('not_applicable_marking', 'not_applicable_marking_checked_on_update', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
+		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiative''s use by its authors'),
+		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiative''s use by its authors'),
+		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it: on Citus only a superuser marks a criterion not applicable'),
+		('not_applicable_marking', 'not_applicable_marking_checked_on_update', '_check_not_applicable', 'no function writes it: on Citus only a superuser marks a criterion not applicable'),
 		('observation', 'observation_bloc', '_fill_observation_bloc', 'import_scores gives each observation its bloc'),
-		('observation', 'observation_checked_on_insert', '_check_observations', 'import_scores checks every staged value by its criterions rule and the markings'),
-		('observation', 'observation_checked_on_update', '_check_observations', 'import_scores checks every staged value by its criterions rule and the markings'),
+		('observation', 'observation_checked_on_insert', '_check_observations', 'import_scores checks every staged value by its criterion''s rule and the markings'),
+		('observation', 'observation_checked_on_update', '_check_observations', 'import_scores checks every staged value by its criterion''s rule and the markings'),
 		('observation', 'observation_open_period_on_delete', '_guard_closed_observation', 'import_scores refuses a closed period'),
 		('observation', 'observation_open_period_on_update', '_guard_closed_observation', 'import_scores refuses a closed period'),
 		('period', 'period_lifecycle', '_guard_period', 'open_period, close_period and reopen_period move the period'),
@@ -149,7 +149,7 @@ CREATE FUNCTION thidua.coordinator_checks()
 		('rulebook_version', 'rulebook_version_no_truncate', '_guard_rulebook_truncate', 'no role holds TRUNCATE'),
 		('standing_revision', 'standing_revision_has_rows', '_check_revision_has_rows', 'publish_standings writes a revision with its rows'),
 		('unit', 'unit_tree_without_cycles', '_guard_unit_tree', 'import_units refuses a cycle'),
-		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
+		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the award''s subject and dates'),
 		('unit_award', 'unit_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog')
 	) AS c (table_name, trigger_name, trigger_function, checked_by)
 $$;
@@ -218,11 +218,22 @@ DECLARE
 	coordinator_placed boolean;
 	first_of jsonb := '{}';
 	failures text[];
+	messages text;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
 		RAISE EXCEPTION 'thidua.distribute() needs the citus extension in this database'
 			USING ERRCODE = 'feature_not_supported',
 				  HINT = 'On the coordinator: CREATE EXTENSION citus; then add the workers (citus_add_node) and call thidua.distribute() again.';
+	END IF;
+	-- Reference tables need a placement on the coordinator: the workflow
+	-- functions read them there, locally, inside their own statements.
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid OPERATOR(pg_catalog.=) 0)'
+		INTO coordinator_placed;
+	IF NOT coordinator_placed THEN
+		RAISE EXCEPTION 'the coordinator is not in Citus''s metadata'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'thidua''s reference tables need a placement on the coordinator.',
+				  HINT = 'SELECT citus_set_coordinator_host(''<this host>'', <this port>); then call thidua.distribute() again.';
 	END IF;
 	EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO is_coordinator;
 	IF NOT is_coordinator THEN
@@ -237,16 +248,6 @@ BEGIN
 		RAISE NOTICE 'thidua''s tables are distributed already';
 		RETURN QUERY SELECT * FROM thidua._distribution_state();
 		RETURN;
-	END IF;
-	-- Reference tables need a placement on the coordinator: the workflow
-	-- functions read them there, locally, inside their own statements.
-	EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid OPERATOR(pg_catalog.=) 0)'
-		INTO coordinator_placed;
-	IF NOT coordinator_placed THEN
-		RAISE EXCEPTION 'the coordinator is not in Citus''s metadata'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = 'thidua''s reference tables need a placement on the coordinator.',
-				  HINT = 'SELECT citus_set_coordinator_host(''<this host>'', <this port>); then call thidua.distribute() again.';
 	END IF;
 	IF EXISTS (SELECT 1 FROM thidua.distribution_design() d
 			   WHERE to_regclass('thidua.' OPERATOR(pg_catalog.||) quote_ident(d.table_name)) IS NULL)
@@ -281,6 +282,10 @@ BEGIN
 	END IF;
 	PERFORM thidua._prepare_for_citus();
 
+	-- (Citus's notices of each conversion, "truncate cascades to table" and
+	-- the like, say nothing a DBA must act on)
+	messages := current_setting('client_min_messages');
+	PERFORM set_config('client_min_messages', 'warning', true);
 	PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
 	PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	-- The rows already there are copied to the placements as they are: the
@@ -329,6 +334,7 @@ BEGIN
 	-- Writes go through thidua's functions alone (they make the checks the
 	-- dropped triggers made).
 	PERFORM thidua._revoke_direct_writes();
+	PERFORM set_config('client_min_messages', messages, true);
 	RETURN QUERY SELECT * FROM thidua._distribution_state();
 END
 $$;
