@@ -395,7 +395,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
-	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then';
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then. Runs with the owner''s rights: a role that does not administer thidua stores only the scores given by the units thidua.role_unit maps the role it acts as to (insufficient_privilege naming the line)';
 
 -- The same from the file's bytes: invalid UTF-8 is refused naming its line.
 CREATE FUNCTION thidua.import_scores(bloc text, period text, data bytea, source text) RETURNS bigint
@@ -439,7 +439,7 @@ BEGIN
 		INTO odd FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) staged;
 	IF odd.relkind OPERATOR(pg_catalog.<>) 'r' OR odd.relrowsecurity OR odd.odd_column IS NOT NULL THEN
 		RAISE EXCEPTION 'pg_temp.score_import is not a plain table of built-in types%',
-			coalesce(format(': column "%s" has a type of its own', odd.odd_column), '')
+			coalesce(': column "' || odd.odd_column || '" has a type of its own', '')
 			USING ERRCODE = 'wrong_object_type',
 				  DETAIL = 'import_scores reads the staged rows with the rights of the extension''s owner.',
 				  HINT = 'CREATE TEMP TABLE score_import (line bigint, unit text, judge text, criterion text, observed numeric, evidence text), without row-level security.';
@@ -459,7 +459,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
-	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself)';
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself). pg_temp.score_import must be a plain table of built-in types without row-level security (wrong_object_type); a scorer stores only its units'' scores, as import_scores(text, text, text, text) says';
 
 -- Rule shapes: "not applicable" in a score file. The observed cell says it as
 -- n/a or KAD (không áp dụng), in any case. Such a row stores nothing: it only
