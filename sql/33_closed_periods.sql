@@ -202,8 +202,11 @@ $$;
 CREATE TRIGGER period_lifecycle AFTER INSERT OR UPDATE OR DELETE ON thidua.period
 	FOR EACH ROW EXECUTE FUNCTION thidua._guard_period();
 
+-- Closing and reopening run with the owner's rights (EXECUTE: thidua_admin
+-- only): on Citus no role writes thidua.period directly. closed_by and the
+-- history's changed_by are the login role (session_user), never the owner.
 CREATE FUNCTION thidua.close_period(period text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -226,7 +229,7 @@ COMMENT ON FUNCTION thidua.close_period(text, text) IS
 	'closes a period (its scores, blocs and standings become history), recording who, when and the note';
 
 CREATE FUNCTION thidua.reopen_period(period text, reason text DEFAULT NULL) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN

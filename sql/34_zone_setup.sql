@@ -10,12 +10,17 @@
 -- every row first (errors name source:line and the column), then writes: the
 -- whole file or nothing. Imports upsert by code, so the same file imported again
 -- changes nothing; rows of the database that a file does not name are kept.
+--
+-- The set-up functions run with the owner's rights (SECURITY DEFINER; EXECUTE:
+-- thidua_admin only, 90_roles.sql): on Citus no role writes thidua's tables
+-- directly. Who acted is the login role (session_user, the columns' default),
+-- never the owner.
 
 -- The units of a file: code, name, parent (a unit of the file or of the
 -- database), kind (default agency). Upserts by code.
 CREATE FUNCTION thidua.import_units(content text, source text DEFAULT 'input',
 									OUT added integer, OUT changed integer, OUT unchanged integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -110,7 +115,7 @@ COMMENT ON FUNCTION thidua.import_units(text, text) IS
 -- invalid UTF-8, a NUL byte included, is refused naming its line.
 CREATE FUNCTION thidua.import_units(data bytea, source text,
 									OUT added integer, OUT changed integer, OUT unchanged integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua.import_units(thidua._decode_utf8(data, coalesce(source, 'input')), source)
@@ -125,7 +130,7 @@ COMMENT ON FUNCTION thidua.import_units(bytea, text) IS
 CREATE FUNCTION thidua.import_people(content text, source text DEFAULT 'input',
 									 OUT added integer, OUT changed integer, OUT unchanged integer,
 									 OUT memberships integer, OUT posts integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -304,7 +309,7 @@ COMMENT ON FUNCTION thidua.import_people(text, text) IS
 CREATE FUNCTION thidua.import_people(data bytea, source text,
 									 OUT added integer, OUT changed integer, OUT unchanged integer,
 									 OUT memberships integer, OUT posts integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua.import_people(thidua._decode_utf8(data, coalesce(source, 'input')), source)
@@ -314,7 +319,7 @@ COMMENT ON FUNCTION thidua.import_people(bytea, text) IS
 
 -- Opens a period: creates it (open), or says it is open already.
 CREATE FUNCTION thidua.open_period(period text, year integer DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -361,7 +366,7 @@ COMMENT ON FUNCTION thidua.open_period(text, integer) IS
 
 -- Creates a bloc or zone, or renames it. Returns created, changed or unchanged.
 CREATE FUNCTION thidua.create_bloc(bloc text, name text, kind text DEFAULT 'bloc') RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -421,7 +426,7 @@ CREATE FUNCTION thidua.set_bloc_settings(bloc text, period text, criteria_versio
 										 peer_method text DEFAULT NULL, peer_trim integer DEFAULT NULL,
 										 quorum integer DEFAULT NULL, result_rounding text DEFAULT NULL)
 	RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -522,7 +527,7 @@ $$;
 -- name are kept (thidua.remove_member removes one).
 CREATE FUNCTION thidua.import_bloc_members(bloc text, period text, content text, source text DEFAULT 'input',
 										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -609,7 +614,7 @@ COMMENT ON FUNCTION thidua.import_bloc_members(text, text, text, text) IS
 -- The same from the file's bytes.
 CREATE FUNCTION thidua.import_bloc_members(bloc text, period text, data bytea, source text,
 										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua.import_bloc_members(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
@@ -621,7 +626,7 @@ COMMENT ON FUNCTION thidua.import_bloc_members(text, text, bytea, text) IS
 -- (columns unit, signed_on, target, value). A unit's rows replace its targets.
 CREATE FUNCTION thidua.import_pact(bloc text, period text, content text, source text DEFAULT 'input',
 								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -685,7 +690,7 @@ COMMENT ON FUNCTION thidua.import_pact(text, text, text, text) IS
 -- The same from the file's bytes.
 CREATE FUNCTION thidua.import_pact(bloc text, period text, data bytea, source text,
 								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT * FROM thidua.import_pact(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
@@ -695,7 +700,7 @@ COMMENT ON FUNCTION thidua.import_pact(text, text, bytea, text) IS
 
 -- A veto caps a member's class; a lifted veto stays on record.
 CREATE FUNCTION thidua.add_veto(bloc text, period text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -734,7 +739,7 @@ COMMENT ON FUNCTION thidua.add_veto(text, text, text, text) IS
 	'vetoes a member of a bloc in a period (its class is capped by the criteria version''s veto), with a reason; returns vetoed, vetoed already, or vetoed again (a lifted veto)';
 
 CREATE FUNCTION thidua.remove_veto(bloc text, period text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -766,7 +771,7 @@ COMMENT ON FUNCTION thidua.remove_veto(text, text, text, text) IS
 
 -- A declared conflict of interest: the judge's scores of the unit do not count.
 CREATE FUNCTION thidua.add_recusal(bloc text, period text, judge text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -800,7 +805,7 @@ COMMENT ON FUNCTION thidua.add_recusal(text, text, text, text, text) IS
 -- it after every ranked unit, with no class and its status as a flag.
 CREATE FUNCTION thidua.set_member_status(bloc text, period text, unit text, status text, effective date DEFAULT NULL,
 										 merged_into text DEFAULT NULL, reason text DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -863,7 +868,7 @@ COMMENT ON FUNCTION thidua.set_member_status(text, text, text, text, date, text,
 
 -- Removes a member that nothing depends on (see _guard_member_dependents).
 CREATE FUNCTION thidua.remove_member(bloc text, period text, unit text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE

@@ -40,6 +40,8 @@ DECLARE
 	detail text;
 	hint text;
 	state text;
+	acting text := thidua._acting_role();
+	acts_for text[];
 BEGIN
 	SELECT bp.criteria_version INTO version FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -60,21 +62,23 @@ BEGIN
 			source, bad.line, bad.field, coalesce(bad.value, ''), bloc, period
 			USING ERRCODE = 'foreign_key_violation';
 	END IF;
-	-- the caller files only what its own units give (row-level security enforces
-	-- the same on every route; this names the line)
-	IF NOT thidua._is_admin() THEN
-		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit,
-			thidua._caller_units() AS acts_for INTO bad
+	-- the caller files only what its own units give: import_scores runs with
+	-- the owner's rights, so this is the check (row-level security makes the
+	-- same one on the tables' other routes). The caller is the role it acts as,
+	-- never current_user (the owner here).
+	IF NOT thidua._role_is_admin(acting) THEN
+		acts_for := thidua._units_of(acting);
+		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit INTO bad
 		FROM pg_temp._thidua_scores i
 		WHERE NOT CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
-			OPERATOR(pg_catalog.=) ANY (thidua._caller_units())
+			OPERATOR(pg_catalog.=) ANY (acts_for)
 		ORDER BY i.line LIMIT 1;
 		IF FOUND THEN
 			RAISE EXCEPTION '%:%: field "judge": role "%" may not file the scores given by "%"',
-				source, bad.line, current_user, bad.judge_unit
+				source, bad.line, acting, bad.judge_unit
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = format('A scorer files only the self-assessments and peer scores of the units its role is mapped to; role "%s" acts for %s.',
-						current_user, coalesce('"' || nullif(array_to_string(bad.acts_for, '", "'), '') || '"', 'no unit')),
+						acting, coalesce('"' || nullif(array_to_string(acts_for, '", "'), '') || '"', 'no unit')),
 					  HINT = 'A thidua_admin maps roles to units in thidua.role_unit.';
 		END IF;
 	END IF;
@@ -196,9 +200,10 @@ BEGIN
 	END IF;
 	PERFORM thidua._progress('checking', 0);
 	ANALYZE pg_temp._thidua_scores;
-	-- what row-level security would refuse without naming a line (and the
-	-- cheap checks before it, in their order)
-	IF NOT thidua._is_admin() THEN
+	-- what a scorer may not file (row-level security refuses it on the tables'
+	-- other routes; import_scores runs with the owner's rights, so this is the
+	-- check), and the cheap checks before it, in their order
+	IF NOT thidua._role_is_admin(thidua._acting_role()) THEN
 		PERFORM thidua._score_file_fault(bloc, period, source, false);
 	END IF;
 	PERFORM thidua._progress('checking', 100);
@@ -332,10 +337,13 @@ COMMENT ON FUNCTION thidua._store_scores(text, text, text) IS
 -- to the unit), read by _csv_rows (so ";" and tab files, decimal commas
 -- there, padding rows and columns all read as every import reads them).
 -- Stores it for a bloc and period, all or nothing; returns the number of
--- observations stored. Runs with the caller's rights: row-level security
--- decides what the caller may store (see 90_roles.sql).
+-- observations stored. Runs with the owner's rights (on Citus no role writes
+-- the scores directly; EXECUTE: thidua_scorer and thidua_admin): a scorer
+-- stores only what its units give, as row-level security says on the tables
+-- (_score_file_fault checks it for the role the caller acts as), and files
+-- in its own name (created_by: session_user).
 CREATE FUNCTION thidua.import_scores(bloc text, period text, content text, source text) RETURNS bigint
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -387,11 +395,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
-	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then';
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then. Runs with the owner''s rights: a role that does not administer thidua stores only the scores given by the units thidua.role_unit maps the role it acts as to (insufficient_privilege naming the line)';
 
 -- The same from the file's bytes: invalid UTF-8 is refused naming its line.
 CREATE FUNCTION thidua.import_scores(bloc text, period text, data bytea, source text) RETURNS bigint
-	LANGUAGE sql
+	LANGUAGE sql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT thidua.import_scores(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
@@ -401,12 +409,18 @@ COMMENT ON FUNCTION thidua.import_scores(text, text, bytea, text) IS
 
 -- Until 0.5.0 the only entry point: the rows staged by the caller in
 -- pg_temp.score_import (line, unit, judge, criterion, observed numeric, evidence).
+-- Runs with the owner's rights, as the file's import does; the staging table
+-- is the caller's, so it is read only when it is a plain table of built-in
+-- types without row-level security: a view, a policy, or a type or cast of
+-- the caller's would run the caller's code with the owner's rights.
 CREATE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	stored bigint;
+	staged regclass;
+	odd record;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
 			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
@@ -416,18 +430,36 @@ BEGIN
 		RAISE EXCEPTION 'no scores are staged in pg_temp.score_import' USING ERRCODE = 'undefined_table',
 			HINT = 'thidua.import_scores(bloc, period, content, source) takes the file''s text itself.';
 	END IF;
+	staged := to_regclass('pg_temp.score_import');
+	SELECT c.relkind, c.relrowsecurity, (SELECT a.attname FROM pg_catalog.pg_attribute a
+			JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+			WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+			  AND (t.typnamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::regnamespace OR t.typtype OPERATOR(pg_catalog.<>) 'b')
+			ORDER BY a.attnum LIMIT 1) AS odd_column
+		INTO odd FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) staged;
+	IF odd.relkind OPERATOR(pg_catalog.<>) 'r' OR odd.relrowsecurity OR odd.odd_column IS NOT NULL THEN
+		RAISE EXCEPTION 'pg_temp.score_import is not a plain table of built-in types%',
+			coalesce(': column "' || odd.odd_column || '" has a type of its own', '')
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'import_scores reads the staged rows with the rights of the extension''s owner.',
+				  HINT = 'CREATE TEMP TABLE score_import (line bigint, unit text, judge text, criterion text, observed numeric, evidence text), without row-level security.';
+	END IF;
 	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
 		DROP TABLE pg_temp._thidua_scores;
 	END IF;
+	-- (the types and collation of the scores' own columns, whatever the staging table's)
 	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
-		SELECT i.line::bigint AS line, i.unit, i.judge, i.criterion, i.observed, i.evidence FROM pg_temp.score_import i;
+		SELECT i.line::bigint AS line, i.unit::text COLLATE pg_catalog."default" AS unit,
+			i.judge::text COLLATE pg_catalog."default" AS judge, i.criterion::text COLLATE pg_catalog."default" AS criterion,
+			i.observed::numeric AS observed, i.evidence::text COLLATE pg_catalog."default" AS evidence
+		FROM ONLY pg_temp.score_import i;
 	stored := thidua._store_scores(bloc, period, coalesce(source, 'input'));
 	DROP TABLE pg_temp._thidua_scores;
 	RETURN stored;
 END
 $$;
 COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
-	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself)';
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself). pg_temp.score_import must be a plain table of built-in types without row-level security (wrong_object_type); a scorer stores only its units'' scores, as import_scores(text, text, text, text) says';
 
 -- Rule shapes: "not applicable" in a score file. The observed cell says it as
 -- n/a or KAD (không áp dụng), in any case. Such a row stores nothing: it only

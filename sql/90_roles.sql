@@ -58,6 +58,32 @@ END
 $$;
 COMMENT ON FUNCTION thidua._caller_units() IS 'the units the current role acts for (thidua.role_unit, inherited roles included)';
 
+-- Who the caller acts as, inside a SECURITY DEFINER function too (where
+-- current_user is the owner): the role of SET ROLE when one is set, else the
+-- login role (session_user). Never a role the session could not act as
+-- (SET ROLE checks membership; a definer cannot SET ROLE), and never more than
+-- it: a pool logged in as a superuser that SET ROLEs a clerk stays a clerk.
+CREATE FUNCTION thidua._acting_role() RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user::text
+				ELSE pg_catalog.current_setting('role') END
+$$;
+COMMENT ON FUNCTION thidua._acting_role() IS
+	'the role the caller acts as, unchanged inside SECURITY DEFINER functions: the role set by SET ROLE, else the login role (session_user)';
+
+-- _is_admin() for a named role (a role that does not exist administers nothing).
+CREATE FUNCTION thidua._role_is_admin(member text) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((SELECT r.rolsuper OR pg_catalog.pg_has_role(r.oid, a.oid, 'USAGE')
+					 FROM pg_catalog.pg_roles r LEFT JOIN pg_catalog.pg_roles a ON a.rolname OPERATOR(pg_catalog.=) 'thidua_admin'
+					 WHERE r.rolname OPERATOR(pg_catalog.=) member), false)
+$$;
+COMMENT ON FUNCTION thidua._role_is_admin(text) IS 'whether the role is a superuser or has the rights of thidua_admin';
+
 -- Whether the caller may see a row of another table, under that table's own
 -- policies: the policies below call these rather than hold a subquery, whose
 -- cost the planner would charge to every rescan of an administrator's join.
@@ -546,6 +572,8 @@ REVOKE EXECUTE ON FUNCTION thidua.eligibility(text, text, integer, text, date),
 -- Imports of files: the criteria file's text, a score file's text or bytes.
 REVOKE EXECUTE ON FUNCTION thidua.import_criteria_file(text, text, text, boolean),
 	thidua.import_scores(text, text, text, text), thidua.import_scores(text, text, bytea, text) FROM PUBLIC;
+-- who the caller acts as: asked by the definer functions (import_scores) only
+REVOKE EXECUTE ON FUNCTION thidua._acting_role(), thidua._role_is_admin(text) FROM PUBLIC;
 -- the zone's files as bytes, as the client streams them
 REVOKE EXECUTE ON FUNCTION thidua.import_units(bytea, text), thidua.import_people(bytea, text),
 	thidua.import_bloc_members(text, text, bytea, text), thidua.import_pact(text, text, bytea, text) FROM PUBLIC;

@@ -3,7 +3,7 @@
 -- The matrix is checked against the catalog, so a new table or function that is
 -- not in the model below fails the test.
 BEGIN;
-SELECT plan(55);
+SELECT plan(57);
 
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'a superuser creates the roles');
 SELECT lives_ok($$ SELECT thidua.create_roles() $$, 'create_roles() may be called again');
@@ -347,6 +347,20 @@ SELECT is(pg_temp.try_as('tap_scorer', $$ SELECT thidua.import_scores('tapb', 't
 	'42501 scores.csv:3: field "judge": role "tap_scorer" may not file the scores given by "TC"',
 	'the file''s text through import_scores: the same rule, the line named');
 SELECT matches(pg_temp.import_as('tap_reader', $$ ('TA', 'self', 'I.2', 80, NULL) $$), '^42501', 'a reader imports nothing');
+-- import_scores reads the caller's staging table with the owner's rights: only
+-- a plain table of built-in types, whose reading runs none of the caller's code
+SELECT is(pg_temp.try_as('tap_scorer', $$ DO $d$ BEGIN
+		CREATE TEMP VIEW score_import AS SELECT 2::bigint AS line, 'TA'::text AS unit, 'self'::text AS judge,
+			'I.2'::text AS criterion, 80::numeric AS observed, NULL::text AS evidence;
+		PERFORM thidua.import_scores('tapb', 'tap', 'scores.csv');
+	END $d$ $$), '42809 pg_temp.score_import is not a plain table of built-in types',
+	'a staging view is refused (its query would run with the owner''s rights)');
+SELECT is(pg_temp.try_as('tap_scorer', $$ DO $d$ BEGIN
+		CREATE TYPE pg_temp.judge_kind AS ENUM ('self');
+		CREATE TEMP TABLE score_import (line bigint, unit text, judge pg_temp.judge_kind, criterion text, observed numeric, evidence text);
+		PERFORM thidua.import_scores('tapb', 'tap', 'scores.csv');
+	END $d$ $$), '42809 pg_temp.score_import is not a plain table of built-in types: column "judge" has a type of its own',
+	'a staging column of the caller''s own type is refused (its casts would run with the owner''s rights)');
 
 -- Personal data: administrators and the person's own unit only.
 SELECT is(pg_temp.value_as('tap_scorer', $$ SELECT string_agg(full_name, ', ') FROM thidua.individual $$), 'Nguyễn Văn A',
