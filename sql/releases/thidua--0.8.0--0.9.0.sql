@@ -163,6 +163,32 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua._guard_truncate() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	closed boolean := false;
+	published boolean := false;
+BEGIN
+	-- (on Citus this fires on each placement: the node's own placements of
+	-- period and criteria_version, reference tables, are read)
+	IF TG_NARGS > 0 AND TG_ARGV[0] = 'closed_period' THEN
+		EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE status OPERATOR(pg_catalog.=) ''closed'')',
+			thidua._local_relation('thidua.period')) INTO closed;
+	ELSIF TG_NARGS = 0 THEN
+		EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE status OPERATOR(pg_catalog.<>) ''draft'')',
+			thidua._local_relation('thidua.criteria_version')) INTO published;
+	END IF;
+	IF (TG_NARGS > 0 AND TG_ARGV[0] = 'always') OR closed OR published THEN
+		RAISE EXCEPTION 'thidua.% cannot be truncated: it holds %', thidua._table_of_placement(TG_TABLE_NAME),
+			CASE WHEN TG_ARGV[0] = 'closed_period' THEN 'records of a closed period' ELSE 'published records' END
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION thidua._record_version_event_on_citus(version text, from_status text, to_status text, note text)
 	RETURNS void
 	LANGUAGE plpgsql
@@ -434,6 +460,39 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua._guard_open_period() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	row_period text;
+	status text;
+	-- on Citus this fires on each placement: the table's name, and the node's
+	-- own placement of period (a reference table) to read
+	table_name text := thidua._table_of_placement(TG_TABLE_NAME);
+	periods regclass := thidua._local_relation('thidua.period');
+BEGIN
+	IF TG_OP = 'INSERT' AND thidua._restoring(TG_TABLE_NAME) THEN
+		RETURN NEW;
+	END IF;
+	FOREACH row_period IN ARRAY ARRAY[
+		CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) ->> 'period_code' END,
+		CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) ->> 'period_code' END]
+	LOOP
+		CONTINUE WHEN row_period IS NULL;
+		EXECUTE format('SELECT p.status FROM %s p WHERE p.period_code OPERATOR(pg_catalog.=) $1 FOR SHARE', periods)
+			INTO status USING row_period;
+		IF status = 'closed' THEN
+			RAISE EXCEPTION 'period "%" is closed: % cannot change', row_period,
+				CASE table_name WHEN 'veto' THEN 'vetoes' ELSE replace(table_name, '_', ' ') || 's' END
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A closed period is history; thidua.reopen_period(period, reason) reopens it, on the record.';
+		END IF;
+	END LOOP;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION thidua._refuse_closed_period(period text, what text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -480,7 +539,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION thidua.close_period(period text, note text DEFAULT NULL) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -501,7 +560,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION thidua.reopen_period(period text, reason text DEFAULT NULL) RETURNS void
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -525,10 +584,109 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua.import_units(content text, source text DEFAULT 'input',
+									OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	rec record;
+	lines integer[] := '{}';
+	codes text[] := '{}';
+	names text[] := '{}';
+	parents text[] := '{}';
+	kinds text[] := '{}';
+	code text;
+	seen integer;
+	looped record;
+BEGIN
+	source := coalesce(source, 'input');
+	FOR rec IN SELECT * FROM thidua._csv_rows(content, source, '{code,name,parent,kind}', '{code,name}') LOOP
+		code := rec.cells[1];
+		IF code OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._-]{0,63}$' THEN
+			RAISE EXCEPTION '%:%: column "code": "%" is not a unit code', source, rec.line, code
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
+		END IF;
+		IF char_length(rec.cells[2]) OPERATOR(pg_catalog.>) 300 THEN
+			RAISE EXCEPTION '%:%: column "name": % characters, at most 300', source, rec.line, char_length(rec.cells[2])
+				USING ERRCODE = 'string_data_right_truncation';
+		END IF;
+		seen := array_position(codes, code);
+		IF seen IS NOT NULL THEN
+			RAISE EXCEPTION '%:%: column "code": unit "%" is given twice (line % too)', source, rec.line, code, lines[seen]
+				USING ERRCODE = 'unique_violation';
+		END IF;
+		IF lower(coalesce(rec.cells[4], 'agency')) OPERATOR(pg_catalog.!~) '^[a-z_]{1,32}$' THEN
+			RAISE EXCEPTION '%:%: column "kind": "%" is not a kind of unit', source, rec.line, rec.cells[4]
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'A kind is a word of up to 32 letters a-z or "_", e.g. agency, department, division.';
+		END IF;
+		IF rec.cells[3] OPERATOR(pg_catalog.=) code THEN
+			RAISE EXCEPTION '%:%: column "parent": unit "%" cannot be its own parent', source, rec.line, code
+				USING ERRCODE = 'check_violation';
+		END IF;
+		lines := lines OPERATOR(pg_catalog.||) rec.line;
+		codes := codes OPERATOR(pg_catalog.||) code;
+		names := names OPERATOR(pg_catalog.||) normalize(rec.cells[2], NFC);
+		parents := parents OPERATOR(pg_catalog.||) rec.cells[3];
+		kinds := kinds OPERATOR(pg_catalog.||) lower(coalesce(rec.cells[4], 'agency'));
+	END LOOP;
+	FOR i IN 1 .. coalesce(array_length(codes, 1), 0) LOOP
+		IF parents[i] IS NOT NULL AND NOT parents[i] OPERATOR(pg_catalog.=) ANY (codes)
+		   AND NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) parents[i]) THEN
+			RAISE EXCEPTION '%:%: column "parent": unit "%" does not exist', source, lines[i], parents[i]
+				USING ERRCODE = 'foreign_key_violation',
+					  HINT = 'A parent is a unit of this file or one imported before.';
+		END IF;
+	END LOOP;
+	-- the tree as it will be (the file over the database) must have no cycle
+	WITH RECURSIVE tree(code, parent) AS (
+		SELECT f.code, f.parent FROM unnest(codes, parents) AS f(code, parent)
+		UNION ALL
+		SELECT u.unit_code, u.parent_code FROM thidua.unit u WHERE NOT u.unit_code OPERATOR(pg_catalog.=) ANY (codes)
+	), walk(start, at, depth) AS (
+		SELECT t.code, t.parent, 1 FROM tree t WHERE t.code OPERATOR(pg_catalog.=) ANY (codes) AND t.parent IS NOT NULL
+		UNION ALL
+		SELECT w.start, t.parent, w.depth + 1 FROM walk w JOIN tree t ON t.code OPERATOR(pg_catalog.=) w.at
+		WHERE t.parent IS NOT NULL AND w.at OPERATOR(pg_catalog.<>) w.start AND w.depth OPERATOR(pg_catalog.<) 1000
+	)
+	SELECT w.start, lines[array_position(codes, w.start)] AS line INTO looped FROM walk w
+		WHERE w.at OPERATOR(pg_catalog.=) w.start ORDER BY 2 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '%:%: column "parent": unit "%" would be its own ancestor', source, looped.line, looped.start
+			USING ERRCODE = 'check_violation';
+	END IF;
+
+	SELECT count(*) FILTER (WHERE u.unit_code IS NULL),
+		   count(*) FILTER (WHERE u.unit_code IS NOT NULL AND (u.name, u.parent_code, u.kind) IS DISTINCT FROM (f.name, f.parent, f.kind)),
+		   count(*) FILTER (WHERE u.unit_code IS NOT NULL AND (u.name, u.parent_code, u.kind) IS NOT DISTINCT FROM (f.name, f.parent, f.kind))
+		INTO added, changed, unchanged
+	FROM unnest(codes, names, parents, kinds) AS f(code, name, parent, kind)
+	LEFT JOIN thidua.unit u ON u.unit_code OPERATOR(pg_catalog.=) f.code;
+	-- new units first without their parents, which may come later in the file
+	INSERT INTO thidua.unit (unit_code, name, parent_code, kind)
+		SELECT f.code, f.name, NULL, f.kind FROM unnest(codes, names, kinds) AS f(code, name, kind)
+		WHERE NOT EXISTS (SELECT 1 FROM thidua.unit u WHERE u.unit_code OPERATOR(pg_catalog.=) f.code);
+	UPDATE thidua.unit u SET name = f.name, parent_code = f.parent, kind = f.kind
+		FROM unnest(codes, names, parents, kinds) AS f(code, name, parent, kind)
+		WHERE u.unit_code OPERATOR(pg_catalog.=) f.code
+		  AND (u.name, u.parent_code, u.kind) IS DISTINCT FROM (f.name, f.parent, f.kind);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.import_units(data bytea, source text,
+									OUT added integer, OUT changed integer, OUT unchanged integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_units(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+
 CREATE OR REPLACE FUNCTION thidua.import_people(content text, source text DEFAULT 'input',
 									 OUT added integer, OUT changed integer, OUT unchanged integer,
 									 OUT memberships integer, OUT posts integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -701,6 +859,93 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua.import_people(data bytea, source text,
+									 OUT added integer, OUT changed integer, OUT unchanged integer,
+									 OUT memberships integer, OUT posts integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_people(thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.open_period(period text, year integer DEFAULT NULL) RETURNS text
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	existing thidua.period;
+	other text;
+BEGIN
+	IF period IS NULL OR period OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._-]{0,31}$' THEN
+		RAISE EXCEPTION '"%" is not a period code', coalesce(period, '')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A period code is a letter or digit, then up to 31 letters, digits, ".", "_" or "-", e.g. 2025.';
+	END IF;
+	IF year IS NULL AND period OPERATOR(pg_catalog.~) '^[0-9]{4}$' THEN
+		year := period::integer;
+	END IF;
+	SELECT * INTO existing FROM thidua.period p WHERE p.period_code OPERATOR(pg_catalog.=) open_period.period;
+	IF FOUND THEN
+		IF existing.year IS DISTINCT FROM coalesce(open_period.year, existing.year) THEN
+			RAISE EXCEPTION 'period "%" exists already for the year %, not %', period, existing.year, year
+				USING ERRCODE = 'unique_violation';
+		ELSIF existing.status OPERATOR(pg_catalog.=) 'closed' THEN
+			RAISE EXCEPTION 'period "%" is closed', period
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A closed period is reopened with a reason: thidua.reopen_period(period, reason) (thidua period reopen).';
+		END IF;
+		RETURN 'open already';
+	END IF;
+	IF year IS NULL THEN
+		RAISE EXCEPTION 'period "%" needs a year', period
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the year (thidua period open CODE --year YYYY).';
+	ELSIF year NOT BETWEEN 1900 AND 2199 THEN
+		RAISE EXCEPTION 'the year % of period "%" is not between 1900 and 2199', year, period
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT p.period_code INTO other FROM thidua.period p WHERE p.year OPERATOR(pg_catalog.=) open_period.year;
+	IF FOUND THEN
+		RAISE EXCEPTION 'the year % is period "%" already', year, other USING ERRCODE = 'unique_violation';
+	END IF;
+	INSERT INTO thidua.period (period_code, year) VALUES (period, year);
+	RETURN 'opened';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION thidua.create_bloc(bloc text, name text, kind text DEFAULT 'bloc') RETURNS text
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	existing thidua.bloc;
+BEGIN
+	name := normalize(btrim(name), NFC);
+	IF bloc IS NULL OR bloc OPERATOR(pg_catalog.!~) '^[[:alnum:]][[:alnum:]._-]{0,63}$' THEN
+		RAISE EXCEPTION '"%" is not a bloc code', coalesce(bloc, '')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A code is a letter or digit, then up to 63 letters, digits, ".", "_" or "-".';
+	ELSIF coalesce(name, '') OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'bloc "%" needs a name', bloc USING ERRCODE = 'invalid_parameter_value';
+	ELSIF kind IS NULL OR kind NOT IN ('bloc', 'zone') THEN
+		RAISE EXCEPTION 'the kind of bloc "%" is bloc (khối) or zone (cụm, khu vực), not "%"', bloc, coalesce(kind, '')
+			USING ERRCODE = 'invalid_parameter_value';
+	ELSIF char_length(name) OPERATOR(pg_catalog.>) 300 THEN
+		RAISE EXCEPTION 'the name of bloc "%" has % characters, at most 300', bloc, char_length(name)
+			USING ERRCODE = 'string_data_right_truncation';
+	END IF;
+	SELECT * INTO existing FROM thidua.bloc b WHERE b.bloc_code OPERATOR(pg_catalog.=) create_bloc.bloc FOR UPDATE;
+	IF NOT FOUND THEN
+		INSERT INTO thidua.bloc (bloc_code, name, kind) VALUES (bloc, name, kind);
+		RETURN 'created';
+	ELSIF (existing.name, existing.kind) IS NOT DISTINCT FROM (name, kind) THEN
+		RETURN 'unchanged';
+	END IF;
+	UPDATE thidua.bloc b SET name = create_bloc.name, kind = create_bloc.kind
+		WHERE b.bloc_code OPERATOR(pg_catalog.=) create_bloc.bloc;
+	RETURN 'changed';
+END
+$$;
+
 CREATE OR REPLACE FUNCTION thidua._refuse_draft_version(bloc text, period text, criteria_version text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -720,7 +965,7 @@ CREATE OR REPLACE FUNCTION thidua.set_bloc_settings(bloc text, period text, crit
 										 peer_method text DEFAULT NULL, peer_trim integer DEFAULT NULL,
 										 quorum integer DEFAULT NULL, result_rounding text DEFAULT NULL)
 	RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -798,7 +1043,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION thidua.import_bloc_members(bloc text, period text, content text, source text DEFAULT 'input',
 										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -880,9 +1125,17 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua.import_bloc_members(bloc text, period text, data bytea, source text,
+										   OUT added integer, OUT changed integer, OUT unchanged integer, OUT kept integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_bloc_members(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+
 CREATE OR REPLACE FUNCTION thidua.import_pact(bloc text, period text, content text, source text DEFAULT 'input',
 								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -941,8 +1194,16 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION thidua.import_pact(bloc text, period text, data bytea, source text,
+								   OUT added integer, OUT changed integer, OUT unchanged integer, OUT targets integer)
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT * FROM thidua.import_pact(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+
 CREATE OR REPLACE FUNCTION thidua.add_veto(bloc text, period text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -979,7 +1240,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION thidua.remove_veto(bloc text, period text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -1008,7 +1269,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION thidua.add_recusal(bloc text, period text, judge text, unit text, reason text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -1035,7 +1296,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION thidua.set_member_status(bloc text, period text, unit text, status text, effective date DEFAULT NULL,
 										 merged_into text DEFAULT NULL, reason text DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -1095,7 +1356,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION thidua.remove_member(bloc text, period text, unit text) RETURNS text
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -2462,6 +2723,8 @@ DECLARE
 	detail text;
 	hint text;
 	state text;
+	acting text := thidua._acting_role();
+	acts_for text[];
 BEGIN
 	SELECT bp.criteria_version INTO version FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -2482,21 +2745,23 @@ BEGIN
 			source, bad.line, bad.field, coalesce(bad.value, ''), bloc, period
 			USING ERRCODE = 'foreign_key_violation';
 	END IF;
-	-- the caller files only what its own units give (row-level security enforces
-	-- the same on every route; this names the line)
-	IF NOT thidua._is_admin() THEN
-		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit,
-			thidua._caller_units() AS acts_for INTO bad
+	-- the caller files only what its own units give: import_scores runs with
+	-- the owner's rights, so this is the check (row-level security makes the
+	-- same one on the tables' other routes). The caller is the role it acts as,
+	-- never current_user (the owner here).
+	IF NOT thidua._role_is_admin(acting) THEN
+		acts_for := thidua._units_of(acting);
+		SELECT i.line, CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END AS judge_unit INTO bad
 		FROM pg_temp._thidua_scores i
 		WHERE NOT CASE WHEN i.judge OPERATOR(pg_catalog.=) 'self' THEN i.unit ELSE i.judge END
-			OPERATOR(pg_catalog.=) ANY (thidua._caller_units())
+			OPERATOR(pg_catalog.=) ANY (acts_for)
 		ORDER BY i.line LIMIT 1;
 		IF FOUND THEN
 			RAISE EXCEPTION '%:%: field "judge": role "%" may not file the scores given by "%"',
-				source, bad.line, current_user, bad.judge_unit
+				source, bad.line, acting, bad.judge_unit
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = format('A scorer files only the self-assessments and peer scores of the units its role is mapped to; role "%s" acts for %s.',
-						current_user, coalesce('"' || nullif(array_to_string(bad.acts_for, '", "'), '') || '"', 'no unit')),
+						acting, coalesce('"' || nullif(array_to_string(acts_for, '", "'), '') || '"', 'no unit')),
 					  HINT = 'A thidua_admin maps roles to units in thidua.role_unit.';
 		END IF;
 	END IF;
@@ -2604,9 +2869,10 @@ BEGIN
 	END IF;
 	PERFORM thidua._progress('checking', 0);
 	ANALYZE pg_temp._thidua_scores;
-	-- what row-level security would refuse without naming a line (and the
-	-- cheap checks before it, in their order)
-	IF NOT thidua._is_admin() THEN
+	-- what a scorer may not file (row-level security refuses it on the tables'
+	-- other routes; import_scores runs with the owner's rights, so this is the
+	-- check), and the cheap checks before it, in their order
+	IF NOT thidua._role_is_admin(thidua._acting_role()) THEN
 		PERFORM thidua._score_file_fault(bloc, period, source, false);
 	END IF;
 	PERFORM thidua._progress('checking', 100);
@@ -2731,6 +2997,130 @@ BEGIN
 	RETURN stored;
 END
 $$;
+
+CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, content text, source text) RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bad record;
+	stored bigint;
+BEGIN
+	source := coalesce(source, 'input');
+	IF content IS NULL THEN
+		RAISE EXCEPTION '%: no file content', source USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_scores;
+	END IF;
+	PERFORM thidua._progress('reading', 0);
+	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
+		SELECT r.line::bigint AS line, r.cells[1] AS unit, r.cells[2] AS judge, r.cells[3] AS criterion,
+			r.cells[4] AS observed_text, thidua._csv_number_text(r.cells[4], r.separator)::numeric AS observed,
+			r.cells[5] AS evidence, r.separator
+		FROM thidua._csv_rows(content, source, '{unit,judge,criterion,observed,evidence}',
+							  '{unit,judge,criterion,observed}') AS r;
+	-- an observed cell that is no number: "not applicable" (n/a, KAD) where the
+	-- bloc's administrators marked the criterion for the unit, which stores
+	-- nothing; else the first such line is an error
+	SELECT s.line, s.unit, s.criterion, s.observed_text, s.separator,
+		thidua._observed_not_applicable(s.observed_text) AS not_applicable INTO bad
+	FROM pg_temp._thidua_scores s
+	WHERE s.observed IS NULL
+	  AND NOT (thidua._observed_not_applicable(s.observed_text)
+			   AND EXISTS (SELECT 1 FROM thidua.not_applicable_marking na
+						   WHERE na.bloc_code OPERATOR(pg_catalog.=) bloc AND na.period_code OPERATOR(pg_catalog.=) period
+							 AND na.unit_code OPERATOR(pg_catalog.=) s.unit
+							 AND na.criterion_code OPERATOR(pg_catalog.=) s.criterion))
+	ORDER BY s.line LIMIT 1;
+	IF FOUND THEN
+		IF bad.not_applicable THEN
+			PERFORM thidua._check_not_applicable_row(bloc, period, bad.unit, bad.criterion, source, bad.line::integer);
+		END IF;
+		PERFORM thidua._csv_decimal(bad.observed_text, bad.separator, source, bad.line::integer, 'observed');
+	END IF;
+	DELETE FROM pg_temp._thidua_scores s
+		WHERE s.observed IS NULL AND thidua._observed_not_applicable(s.observed_text);
+	stored := thidua._store_scores(bloc, period, source);
+	DROP TABLE pg_temp._thidua_scores;
+	RETURN stored;
+END
+$$;
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then. Runs with the owner''s rights: a role that does not administer thidua stores only the scores given by the units thidua.role_unit maps the role it acts as to (insufficient_privilege naming the line)';
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself). pg_temp.score_import must be a plain table of built-in types without row-level security (wrong_object_type); a scorer stores only its units'' scores, as import_scores(text, text, text, text) says';
+
+CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, data bytea, source text) RETURNS bigint
+	LANGUAGE sql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT thidua.import_scores(bloc, period, thidua._decode_utf8(data, coalesce(source, 'input')), source)
+$$;
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then. Runs with the owner''s rights: a role that does not administer thidua stores only the scores given by the units thidua.role_unit maps the role it acts as to (insufficient_privilege naming the line)';
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself). pg_temp.score_import must be a plain table of built-in types without row-level security (wrong_object_type); a scorer stores only its units'' scores, as import_scores(text, text, text, text) says';
+
+CREATE OR REPLACE FUNCTION thidua.import_scores(bloc text, period text, source text DEFAULT 'input') RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	stored bigint;
+	staged regclass;
+	odd record;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM thidua.bloc_period bp
+			WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period) THEN
+		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
+	END IF;
+	IF to_regclass('pg_temp.score_import') IS NULL THEN
+		RAISE EXCEPTION 'no scores are staged in pg_temp.score_import' USING ERRCODE = 'undefined_table',
+			HINT = 'thidua.import_scores(bloc, period, content, source) takes the file''s text itself.';
+	END IF;
+	staged := to_regclass('pg_temp.score_import');
+	SELECT c.relkind, c.relrowsecurity, (SELECT a.attname FROM pg_catalog.pg_attribute a
+			JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+			WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+			  AND (t.typnamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::regnamespace OR t.typtype OPERATOR(pg_catalog.<>) 'b')
+			ORDER BY a.attnum LIMIT 1) AS odd_column
+		INTO odd FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) staged;
+	IF odd.relkind OPERATOR(pg_catalog.<>) 'r' OR odd.relrowsecurity OR odd.odd_column IS NOT NULL THEN
+		RAISE EXCEPTION 'pg_temp.score_import is not a plain table of built-in types%',
+			coalesce(': column "' || odd.odd_column || '" has a type of its own', '')
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'import_scores reads the staged rows with the rights of the extension''s owner.',
+				  HINT = 'CREATE TEMP TABLE score_import (line bigint, unit text, judge text, criterion text, observed numeric, evidence text), without row-level security.';
+	END IF;
+	IF to_regclass('pg_temp._thidua_scores') IS NOT NULL THEN
+		DROP TABLE pg_temp._thidua_scores;
+	END IF;
+	-- (the types and collation of the scores' own columns, whatever the staging table's)
+	CREATE TEMP TABLE _thidua_scores ON COMMIT DROP AS
+		SELECT i.line::bigint AS line, i.unit::text COLLATE pg_catalog."default" AS unit,
+			i.judge::text COLLATE pg_catalog."default" AS judge, i.criterion::text COLLATE pg_catalog."default" AS criterion,
+			i.observed::numeric AS observed, i.evidence::text COLLATE pg_catalog."default" AS evidence
+		FROM ONLY pg_temp.score_import i;
+	stored := thidua._store_scores(bloc, period, coalesce(source, 'input'));
+	DROP TABLE pg_temp._thidua_scores;
+	RETURN stored;
+END
+$$;
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text, text) IS
+	'stores a score file (text with the columns unit, judge, criterion, observed, evidence; source names it in errors, e.g. scores.csv) for a bloc and period, all or nothing; returns the observations stored. observed is a number, or n/a, KAD or "không áp dụng" for a criterion marked not applicable to the unit in thidua.not_applicable_marking (stores nothing; unmarked, an error). Errors name source:line and the field; nothing is stored then. Runs with the owner''s rights: a role that does not administer thidua stores only the scores given by the units thidua.role_unit maps the role it acts as to (insufficient_privilege naming the line)';
+
+COMMENT ON FUNCTION thidua.import_scores(text, text, text) IS
+	'stores the scores staged in pg_temp.score_import (line, unit, judge, criterion, observed, evidence) for a bloc and period, all or nothing; returns the observations stored (kept from 0.5.0; import_scores(bloc, period, content, source) takes the file itself). pg_temp.score_import must be a plain table of built-in types without row-level security (wrong_object_type); a scorer stores only its units'' scores, as import_scores(text, text, text, text) says';
 
 CREATE OR REPLACE FUNCTION thidua.import_rulebook(document jsonb, replace boolean DEFAULT false) RETURNS text
 	LANGUAGE plpgsql SECURITY DEFINER
@@ -5223,58 +5613,31 @@ CREATE OR REPLACE FUNCTION thidua.coordinator_checks()
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 	SELECT c.* FROM (VALUES
-		('adjustment', 'adjustment_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('adjustment', 'adjustment_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('bloc_member', 'bloc_member_dependents', '_guard_member_dependents', 'remove_member refuses a member with scores'),
-		('bloc_member', 'bloc_member_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('bloc_member', 'bloc_member_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
-		('bloc_period', 'bloc_period_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('bloc_period', 'bloc_period_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('bloc_period', 'bloc_period_published_version', '_guard_bloc_period_version', 'set_bloc_settings takes published criteria versions only'),
-		('class_band', 'class_band_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('criteria_item', 'criteria_item_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('criteria_set', 'criteria_set_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('criteria_version', 'criteria_version_history', '_record_version_event', 'the criteria lifecycle functions record the event'),
-		('criteria_version', 'criteria_version_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('criteria_version_event', 'criteria_version_event_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('evaluation', 'evaluation_by_present_members', '_guard_departed_member', 'import_scores refuses a judge who had left'),
-		('evaluation', 'evaluation_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('evaluation', 'evaluation_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
-		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
+		('individual_award', 'individual_award_guard', '_guard_award_record', 'import_records and award check the award''s subject and dates'),
 		('individual_award', 'individual_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
-		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiatives use by its authors'),
-		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
-		('not_applicable_marking', 'not_applicable_marking_checked_on_update', '_check_not_applicable', 'no function writes it; on Citus only a superuser can'),
-		('not_applicable_marking', 'not_applicable_marking_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('not_applicable_marking', 'not_applicable_marking_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
+		('initiative', 'initiative_used_by_author', '_guard_initiative_use', 'import_records and award check an initiative''s use by its authors'),
+		('initiative_author', 'initiative_author_of_use', '_guard_initiative_use', 'import_records and award check an initiative''s use by its authors'),
+		('not_applicable_marking', 'not_applicable_marking_checked_on_insert', '_check_not_applicable', 'no function writes it: on Citus only a superuser marks a criterion not applicable'),
+		('not_applicable_marking', 'not_applicable_marking_checked_on_update', '_check_not_applicable', 'no function writes it: on Citus only a superuser marks a criterion not applicable'),
 		('observation', 'observation_bloc', '_fill_observation_bloc', 'import_scores gives each observation its bloc'),
-		('observation', 'observation_checked_on_insert', '_check_observations', 'import_scores checks every staged value by its criterions rule and the markings'),
-		('observation', 'observation_checked_on_update', '_check_observations', 'import_scores checks every staged value by its criterions rule and the markings'),
-		('observation', 'observation_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
+		('observation', 'observation_checked_on_insert', '_check_observations', 'import_scores checks every staged value by its criterion''s rule and the markings'),
+		('observation', 'observation_checked_on_update', '_check_observations', 'import_scores checks every staged value by its criterion''s rule and the markings'),
 		('observation', 'observation_open_period_on_delete', '_guard_closed_observation', 'import_scores refuses a closed period'),
 		('observation', 'observation_open_period_on_update', '_guard_closed_observation', 'import_scores refuses a closed period'),
-		('pact', 'pact_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('pact', 'pact_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('period', 'period_lifecycle', '_guard_period', 'open_period, close_period and reopen_period move the period'),
-		('period', 'period_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('period_event', 'period_event_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('post_held', 'post_held_without_overlap', '_guard_post_overlap', 'import_people and import_records refuse overlapping posts'),
-		('recusal', 'recusal_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('recusal', 'recusal_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period'),
 		('rulebook', 'rulebook_no_truncate', '_guard_rulebook_truncate', 'no role holds TRUNCATE'),
 		('rulebook_entry', 'rulebook_entry_no_truncate', '_guard_rulebook_truncate', 'no role holds TRUNCATE'),
 		('rulebook_version', 'rulebook_version_history', '_record_rulebook_event', 'the rulebook lifecycle functions record the event'),
 		('rulebook_version', 'rulebook_version_no_truncate', '_guard_rulebook_truncate', 'no role holds TRUNCATE'),
-		('rulebook_version_event', 'rulebook_version_event_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('standing_revision', 'standing_revision_has_rows', '_check_revision_has_rows', 'publish_standings writes a revision with its rows'),
-		('standing_revision', 'standing_revision_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('standing_row', 'standing_row_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
 		('unit', 'unit_tree_without_cycles', '_guard_unit_tree', 'import_units refuses a cycle'),
-		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the awards subject and dates'),
-		('unit_award', 'unit_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog'),
-		('veto', 'veto_no_truncate', '_guard_truncate', 'no role holds TRUNCATE'),
-		('veto', 'veto_open_period', '_guard_open_period', 'the zone set-up and score functions refuse a closed period')
+		('unit_award', 'unit_award_guard', '_guard_award_record', 'import_records and award check the award''s subject and dates'),
+		('unit_award', 'unit_award_kind', '_award_kind_default', 'import_records and award fill the kind from the award catalog')
 	) AS c (table_name, trigger_name, trigger_function, checked_by)
 $$;
 
@@ -5335,11 +5698,22 @@ DECLARE
 	coordinator_placed boolean;
 	first_of jsonb := '{}';
 	failures text[];
+	messages text;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
 		RAISE EXCEPTION 'thidua.distribute() needs the citus extension in this database'
 			USING ERRCODE = 'feature_not_supported',
 				  HINT = 'On the coordinator: CREATE EXTENSION citus; then add the workers (citus_add_node) and call thidua.distribute() again.';
+	END IF;
+	-- Reference tables need a placement on the coordinator: the workflow
+	-- functions read them there, locally, inside their own statements.
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid OPERATOR(pg_catalog.=) 0)'
+		INTO coordinator_placed;
+	IF NOT coordinator_placed THEN
+		RAISE EXCEPTION 'the coordinator is not in Citus''s metadata'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'thidua''s reference tables need a placement on the coordinator.',
+				  HINT = 'SELECT citus_set_coordinator_host(''<this host>'', <this port>); then call thidua.distribute() again.';
 	END IF;
 	EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO is_coordinator;
 	IF NOT is_coordinator THEN
@@ -5354,16 +5728,6 @@ BEGIN
 		RAISE NOTICE 'thidua''s tables are distributed already';
 		RETURN QUERY SELECT * FROM thidua._distribution_state();
 		RETURN;
-	END IF;
-	-- Reference tables need a placement on the coordinator: the workflow
-	-- functions read them there, locally, inside their own statements.
-	EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid OPERATOR(pg_catalog.=) 0)'
-		INTO coordinator_placed;
-	IF NOT coordinator_placed THEN
-		RAISE EXCEPTION 'the coordinator is not in Citus''s metadata'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = 'thidua''s reference tables need a placement on the coordinator.',
-				  HINT = 'SELECT citus_set_coordinator_host(''<this host>'', <this port>); then call thidua.distribute() again.';
 	END IF;
 	IF EXISTS (SELECT 1 FROM thidua.distribution_design() d
 			   WHERE to_regclass('thidua.' OPERATOR(pg_catalog.||) quote_ident(d.table_name)) IS NULL)
@@ -5398,8 +5762,17 @@ BEGIN
 	END IF;
 	PERFORM thidua._prepare_for_citus();
 
+	-- (Citus's notices of each conversion, "truncate cascades to table" and
+	-- the like, say nothing a DBA must act on)
+	messages := current_setting('client_min_messages');
+	PERFORM set_config('client_min_messages', 'warning', true);
 	PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
 	PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- The rows already there are copied to the placements as they are: the
+	-- guards kept on the placements would judge that copy as new writes.
+	FOR design IN SELECT * FROM thidua.distribution_design() LOOP
+		EXECUTE format('ALTER TABLE thidua.%I DISABLE TRIGGER USER', design.table_name);
+	END LOOP;
 	FOR design IN SELECT * FROM thidua.distribution_design() d ORDER BY d.placement DESC, d.colocation,
 			d.table_name OPERATOR(pg_catalog.<>) ALL (ARRAY['evaluation', 'individual']), d.table_name LOOP
 		IF design.placement OPERATOR(pg_catalog.=) 'reference' THEN
@@ -5425,6 +5798,10 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	FOR design IN SELECT * FROM thidua.distribution_design() LOOP
+		EXECUTE format('ALTER TABLE thidua.%I ENABLE TRIGGER USER', design.table_name);
+	END LOOP;
+
 	-- the rows copied to the shards leave the shells (the tables on this node;
 	-- their guards refuse TRUNCATE to anyone else)
 	PERFORM set_config('session_replication_role', 'replica', true);
@@ -5437,6 +5814,7 @@ BEGIN
 	-- Writes go through thidua's functions alone (they make the checks the
 	-- dropped triggers made).
 	PERFORM thidua._revoke_direct_writes();
+	PERFORM set_config('client_min_messages', messages, true);
 	RETURN QUERY SELECT * FROM thidua._distribution_state();
 END
 $$;
@@ -5578,6 +5956,28 @@ BEGIN
 	RETURN units;
 END
 $$;
+
+CREATE OR REPLACE FUNCTION thidua._acting_role() RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user::text
+				ELSE pg_catalog.current_setting('role') END
+$$;
+
+COMMENT ON FUNCTION thidua._acting_role() IS
+	'the role the caller acts as, unchanged inside SECURITY DEFINER functions: the role set by SET ROLE, else the login role (session_user)';
+
+CREATE OR REPLACE FUNCTION thidua._role_is_admin(member text) RETURNS boolean
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce((SELECT r.rolsuper OR pg_catalog.pg_has_role(r.oid, a.oid, 'USAGE')
+					 FROM pg_catalog.pg_roles r LEFT JOIN pg_catalog.pg_roles a ON a.rolname OPERATOR(pg_catalog.=) 'thidua_admin'
+					 WHERE r.rolname OPERATOR(pg_catalog.=) member), false)
+$$;
+
+COMMENT ON FUNCTION thidua._role_is_admin(text) IS 'whether the role is a superuser or has the rights of thidua_admin';
 
 CREATE OR REPLACE FUNCTION thidua._council_rounds(member text) RETURNS text[]
 	LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE COST 10
@@ -5930,3 +6330,4 @@ REVOKE EXECUTE ON FUNCTION thidua._sits_on_council_of_on_node(bigint) FROM PUBLI
 REVOKE ALL ON FUNCTION thidua._prepare_for_citus() FROM PUBLIC;
 REVOKE ALL ON FUNCTION thidua.distribute() FROM PUBLIC;
 REVOKE ALL ON FUNCTION thidua._revoke_direct_writes() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION thidua._acting_role(), thidua._role_is_admin(text) FROM PUBLIC;
