@@ -260,7 +260,7 @@ CREATE FUNCTION thidua._rounded_result(value numeric, digits integer) RETURNS nu
 	SELECT CASE WHEN digits IS NULL THEN value ELSE round(value, digits) END
 $$;
 
-CREATE FUNCTION thidua._standings_of(bloc text, period text, scored thidua._evaluation_score[])
+CREATE FUNCTION thidua.standings(bloc text, period text)
 	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
 				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
 				   tie_break jsonb, flags text[])
@@ -277,6 +277,7 @@ CREATE FUNCTION thidua._standings_of(bloc text, period text, scored thidua._eval
 DECLARE
 	settings thidua.bloc_period;
 	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
+	scored thidua._evaluation_score[];
 BEGIN
 	SELECT * INTO settings FROM thidua.bloc_period bp
 		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
@@ -286,6 +287,10 @@ BEGIN
 	END IF;
 	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
 		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
+	-- the scores first, in their own query (on Citus, one task on the worker
+	-- holding the bloc); the ranking below reads them and reference tables only
+	scored := ARRAY(SELECT s FROM thidua._evaluation_scores(bloc, period) s);
+
 	RETURN QUERY
 	WITH members AS (
 		SELECT m.unit_code, m.role,
@@ -392,97 +397,8 @@ BEGIN
 	ORDER BY 10, a.unit_name;
 END
 $$;
-COMMENT ON FUNCTION thidua._standings_of(text, text, thidua._evaluation_score[]) IS
-	'the standings of a bloc in a period from its evaluations'' scores (thidua._evaluation_scores): the ranking half of thidua.standings';
-
-CREATE FUNCTION thidua.standings(bloc text, period text)
-	RETURNS TABLE (unit_code text, unit_name thidua.vietnamese_text, role text, self_total numeric, peer_result numeric,
-				   peer_judges integer, adjustment numeric, final_total numeric, class text, rank bigint,
-				   tie_break jsonb, flags text[])
-	LANGUAGE plpgsql STABLE PARALLEL SAFE
-	-- It only reads, so the blocs of one query may be ranked in parallel
-	-- workers; a call takes milliseconds, which the cost tells the planner.
-	-- One bloc's queries are small: they start no workers of their own.
-	COST 400000 ROWS 15
-	SET search_path = pg_catalog, pg_temp
-	SET max_parallel_workers_per_gather = 0
-	-- unit_name is vietnamese_text so that ORDER BY unit_name over the result
-	-- (and current_standings) sorts in Vietnamese, as the ties here do.
-	AS $$
-DECLARE
-	settings thidua.bloc_period;
-	digits integer;		-- averaged results rounded to this many decimals; NULL: exact
-	scored thidua._evaluation_score[];
-BEGIN
-	SELECT * INTO settings FROM thidua.bloc_period bp
-		WHERE bp.bloc_code OPERATOR(pg_catalog.=) bloc AND bp.period_code OPERATOR(pg_catalog.=) period;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period
-			USING ERRCODE = 'no_data_found', HINT = 'Rows of thidua.bloc_period name the criteria version and peer method.';
-	END IF;
-	SELECT nullif(coalesce(settings.result_rounding, v.result_rounding), 'exact')::integer INTO digits
-		FROM thidua.criteria_version v WHERE v.version_code OPERATOR(pg_catalog.=) settings.criteria_version;
-	-- the scores first, in their own query (on Citus, one task on the worker
-	-- holding the bloc); the ranking below reads them and reference tables only
-	scored := ARRAY(SELECT s FROM thidua._evaluation_scores(bloc, period) s);
-
-	RETURN QUERY SELECT * FROM thidua._standings_of(bloc, period, scored);
-END
-$$;
 COMMENT ON FUNCTION thidua.standings(text, text) IS
 	'standings of a bloc or zone in a period: self total, peer result by the bloc''s method, adjustments, final total, class, rank, flags';
-
--- Every evaluation's scores of many blocs at once: blocs whose scores need
--- nothing of the bloc (no criterion scored in the bloc, no marking) in one
--- query grouped by bloc and evaluation, which Citus runs on every worker at
--- once; the others one bloc at a time. Used by current_standings on Citus.
-CREATE FUNCTION thidua._scores_of_blocs()
-	RETURNS TABLE (bloc_code text, period_code text, scored thidua._evaluation_score[])
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	simple_blocs text[];
-	simple_periods text[];
-	other record;
-BEGIN
-	SELECT array_agg(bp.bloc_code), array_agg(bp.period_code) INTO simple_blocs, simple_periods
-	FROM thidua.bloc_period bp WHERE NOT thidua._scored_in_bloc(bp.bloc_code, bp.period_code);
-	RETURN QUERY EXECUTE $sql$
-		SELECT b.bloc_code, b.period_code,
-			coalesce(array_agg(ROW(s.evaluation_id, s.unit_code, s.stage, s.judge_code, s.judge_left, s.total,
-				s.tie_keys)::thidua._evaluation_score) FILTER (WHERE s.evaluation_id IS NOT NULL), '{}')
-		FROM unnest($1::text[], $2::text[]) AS b(bloc_code, period_code)
-		LEFT JOIN (
-			SELECT e.bloc_code, e.period_code, e.evaluation_id, e.unit_code, e.stage, e.judge_code,
-				-- (a join, not a correlated subquery: Citus pushes it down with the grouping)
-				coalesce(e.stage OPERATOR(pg_catalog.=) 'peer' AND m.status OPERATOR(pg_catalog.<>) 'active'
-					AND e.created_at OPERATOR(pg_catalog.>=) m.status_date, false) AS judge_left,
-				coalesce(thidua.score(bp.criteria_version, o.criterion_code, o.observed)
-							FILTER (WHERE o.criterion_code IS NOT NULL), 0) AS total,
-				thidua.tie_break_keys(bp.criteria_version, o.criterion_code, o.observed)
-					FILTER (WHERE o.criterion_code IS NOT NULL) AS tie_keys
-			FROM thidua.evaluation e
-			JOIN thidua.bloc_period bp ON bp.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-				AND bp.period_code OPERATOR(pg_catalog.=) e.period_code
-			LEFT JOIN thidua.bloc_member m ON m.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-				AND m.period_code OPERATOR(pg_catalog.=) e.period_code AND m.unit_code OPERATOR(pg_catalog.=) e.judge_code
-			LEFT JOIN thidua.observation o ON o.bloc_code OPERATOR(pg_catalog.=) e.bloc_code
-				AND o.evaluation_id OPERATOR(pg_catalog.=) e.evaluation_id
-			WHERE e.bloc_code OPERATOR(pg_catalog.=) ANY ($1)
-			GROUP BY e.bloc_code, e.evaluation_id, bp.criteria_version, m.status, m.status_date) s
-			ON s.bloc_code OPERATOR(pg_catalog.=) b.bloc_code AND s.period_code OPERATOR(pg_catalog.=) b.period_code
-		GROUP BY b.bloc_code, b.period_code $sql$
-		USING coalesce(simple_blocs, '{}'), coalesce(simple_periods, '{}');
-	FOR other IN SELECT bp.bloc_code, bp.period_code FROM thidua.bloc_period bp
-			WHERE thidua._scored_in_bloc(bp.bloc_code, bp.period_code) LOOP
-		bloc_code := other.bloc_code;
-		period_code := other.period_code;
-		scored := ARRAY(SELECT x FROM thidua._evaluation_scores(other.bloc_code, other.period_code) x);
-		RETURN NEXT;
-	END LOOP;
-END
-$$;
 
 -- Live standings of every bloc and period (drafts until published).
 -- (The call stands in the select list, where the planner charges its cost per

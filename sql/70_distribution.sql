@@ -331,14 +331,6 @@ BEGIN
 	END LOOP;
 	PERFORM set_config('session_replication_role', 'origin', true);
 
-	-- National standings: every bloc's scores in one query that runs on every
-	-- worker at once (one bloc's standings stay a single-shard query), ranked
-	-- bloc by bloc on the coordinator
-	CREATE OR REPLACE VIEW thidua.current_standings AS
-		SELECT x.bloc_code, x.period_code, (x.standing).*
-		FROM (SELECT s.bloc_code, s.period_code, thidua._standings_of(s.bloc_code, s.period_code, s.scored) AS standing
-			  FROM thidua._scores_of_blocs() s OFFSET 0) AS x;
-
 	-- Writes go through thidua's functions alone (they make the checks the
 	-- dropped triggers made).
 	PERFORM thidua._revoke_direct_writes();
