@@ -79,10 +79,11 @@ same_refusal() {
 }
 
 # explain_has DESCRIPTION PATTERN SQL: EXPLAIN (costs off) of SQL on the
-# coordinator matches an extended regular expression.
+# coordinator matches an extended regular expression. EXPLAIN_OPTIONS adds
+# options (explain_verbose_has: VERBOSE, which shows the worker queries).
 explain_has() {
 	local description=$1 pattern=$2 sql=$3
-	sql_citus "EXPLAIN (COSTS OFF) $sql" >"$CITUS_WORK/explain.out" 2>&1
+	sql_citus "EXPLAIN (${EXPLAIN_OPTIONS:+$EXPLAIN_OPTIONS, }COSTS OFF) $sql" >"$CITUS_WORK/explain.out" 2>&1
 	if grep -Eq "$pattern" "$CITUS_WORK/explain.out"; then
 		tap_ok "$description"
 	else
@@ -90,6 +91,7 @@ explain_has() {
 		sed 's/^/#   /' "$CITUS_WORK/explain.out" | head -n 40
 	fi
 }
+explain_verbose_has() { EXPLAIN_OPTIONS=VERBOSE explain_has "$@"; }
 
 # explain_lacks DESCRIPTION PATTERN SQL: the plan does not match.
 explain_lacks() {
@@ -109,15 +111,3 @@ is() {
 	if [ "$2" = "$3" ]; then tap_ok "$1"; else tap_not_ok "$1 (got '$2', expected '$3')"; fi
 }
 
-# explain_verbose_has DESCRIPTION PATTERN SQL: as explain_has, EXPLAIN VERBOSE
-# (shows the worker queries: worker_partial_agg, coord_combine_agg).
-explain_verbose_has() {
-	local description=$1 pattern=$2 sql=$3
-	sql_citus "EXPLAIN (VERBOSE, COSTS OFF) $sql" >"$CITUS_WORK/explain.out" 2>&1
-	if grep -Eq "$pattern" "$CITUS_WORK/explain.out"; then
-		tap_ok "$description"
-	else
-		tap_not_ok "$description (no /$pattern/ in the plan)"
-		sed 's/^/#   /' "$CITUS_WORK/explain.out" | head -n 40
-	fi
-}
