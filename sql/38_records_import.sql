@@ -726,9 +726,7 @@ BEGIN
 	-- on Citus the importers read shards in parallel, then write reference
 	-- tables (initiatives) that the distributed ones refer to: one connection
 	-- per node
-	IF thidua._distributed() THEN
-		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
+	PERFORM thidua._sequential_on_citus();
 	CASE kind
 		WHEN 'ratings' THEN SELECT * INTO result FROM thidua._import_ratings(content, source);
 		WHEN 'initiatives' THEN SELECT * INTO result FROM thidua._import_initiatives(content, source);

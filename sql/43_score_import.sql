@@ -194,10 +194,8 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
 	END IF;
-	IF thidua._distributed() THEN
-		-- reads and writes of the bloc's shards in one transaction
-		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
+	-- (on Citus: reads and writes of the bloc's shards in one transaction)
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._progress('checking', 0);
 	ANALYZE pg_temp._thidua_scores;
 	-- what a scorer may not file (row-level security refuses it on the tables'

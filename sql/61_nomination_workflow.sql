@@ -15,24 +15,6 @@ CREATE FUNCTION thidua._actor() RETURNS text
 	AS $$ SELECT session_user::text $$;
 COMMENT ON FUNCTION thidua._actor() IS 'the login role taking a workflow step (session_user): what the event log records';
 
--- On Citus, a workflow step that reads a distributed table across shards (the
--- records, for eligibility and quotas) and then writes the workflow's
--- reference tables must use one connection per node: Citus refuses a write to
--- a reference table after a parallel multi-shard read in one transaction.
--- Called first by every step; does nothing on one server.
-CREATE FUNCTION thidua._sequential_on_citus() RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	IF thidua._distributed() THEN
-		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION thidua._sequential_on_citus() IS
-	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a workflow step may read distributed tables across shards and then write reference tables; nothing on one server';
-
 -- Whether the login role has the rights of a group role (a superuser has all).
 CREATE FUNCTION thidua._actor_has(group_role text) RETURNS boolean
 	LANGUAGE sql STABLE

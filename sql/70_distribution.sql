@@ -30,6 +30,24 @@ $$;
 COMMENT ON FUNCTION thidua._distributed() IS
 	'true when thidua.distribute() has made thidua''s tables Citus tables in this database';
 
+-- On Citus, a function that reads a distributed table across shards (records
+-- for eligibility and quotas, a bloc's scores) and then writes reference
+-- tables must use one connection per node: Citus refuses a write to
+-- a reference table after a parallel multi-shard read in one transaction.
+-- Called first by the workflow's steps and the importers; nothing on one server.
+CREATE FUNCTION thidua._sequential_on_citus() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION thidua._sequential_on_citus() IS
+	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a function may read distributed tables across shards and then write reference tables; nothing on one server';
+
 -- The relation a function should read for a reference table: on a Citus node
 -- holding a placement of it, the placement itself (a plain table), so that a
 -- function Citus pushed down to a worker reads it without a nested distributed

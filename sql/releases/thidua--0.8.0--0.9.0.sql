@@ -2023,9 +2023,7 @@ BEGIN
 	-- on Citus the importers read shards in parallel, then write reference
 	-- tables (initiatives) that the distributed ones refer to: one connection
 	-- per node
-	IF thidua._distributed() THEN
-		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
+	PERFORM thidua._sequential_on_citus();
 	CASE kind
 		WHEN 'ratings' THEN SELECT * INTO result FROM thidua._import_ratings(content, source);
 		WHEN 'initiatives' THEN SELECT * INTO result FROM thidua._import_initiatives(content, source);
@@ -2863,10 +2861,8 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'bloc "%" has no settings for period "%"', bloc, period USING ERRCODE = 'no_data_found';
 	END IF;
-	IF thidua._distributed() THEN
-		-- reads and writes of the bloc's shards in one transaction
-		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
+	-- (on Citus: reads and writes of the bloc's shards in one transaction)
+	PERFORM thidua._sequential_on_citus();
 	PERFORM thidua._progress('checking', 0);
 	ANALYZE pg_temp._thidua_scores;
 	-- what a scorer may not file (row-level security refuses it on the tables'
@@ -4138,20 +4134,6 @@ BEGIN
 		USING rule_in_force, rule_draft, coalesce(judged_in_force, '[]'), coalesce(judged_draft, '[]');
 END
 $$;
-
-CREATE OR REPLACE FUNCTION thidua._sequential_on_citus() RETURNS void
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	IF thidua._distributed() THEN
-		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
-END
-$$;
-
-COMMENT ON FUNCTION thidua._sequential_on_citus() IS
-	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a workflow step may read distributed tables across shards and then write reference tables; nothing on one server';
 
 CREATE OR REPLACE FUNCTION thidua.create_round(round_code text, title text, year integer, authority text, council_unit text,
 									deadline date, awards text[], rulebook_version text DEFAULT NULL, meets_on date DEFAULT NULL)
@@ -5523,6 +5505,20 @@ $$;
 
 COMMENT ON FUNCTION thidua._distributed() IS
 	'true when thidua.distribute() has made thidua''s tables Citus tables in this database';
+
+CREATE OR REPLACE FUNCTION thidua._sequential_on_citus() RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF thidua._distributed() THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION thidua._sequential_on_citus() IS
+	'on Citus, sets citus.multi_shard_modify_mode to sequential for the transaction, so that a function may read distributed tables across shards and then write reference tables; nothing on one server';
 
 CREATE OR REPLACE FUNCTION thidua._local_relation(relation regclass) RETURNS regclass
 	LANGUAGE plpgsql STABLE
